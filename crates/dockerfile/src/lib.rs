@@ -1,0 +1,18 @@
+//! The Dockerfile front end of dfopt: parser, shell words, typed instructions.
+//!
+//! No I/O happens here: every function takes text and returns data.
+//!
+//! - [`syntax`]: bytes → untyped tree (directives, continuations, heredocs),
+//!   equal to BuildKit's `frontend/dockerfile/parser`.
+//! - [`shell`]: shell-word expansion, equal to BuildKit's `shell` lexer.
+
+pub mod diagnostic;
+mod quote;
+pub mod shell;
+pub mod span;
+pub mod syntax;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use quote::go_quote;
+pub use span::{LineCol, LineIndex, Span};
+pub use syntax::{parse, Parsed};
