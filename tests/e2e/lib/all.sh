@@ -1,0 +1,16 @@
+# shellcheck shell=bash
+# Sourced: loads every e2e library, so a test needs one line:
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib/all.sh"
+# and then calls install_ensure, daemon_start, images_ensure, daemon_stop.
+_e2e_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/e2e/lib/env.sh
+source "$_e2e_lib/env.sh"
+# shellcheck source=tests/e2e/lib/log.sh
+source "$_e2e_lib/log.sh"
+# shellcheck source=tests/e2e/lib/install.sh
+source "$_e2e_lib/install.sh"
+# shellcheck source=tests/e2e/lib/daemon.sh
+source "$_e2e_lib/daemon.sh"
+# shellcheck source=tests/e2e/lib/images.sh
+source "$_e2e_lib/images.sh"
+unset _e2e_lib
