@@ -1,0 +1,172 @@
+//! Merge and diff ops (BuildKit v0.10+, caps `mergeop` / `diffop`).
+//!
+//! Docker 20.10's BuildKit has neither. Marshalling refuses them for such a daemon; the
+//! frontend is expected to check [`crate::CapSet::supports`] first and fall back to a
+//! plain copy (which is what BuildKit's own frontend does for `COPY --link`).
+
+use std::sync::Arc;
+
+use bollard_buildkit_proto::pb;
+
+use crate::caps::{self, Need};
+use crate::marshal::Encoder;
+use crate::ops::{empty_constraints, Encoded, InputList, Node, OpKind, OpMeta, OpOptions};
+use crate::state::{Output, State};
+
+/// Builder for a merge: the layers of several states stacked, later ones on top.
+#[derive(Debug, Clone)]
+pub struct Merge {
+    inputs: Vec<State>,
+    meta: OpMeta,
+}
+
+impl Merge {
+    /// Merges `inputs` in order.
+    pub fn new(inputs: impl IntoIterator<Item = State>) -> Self {
+        Self {
+            inputs: inputs.into_iter().collect(),
+            meta: OpMeta::default(),
+        }
+    }
+
+    /// The merged state, with the first non-scratch input's settings. Like the Go
+    /// client, scratch inputs are dropped; with none left the result is scratch and with
+    /// one left it is that input, so no op (and no `mergeop` cap) is needed.
+    pub fn build(self) -> State {
+        let inputs: Vec<State> = self
+            .inputs
+            .into_iter()
+            .filter(|s| !s.is_scratch())
+            .collect();
+        let outputs: Vec<Output> = inputs.iter().filter_map(|s| s.output().cloned()).collect();
+        match inputs.first() {
+            None => State::scratch(),
+            Some(first) if outputs.len() == 1 => first.clone(),
+            Some(first) => {
+                let node = Arc::new(Node {
+                    kind: OpKind::Merge(MergeOp { inputs: outputs }),
+                    meta: self.meta,
+                });
+                first.with_output(Some(Output::new(node, 0)))
+            }
+        }
+    }
+}
+
+impl OpOptions for Merge {
+    fn op_meta(&mut self) -> &mut OpMeta {
+        &mut self.meta
+    }
+}
+
+/// Builder for a diff: what `upper` adds on top of `lower`.
+#[derive(Debug, Clone)]
+pub struct Diff {
+    lower: State,
+    upper: State,
+    meta: OpMeta,
+}
+
+impl Diff {
+    /// The changes from `lower` to `upper`.
+    pub fn new(lower: &State, upper: &State) -> Self {
+        Self {
+            lower: lower.clone(),
+            upper: upper.clone(),
+            meta: OpMeta::default(),
+        }
+    }
+
+    /// The diff as a state with `lower`'s settings. A diff against scratch is `upper`
+    /// itself (as in the Go client), so no op is emitted for it.
+    pub fn build(self) -> State {
+        let Some(lower) = self.lower.output().cloned() else {
+            return self.upper;
+        };
+        let node = Arc::new(Node {
+            kind: OpKind::Diff(DiffOp {
+                lower,
+                upper: self.upper.output().cloned(),
+            }),
+            meta: self.meta,
+        });
+        self.lower.with_output(Some(Output::new(node, 0)))
+    }
+}
+
+impl OpOptions for Diff {
+    fn op_meta(&mut self) -> &mut OpMeta {
+        &mut self.meta
+    }
+}
+
+/// A frozen merge op (at least two inputs).
+#[derive(Debug)]
+pub(crate) struct MergeOp {
+    inputs: Vec<Output>,
+}
+
+impl MergeOp {
+    pub(crate) fn inputs(&self) -> Vec<&Output> {
+        self.inputs.iter().collect()
+    }
+
+    pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
+        // One `Op.inputs` entry per merge input, even for repeats: order is the meaning.
+        let mut inputs = InputList::default();
+        let merge_inputs = self
+            .inputs
+            .iter()
+            .map(|o| pb::MergeInput {
+                input: inputs.push(enc.input(o)),
+            })
+            .collect();
+        Encoded {
+            op: pb::Op {
+                inputs: inputs.into_vec(),
+                op: Some(pb::op::Op::Merge(pb::MergeOp {
+                    inputs: merge_inputs,
+                })),
+                platform: None,
+                constraints: empty_constraints(),
+            },
+            needs: vec![Need::cap(caps::MERGE_OP, "merge op")],
+        }
+    }
+}
+
+/// A frozen diff op.
+#[derive(Debug)]
+pub(crate) struct DiffOp {
+    lower: Output,
+    upper: Option<Output>,
+}
+
+impl DiffOp {
+    pub(crate) fn inputs(&self) -> Vec<&Output> {
+        std::iter::once(&self.lower)
+            .chain(self.upper.as_ref())
+            .collect()
+    }
+
+    pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
+        let mut inputs = InputList::default();
+        let lower = inputs.push(enc.input(&self.lower));
+        let upper = self
+            .upper
+            .as_ref()
+            .map_or(-1, |o| inputs.push(enc.input(o)));
+        Encoded {
+            op: pb::Op {
+                inputs: inputs.into_vec(),
+                op: Some(pb::op::Op::Diff(pb::DiffOp {
+                    lower: Some(pb::LowerDiffInput { input: lower }),
+                    upper: Some(pb::UpperDiffInput { input: upper }),
+                })),
+                platform: None,
+                constraints: empty_constraints(),
+            },
+            needs: vec![Need::cap(caps::DIFF_OP, "diff op")],
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! The op kinds and what they share.
+//!
+//! Each op is built by a consuming builder (`Image`, `Exec`, `FileBuilder`, …) and frozen
+//! into an immutable `Node` behind an `Arc` when the builder finishes. A node knows
+//! how to encode itself into a `pb::Op` given the digests of its inputs, and which
+//! capabilities that encoding relies on (`Need`s); [`crate::marshal`] does the rest.
+
+pub mod exec;
+pub mod file;
+pub mod merge;
+pub mod mount;
+pub mod source;
+
+use std::collections::BTreeMap;
+
+use bollard_buildkit_proto::pb;
+
+use crate::caps::Need;
+use crate::marshal::Encoder;
+use crate::sourcemap::Location;
+use crate::state::Output;
+
+/// The `OpMetadata.description` key BuildKit shows as the vertex name in progress output.
+pub const CUSTOM_NAME_KEY: &str = "llb.customname";
+
+/// Per-op metadata that is not part of the op's digest: names, cache flags, locations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpMeta {
+    pub(crate) descriptions: BTreeMap<String, String>,
+    pub(crate) ignore_cache: bool,
+    pub(crate) export_cache: Option<bool>,
+    pub(crate) locations: Vec<Location>,
+}
+
+impl OpMeta {
+    pub(crate) fn custom_name(&self) -> Option<&str> {
+        self.descriptions.get(CUSTOM_NAME_KEY).map(String::as_str)
+    }
+}
+
+/// Options every op builder accepts. Import it (or the [`crate::prelude`]) to call them.
+pub trait OpOptions: Sized {
+    /// The builder's metadata; an implementation detail of the provided methods.
+    #[doc(hidden)]
+    fn op_meta(&mut self) -> &mut OpMeta;
+
+    /// The name progress output shows for this op (`llb.customname`), e.g. `[2/3] RUN …`.
+    fn custom_name(mut self, name: impl Into<String>) -> Self {
+        self.op_meta()
+            .descriptions
+            .insert(CUSTOM_NAME_KEY.to_owned(), name.into());
+        self
+    }
+
+    /// Any other description entry (e.g. `com.docker.dockerfile.v1.command`).
+    fn description(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.op_meta().descriptions.insert(key.into(), value.into());
+        self
+    }
+
+    /// Never reuse a cached result for this op (`--no-cache`).
+    fn ignore_cache(mut self, ignore: bool) -> Self {
+        self.op_meta().ignore_cache = ignore;
+        self
+    }
+
+    /// Force (or forbid) exporting this op's result to a remote cache.
+    fn export_cache(mut self, export: bool) -> Self {
+        self.op_meta().export_cache = Some(export);
+        self
+    }
+
+    /// Where in the source file this op comes from; may be called more than once.
+    fn location(mut self, location: Location) -> Self {
+        self.op_meta().locations.push(location);
+        self
+    }
+}
+
+/// A frozen op: what it does plus its metadata.
+#[derive(Debug)]
+pub(crate) struct Node {
+    pub(crate) kind: OpKind,
+    pub(crate) meta: OpMeta,
+}
+
+// Sizes differ, but each op lives exactly once, inside an `Arc<Node>`.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub(crate) enum OpKind {
+    Source(source::SourceOp),
+    Exec(exec::ExecOp),
+    File(file::FileOp),
+    Merge(merge::MergeOp),
+    Diff(merge::DiffOp),
+}
+
+/// An op encoded for the wire, plus what it needs from the daemon.
+pub(crate) struct Encoded {
+    pub(crate) op: pb::Op,
+    pub(crate) needs: Vec<Need>,
+}
+
+impl OpKind {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            OpKind::Source(_) => "source",
+            OpKind::Exec(_) => "exec",
+            OpKind::File(_) => "file",
+            OpKind::Merge(_) => "merge",
+            OpKind::Diff(_) => "diff",
+        }
+    }
+
+    /// The outputs this op reads, in the order they become `Op.inputs`.
+    pub(crate) fn inputs(&self) -> Vec<&Output> {
+        match self {
+            OpKind::Source(_) => Vec::new(),
+            OpKind::Exec(op) => op.inputs(),
+            OpKind::File(op) => op.inputs(),
+            OpKind::Merge(op) => op.inputs(),
+            OpKind::Diff(op) => op.inputs(),
+        }
+    }
+
+    pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
+        match self {
+            OpKind::Source(op) => op.encode(enc),
+            OpKind::Exec(op) => op.encode(enc),
+            OpKind::File(op) => op.encode(enc),
+            OpKind::Merge(op) => op.encode(enc),
+            OpKind::Diff(op) => op.encode(enc),
+        }
+    }
+}
+
+/// `Op.inputs` under construction: appends an input unless an equal one (same digest
+/// and output index) is already there, and returns its index either way.
+#[derive(Default)]
+pub(crate) struct InputList {
+    inputs: Vec<pb::Input>,
+}
+
+impl InputList {
+    pub(crate) fn add(&mut self, input: pb::Input) -> i64 {
+        let position = match self.inputs.iter().position(|i| *i == input) {
+            Some(existing) => existing,
+            None => {
+                self.inputs.push(input);
+                self.inputs.len() - 1
+            }
+        };
+        to_i64(position)
+    }
+
+    /// Appends without de-duplication (merge ops list every input separately).
+    pub(crate) fn push(&mut self, input: pb::Input) -> i64 {
+        self.inputs.push(input);
+        to_i64(self.inputs.len() - 1)
+    }
+
+    pub(crate) fn len(&self) -> i64 {
+        to_i64(self.inputs.len())
+    }
+
+    pub(crate) fn into_vec(self) -> Vec<pb::Input> {
+        self.inputs
+    }
+}
+
+/// Index conversions that cannot fail for any graph that fits in memory.
+pub(crate) fn to_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The `constraints` every non-terminal op carries (`WorkerConstraints{}`), as the Go
+/// client sends it; kept for byte-identical digests with Go-built LLB.
+pub(crate) fn empty_constraints() -> Option<pb::WorkerConstraints> {
+    Some(pb::WorkerConstraints::default())
+}

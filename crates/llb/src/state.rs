@@ -1,0 +1,251 @@
+//! [`State`]: an immutable filesystem value plus the settings later ops inherit.
+//!
+//! A `State` is what the Dockerfile frontend threads through a stage: the filesystem
+//! produced so far (an [`Output`] of some op, or scratch) and the stage settings that
+//! `RUN` and `COPY` read (env, working directory, user, platform, …). Every method
+//! returns a new value; clones are two `Arc` bumps. Nothing borrows, so states can be
+//! stored in maps, sent across threads and kept for as long as needed.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::ops::Node;
+use crate::paths;
+use crate::platform::Platform;
+
+/// One output of one op: the filesystem an op produced at an output index.
+///
+/// Identity is structural: two outputs of ops with equal content marshal to the same
+/// digest and are emitted once, whichever `Arc` they live in.
+#[derive(Clone)]
+pub struct Output {
+    pub(crate) node: Arc<Node>,
+    pub(crate) index: u32,
+}
+
+impl Output {
+    pub(crate) fn new(node: Arc<Node>, index: u32) -> Self {
+        Self { node, index }
+    }
+
+    /// The output index within its op (0 for everything but exec mounts).
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// The op's kind: `source`, `exec`, `file`, `merge` or `diff`.
+    pub fn op_kind(&self) -> &'static str {
+        self.node.kind.name()
+    }
+}
+
+impl fmt::Debug for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Deliberately shallow: a derived Debug would print the whole graph.
+        write!(f, "Output({}[{}]", self.node.kind.name(), self.index)?;
+        if let Some(name) = self.node.meta.custom_name() {
+            write!(f, " {name:?}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Settings that ops built on a state inherit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StateValues {
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) cwd: String,
+    pub(crate) user: String,
+    pub(crate) hostname: String,
+    pub(crate) extra_hosts: Vec<(String, String)>,
+    pub(crate) platform: Option<Platform>,
+}
+
+impl Default for StateValues {
+    fn default() -> Self {
+        Self {
+            env: Vec::new(),
+            cwd: "/".to_owned(),
+            user: String::new(),
+            hostname: String::new(),
+            extra_hosts: Vec::new(),
+            platform: None,
+        }
+    }
+}
+
+/// A filesystem (or scratch) plus inherited settings. See the module docs.
+#[derive(Clone, Default)]
+pub struct State {
+    output: Option<Output>,
+    values: Arc<StateValues>,
+}
+
+impl State {
+    /// The empty filesystem with default settings (cwd `/`, user root, no env).
+    pub fn scratch() -> Self {
+        Self::default()
+    }
+
+    pub(crate) fn from_output(output: Output, values: Arc<StateValues>) -> Self {
+        Self {
+            output: Some(output),
+            values,
+        }
+    }
+
+    /// The same settings on another filesystem.
+    pub(crate) fn with_output(&self, output: Option<Output>) -> Self {
+        Self {
+            output,
+            values: Arc::clone(&self.values),
+        }
+    }
+
+    pub(crate) fn values(&self) -> &Arc<StateValues> {
+        &self.values
+    }
+
+    fn update(&self, f: impl FnOnce(&mut StateValues)) -> Self {
+        let mut values = (*self.values).clone();
+        f(&mut values);
+        Self {
+            output: self.output.clone(),
+            values: Arc::new(values),
+        }
+    }
+
+    /// The op output this state's filesystem is, or `None` for scratch.
+    pub fn output(&self) -> Option<&Output> {
+        self.output.as_ref()
+    }
+
+    /// Whether the filesystem is empty.
+    pub fn is_scratch(&self) -> bool {
+        self.output.is_none()
+    }
+
+    /// Sets `key=value`. An existing key is removed first and the pair appended, as the
+    /// Go client does, so the env order (which is part of an exec's digest) matches.
+    pub fn with_env(&self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let (key, value) = (key.into(), value.into());
+        self.update(|v| {
+            v.env.retain(|(k, _)| *k != key);
+            v.env.push((key, value));
+        })
+    }
+
+    /// Removes `key` from the env.
+    pub fn without_env(&self, key: &str) -> Self {
+        self.update(|v| v.env.retain(|(k, _)| k != key))
+    }
+
+    /// The env, in order.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.values.env
+    }
+
+    /// One env value.
+    pub fn get_env(&self, key: &str) -> Option<&str> {
+        self.values
+            .env
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Changes the working directory; a relative `dir` is resolved against the current
+    /// one (like `WORKDIR`). The result is always absolute and clean.
+    pub fn with_cwd(&self, dir: &str) -> Self {
+        let cwd = paths::absolute(&self.values.cwd, dir, false);
+        self.update(|v| v.cwd = cwd)
+    }
+
+    /// The working directory (absolute).
+    pub fn cwd(&self) -> &str {
+        &self.values.cwd
+    }
+
+    /// Sets the user execs run as (`""` = root; `uid[:gid]` or names).
+    pub fn with_user(&self, user: impl Into<String>) -> Self {
+        let user = user.into();
+        self.update(|v| v.user = user)
+    }
+
+    /// The user.
+    pub fn user(&self) -> &str {
+        &self.values.user
+    }
+
+    /// Sets the hostname execs see.
+    pub fn with_hostname(&self, hostname: impl Into<String>) -> Self {
+        let hostname = hostname.into();
+        self.update(|v| v.hostname = hostname)
+    }
+
+    /// The hostname (empty = daemon default).
+    pub fn hostname(&self) -> &str {
+        &self.values.hostname
+    }
+
+    /// Adds an `/etc/hosts` entry for execs (`--add-host`).
+    pub fn with_extra_host(&self, host: impl Into<String>, ip: impl Into<String>) -> Self {
+        let entry = (host.into(), ip.into());
+        self.update(|v| v.extra_hosts.push(entry))
+    }
+
+    /// The extra hosts, in order.
+    pub fn extra_hosts(&self) -> &[(String, String)] {
+        &self.values.extra_hosts
+    }
+
+    /// Sets the platform execs run for.
+    pub fn with_platform(&self, platform: Platform) -> Self {
+        self.update(|v| v.platform = Some(platform))
+    }
+
+    /// The platform, if set.
+    pub fn platform(&self) -> Option<&Platform> {
+        self.values.platform.as_ref()
+    }
+}
+
+impl fmt::Debug for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("State")
+            .field("output", &self.output)
+            .field("cwd", &self.values.cwd)
+            .field("user", &self.values.user)
+            .field("env", &self.values.env)
+            .field("platform", &self.values.platform)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_replaces_by_moving_to_the_end() {
+        let s = State::scratch()
+            .with_env("A", "1")
+            .with_env("B", "2")
+            .with_env("A", "3");
+        assert_eq!(
+            s.env(),
+            [
+                ("B".to_owned(), "2".to_owned()),
+                ("A".to_owned(), "3".to_owned())
+            ]
+        );
+        assert_eq!(s.get_env("A"), Some("3"));
+        assert_eq!(s.without_env("A").get_env("A"), None);
+    }
+
+    #[test]
+    fn cwd_resolves_relative_dirs() {
+        let s = State::scratch().with_cwd("app").with_cwd("../srv/./x/");
+        assert_eq!(s.cwd(), "/srv/x");
+    }
+}
