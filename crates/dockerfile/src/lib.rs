@@ -5,14 +5,18 @@
 //! - [`syntax`]: bytes → untyped tree (directives, continuations, heredocs),
 //!   equal to BuildKit's `frontend/dockerfile/parser`.
 //! - [`shell`]: shell-word expansion, equal to BuildKit's `shell` lexer.
+//! - [`instructions`]: typed instructions and stages with BuildKit's validation
+//!   errors, and ARG/ENV scoping.
 
 pub mod diagnostic;
-mod quote;
+#[doc(hidden)]
+pub mod fuzz_support;
+pub mod instructions;
 pub mod shell;
 pub mod span;
 pub mod syntax;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use quote::go_quote;
+pub use shell::go_quote;
 pub use span::{LineCol, LineIndex, Span};
 pub use syntax::{parse, Parsed};

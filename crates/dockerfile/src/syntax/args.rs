@@ -131,9 +131,11 @@ pub(crate) fn maybe_json_to_list(ctx: &Ctx, start: usize, end: usize) -> Result<
 }
 
 /// BuildKit's `parseWords`: splits on Unicode space outside quotes; quotes and
-/// escape characters are kept in the words (the lexer handles them later).
+/// escape characters are kept in the words (the lexer handles them later), so
+/// every word is a slice of the text, except that an escape character ending
+/// the text is dropped.
 pub(crate) fn words(ctx: &Ctx, start: usize, end: usize) -> Vec<(String, usize, usize)> {
-    #[derive(PartialEq)]
+    #[derive(Clone, Copy, PartialEq)]
     enum Phase {
         Spaces,
         Word,
@@ -141,11 +143,17 @@ pub(crate) fn words(ctx: &Ctx, start: usize, end: usize) -> Vec<(String, usize, 
     }
     let text = ctx.text(start, end);
     let mut out = Vec::new();
-    let mut word = String::new();
     let mut word_start = 0;
     let mut blank_ok = false;
     let mut phase = Phase::Spaces;
     let mut chars = text.char_indices().peekable();
+    let mut push = |out: &mut Vec<(String, usize, usize)>, from: usize, to: usize, blank_ok: bool| {
+        if blank_ok || to > from {
+            out.push((text[from..to].to_string(), start + from, start + to));
+        }
+    };
+    // Where the current word ends if the text ends now (a final escape is dropped).
+    let mut word_end = 0;
     while let Some((i, ch)) = chars.next() {
         if phase == Phase::Spaces {
             if is_space(ch) {
@@ -154,54 +162,50 @@ pub(crate) fn words(ctx: &Ctx, start: usize, end: usize) -> Vec<(String, usize, 
             phase = Phase::Word;
             word_start = i;
         }
-        let at_end = |chars: &mut std::iter::Peekable<std::str::CharIndices>| chars.peek().is_none();
+        let next_end = chars.peek().map_or(text.len(), |&(j, _)| j);
         match phase {
+            Phase::Word if is_space(ch) => {
+                push(&mut out, word_start, i, blank_ok);
+                phase = Phase::Spaces;
+                blank_ok = false;
+                continue;
+            }
             Phase::Word => {
-                if is_space(ch) {
-                    phase = Phase::Spaces;
-                    if blank_ok || !word.is_empty() {
-                        out.push((std::mem::take(&mut word), start + word_start, start + i));
-                    }
-                    word.clear();
-                    blank_ok = false;
-                    continue;
-                }
                 if ch == '\'' || ch == '"' {
                     phase = Phase::Quote(ch);
                     blank_ok = true;
                 }
                 if ch == ctx.escape {
-                    if at_end(&mut chars) {
-                        continue;
+                    match chars.next() {
+                        // The escaped character belongs to the word, even a quote or a space.
+                        Some((j, escaped)) => word_end = j + escaped.len_utf8(),
+                        None => word_end = i,
                     }
-                    word.push(ch);
-                    let (_, next) = chars.next().unwrap_or((i, ch));
-                    word.push(next);
                     continue;
                 }
-                word.push(ch);
+                word_end = next_end;
             }
             Phase::Quote(quote) => {
                 if ch == quote {
                     phase = Phase::Word;
                 }
                 if ch == ctx.escape && quote != '\'' {
-                    if at_end(&mut chars) {
-                        phase = Phase::Word;
-                        continue;
+                    match chars.next() {
+                        Some((j, escaped)) => word_end = j + escaped.len_utf8(),
+                        None => {
+                            phase = Phase::Word;
+                            word_end = i;
+                        }
                     }
-                    word.push(ch);
-                    let (_, next) = chars.next().unwrap_or((i, ch));
-                    word.push(next);
                     continue;
                 }
-                word.push(ch);
+                word_end = next_end;
             }
             Phase::Spaces => {}
         }
     }
-    if phase != Phase::Spaces && (blank_ok || !word.is_empty()) {
-        out.push((word, start + word_start, end));
+    if phase != Phase::Spaces {
+        push(&mut out, word_start, word_end, blank_ok);
     }
     out
 }

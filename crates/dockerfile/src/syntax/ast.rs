@@ -96,8 +96,10 @@ pub struct Instruction {
     pub args: Args,
     /// The arguments were a JSON array (exec form).
     pub json: bool,
-    /// Text of the arguments after the flags, continuations joined.
-    pub args_text: Word,
+    /// Where the arguments (after the flags) sit in `original`; see [`Instruction::args_text`].
+    pub args_range: (u32, u32),
+    /// Source span of the arguments.
+    pub args_span: Span,
     pub heredocs: Vec<Heredoc>,
     /// The logical line, continuations joined (BuildKit's `Node.Original`).
     pub original: String,
@@ -108,6 +110,11 @@ pub struct Instruction {
 }
 
 impl Instruction {
+    /// Text of the arguments after the flags, continuations joined.
+    pub fn args_text(&self) -> &str {
+        self.original.get(self.args_range.0 as usize..self.args_range.1 as usize).unwrap_or("")
+    }
+
     /// The argument words, or an empty slice for other shapes.
     pub fn words(&self) -> &[Word] {
         match &self.args {

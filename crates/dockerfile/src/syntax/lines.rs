@@ -77,6 +77,12 @@ pub struct LogicalLine {
 }
 
 impl LogicalLine {
+    /// Empties the line, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.pieces.clear();
+    }
+
     /// Appends `source[range]`.
     pub fn push(&mut self, source: &str, start: usize, end: usize) {
         if end <= start {

@@ -16,7 +16,7 @@ pub mod split;
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 use args::{Ctx, Shape};
-use ast::{Args, Directive, Dockerfile, Heredoc, Instruction, Word};
+use ast::{Args, Directive, Dockerfile, Heredoc, Instruction};
 use lines::{continuation_cut, is_comment, is_space, leading_space_len, LogicalLine, PhysicalLine, PhysicalLines};
 
 /// The result of parsing: the tree (complete only without error diagnostics).
@@ -48,6 +48,7 @@ pub fn parse(source: &str) -> Parsed {
         dockerfile: Dockerfile { escape: '\\', ..Dockerfile::default() },
         diagnostics: Vec::new(),
         comments: Vec::new(),
+        logical: LogicalLine::default(),
     };
     if let Err(error) = parser.run() {
         parser.diagnostics.push(error);
@@ -62,6 +63,8 @@ struct Parser<'a> {
     dockerfile: Dockerfile,
     diagnostics: Vec<Diagnostic>,
     comments: Vec<String>,
+    /// Reused for every instruction so joining lines allocates only once per file.
+    logical: LogicalLine,
 }
 
 impl Parser<'_> {
@@ -116,7 +119,8 @@ impl Parser<'_> {
         if end_of_line && kept == 0 {
             return Ok(());
         }
-        let mut logical = LogicalLine::default();
+        let mut logical = std::mem::take(&mut self.logical);
+        logical.clear();
         logical.push(source, text_start, text_start + kept);
         let mut last_end = line.content_end;
         let mut empty_line: Option<Span> = None;
@@ -141,11 +145,13 @@ impl Parser<'_> {
         }
         let comments = std::mem::take(&mut self.comments);
         let ctx = Ctx { line: &logical, escape: self.dockerfile.escape };
-        let mut instruction = build_instruction(&ctx, 0, logical.text.len(), comments)
-            .map_err(|message| Diagnostic::error(message, Span::new(text_start, last_end)))?;
+        let built = build_instruction(&ctx, 0, logical.text.len(), comments);
+        let has_heredoc_marker = logical.text.contains("<<");
+        self.logical = logical;
+        let mut instruction = built.map_err(|message| Diagnostic::error(message, Span::new(text_start, last_end)))?;
         instruction.span = Span::new(text_start, last_end);
-        if can_contain_heredoc(&instruction) && logical.text.contains("<<") {
-            let heads = heredoc::heredocs_from_line(&logical.text)
+        if has_heredoc_marker && can_contain_heredoc(&instruction) {
+            let heads = heredoc::heredocs_from_line(&instruction.original)
                 .map_err(|message| Diagnostic::error(message, instruction.span))?;
             for head in heads {
                 let doc = self.read_heredoc_body(head, text_start)?;
@@ -239,7 +245,8 @@ fn build_instruction(ctx: &Ctx, start: usize, end: usize, comments: Vec<String>)
         flags,
         args,
         json,
-        args_text: Word { text: ctx.text(args_start, args_end).to_string(), span: ctx.line.span(args_start, args_end) },
+        args_range: ((args_start - start) as u32, (args_end - start) as u32),
+        args_span: ctx.line.span(args_start, args_end),
         heredocs: Vec::new(),
         original: ctx.text(start, end).to_string(),
         comments,

@@ -69,7 +69,7 @@ enum Phase {
 fn extract_flags(line: &str, start: usize, end: usize, escape: u8) -> (Vec<(String, usize, usize)>, usize) {
     let bytes = line.as_bytes();
     let mut flags = Vec::new();
-    let mut word: Vec<u8> = Vec::new();
+    let mut word: Vec<u8> = Vec::with_capacity(end - start);
     let mut word_start = start;
     let mut blank_ok = false;
     let mut phase = Phase::Spaces;

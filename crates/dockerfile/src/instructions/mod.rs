@@ -1,0 +1,17 @@
+//! Typed instructions and their validation, as BuildKit's `instructions` package.
+//!
+//! [`parse_dockerfile`] turns the syntax tree into stages of typed commands,
+//! reporting the first invalid instruction with BuildKit's message.
+//! [`scope`] models ARG/ENV variable scoping for expansion.
+
+pub mod commands;
+mod csv;
+pub mod duration;
+pub mod flags;
+pub mod mount;
+pub mod parse;
+pub mod scope;
+pub mod suggest;
+
+pub use commands::*;
+pub use parse::{parse_dockerfile, INSTRUCTIONS, NO_STAGES};

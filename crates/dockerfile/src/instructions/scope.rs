@@ -1,0 +1,202 @@
+//! ARG and ENV scoping: which variables an instruction's words see.
+//!
+//! BuildKit's rules (dockerfile2llb `buildMetaArgs`, `dispatchArg`,
+//! `dispatchEnv`):
+//! - Global ARGs (before the first FROM) are resolved in order: a build-arg
+//!   wins, otherwise the default is expanded against the platform args and
+//!   the global ARGs before it. They are visible only to FROM (image and
+//!   `--platform`), and to a stage ARG that re-declares them without a value.
+//! - A stage ARG takes the build-arg if given, else its default expanded
+//!   against the stage environment, else the global value. It joins the
+//!   environment of RUN, but not the image's `Env`.
+//! - ENV keys and values are expanded against the environment as it was
+//!   before the instruction, so `ENV a=1 b=$a` gives `b` the *old* `$a`.
+//!
+//! All of it is pure data; the converter feeds image config and build-args in.
+
+use super::commands::{ArgDecl, KeyValue};
+use crate::shell::{Env, Lexer, ShellError};
+use std::collections::BTreeMap;
+
+/// An ordered set of variables; setting an existing name replaces it in place.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Vars {
+    entries: Vec<(String, String)>,
+}
+
+impl Vars {
+    /// From `KEY=value` strings (image config `Env`); an entry without `=` is a name with an empty value.
+    pub fn from_env_list<'a>(list: impl IntoIterator<Item = &'a str>) -> Vars {
+        let mut vars = Vars::default();
+        for item in list {
+            let (key, value) = item.split_once('=').unwrap_or((item, ""));
+            vars.set(key, value);
+        }
+        vars
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) {
+        match self.entries.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value.to_string(),
+            None => self.entries.push((key.to_string(), value.to_string())),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// `KEY=value` strings in order.
+    pub fn to_env_list(&self) -> Vec<String> {
+        self.entries.iter().map(|(k, v)| format!("{k}={v}")).collect()
+    }
+}
+
+impl Env for Vars {
+    fn get(&self, name: &str) -> Option<&str> {
+        Vars::get(self, name)
+    }
+}
+
+/// A resolved global ARG.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetaArg {
+    pub key: String,
+    /// `None`: declared without a value and no build-arg given.
+    pub value: Option<String>,
+}
+
+/// Resolves the global ARGs. `initial` holds the predefined platform args.
+pub fn resolve_meta_args(
+    decls: &[ArgDecl],
+    build_args: &BTreeMap<String, String>,
+    initial: Vars,
+    lexer: &Lexer,
+) -> Result<(Vars, Vec<MetaArg>), ShellError> {
+    let mut vars = initial;
+    let mut resolved = Vec::new();
+    for decl in decls {
+        let value = match (build_args.get(&decl.key), &decl.value) {
+            (Some(given), _) => Some(given.clone()),
+            (None, Some(default)) => Some(lexer.process_word(default, &vars)?),
+            (None, None) => None,
+        };
+        if let Some(value) = &value {
+            vars.set(&decl.key, value);
+        }
+        resolved.push(MetaArg { key: decl.key.clone(), value });
+    }
+    Ok((vars, resolved))
+}
+
+/// Names that are build options rather than variables: BuildKit never puts
+/// them into a RUN environment (`nonEnvArgs`), and neither does dfopt's switch.
+pub const NON_ENV_ARGS: [&str; 3] = ["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE", "DFOPT"];
+
+/// The variables of one stage as instructions are applied in order.
+#[derive(Clone, Debug, Default)]
+pub struct StageScope {
+    /// Everything RUN sees: image env, ENV, and ARGs with a value.
+    pub env: Vars,
+    /// The image config `Env`: image env and ENV only.
+    pub image_env: Vars,
+    /// ARGs declared so far in this stage (for RUN history and cache keys).
+    pub args: Vec<MetaArg>,
+}
+
+impl StageScope {
+    /// A stage starting from its base image's (or parent stage's) environment.
+    pub fn new(image_env: Vars) -> StageScope {
+        StageScope { env: image_env.clone(), image_env, args: Vec::new() }
+    }
+
+    /// Expands every key and value of an ENV (against the env before it) and applies them.
+    pub fn apply_env(&mut self, pairs: &[KeyValue], lexer: &Lexer) -> Result<Vec<(String, String)>, ShellError> {
+        let mut expanded = Vec::new();
+        for pair in pairs {
+            expanded.push((lexer.process_word(&pair.key, &self.env)?, lexer.process_word(&pair.value, &self.env)?));
+        }
+        for (key, value) in &expanded {
+            self.env.set(key, value);
+            self.image_env.set(key, value);
+        }
+        Ok(expanded)
+    }
+
+    /// Applies an ARG instruction; returns the resolved values (for history).
+    pub fn apply_arg(
+        &mut self,
+        decls: &[ArgDecl],
+        build_args: &BTreeMap<String, String>,
+        globals: &Vars,
+        lexer: &Lexer,
+    ) -> Result<Vec<MetaArg>, ShellError> {
+        let mut resolved = Vec::new();
+        for decl in decls {
+            let value = match (build_args.get(&decl.key), &decl.value) {
+                (Some(given), _) => Some(given.clone()),
+                (None, Some(default)) => Some(lexer.process_word(default, &self.env)?),
+                (None, None) => globals.get(&decl.key).map(str::to_string),
+            };
+            if let Some(value) = &value {
+                if !NON_ENV_ARGS.contains(&decl.key.as_str()) {
+                    self.env.set(&decl.key, value);
+                }
+            }
+            let arg = MetaArg { key: decl.key.clone(), value };
+            self.args.retain(|a| a.key != arg.key);
+            self.args.push(arg.clone());
+            resolved.push(arg);
+        }
+        Ok(resolved)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decl(key: &str, value: Option<&str>) -> ArgDecl {
+        ArgDecl { key: key.into(), value: value.map(str::to_string), doc_comment: String::new() }
+    }
+
+    #[test]
+    fn meta_args_resolve_in_order_and_build_args_win() {
+        let lexer = Lexer::new('\\');
+        let build_args = BTreeMap::from([("B".to_string(), "given".to_string())]);
+        let decls = [decl("A", Some("a-$TARGETOS")), decl("B", Some("x")), decl("C", Some("${A}-${B}")), decl("D", None)];
+        let initial = Vars::from_env_list(["TARGETOS=linux"]);
+        let (vars, resolved) = resolve_meta_args(&decls, &build_args, initial, &lexer).unwrap();
+        assert_eq!(vars.get("C"), Some("a-linux-given"));
+        assert_eq!(resolved[3], MetaArg { key: "D".into(), value: None });
+    }
+
+    #[test]
+    fn env_sees_the_environment_before_the_instruction() {
+        let lexer = Lexer::new('\\');
+        let mut scope = StageScope::new(Vars::from_env_list(["a=old"]));
+        let pairs = [KeyValue { key: "a".into(), value: "new".into(), legacy: false }, KeyValue { key: "b".into(), value: "$a".into(), legacy: false }];
+        scope.apply_env(&pairs, &lexer).unwrap();
+        assert_eq!(scope.env.get("b"), Some("old"));
+        assert_eq!(scope.image_env.to_env_list(), vec!["a=new", "b=old"]);
+    }
+
+    #[test]
+    fn stage_arg_precedence() {
+        let lexer = Lexer::new('\\');
+        let globals = Vars::from_env_list(["G=global", "H=h"]);
+        let build_args = BTreeMap::from([("H".to_string(), "cli".to_string())]);
+        let mut scope = StageScope::new(Vars::default());
+        let resolved = scope
+            .apply_arg(&[decl("G", None), decl("H", Some("default")), decl("X", Some("$G!")), decl("DFOPT", Some("off"))], &build_args, &globals, &lexer)
+            .unwrap();
+        let values: Vec<Option<&str>> = resolved.iter().map(|a| a.value.as_deref()).collect();
+        assert_eq!(values, vec![Some("global"), Some("cli"), Some("global!"), Some("off")]);
+        assert_eq!(scope.env.get("DFOPT"), None);
+        assert!(scope.image_env.get("G").is_none());
+    }
+}
