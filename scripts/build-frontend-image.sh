@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the dfopt frontend image with no registry: compiles a static
+# dfopt-frontend on this machine, then packages it with Dockerfile.frontend's
+# `prebuilt` stage (FROM scratch, so nothing is pulled).
+#   scripts/build-frontend-image.sh [TAG]      (default ourorg/optimizer:latest)
+# Uses $DOCKER (default: /usr/bin/docker if present, else docker) and whatever
+# DOCKER_HOST is set. Prints the image id.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+tag=${1:-ourorg/optimizer:latest}
+docker_cli=${DOCKER:-$( [[ -x /usr/bin/docker ]] && echo /usr/bin/docker || echo docker )}
+host=$(rustc -vV | sed -n 's/^host: //p')
+
+# A static binary: the image has no libc.
+RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked -p dfopt-frontend \
+  --target "$host" --manifest-path "$repo/Cargo.toml" >&2
+binary=$repo/target/$host/release/dfopt-frontend
+if ldd "$binary" >/dev/null 2>&1; then
+  echo "error: $binary is dynamically linked; the scratch image needs a static binary" >&2
+  exit 1
+fi
+
+context=$(mktemp -d)
+trap 'rm -rf "$context"' EXIT
+cp "$binary" "$context/dfopt-frontend"
+DOCKER_BUILDKIT=1 "$docker_cli" build -q -f "$repo/Dockerfile.frontend" --target prebuilt -t "$tag" "$context"

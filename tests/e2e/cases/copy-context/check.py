@@ -1,0 +1,11 @@
+def check(t):
+    t.file("/dst/a.txt", "file a\n")
+    t.file("/copied-dir/b.txt", "file b\n")
+    t.file("/copied-dir/sub/deep.txt", "deep\n")
+    t.absent("/copied-dir/dir")
+    t.file("/docs/one.md", "# one\n")
+    t.file("/docs/two.md", "# two\n")
+    t.file("/spaced/with space.txt", "space\n")
+    t.file("/renamed.txt", "file a\n")
+    t.mode("/copied-dir/b.txt", 0o750)
+    t.owner("/dst/a.txt", 0, 0)

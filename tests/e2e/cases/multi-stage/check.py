@@ -1,0 +1,3 @@
+def check(t):
+    t.file("/from-build.txt", "built\n")
+    t.file("/from-index.txt", "built\n")

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The end-to-end suite: installs and starts a private Docker 20.10 daemon,
+# makes the base images, builds the dfopt frontend image, runs every case in
+# tests/e2e/cases (runner.py), and stops the daemon, also on failure.
+#   bash tests/e2e/run.sh [CASE...]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/e2e/lib/all.sh
+source "$here/lib/all.sh"
+
+cleanup() {
+  if [[ ${DFOPT_E2E_KEEP_DAEMON:-0} == 1 ]]; then
+    e2e_log "DFOPT_E2E_KEEP_DAEMON=1: leaving dockerd running ($DOCKER_HOST)"
+  else
+    daemon_stop
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+e2e_timed install install_ensure
+e2e_timed daemon-start daemon_start
+e2e_timed base-images images_ensure
+e2e_timed frontend-image "$repo/scripts/build-frontend-image.sh" ourorg/optimizer:latest
+e2e_timed cases python3 "$here/runner.py" "$@"

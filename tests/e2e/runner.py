@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""End-to-end cases against the real daemon: build each case with the dfopt
+frontend and check the exported filesystem, the image config and errors.
+
+A case is a directory under tests/e2e/cases/<name>/ holding
+  Dockerfile     the Dockerfile, without a `# syntax=` line (the runner adds it)
+  context/       optional build context (else an empty directory)
+  case.json      optional: {"build_args": {..}, "target": "..", "modes": [..],
+                 "expect_error": "substring", "run": {"args": [..], "stdout": ".."}}
+  check.py       optional: def check(t): ... using the Target helpers below
+
+Modes: "syntax" (a `# syntax=<frontend>` first line) and "buildarg"
+(`--build-arg BUILDKIT_SYNTAX=<frontend>`); both by default. DFOPT_E2E_MODES=builtin
+runs the cases with the daemon's own frontend instead, to validate the expectations.
+Prints one line per case and mode and a closing "N passed, M failed".
+Needs DOCKER and DOCKER_HOST (tests/e2e/lib/env.sh) and a daemon running.
+"""
+
+import importlib.util
+import io
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tarfile
+import traceback
+
+DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
+FRONTEND = os.environ.get("DFOPT_FRONTEND_IMAGE", "ourorg/optimizer")
+HERE = os.path.dirname(os.path.abspath(__file__))
+CASES = os.path.join(HERE, "cases")
+WORK = os.path.join(os.environ.get("DFOPT_E2E_DIR", "/var/tmp/dfopt-e2e"), "cases")
+
+
+class CheckFailed(Exception):
+    pass
+
+
+class Target:
+    """What a build produced: the exported filesystem and the image inspect JSON."""
+
+    def __init__(self, root, image, log, tag):
+        self.root = root
+        self.image = image
+        self.config = image.get("Config") or {}
+        self.log = log
+        self.tag = tag
+        self._tar = None
+
+    def tar(self):
+        """The image filesystem as `docker export` gives it: the local exporter
+        writes files as the client user, so ownership is read from here."""
+        if self._tar is None:
+            cid = docker("create", self.tag, "/nonexistent", check=True).stdout.strip()
+            try:
+                data = subprocess.run([DOCKER, "export", cid], capture_output=True, timeout=600, check=True).stdout
+            finally:
+                docker("rm", cid)
+            with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+                self._tar = {m.name.rstrip("/"): m for m in archive.getmembers()}
+        return self._tar
+
+    def member(self, path):
+        member = self.tar().get(path.strip("/"))
+        if member is None:
+            self.fail(f"{path} is not in the exported image")
+        return member
+
+    def run(self, *args):
+        """Runs a command in the built image; returns its stdout."""
+        ran = docker("run", "--rm", self.tag, *args)
+        if ran.returncode != 0:
+            self.fail(f"docker run {args}: exit {ran.returncode}: {ran.stderr[-500:]}")
+        return ran.stdout
+
+    def path(self, path):
+        return os.path.join(self.root, path.lstrip("/"))
+
+    def fail(self, message):
+        raise CheckFailed(message)
+
+    def read(self, path):
+        try:
+            with open(self.path(path), "rb") as f:
+                return f.read().decode()
+        except OSError as e:
+            self.fail(f"cannot read {path}: {e}")
+
+    def file(self, path, content):
+        actual = self.read(path)
+        if actual != content:
+            self.fail(f"{path}: expected {content!r}, got {actual!r}")
+
+    def exists(self, path):
+        if not os.path.lexists(self.path(path)):
+            self.fail(f"{path} does not exist")
+
+    def absent(self, path):
+        if os.path.lexists(self.path(path)):
+            self.fail(f"{path} exists but should not")
+
+    def mode(self, path, mode):
+        actual = stat.S_IMODE(os.lstat(self.path(path)).st_mode)
+        if actual != mode:
+            self.fail(f"{path}: mode {oct(actual)}, expected {oct(mode)}")
+
+    def owner(self, path, uid, gid):
+        member = self.member(path)
+        if (member.uid, member.gid) != (uid, gid):
+            self.fail(f"{path}: owner {member.uid}:{member.gid}, expected {uid}:{gid}")
+
+    def is_dir(self, path):
+        if not os.path.isdir(self.path(path)):
+            self.fail(f"{path} is not a directory")
+
+    def symlink(self, path, target):
+        actual = os.readlink(self.path(path))
+        if actual != target:
+            self.fail(f"{path}: links to {actual!r}, expected {target!r}")
+
+    def env(self, key):
+        for item in self.config.get("Env") or []:
+            k, _, v = item.partition("=")
+            if k == key:
+                return v
+        return None
+
+    def equal(self, what, actual, expected):
+        if actual != expected:
+            self.fail(f"{what}: expected {expected!r}, got {actual!r}")
+
+    def contains(self, what, text, needle):
+        if needle not in text:
+            self.fail(f"{what}: {needle!r} not found in {text!r}")
+
+
+def docker(*args, check=False):
+    proc = subprocess.run([DOCKER, *args], capture_output=True, text=True, timeout=900)
+    if check and proc.returncode != 0:
+        raise CheckFailed(f"docker {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def load_check(case_dir):
+    path = os.path.join(case_dir, "check.py")
+    if not os.path.exists(path):
+        return None
+    spec = importlib.util.spec_from_file_location("check_" + os.path.basename(case_dir), path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.check
+
+
+def build_args(case, mode):
+    args = ["build", "--progress=plain"]
+    for key, value in sorted(case.get("build_args", {}).items()):
+        args += ["--build-arg", f"{key}={value}"]
+    if mode == "buildarg":
+        args += ["--build-arg", f"BUILDKIT_SYNTAX={FRONTEND}"]
+    if case.get("target"):
+        args += ["--target", case["target"]]
+    for item in case.get("extra_args", []):
+        args.append(item)
+    return args
+
+
+def run_case(name, mode):
+    case_dir = os.path.join(CASES, name)
+    case = {}
+    if os.path.exists(os.path.join(case_dir, "case.json")):
+        with open(os.path.join(case_dir, "case.json")) as f:
+            case = json.load(f)
+    work = os.path.join(WORK, name, mode)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    context = os.path.join(case_dir, "context")
+    if not os.path.isdir(context):
+        context = os.path.join(work, "empty-context")
+        os.makedirs(context)
+    with open(os.path.join(case_dir, "Dockerfile")) as f:
+        dockerfile = f.read()
+    if mode == "syntax":
+        dockerfile = f"# syntax={FRONTEND}\n" + dockerfile
+    dockerfile_path = os.path.join(work, "Dockerfile")
+    with open(dockerfile_path, "w") as f:
+        f.write(dockerfile)
+    tag = f"dfopt-e2e/{name}:{mode}"
+    args = build_args(case, mode) + ["-f", dockerfile_path]
+    built = docker(*args, "-t", tag, context)
+    log = built.stdout + built.stderr
+    with open(os.path.join(work, "build.log"), "w") as f:
+        f.write(log)
+    if "expect_error" in case:
+        # `{N}` is Dockerfile line N of the case; the syntax line shifts it by one.
+        offset = 1 if mode == "syntax" else 0
+        expected = re.sub(r"\{(\d+)\}", lambda m: str(int(m.group(1)) + offset), case["expect_error"])
+        if built.returncode == 0:
+            raise CheckFailed("build succeeded but an error was expected")
+        if expected not in log:
+            tail = "\n".join(log.splitlines()[-8:])
+            raise CheckFailed(f"expected error {expected!r}; build output ends:\n{tail}")
+        return
+    if built.returncode != 0:
+        tail = "\n".join(log.splitlines()[-15:])
+        raise CheckFailed(f"build failed:\n{tail}")
+    root = os.path.join(work, "rootfs")
+    exported = docker(*args, "-o", f"type=local,dest={root}", context)
+    if exported.returncode != 0:
+        raise CheckFailed(f"export failed:\n{exported.stderr[-2000:]}")
+    inspect = json.loads(docker("image", "inspect", tag, check=True).stdout)[0]
+    target = Target(root, inspect, log, tag)
+    check = load_check(case_dir)
+    if check:
+        check(target)
+    if "run" in case:
+        ran = docker("run", "--rm", tag, *case["run"].get("args", []))
+        if ran.returncode != case["run"].get("exit", 0):
+            raise CheckFailed(f"docker run exited {ran.returncode}: {ran.stderr[-1000:]}")
+        if "stdout" in case["run"]:
+            target.equal("docker run stdout", ran.stdout, case["run"]["stdout"])
+
+
+def main(argv):
+    names = argv or sorted(n for n in os.listdir(CASES) if os.path.isdir(os.path.join(CASES, n)))
+    passed, failed = 0, []
+    forced = os.environ.get("DFOPT_E2E_MODES")
+    for name in names:
+        modes = ["syntax", "buildarg"]
+        case = {}
+        case_json = os.path.join(CASES, name, "case.json")
+        if os.path.exists(case_json):
+            with open(case_json) as f:
+                case = json.load(f)
+            modes = case.get("modes", modes)
+        if forced:
+            # "builtin" builds with the daemon's own frontend: it validates the
+            # expectations themselves (our error texts are not its format).
+            modes = [m for m in forced.split(",") if not (m == "builtin" and "expect_error" in case)]
+        for mode in modes:
+            try:
+                run_case(name, mode)
+                passed += 1
+                print(f"ok   {name} [{mode}]", flush=True)
+            except CheckFailed as e:
+                failed.append(f"{name} [{mode}]")
+                print(f"FAIL {name} [{mode}]: {e}", flush=True)
+            except Exception:  # a bug in a check or the runner: report, keep going
+                failed.append(f"{name} [{mode}]")
+                print(f"FAIL {name} [{mode}]: runner error\n{traceback.format_exc()}", flush=True)
+    if failed:
+        print("failed: " + ", ".join(failed))
+    print(f"{passed} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
