@@ -1,0 +1,495 @@
+//! [`Bridge`]: the LLBBridge calls a Dockerfile frontend needs, with the rules that
+//! keep them safe.
+//!
+//! * Every call has a timeout ([`Timeouts`]): a daemon that stops answering must not
+//!   leave the build hanging forever.
+//! * Every request is size-checked before it is sent: a v0.8 daemon (Docker 20.10)
+//!   rejects messages over 4 MiB with an opaque `ResourceExhausted`, so we refuse first
+//!   with a message that says what was too big.
+//! * `Solve` always sets `allowResultReturn` and `allowResultArrayRef` (otherwise the
+//!   daemon answers in the deprecated string-ref form).
+//! * `Return` always carries exactly one of `result`/`error`: a v0.8.3 daemon
+//!   dereferences `result` without a nil check and panics on an empty `ReturnRequest`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bollard_buildkit_proto::google::rpc::Status;
+use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
+    llb_bridge_client::LlbBridgeClient, result, CacheOptionsEntry, PingRequest, ReadFileRequest,
+    Ref, RefMap, RefMapDeprecated, ResolveImageConfigRequest, Result as PbResult, ReturnRequest,
+    SolveRequest,
+};
+use dfopt_llb::{pb, Platform};
+use prost::Message;
+use tonic::transport::Channel;
+use tonic::Code;
+
+use crate::caps::{gateway, Caps};
+use crate::options::{CacheImport, ImageResolveMode};
+use crate::platform;
+
+/// The most a v0.8 daemon accepts in one message (grpc-go's default receive limit).
+/// BuildKit v0.11+ accepts 16 MiB, but we cannot tell the versions apart reliably.
+pub const V0_8_MAX_MESSAGE_SIZE: usize = 4 * 1024 * 1024;
+
+/// The most we accept from the daemon (`ReadFile` can return large files).
+pub const DEFAULT_MAX_RECEIVE_SIZE: usize = 64 * 1024 * 1024;
+
+/// How long each kind of call may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeouts {
+    /// `Ping` (BuildKit's own client uses 15 s).
+    pub ping: Duration,
+    /// `Solve` (lazy for a Definition, so normally instant).
+    pub solve: Duration,
+    /// `ReadFile` (transfers the file from the client first).
+    pub read_file: Duration,
+    /// `ResolveImageConfig` (may contact a registry).
+    pub resolve_image_config: Duration,
+    /// `Return`.
+    pub return_result: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            ping: Duration::from_secs(15),
+            solve: Duration::from_secs(600),
+            read_file: Duration::from_secs(600),
+            resolve_image_config: Duration::from_secs(600),
+            return_result: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Timeouts {
+    /// The same timeout for every call (for tests).
+    pub fn all(timeout: Duration) -> Self {
+        Self {
+            ping: timeout,
+            solve: timeout,
+            read_file: timeout,
+            resolve_image_config: timeout,
+            return_result: timeout,
+        }
+    }
+}
+
+/// Limits of a [`Bridge`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BridgeConfig {
+    /// Per-call timeouts.
+    pub timeouts: Timeouts,
+    /// Largest request we send (default: [`V0_8_MAX_MESSAGE_SIZE`]).
+    pub max_send_size: usize,
+    /// Largest response we accept (default: [`DEFAULT_MAX_RECEIVE_SIZE`]).
+    pub max_receive_size: usize,
+}
+
+impl Default for BridgeConfig {
+    fn default() -> Self {
+        Self {
+            timeouts: Timeouts::default(),
+            max_send_size: V0_8_MAX_MESSAGE_SIZE,
+            max_receive_size: DEFAULT_MAX_RECEIVE_SIZE,
+        }
+    }
+}
+
+/// A failed LLBBridge call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BridgeError {
+    /// The daemon did not answer in time.
+    #[error("{rpc} timed out after {after:?}: the BuildKit daemon did not answer")]
+    Timeout {
+        /// The RPC name.
+        rpc: &'static str,
+        /// The timeout that elapsed.
+        after: Duration,
+    },
+    /// The daemon answered with an error status.
+    #[error("{message}")]
+    Status {
+        /// The RPC name.
+        rpc: &'static str,
+        /// The gRPC code.
+        code: Code,
+        /// The daemon's message.
+        message: String,
+    },
+    /// The request is larger than the daemon accepts; it was not sent.
+    #[error("{rpc} request is {size} bytes, more than the {limit} bytes the BuildKit daemon accepts in one message (Docker 20.10 / BuildKit v0.8 allow 4 MiB)")]
+    TooLarge {
+        /// The RPC name.
+        rpc: &'static str,
+        /// Encoded size of the request.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The daemon's answer made no sense.
+    #[error("{rpc}: unexpected answer from the BuildKit daemon: {detail}")]
+    Protocol {
+        /// The RPC name.
+        rpc: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+impl BridgeError {
+    /// The gRPC code to report this failure with.
+    pub fn code(&self) -> Code {
+        match self {
+            BridgeError::Timeout { .. } => Code::DeadlineExceeded,
+            BridgeError::Status { code, .. } => *code,
+            BridgeError::TooLarge { .. } => Code::ResourceExhausted,
+            BridgeError::Protocol { .. } => Code::Internal,
+        }
+    }
+
+    /// Whether the connection itself looks broken (no point in calling again).
+    pub fn is_transport_failure(&self) -> bool {
+        match self {
+            BridgeError::Timeout { .. } => true,
+            BridgeError::Status { code, .. } => matches!(code, Code::Unavailable | Code::Cancelled),
+            BridgeError::TooLarge { .. } | BridgeError::Protocol { .. } => false,
+        }
+    }
+}
+
+/// An image's configuration as `ResolveImageConfig` returns it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResolvedImage {
+    /// Manifest digest; `None` when the daemon resolved from Docker's local image store
+    /// (which reports no digest).
+    pub digest: Option<String>,
+    /// The image config JSON.
+    pub config: Vec<u8>,
+}
+
+/// The refs a build result consists of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResultRefs {
+    /// One filesystem (`""` = empty).
+    Single(String),
+    /// One filesystem per platform id (`linux/amd64` → ref id).
+    PerPlatform(BTreeMap<String, String>),
+}
+
+/// A connection to the daemon's LLBBridge service. Cheap to clone; clones share the
+/// HTTP/2 connection and may be used concurrently.
+#[derive(Debug, Clone)]
+pub struct Bridge {
+    client: LlbBridgeClient<Channel>,
+    config: Arc<BridgeConfig>,
+    caps: Option<Caps>,
+}
+
+impl Bridge {
+    /// A bridge over an established channel (see [`crate::stdio::connect`]).
+    pub fn new(channel: Channel, config: BridgeConfig) -> Self {
+        let client = LlbBridgeClient::new(channel)
+            .max_decoding_message_size(config.max_receive_size)
+            .max_encoding_message_size(config.max_send_size);
+        Self {
+            client,
+            config: Arc::new(config),
+            caps: None,
+        }
+    }
+
+    /// The caps from the last successful [`Bridge::ping`] (inherited by clones).
+    pub fn caps(&self) -> Option<&Caps> {
+        self.caps.as_ref()
+    }
+
+    /// The limits in use.
+    pub fn config(&self) -> &BridgeConfig {
+        &self.config
+    }
+
+    /// `Ping`: the daemon's capabilities (with BuildKit's frozen defaults for empty
+    /// lists). Remembered for later calls that depend on them.
+    pub async fn ping(&mut self) -> Result<Caps, BridgeError> {
+        let mut client = self.client.clone();
+        let pong = timed(
+            "Ping",
+            self.config.timeouts.ping,
+            client.ping(PingRequest {}),
+        )
+        .await?;
+        let caps = Caps::from_pong(&pong.frontend_api_caps, &pong.llb_caps);
+        self.caps = Some(caps.clone());
+        Ok(caps)
+    }
+
+    /// `Solve` of a Definition: the id of the (lazily built) result ref. An empty
+    /// Definition solves to the empty ref `""`.
+    pub async fn solve(&self, definition: pb::Definition) -> Result<String, BridgeError> {
+        self.solve_with_cache(definition, &[]).await
+    }
+
+    /// `Solve` with cache sources for the daemon to import from.
+    ///
+    /// Cache imports need the `importcaches` cap; a daemon without it would need the
+    /// removed `ImportCacheRefsDeprecated` field, so they are dropped with a log line.
+    pub async fn solve_with_cache(
+        &self,
+        definition: pb::Definition,
+        cache_imports: &[CacheImport],
+    ) -> Result<String, BridgeError> {
+        let supports_cache = self
+            .caps
+            .as_ref()
+            .is_none_or(|caps| caps.gateway_supports(gateway::IMPORT_CACHES));
+        if !cache_imports.is_empty() && !supports_cache {
+            crate::log(format_args!(
+                "daemon lacks the `importcaches` capability; ignoring {} cache import(s)",
+                cache_imports.len()
+            ));
+        }
+        let request = SolveRequest {
+            definition: Some(definition),
+            allow_result_return: true,
+            allow_result_array_ref: true,
+            cache_imports: if supports_cache {
+                cache_imports.iter().map(to_cache_entry).collect()
+            } else {
+                Vec::new()
+            },
+            ..SolveRequest::default()
+        };
+        self.check_size("Solve", &request)?;
+        let mut client = self.client.clone();
+        let response = timed("Solve", self.config.timeouts.solve, client.solve(request)).await?;
+        let Some(result) = response.result else {
+            return Ok(response.r#ref);
+        };
+        match result.result {
+            None => Ok(String::new()),
+            Some(result::Result::Ref(reference)) => Ok(reference.id),
+            Some(result::Result::RefDeprecated(id)) => Ok(id),
+            Some(result::Result::Refs(_) | result::Result::RefsDeprecated(_)) => {
+                Err(BridgeError::Protocol {
+                    rpc: "Solve",
+                    detail: "expected a single ref, got a map of refs".to_owned(),
+                })
+            }
+        }
+    }
+
+    /// `ReadFile`: the whole file at `path` inside the result `reference`, or `None`
+    /// if it does not exist.
+    pub async fn read_file(
+        &self,
+        reference: &str,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, BridgeError> {
+        let request = ReadFileRequest {
+            r#ref: reference.to_owned(),
+            file_path: path.to_owned(),
+            ..ReadFileRequest::default()
+        };
+        let mut client = self.client.clone();
+        let call = timed(
+            "ReadFile",
+            self.config.timeouts.read_file,
+            client.read_file(request),
+        );
+        match call.await {
+            Ok(response) => Ok(Some(response.data)),
+            Err(BridgeError::Status { code, message, .. }) if is_missing_file(code, &message) => {
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `ResolveImageConfig` for a fully normalized reference
+    /// (`docker.io/library/alpine:3.18`). `log_name` is the progress line the user sees.
+    pub async fn resolve_image_config(
+        &self,
+        reference: &str,
+        platform: Option<&Platform>,
+        mode: ImageResolveMode,
+        log_name: &str,
+    ) -> Result<ResolvedImage, BridgeError> {
+        let request = ResolveImageConfigRequest {
+            r#ref: reference.to_owned(),
+            platform: platform.map(platform::to_pb),
+            resolve_mode: mode.as_str().to_owned(),
+            log_name: log_name.to_owned(),
+            ..ResolveImageConfigRequest::default()
+        };
+        let mut client = self.client.clone();
+        let response = timed(
+            "ResolveImageConfig",
+            self.config.timeouts.resolve_image_config,
+            client.resolve_image_config(request),
+        )
+        .await?;
+        Ok(ResolvedImage {
+            digest: (!response.digest.is_empty()).then_some(response.digest),
+            config: response.config,
+        })
+    }
+
+    /// `Return` with a result.
+    pub async fn return_result(
+        &self,
+        refs: ResultRefs,
+        metadata: BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), BridgeError> {
+        let ref_array = self
+            .caps
+            .as_ref()
+            .is_none_or(|caps| caps.gateway_supports(gateway::PROTO_REF_ARRAY));
+        let result = match (refs, ref_array) {
+            (ResultRefs::Single(id), true) => result::Result::Ref(Ref { id, def: None }),
+            (ResultRefs::Single(id), false) => result::Result::RefDeprecated(id),
+            (ResultRefs::PerPlatform(refs), true) => result::Result::Refs(RefMap {
+                refs: refs
+                    .into_iter()
+                    .map(|(key, id)| (key, Ref { id, def: None }))
+                    .collect(),
+            }),
+            (ResultRefs::PerPlatform(refs), false) => {
+                result::Result::RefsDeprecated(RefMapDeprecated {
+                    refs: refs.into_iter().collect(),
+                })
+            }
+        };
+        let request = ReturnRequest {
+            result: Some(PbResult {
+                metadata: metadata.into_iter().collect::<HashMap<_, _>>(),
+                result: Some(result),
+                ..PbResult::default()
+            }),
+            error: None,
+        };
+        self.send_return(request).await
+    }
+
+    /// `Return` with an error. A status with code `OK` is sent as `Unknown` (the daemon
+    /// would read an OK status as "no error" and then find no result). If the status
+    /// is too large to send, its details (which hold a copy of the Dockerfile) are
+    /// dropped and the message is shortened.
+    pub async fn return_error(&self, mut status: Status) -> Result<(), BridgeError> {
+        if status.code == i32::from(Code::Ok) {
+            status.code = i32::from(Code::Unknown);
+        }
+        let mut request = ReturnRequest {
+            result: None,
+            error: Some(status),
+        };
+        if request.encoded_len() > self.config.max_send_size {
+            if let Some(status) = request.error.as_mut() {
+                status.details.clear();
+                truncate(&mut status.message, self.config.max_send_size / 2);
+            }
+        }
+        self.send_return(request).await
+    }
+
+    async fn send_return(&self, request: ReturnRequest) -> Result<(), BridgeError> {
+        self.check_size("Return", &request)?;
+        let mut client = self.client.clone();
+        timed(
+            "Return",
+            self.config.timeouts.return_result,
+            client.r#return(request),
+        )
+        .await?;
+        Ok(())
+    }
+
+    fn check_size(&self, rpc: &'static str, request: &impl Message) -> Result<(), BridgeError> {
+        let size = request.encoded_len();
+        let limit = self.config.max_send_size;
+        if size > limit {
+            return Err(BridgeError::TooLarge { rpc, size, limit });
+        }
+        Ok(())
+    }
+}
+
+/// Runs one call with a timeout and unwraps tonic's response.
+async fn timed<T>(
+    rpc: &'static str,
+    after: Duration,
+    call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+) -> Result<T, BridgeError> {
+    match tokio::time::timeout(after, call).await {
+        Err(_elapsed) => Err(BridgeError::Timeout { rpc, after }),
+        Ok(Err(status)) => Err(BridgeError::Status {
+            rpc,
+            code: status.code(),
+            message: status.message().to_owned(),
+        }),
+        Ok(Ok(response)) => Ok(response.into_inner()),
+    }
+}
+
+/// How the daemon reports a missing file: `open …: no such file or directory` (code
+/// Unknown) from BuildKit, `NotFound` from others.
+fn is_missing_file(code: Code, message: &str) -> bool {
+    code == Code::NotFound
+        || message.contains("no such file or directory")
+        || message.contains("not a directory")
+}
+
+fn to_cache_entry(import: &CacheImport) -> CacheOptionsEntry {
+    CacheOptionsEntry {
+        r#type: import.kind.clone(),
+        attrs: import
+            .attrs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    }
+}
+
+/// Cuts `text` to at most `max` bytes on a character boundary, marking the cut.
+fn truncate(text: &mut String, max: usize) {
+    if text.len() <= max {
+        return;
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.truncate(cut);
+    text.push_str(" … (truncated)");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_detection() {
+        assert!(is_missing_file(
+            Code::Unknown,
+            "open /tmp/buildkit-mount123/Dockerfile: no such file or directory"
+        ));
+        assert!(is_missing_file(Code::NotFound, "x"));
+        assert!(!is_missing_file(
+            Code::Unknown,
+            "failed to transfer: session closed"
+        ));
+    }
+
+    #[test]
+    fn truncate_on_char_boundary() {
+        let mut s = "ééé".to_owned();
+        truncate(&mut s, 3);
+        assert_eq!(s, "é … (truncated)");
+        let mut short = "ok".to_owned();
+        truncate(&mut short, 10);
+        assert_eq!(short, "ok");
+    }
+}

@@ -1,0 +1,197 @@
+//! Reading the Dockerfile and `.dockerignore` from the client, exactly as BuildKit's
+//! Dockerfile frontend does (v0.8.3 `builder/build.go`).
+//!
+//! The client's session exposes two directories, the `dockerfile` local (the directory
+//! of `-f`) and the `context` local (the build context). Each is read by solving a
+//! `local://` source that transfers only a few named files (`local.followpaths`) and
+//! then calling `ReadFile`:
+//!
+//! * `local://dockerfile` with followpaths `[<filename>, <filename>.dockerignore]`,
+//!   plus the lowercase fallback `dockerfile` when the basename is `Dockerfile`
+//!   (moby/moby#10858); shared key hint `dockerfile`.
+//! * `local://context` with followpaths `[".dockerignore"]`; shared key hint
+//!   `context-.dockerignore`.
+//!
+//! `<filename>.dockerignore` next to the Dockerfile wins over the context's
+//! `.dockerignore`. The two reads run concurrently. The shared key hints and names
+//! equal BuildKit's, so the daemon reuses the transfers the built-in frontend (which
+//! ran before us when `# syntax=` forwarded here) already made.
+
+use dfopt_llb::{Local, OpOptions};
+
+use crate::bridge::Bridge;
+use crate::caps::Caps;
+use crate::dockerignore;
+use crate::errors::BuildError;
+use crate::gopath;
+use crate::lowering::DockerfileSource;
+use crate::options::FrontendOptions;
+
+/// Basename that gets the lowercase fallback.
+const DEFAULT_BASENAME: &str = "Dockerfile";
+/// The context's ignore file.
+const DOCKERIGNORE: &str = ".dockerignore";
+
+/// The Dockerfile and the exclude patterns that apply to the build context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedDockerfile {
+    /// The Dockerfile.
+    pub dockerfile: DockerfileSource,
+    /// Parsed `.dockerignore` patterns (empty if there is none).
+    pub dockerignore: Vec<String>,
+}
+
+/// Reads the Dockerfile named by `options.filename` and the applicable
+/// `.dockerignore`. `session_id` is `BUILDKIT_SESSION_ID`.
+pub async fn load(
+    bridge: &Bridge,
+    caps: &Caps,
+    options: &FrontendOptions,
+    session_id: &str,
+) -> Result<LoadedDockerfile, BuildError> {
+    let filename = options.filename.as_str();
+    let (dockerfile, context_ignore) = tokio::join!(
+        read_dockerfile_dir(bridge, caps, options, session_id, filename),
+        read_context_dockerignore(bridge, caps, options, session_id),
+    );
+    let (data, own_ignore) = dockerfile?;
+    let context_ignore = context_ignore?;
+    let ignore = own_ignore.or(context_ignore);
+    Ok(LoadedDockerfile {
+        // The source map keeps the requested name even after the lowercase fallback,
+        // as BuildKit does.
+        dockerfile: DockerfileSource::new(filename, data),
+        dockerignore: ignore
+            .as_deref()
+            .map(dockerignore::parse)
+            .unwrap_or_default(),
+    })
+}
+
+/// The paths transferred from the `dockerfile` local.
+pub fn dockerfile_follow_paths(filename: &str) -> Vec<String> {
+    let mut paths = vec![filename.to_owned(), format!("{filename}{DOCKERIGNORE}")];
+    if let Some(fallback) = lowercase_fallback(filename) {
+        paths.push(fallback);
+    }
+    paths
+}
+
+/// `dir/dockerfile` when the basename is `Dockerfile`.
+fn lowercase_fallback(filename: &str) -> Option<String> {
+    (gopath::base(filename) == DEFAULT_BASENAME)
+        .then(|| gopath::join(&[&gopath::dir(filename), &DEFAULT_BASENAME.to_lowercase()]))
+}
+
+/// Solves the `dockerfile` local; returns the Dockerfile and `<filename>.dockerignore`.
+async fn read_dockerfile_dir(
+    bridge: &Bridge,
+    caps: &Caps,
+    options: &FrontendOptions,
+    session_id: &str,
+    filename: &str,
+) -> Result<(Vec<u8>, Option<Vec<u8>>), BuildError> {
+    let mut local = Local::new(options.dockerfile_key.clone())
+        .map_err(|error| BuildError::new(format!("invalid dockerfilekey: {error}")))?
+        .follow_paths(dockerfile_follow_paths(filename))
+        .shared_key_hint(options.dockerfile_key.clone())
+        .custom_name(format!("[internal] load build definition from {filename}"));
+    if !session_id.is_empty() {
+        local = local.session(session_id);
+    }
+    let definition = local
+        .build()
+        .marshal(&caps.llb)
+        .map_err(|error| BuildError::new(format!("failed to marshal local source: {error}")))?;
+    let reference = bridge.solve(definition).await.map_err(|error| {
+        BuildError::new(format!("failed to resolve dockerfile: {error}")).with_code(error.code())
+    })?;
+
+    let read_error = |error: crate::bridge::BridgeError| {
+        BuildError::new(format!("failed to read dockerfile: {error}")).with_code(error.code())
+    };
+    let mut data = bridge
+        .read_file(&reference, filename)
+        .await
+        .map_err(read_error)?;
+    if data.is_none() {
+        if let Some(fallback) = lowercase_fallback(filename) {
+            data = bridge
+                .read_file(&reference, &fallback)
+                .await
+                .map_err(read_error)?;
+        }
+    }
+    let Some(data) = data else {
+        return Err(BuildError::new(format!(
+            "failed to read dockerfile: open {filename}: no such file or directory"
+        )));
+    };
+
+    let ignore_path = format!("{filename}{DOCKERIGNORE}");
+    let ignore = optional_read(bridge, &reference, &ignore_path).await;
+    Ok((data, ignore))
+}
+
+/// Solves the `context` local for its `.dockerignore` only.
+async fn read_context_dockerignore(
+    bridge: &Bridge,
+    caps: &Caps,
+    options: &FrontendOptions,
+    session_id: &str,
+) -> Result<Option<Vec<u8>>, BuildError> {
+    let key = &options.context_key;
+    let mut local = Local::new(key.clone())
+        .map_err(|error| BuildError::new(format!("invalid contextkey: {error}")))?
+        .follow_paths([DOCKERIGNORE])
+        .shared_key_hint(format!("{key}-{DOCKERIGNORE}"))
+        .custom_name(format!("[internal] load {DOCKERIGNORE}"));
+    if !session_id.is_empty() {
+        local = local.session(session_id);
+    }
+    let definition = local
+        .build()
+        .marshal(&caps.llb)
+        .map_err(|error| BuildError::new(format!("failed to marshal local source: {error}")))?;
+    let reference = bridge.solve(definition).await.map_err(|error| {
+        BuildError::new(format!("failed to load {DOCKERIGNORE}: {error}")).with_code(error.code())
+    })?;
+    Ok(optional_read(bridge, &reference, DOCKERIGNORE).await)
+}
+
+/// Reads a file whose absence is normal. Like BuildKit, any failure counts as "absent"
+/// (logged, since a transfer error would otherwise go unnoticed).
+async fn optional_read(bridge: &Bridge, reference: &str, path: &str) -> Option<Vec<u8>> {
+    match bridge.read_file(reference, path).await {
+        Ok(data) => data,
+        Err(error) => {
+            crate::log(format_args!("ignoring unreadable {path}: {error}"));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follow_paths_with_fallback() {
+        assert_eq!(
+            dockerfile_follow_paths("Dockerfile"),
+            ["Dockerfile", "Dockerfile.dockerignore", "dockerfile"]
+        );
+        assert_eq!(
+            dockerfile_follow_paths("sub/Dockerfile"),
+            [
+                "sub/Dockerfile",
+                "sub/Dockerfile.dockerignore",
+                "sub/dockerfile"
+            ]
+        );
+        assert_eq!(
+            dockerfile_follow_paths("Dockerfile.dev"),
+            ["Dockerfile.dev", "Dockerfile.dev.dockerignore"]
+        );
+    }
+}

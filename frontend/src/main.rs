@@ -1,0 +1,13 @@
+//! The `dfopt-frontend` binary: BuildKit runs it as a gateway frontend.
+//!
+//! Everything happens in the library; this file only picks the Dockerfile conversion
+//! and turns the outcome into the exit status. It exits right after `Return`, without
+//! unwinding, because the daemon keeps stdin open until the process is gone.
+
+use dfopt_frontend::lowering::Unavailable;
+
+fn main() {
+    // TODO(lead): replace `Unavailable` with the real Dockerfile → LLB lowering.
+    let code = dfopt_frontend::run_from_environment(&Unavailable);
+    std::process::exit(code);
+}
