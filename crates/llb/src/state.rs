@@ -161,6 +161,24 @@ impl State {
         self.update(|v| v.cwd = cwd)
     }
 
+    /// Changes the working directory exactly as the Go client's `llb.Dir` does: an
+    /// absolute `dir` is kept as written (not cleaned: `/app/` stays `/app/`, and the
+    /// exec's cwd, which is part of its cache key, says so); a relative one is joined
+    /// with the current directory and cleaned.
+    pub fn with_dir(&self, dir: &str) -> Self {
+        let cwd = if dir.starts_with('/') {
+            dir.to_owned()
+        } else {
+            let prev = if self.values.cwd.is_empty() {
+                "/"
+            } else {
+                self.values.cwd.as_str()
+            };
+            paths::join(&[prev, dir])
+        };
+        self.update(|v| v.cwd = cwd)
+    }
+
     /// The working directory (absolute).
     pub fn cwd(&self) -> &str {
         &self.values.cwd

@@ -356,6 +356,11 @@ impl<'a> Checker<'a> {
             if m.output == -1 {
                 continue;
             }
+            if is_legacy_secret_or_ssh(m) {
+                // BuildKit's Go client before v0.16 left `input` and `output` of secret
+                // and ssh mounts at 0; daemons ignore both for these mount types.
+                continue;
+            }
             let bind = m.mount_type == pb::MountType::Bind as i32;
             if !bind || m.readonly {
                 self.flag(
@@ -470,6 +475,15 @@ impl<'a> Checker<'a> {
 }
 
 /// `idx` names one of `n` inputs (or scratch, if allowed).
+/// A secret or ssh mount encoded as the Go client up to BuildKit v0.15 does it
+/// (`input` 0, `output` 0): accepted by every daemon when the exec has an input.
+fn is_legacy_secret_or_ssh(m: &pb::Mount) -> bool {
+    let kind = m.mount_type;
+    (kind == pb::MountType::Secret as i32 || kind == pb::MountType::Ssh as i32)
+        && m.input == 0
+        && m.output == 0
+}
+
 fn index_ok(idx: i64, n: usize, scratch_ok: bool) -> bool {
     (scratch_ok && idx == -1) || usize::try_from(idx).is_ok_and(|u| u < n)
 }
@@ -478,7 +492,11 @@ fn index_ok(idx: i64, n: usize, scratch_ok: bool) -> bool {
 fn output_count(op: &pb::Op) -> usize {
     match &op.op {
         None => 0,
-        Some(pb::op::Op::Exec(e)) => e.mounts.iter().filter(|m| m.output != -1).count(),
+        Some(pb::op::Op::Exec(e)) => e
+            .mounts
+            .iter()
+            .filter(|m| m.output != -1 && !is_legacy_secret_or_ssh(m))
+            .count(),
         Some(pb::op::Op::File(f)) => f.actions.iter().filter(|a| a.output != -1).count(),
         Some(_) => 1,
     }

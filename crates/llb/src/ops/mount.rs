@@ -97,6 +97,7 @@ pub struct CacheMount {
     pub(crate) uid: Option<u32>,
     pub(crate) gid: Option<u32>,
     pub(crate) mode: Option<u32>,
+    pub(crate) readonly: bool,
 }
 
 impl CacheMount {
@@ -113,7 +114,15 @@ impl CacheMount {
             uid: None,
             gid: None,
             mode: None,
+            readonly: false,
         }
+    }
+
+    /// Mount the cache read-only (`type=cache,ro`): the exec sees it but cannot
+    /// change it. Never has an output either way.
+    pub fn readonly(mut self, readonly: bool) -> Self {
+        self.readonly = readonly;
+        self
     }
 
     /// The sharing mode.

@@ -28,7 +28,19 @@ impl ExecOp {
         let mut mounts = Vec::with_capacity(self.mounts.len());
         for m in &self.mounts {
             let input = m.source.as_ref().map_or(-1, |o| inputs.add(enc.input(o)));
-            mounts.push(encode_mount(m, input, &mut needs));
+            let mut mount = encode_mount(m, input, &mut needs);
+            if self.go_v0_8 && mount.tmpfs_opt.as_ref().is_some_and(|t| t.size == 0) {
+                mount.tmpfs_opt = None;
+            }
+            mounts.push(mount);
+        }
+        if self.go_v0_8 && inputs.len() > 0 {
+            for (frozen, mount) in self.mounts.iter().zip(mounts.iter_mut()) {
+                if matches!(frozen.kind, MountKind::Secret(_) | MountKind::Ssh(_)) {
+                    mount.input = 0;
+                    mount.output = 0;
+                }
+            }
         }
         if !self.secret_env.is_empty() {
             needs.push(Need::cap(caps::EXEC_MOUNT_SECRET, "secrets"));
@@ -101,7 +113,7 @@ impl ExecOp {
             // BuildKit HEAD's client always sets this (without a cap; the daemon never
             // registered one) so that mount stubs are cleaned up recursively; older
             // daemons ignore the unknown field.
-            remove_mount_stubs_recursive: true,
+            remove_mount_stubs_recursive: !self.go_v0_8,
             valid_exit_codes: Vec::new(),
         };
         let exec = pb::ExecOp {

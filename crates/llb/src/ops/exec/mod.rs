@@ -106,6 +106,8 @@ pub struct Exec {
     secret_env: Vec<SecretEnv>,
     ulimits: Vec<Ulimit>,
     cgroup_parent: String,
+    verbatim_targets: bool,
+    go_v0_8: bool,
     meta: OpMeta,
 }
 
@@ -134,6 +136,8 @@ impl State {
             secret_env: Vec::new(),
             ulimits: Vec::new(),
             cgroup_parent: String::new(),
+            verbatim_targets: false,
+            go_v0_8: false,
             meta: OpMeta::default(),
         }
     }
@@ -222,6 +226,31 @@ impl Exec {
         self
     }
 
+    /// Keep mount targets exactly as given (`/root/.cache/` keeps its slash, a
+    /// relative secret target stays relative), as BuildKit's Go client does: it never
+    /// resolves targets, the Dockerfile frontend resolves bind/cache/tmpfs targets
+    /// itself and passes secret/ssh targets through. The target is part of the exec's
+    /// cache key, so a frontend that wants the cache of Go-built LLB sets this.
+    pub fn verbatim_mount_targets(mut self, yes: bool) -> Self {
+        self.verbatim_targets = yes;
+        self
+    }
+
+    /// Encode the op as BuildKit's Go client v0.8 (Docker 20.10's built-in frontend)
+    /// does, for byte-identical ops and therefore the same vertex digests:
+    ///
+    /// * secret and ssh mounts get `input` 0 and `output` 0 (the Go client left both
+    ///   unset until v0.16; daemons ignore them for these mount types, but they are
+    ///   part of the exec's cache key). Only applied when the exec has an input;
+    ///   otherwise they stay `-1`, which every daemon accepts;
+    /// * `Meta.removeMountStubsRecursive` is not set (v0.13+ clients always set it);
+    /// * tmpfs mounts carry no `TmpfsOpt` unless they have a size (v0.10+ clients
+    ///   always send one).
+    pub fn go_v0_8_encoding(mut self, yes: bool) -> Self {
+        self.go_v0_8 = yes;
+        self
+    }
+
     /// Freezes the exec. Fails without args, with a non-root mount on `/`, or with two
     /// mounts on one target (after resolving relative targets against the cwd).
     pub fn build(self) -> Result<ExecState, Error> {
@@ -237,6 +266,7 @@ impl Exec {
                 MountSpec::Ssh(_) if mount.dest.is_empty() => {
                     format!("/run/buildkit/ssh_agent.{ssh_count}")
                 }
+                _ if self.verbatim_targets => mount.dest.clone(),
                 _ => paths::absolute(&self.cwd, &mount.dest, false),
             };
             if dest == "/" {
@@ -295,6 +325,7 @@ impl Exec {
             cgroup_parent: self.cgroup_parent,
             secret_env: self.secret_env,
             platform: platform.clone(),
+            go_v0_8: self.go_v0_8,
             mounts,
         };
         let outputs: Vec<(String, i64)> = op
@@ -420,9 +451,14 @@ fn freeze_mount(dest: &str, spec: MountSpec) -> Result<FrozenMount, Error> {
                     )
                     .custom_name("[internal] setting cache mount permissions")
                     .build()?;
-                mount(prepared.output().cloned(), "/cache".to_owned(), false, kind)
+                mount(
+                    prepared.output().cloned(),
+                    "/cache".to_owned(),
+                    c.readonly,
+                    kind,
+                )
             } else {
-                mount(base.output().cloned(), selector, false, kind)
+                mount(base.output().cloned(), selector, c.readonly, kind)
             }
         }
         MountSpec::Tmpfs(t) => mount(
@@ -474,6 +510,7 @@ pub(crate) struct ExecOp {
     pub(super) cgroup_parent: String,
     pub(super) secret_env: Vec<SecretEnv>,
     pub(super) platform: Option<Platform>,
+    pub(super) go_v0_8: bool,
     pub(super) mounts: Vec<FrozenMount>,
 }
 

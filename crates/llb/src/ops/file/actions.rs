@@ -17,14 +17,18 @@ pub enum UserSpec {
 
 impl UserSpec {
     /// BuildKit's `WithUser` parsing of one half of `user:group`: a decimal number
-    /// (that fits an `i32`) or `root` is an id, anything else a name.
+    /// that fits an `i32` (negative ones wrap to `u32`, as in Go) or `root` is an id,
+    /// anything else a name.
+    /// An empty half (`user:`) is id 0: the Go client records it as a name, then
+    /// marshals an empty name as id 0.
     pub fn parse(s: &str) -> Self {
-        if s == "root" {
+        if s == "root" || s.is_empty() {
             return UserSpec::Id(0);
         }
-        match s.parse::<i32>().ok().and_then(|n| u32::try_from(n).ok()) {
-            Some(id) => UserSpec::Id(id),
-            None => UserSpec::Name(s.to_owned()),
+        // Go's `strconv.ParseInt(s, 10, 32)`, then `uint32(uid)`: `-1` wraps around.
+        match s.parse::<i32>() {
+            Ok(id) => UserSpec::Id(id as u32),
+            Err(_) => UserSpec::Name(s.to_owned()),
         }
     }
 }
@@ -384,7 +388,8 @@ mod tests {
     fn user_spec_parses_like_go() {
         assert_eq!(UserSpec::parse("root"), UserSpec::Id(0));
         assert_eq!(UserSpec::parse("1000"), UserSpec::Id(1000));
-        assert_eq!(UserSpec::parse("-1"), UserSpec::Name("-1".to_owned()));
+        assert_eq!(UserSpec::parse("-1"), UserSpec::Id(u32::MAX));
+        assert_eq!(UserSpec::parse(""), UserSpec::Id(0));
         assert_eq!(UserSpec::parse("app"), UserSpec::Name("app".to_owned()));
         assert_eq!(
             UserSpec::parse("99999999999"),

@@ -20,6 +20,7 @@ use crate::error::Error;
 use crate::marshal::Encoder;
 use crate::ops::{empty_constraints, Encoded, InputList, Node, OpKind, OpMeta, OpOptions};
 use crate::paths;
+use crate::platform::Platform;
 use crate::state::{Output, State};
 
 mod actions;
@@ -40,6 +41,7 @@ enum Action {
 pub struct FileBuilder {
     base: State,
     actions: Vec<Action>,
+    platform: Option<Platform>,
     meta: OpMeta,
 }
 
@@ -49,6 +51,7 @@ impl State {
         FileBuilder {
             base: self.clone(),
             actions: Vec::new(),
+            platform: None,
             meta: OpMeta::default(),
         }
     }
@@ -85,6 +88,15 @@ impl FileBuilder {
         self
     }
 
+    /// Record `platform` on the op. File ops are not platform specific and BuildKit
+    /// HEAD's client sends none, but the Go client up to v0.9 did (the base state's
+    /// platform, or the marshal default): a frontend that wants byte-identical ops
+    /// (same vertex digests) as Docker 20.10's sets it.
+    pub fn platform(mut self, platform: Platform) -> Self {
+        self.platform = Some(platform);
+        self
+    }
+
     /// Freezes the op; the result keeps the base state's settings. Fails without
     /// actions, or when an owner name would be resolved against scratch.
     pub fn build(self) -> Result<State, Error> {
@@ -98,7 +110,11 @@ impl FileBuilder {
             actions.push(freeze(action, &cwd, base.as_ref())?);
         }
         let node = Arc::new(Node {
-            kind: OpKind::File(FileOp { base, actions }),
+            kind: OpKind::File(FileOp {
+                base,
+                actions,
+                platform: self.platform,
+            }),
             meta: self.meta,
         });
         Ok(self.base.with_output(Some(Output::new(node, 0))))
@@ -229,6 +245,7 @@ fn freeze(action: Action, cwd: &str, base: Option<&Output>) -> Result<FrozenActi
 pub(crate) struct FileOp {
     base: Option<Output>,
     actions: Vec<FrozenAction>,
+    platform: Option<Platform>,
 }
 
 impl FileOp {
@@ -292,8 +309,9 @@ impl FileOp {
             op: pb::Op {
                 inputs: inputs.into_vec(),
                 op: Some(pb::op::Op::File(pb::FileOp { actions })),
-                // File ops are not platform specific (BuildKit HEAD's client sends none).
-                platform: None,
+                // File ops are not platform specific (BuildKit HEAD's client sends
+                // none unless asked to, see `FileBuilder::platform`).
+                platform: self.platform.as_ref().map(Platform::to_pb),
                 constraints: empty_constraints(),
             },
             needs,

@@ -1,0 +1,886 @@
+//! Lowering stages to LLB and the image config: BuildKit v0.8.3 `Dockerfile2LLB` from
+//! the image-config goroutines on, and its `dispatch*` functions.
+//!
+//! Each stage's LLB [`State`] carries what later ops inherit (env, working directory,
+//! user, hostname, platform); the [`Image`] is the config being built. Vertex names
+//! count steps per stage exactly like `prefixCommand` (including its quirks: `WORKDIR
+//! /` and layer-less bases are counted but never shown, base-image ONBUILD triggers
+//! are shown but were not counted).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use dfopt_dockerfile::instructions::{self, CmdLine, Command, CommandKind, KeyValue};
+use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::{go_quote, LineIndex, Span};
+use dfopt_llb::prelude::*;
+use dfopt_llb::{caps, CapId, Image as ImageSource, Location, Platform};
+
+use crate::gofmt;
+use crate::image::{default_path_env, Health, Image};
+use crate::options::{ConvertError, ConvertOptions, ResolvedImage, Warning};
+use crate::paths;
+use crate::plan::{Cmd, Loc, NamedRef, Plan, SCRATCH};
+use crate::platform;
+use crate::{expose, signal};
+
+/// `com.docker.dockerfile.v1.command`: the instruction's text, as op description.
+pub(crate) const COMMAND_KEY: &str = "com.docker.dockerfile.v1.command";
+
+/// The per-stage values that only exist while dispatching.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Runtime {
+    pub(crate) state: State,
+    pub(crate) image: Image,
+    /// `d.platform`: the stage's platform as resolved (not normalized).
+    pub(crate) platform: Option<Platform>,
+    /// `d.buildArgs`: every ARG of the stage, in order, duplicates included.
+    pub(crate) build_args: Vec<(String, Option<String>)>,
+    pub(crate) cmd_set: bool,
+    pub(crate) cmd_index: usize,
+    pub(crate) ctx_paths: BTreeSet<String>,
+}
+
+pub(crate) struct Dispatcher<'a> {
+    pub(crate) plan: &'a Plan,
+    pub(crate) opts: &'a ConvertOptions,
+    pub(crate) sourcemap: SourceMap,
+    pub(crate) context: State,
+    pub(crate) rt: Vec<Runtime>,
+    pub(crate) proxy: Option<ProxyEnv>,
+    pub(crate) cache_ns: String,
+    pub(crate) warnings: Vec<Warning>,
+    pub(crate) names: BTreeMap<String, usize>,
+    pub(crate) extra_hosts: Vec<(String, String)>,
+}
+
+pub(crate) fn err(message: impl Into<String>, span: Option<Span>) -> ConvertError {
+    ConvertError::new(message, span)
+}
+
+/// The key of an image request.
+pub(crate) fn request_key(reference: &str, platform: &Platform) -> String {
+    format!("{reference} {}", platform::format(platform))
+}
+
+pub(crate) fn resolve_mode_name(mode: ResolveMode) -> &'static str {
+    match mode {
+        ResolveMode::Default => "default",
+        ResolveMode::ForcePull => "pull",
+        ResolveMode::PreferLocal => "local",
+    }
+}
+
+/// `parseKeyValue`: split at the first `=`.
+fn parse_key_value(env: &str) -> (String, String) {
+    match env.split_once('=') {
+        Some((k, v)) => (k.to_owned(), v.to_owned()),
+        None => (env.to_owned(), String::new()),
+    }
+}
+
+/// `shell.BuildEnvs`.
+fn build_envs(env: &[String]) -> BTreeMap<String, String> {
+    env.iter().map(|e| parse_key_value(e)).collect()
+}
+
+/// `addEnv`: replace in place (first match), else append.
+fn add_env(env: &mut Vec<String>, key: &str, value: &str) {
+    let entry = format!("{key}={value}");
+    match env.iter_mut().find(|e| parse_key_value(e).0 == key) {
+        Some(e) => *e = entry,
+        None => env.push(entry),
+    }
+}
+
+/// `uppercaseCmd`: upper-case the first space-separated word.
+fn uppercase_cmd(s: &str) -> String {
+    let (first, rest) = match s.split_once(' ') {
+        Some((f, r)) => (f, Some(r)),
+        None => (s, None),
+    };
+    let upper: String = first
+        .chars()
+        .map(|c| {
+            let mut up = c.to_uppercase();
+            match (up.next(), up.next()) {
+                (Some(u), None) => u,
+                _ => c,
+            }
+        })
+        .collect();
+    match rest {
+        Some(r) => format!("{upper} {r}"),
+        None => upper,
+    }
+}
+
+/// `proxyEnvFromBuildArgs` (keys compared case-insensitively; with two spellings of
+/// one key the later in sorted order wins).
+fn proxy_env(args: &BTreeMap<String, String>) -> Option<ProxyEnv> {
+    let mut pe = ProxyEnv::default();
+    let mut any = false;
+    for (k, v) in args {
+        let slot = match k.to_lowercase().as_str() {
+            "http_proxy" => &mut pe.http_proxy,
+            "https_proxy" => &mut pe.https_proxy,
+            "ftp_proxy" => &mut pe.ftp_proxy,
+            "no_proxy" => &mut pe.no_proxy,
+            "all_proxy" => &mut pe.all_proxy,
+            _ => continue,
+        };
+        *slot = v.clone();
+        any = true;
+    }
+    any.then_some(pe)
+}
+
+/// Go's `net.IP.String()` of a parsed address (IPv4-mapped IPv6 prints as IPv4).
+fn normalize_ip(ip: &str) -> String {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => v6.to_string(),
+        },
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => ip.to_owned(),
+    }
+}
+
+impl<'a> Dispatcher<'a> {
+    pub(crate) fn new(
+        plan: &'a Plan,
+        opts: &'a ConvertOptions,
+        source: &str,
+        context: State,
+    ) -> Self {
+        Dispatcher {
+            plan,
+            opts,
+            sourcemap: SourceMap::dockerfile(
+                opts.dockerfile_name.clone(),
+                source.as_bytes().to_vec(),
+            ),
+            context,
+            rt: vec![Runtime::default(); plan.states.len()],
+            proxy: proxy_env(&opts.build_args),
+            cache_ns: opts
+                .build_args
+                .get("BUILDKIT_CACHE_MOUNT_NS")
+                .cloned()
+                .unwrap_or_default(),
+            warnings: Vec::new(),
+            names: plan.names(),
+            extra_hosts: opts
+                .extra_hosts
+                .iter()
+                .map(|(h, ip)| (h.clone(), normalize_ip(ip)))
+                .collect(),
+        }
+    }
+
+    fn target_platform(&self) -> &Platform {
+        &self.plan.target_platform
+    }
+
+    pub(crate) fn location(&self, lines: (u32, u32)) -> Location {
+        let to_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        self.sourcemap
+            .location([Range::lines(to_i32(lines.0), to_i32(lines.1))])
+    }
+
+    fn loc_of(&self, loc: Loc) -> Location {
+        match loc {
+            Loc::Span(span) => self.location(self.plan.line_index.lines(span)),
+            Loc::Nowhere => self.sourcemap.location([]),
+        }
+    }
+
+    pub(crate) fn warn(&mut self, message: impl Into<String>, span: Option<Span>) {
+        self.warnings.push(Warning {
+            message: message.into(),
+            span,
+        });
+    }
+
+    /// Fails unless the daemon advertises `cap`.
+    pub(crate) fn need(
+        &self,
+        cap: CapId,
+        what: &str,
+        version: &str,
+        span: Span,
+    ) -> Result<(), ConvertError> {
+        if self.opts.caps.supports(cap) {
+            Ok(())
+        } else {
+            Err(err(
+                format!("{what} requires BuildKit {version} or later (the daemon lacks {cap})"),
+                Some(span),
+            ))
+        }
+    }
+
+    /// The stage env as a map (`d.state.Env()` for the shell lexer).
+    pub(crate) fn env_map(&self, i: usize) -> BTreeMap<String, String> {
+        self.rt[i]
+            .state
+            .env()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    pub(crate) fn expand(&self, i: usize, word: &str, span: Span) -> Result<String, ConvertError> {
+        self.plan
+            .lexer
+            .process_word(word, &self.env_map(i))
+            .map_err(|e| err(e.message, Some(span)))
+    }
+
+    /// `prefixCommand`.
+    pub(crate) fn prefix(&mut self, i: usize, s: &str, platform: Option<&Platform>) -> String {
+        let d = &self.plan.states[i];
+        if d.cmd_total == 0 {
+            return s.to_owned();
+        }
+        let mut out = "[".to_owned();
+        if self.opts.prefix_platform {
+            if let Some(p) = platform {
+                out.push_str(&platform::format(p));
+                out.push(' ');
+            }
+        }
+        if !d.stage_name.is_empty() {
+            out.push_str(&d.stage_name);
+            out.push(' ');
+        }
+        self.rt[i].cmd_index += 1;
+        let width = gofmt::counter_width(d.cmd_total);
+        out.push_str(&format!(
+            "{:>width$}/{}] ",
+            self.rt[i].cmd_index, d.cmd_total
+        ));
+        out + s
+    }
+
+    /// The vertex name of an instruction: its text with set variables expanded (the
+    /// RUN form keeps quotes and unset variables), first word upper-cased, prefixed.
+    pub(crate) fn display_name(
+        &mut self,
+        i: usize,
+        original: &str,
+        run: bool,
+        platform: Option<&Platform>,
+    ) -> String {
+        let text = self.display_text(i, original, run);
+        self.prefix(i, &text, platform)
+    }
+
+    /// [`Self::display_name`] without the `[stage i/N] ` prefix.
+    pub(crate) fn display_text(&self, i: usize, original: &str, run: bool) -> String {
+        let env = self.env_map(i);
+        let lexer = if run {
+            Lexer {
+                raw_quotes: true,
+                skip_unset_env: true,
+                ..self.plan.lexer.clone()
+            }
+        } else {
+            self.plan.lexer.clone()
+        };
+        let expanded = lexer
+            .process_word(original, &env)
+            .unwrap_or_else(|_| original.to_owned());
+        uppercase_cmd(&expanded)
+    }
+
+    /// The platform the Go client records on a file op built on `state`: the state's,
+    /// else the marshal default (the target platform).
+    pub(crate) fn file_platform(&self, state: &State) -> Platform {
+        state
+            .platform()
+            .cloned()
+            .unwrap_or_else(|| self.target_platform().clone())
+    }
+
+    /// `d.platform`, or the target platform.
+    pub(crate) fn stage_platform(&self, i: usize) -> Platform {
+        self.rt[i]
+            .platform
+            .clone()
+            .unwrap_or_else(|| self.target_platform().clone())
+    }
+
+    // ---- base images ----------------------------------------------------------
+
+    /// The image-config step for every state without a stage base.
+    pub(crate) fn resolve_bases(
+        &mut self,
+        images: &BTreeMap<String, ResolvedImage>,
+    ) -> Result<(), ConvertError> {
+        let plan = self.plan;
+        for (i, d) in plan.states.iter().enumerate() {
+            if d.base.is_some() {
+                continue;
+            }
+            if d.base_name == SCRATCH {
+                let tp = self.target_platform().clone();
+                self.rt[i].state = State::scratch().with_platform(tp.clone());
+                self.rt[i].image = Image::empty(&tp.os, &tp.architecture, &tp.variant);
+                self.rt[i].platform = d.platform.clone();
+                continue;
+            }
+            let span = d.location.span();
+            let named = NamedRef::parse(&d.base_name).map_err(|reason| {
+                err(
+                    format!(
+                        "failed to parse stage name {}: {reason}",
+                        go_quote(&d.base_name)
+                    ),
+                    span,
+                )
+            })?;
+            let mut platform = d
+                .platform
+                .clone()
+                .unwrap_or_else(|| self.target_platform().clone());
+            let mut display = named.tag_name_only.clone();
+            let mut is_scratch = false;
+            if plan.reachable[i] && !d.unregistered {
+                let key = request_key(&named.tag_name_only, &platform);
+                let resolved = images.get(&key).ok_or_else(|| {
+                    err(
+                        format!("the config of {} was not resolved", named.tag_name_only),
+                        span,
+                    )
+                })?;
+                let mut img = Image::parse(&resolved.config).map_err(|e| err(e, span))?;
+                img.created = None;
+                if d.platform.is_none() && self.opts.target_platform.is_none() {
+                    platform = auto_detect_platform(&img, platform, &self.opts.build_platform);
+                }
+                display = named.display(resolved.digest.as_deref());
+                is_scratch = img.has_no_layers();
+                self.rt[i].image = img;
+            }
+            if is_scratch {
+                let tp = self.target_platform().clone();
+                self.rt[i].state = State::scratch().with_platform(tp);
+            } else {
+                let name = self.prefix(i, &format!("FROM {display}"), Some(&platform));
+                let source = ImageSource::new(&display)
+                    .map_err(|e| err(e.to_string(), span))?
+                    .platform(platform.clone())
+                    .resolve_mode(self.opts.image_resolve_mode)
+                    .description(COMMAND_KEY, d.source_code.clone())
+                    .custom_name(name)
+                    .location(self.loc_of(d.location))
+                    .build();
+                let normalized = platform::normalize(&platform, &self.opts.build_platform);
+                self.rt[i].state = source.with_platform(normalized);
+            }
+            self.rt[i].platform = Some(platform);
+        }
+        Ok(())
+    }
+
+    // ---- stages ---------------------------------------------------------------
+
+    /// Dispatches every reachable state in order.
+    pub(crate) fn dispatch_stages(&mut self) -> Result<(), ConvertError> {
+        let plan = self.plan;
+        for (i, d) in plan.states.iter().enumerate() {
+            if !plan.reachable[i] {
+                continue;
+            }
+            let span = d.location.span();
+            if let Some(b) = d.base {
+                self.rt[i].state = self.rt[b].state.clone();
+                self.rt[i].platform = self.rt[b].platform.clone();
+                self.rt[i].image = self.rt[b].image.clone_for_stage();
+            }
+            // Make sure PATH is always set.
+            if !build_envs(&self.rt[i].image.config.env).contains_key("PATH") {
+                let os = self.rt[i]
+                    .platform
+                    .as_ref()
+                    .map_or("", |p| p.os.as_str())
+                    .to_owned();
+                self.rt[i]
+                    .image
+                    .config
+                    .env
+                    .push(format!("PATH={}", default_path_env(&os)));
+            }
+            for e in self.rt[i].image.config.env.clone() {
+                let (k, v) = parse_key_value(&e);
+                self.rt[i].state = self.rt[i].state.with_env(k, v);
+            }
+            if let Some(h) = self.opts.hostname.as_ref().filter(|h| !h.is_empty()) {
+                self.rt[i].state = self.rt[i].state.with_hostname(h.clone());
+            }
+            let wd = self.rt[i].image.config.working_dir.clone();
+            if !wd.is_empty() {
+                self.dispatch_workdir(i, &wd, None)?;
+            }
+            let user = self.rt[i].image.config.user.clone();
+            if !user.is_empty() {
+                self.dispatch_user(i, &user, false);
+            }
+            let triggers = self.rt[i].image.config.on_build.clone().unwrap_or_default();
+            for trigger in &triggers {
+                self.dispatch_trigger(i, trigger)
+                    .map_err(|e| err(e.message, span))?;
+            }
+            self.rt[i].image.config.on_build = None;
+            for cmd in &d.commands {
+                self.dispatch(i, cmd)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One base-image (or parent-stage) ONBUILD trigger, parsed on its own.
+    fn dispatch_trigger(&mut self, i: usize, trigger: &str) -> Result<(), ConvertError> {
+        let parsed = dfopt_dockerfile::parse(trigger);
+        if let Some(d) = parsed.error() {
+            return Err(err(d.message.clone(), None));
+        }
+        let [instruction] = parsed.dockerfile.instructions.as_slice() else {
+            return Err(err("onbuild trigger should be a single expression", None));
+        };
+        let command =
+            match instructions::parse::parse_instruction(instruction, 0, parsed.dockerfile.escape)
+                .map_err(|(message, _)| err(message, None))?
+            {
+                instructions::parse::Parsed::Command(c) => c,
+                instructions::parse::Parsed::Stage(_) => {
+                    return Err(err("*instructions.Stage is not a command type", None));
+                }
+            };
+        // Sources are looked up but never registered (BuildKit v0.8.3).
+        let sources = trigger_sources(&command, &self.names, self.plan.states.len())?;
+        let lines = LineIndex::new(trigger).lines(command.span);
+        let cmd = Cmd {
+            command,
+            sources,
+            lines,
+            span: Span::default(),
+        };
+        self.dispatch(i, &cmd)
+    }
+
+    // ---- instructions ---------------------------------------------------------
+
+    pub(crate) fn dispatch(&mut self, i: usize, cmd: &Cmd) -> Result<(), ConvertError> {
+        let span = cmd.span;
+        let sp = Some(span);
+        let original = cmd.command.original.trim().to_owned();
+        match &cmd.command.kind {
+            CommandKind::Maintainer(m) => {
+                self.rt[i].image.author = m.clone();
+                self.rt[i]
+                    .image
+                    .commit(format!("MAINTAINER {m}"), false, false);
+            }
+            CommandKind::Env(pairs) => {
+                let expanded = self.expand_pairs(i, pairs, span)?;
+                let mut msg = "ENV".to_owned();
+                for (k, v) in &expanded {
+                    msg.push_str(&format!(" {k}={v}"));
+                    self.rt[i].state = self.rt[i].state.with_env(k.clone(), v.clone());
+                    add_env(&mut self.rt[i].image.config.env, k, v);
+                }
+                self.rt[i].image.commit(msg, false, false);
+            }
+            CommandKind::Run(run) => self.dispatch_run(i, cmd, run, &original)?,
+            CommandKind::Workdir(path) => {
+                let path = self.expand(i, path, span)?;
+                self.dispatch_workdir(i, &path, Some((cmd, original.as_str())))?;
+            }
+            CommandKind::Add(_) | CommandKind::Copy(_) => self.dispatch_copy(i, cmd, &original)?,
+            CommandKind::Label(pairs) => {
+                let expanded = self.expand_pairs(i, pairs, span)?;
+                let mut msg = "LABEL".to_owned();
+                let labels = &mut self.rt[i].image.config.labels;
+                labels.make_if_nil();
+                for (k, v) in expanded {
+                    msg.push_str(&format!(" {k}={v}"));
+                    labels.insert(k, v);
+                }
+                self.rt[i].image.commit(msg, false, false);
+            }
+            CommandKind::Onbuild(expr) => {
+                self.rt[i]
+                    .image
+                    .config
+                    .on_build
+                    .get_or_insert_with(Vec::new)
+                    .push(expr.clone());
+            }
+            CommandKind::Cmd(line) => {
+                let args = self.with_shell(i, line);
+                let img = &mut self.rt[i].image;
+                img.config.cmd = args.clone();
+                img.config.args_escaped = true;
+                self.rt[i].cmd_set = true;
+                self.rt[i]
+                    .image
+                    .commit(format!("CMD {}", gofmt::quote_slice(&args)), false, false);
+            }
+            CommandKind::Entrypoint(line) => {
+                let args = self.with_shell(i, line);
+                self.rt[i].image.config.entrypoint = args.clone();
+                if !self.rt[i].cmd_set {
+                    self.rt[i].image.config.cmd = Vec::new();
+                }
+                self.rt[i].image.commit(
+                    format!("ENTRYPOINT {}", gofmt::quote_slice(&args)),
+                    false,
+                    false,
+                );
+            }
+            CommandKind::Healthcheck(h) => {
+                let health = Health {
+                    test: h.test.clone(),
+                    interval: h.interval,
+                    timeout: h.timeout,
+                    start_period: h.start_period,
+                    start_interval: h.start_interval,
+                    retries: i64::from(h.retries),
+                };
+                let msg = healthcheck_history(&health);
+                self.rt[i].image.config.healthcheck = Some(health);
+                self.rt[i].image.commit(msg, false, false);
+            }
+            CommandKind::Expose(ports) => {
+                let env = self.env_map(i);
+                let mut expanded = Vec::new();
+                for p in ports {
+                    let words = self
+                        .plan
+                        .lexer
+                        .process_words(p, &env)
+                        .map_err(|e| err(e.message, sp))?;
+                    expanded.extend(words);
+                }
+                let set = expose::parse_port_specs(&expanded).map_err(|e| err(e, sp))?;
+                let exposed = &mut self.rt[i].image.config.exposed_ports;
+                exposed.make_if_nil();
+                for p in &set {
+                    exposed.insert(p.clone(), ());
+                }
+                self.rt[i].image.commit(
+                    format!("EXPOSE {}", gofmt::value_set(set.iter())),
+                    false,
+                    false,
+                );
+            }
+            CommandKind::User(user) => {
+                let user = self.expand(i, user, span)?;
+                self.dispatch_user(i, &user, true);
+            }
+            CommandKind::Volume(volumes) => {
+                let mut expanded = Vec::new();
+                for v in volumes {
+                    expanded.push(self.expand(i, v, span)?);
+                }
+                let vols = &mut self.rt[i].image.config.volumes;
+                vols.make_if_nil();
+                for v in &expanded {
+                    if v.is_empty() {
+                        return Err(err("VOLUME specified can not be an empty string", sp));
+                    }
+                    vols.insert(v.clone(), ());
+                }
+                self.rt[i].image.commit(
+                    format!("VOLUME {}", gofmt::value_slice(&expanded)),
+                    false,
+                    false,
+                );
+            }
+            CommandKind::StopSignal(s) => {
+                let s = self.expand(i, s, span)?;
+                signal::check(&s).map_err(|e| err(e, sp))?;
+                self.rt[i].image.config.stop_signal = s.clone();
+                self.rt[i]
+                    .image
+                    .commit(format!("STOPSIGNAL {s}"), false, false);
+            }
+            CommandKind::Shell(shell) => {
+                self.rt[i].image.config.shell = shell.clone();
+                self.rt[i].image.commit(
+                    format!("SHELL {}", gofmt::value_slice(shell)),
+                    false,
+                    false,
+                );
+            }
+            CommandKind::Arg(decls) => {
+                let mut commit = Vec::new();
+                for decl in decls {
+                    let key = self.expand(i, &decl.key, span)?;
+                    let value = match &decl.value {
+                        Some(v) => Some(self.expand(i, v, span)?),
+                        None => None,
+                    };
+                    commit.push(match &value {
+                        Some(v) => format!("{key}={v}"),
+                        None => key.clone(),
+                    });
+                    let mut resolved = self.opts.build_args.get(&key).cloned().or(value);
+                    if resolved.is_none() {
+                        for (k, v) in &self.plan.meta_args {
+                            if *k == key {
+                                resolved = v.clone();
+                            }
+                        }
+                    }
+                    if let Some(v) = &resolved {
+                        if !instructions::scope::NON_ENV_ARGS.contains(&key.as_str()) {
+                            self.rt[i].state = self.rt[i].state.with_env(key.clone(), v.clone());
+                        }
+                    }
+                    self.rt[i].build_args.push((key, resolved));
+                }
+                self.rt[i]
+                    .image
+                    .commit(format!("ARG {}", commit.join(" ")), false, false);
+            }
+        }
+        Ok(())
+    }
+
+    /// ENV and LABEL: every key and value expanded against the env before the
+    /// instruction.
+    fn expand_pairs(
+        &self,
+        i: usize,
+        pairs: &[KeyValue],
+        span: Span,
+    ) -> Result<Vec<(String, String)>, ConvertError> {
+        pairs
+            .iter()
+            .map(|kv| {
+                Ok((
+                    self.expand(i, &kv.key, span)?,
+                    self.expand(i, &kv.value, span)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// `withShell`: the stage's SHELL (or the OS default) plus the joined arguments.
+    pub(crate) fn with_shell(&self, i: usize, line: &CmdLine) -> Vec<String> {
+        if !line.prepend_shell {
+            return line.args.clone();
+        }
+        self.shell_args(i, &line.args)
+    }
+
+    pub(crate) fn shell_args(&self, i: usize, args: &[String]) -> Vec<String> {
+        let img = &self.rt[i].image;
+        let mut shell = if img.config.shell.is_empty() {
+            if img.os == "windows" {
+                vec!["cmd".to_owned(), "/S".to_owned(), "/C".to_owned()]
+            } else {
+                vec!["/bin/sh".to_owned(), "-c".to_owned()]
+            }
+        } else {
+            img.config.shell.clone()
+        };
+        shell.push(args.join(" "));
+        shell
+    }
+
+    pub(crate) fn dispatch_user(&mut self, i: usize, user: &str, commit: bool) {
+        self.rt[i].state = self.rt[i].state.with_user(user.to_owned());
+        self.rt[i].image.config.user = user.to_owned();
+        if commit {
+            self.rt[i]
+                .image
+                .commit(format!("USER {user}"), false, false);
+        }
+    }
+
+    /// `dispatchWorkdir`; `cmd` is `None` for a base image's `WorkingDir` (no mkdir,
+    /// no history).
+    fn dispatch_workdir(
+        &mut self,
+        i: usize,
+        path: &str,
+        cmd: Option<(&Cmd, &str)>,
+    ) -> Result<(), ConvertError> {
+        self.rt[i].state = self.rt[i].state.with_dir(path);
+        let wd = if paths::is_abs(path) {
+            path.to_owned()
+        } else {
+            paths::join(&["/", &self.rt[i].image.config.working_dir, path])
+        };
+        self.rt[i].image.config.working_dir = wd.clone();
+        let Some((cmd, original)) = cmd else {
+            return Ok(());
+        };
+        let mut with_layer = false;
+        if wd != "/" {
+            let mut mkdir = Mkdir::new(wd.clone(), 0o755).parents(true);
+            let user = self.rt[i].image.config.user.clone();
+            if !user.is_empty() {
+                mkdir = mkdir.owner(Chown::parse(&user));
+            }
+            let platform = self.stage_platform(i);
+            let name = self.display_name(i, original, false, Some(&platform));
+            let location = self.location(cmd.lines);
+            let state = self.rt[i]
+                .state
+                .file()
+                .platform(self.file_platform(&self.rt[i].state))
+                .mkdir(mkdir)
+                .custom_name(name)
+                .location(location)
+                .build()
+                .map_err(|e| err(e.to_string(), Some(cmd.span)))?;
+            self.rt[i].state = state;
+            with_layer = true;
+        }
+        self.rt[i]
+            .image
+            .commit(format!("WORKDIR {wd}"), with_layer, false);
+        Ok(())
+    }
+}
+
+/// `autoDetectPlatform`.
+fn auto_detect_platform(img: &Image, target: Platform, build: &Platform) -> Platform {
+    if target.os == img.os && target.architecture == img.architecture {
+        return target;
+    }
+    if build.os == img.os && build.architecture == img.architecture {
+        return build.clone();
+    }
+    target
+}
+
+/// `fmt.Sprintf("HEALTHCHECK %q", healthConfig)`: Go prints the pointer's struct with
+/// `%q` applied to every field (durations through `String()`, `Retries` as a rune).
+fn healthcheck_history(h: &Health) -> String {
+    let d = |n: i64| go_quote(&gofmt::duration(n));
+    let mut fields = vec![
+        gofmt::quote_slice(&h.test),
+        d(h.interval),
+        d(h.timeout),
+        d(h.start_period),
+    ];
+    if h.start_interval != 0 {
+        fields.push(d(h.start_interval));
+    }
+    fields.push(gofmt::quote_rune(h.retries));
+    format!("HEALTHCHECK &{{{}}}", fields.join(" "))
+}
+
+/// Sources of an ONBUILD trigger: stages by name or index; images are not registered
+/// in BuildKit v0.8.3 and would be copied from nothing, which dfopt refuses.
+fn trigger_sources(
+    command: &Command,
+    names: &BTreeMap<String, usize>,
+    state_count: usize,
+) -> Result<Vec<Option<usize>>, ConvertError> {
+    let mut sources = Vec::new();
+    match &command.kind {
+        CommandKind::Copy(copy) => {
+            if let Some(from) = copy.from.as_ref().filter(|f| !f.value.is_empty()) {
+                let from = &from.value;
+                let state = match crate::plan::go_atoi(from) {
+                    Some(index) => usize::try_from(index)
+                        .ok()
+                        .filter(|i| *i < state_count)
+                        .ok_or_else(|| err(format!("invalid stage index {index}"), None))?,
+                    None => *names.get(&from.to_lowercase()).ok_or_else(|| {
+                        err(
+                            format!("ONBUILD COPY --from={from}: copying from an image in an ONBUILD trigger is not supported (BuildKit v0.8.3 copies from an empty state)"),
+                            None,
+                        )
+                    })?,
+                };
+                sources.push(Some(state));
+            }
+        }
+        CommandKind::Run(run) => {
+            for mount in &run.mounts {
+                let (kind, from) = crate::plan::static_mount_info(&mount.raw.value);
+                if from.is_empty() || kind.as_deref() == Some("tmpfs") {
+                    sources.push(None);
+                    continue;
+                }
+                let state = names.get(&from.to_lowercase()).copied().ok_or_else(|| {
+                    err(
+                        format!("ONBUILD RUN --mount from={from}: mounting an image in an ONBUILD trigger is not supported (BuildKit v0.8.3 mounts an empty state)"),
+                        None,
+                    )
+                })?;
+                sources.push(Some(state));
+            }
+        }
+        _ => {}
+    }
+    Ok(sources)
+}
+
+/// The caps features that are newer than BuildKit v0.8 need, with the version that
+/// introduced them (for error messages).
+pub(crate) mod need {
+    use super::caps;
+    use dfopt_llb::CapId;
+
+    pub(crate) const INCLUDE_EXCLUDE: (CapId, &str) =
+        (caps::FILE_COPY_INCLUDE_EXCLUDE_PATTERNS, "v0.9");
+    pub(crate) const REQUIRED_PATHS: (CapId, &str) = (caps::FILE_COPY_REQUIRED_PATHS, "v0.26");
+    pub(crate) const MERGE: (CapId, &str) = (caps::MERGE_OP, "v0.10");
+    pub(crate) const TMPFS_SIZE: (CapId, &str) = (caps::EXEC_MOUNT_TMPFS_SIZE, "v0.10");
+    pub(crate) const SECRET_ENV: (CapId, &str) = (caps::EXEC_SECRET_ENV, "v0.10");
+    pub(crate) const MODE_STRING: (CapId, &str) = (caps::EXEC_VALID_EXIT_CODE, "v0.17");
+    pub(crate) const GIT: (CapId, &str) = (caps::SOURCE_GIT, "v0.5");
+    pub(crate) const GIT_SUBDIR: (CapId, &str) = (caps::SOURCE_GIT_SUBDIR, "v0.9");
+    pub(crate) const HTTP_CHECKSUM: (CapId, &str) = (caps::SOURCE_HTTP_CHECKSUM, "v0.7");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        assert_eq!(uppercase_cmd("run echo hi"), "RUN echo hi");
+        assert_eq!(uppercase_cmd("copy"), "COPY");
+        let mut env = vec!["A=1".to_owned(), "B=2".to_owned()];
+        add_env(&mut env, "A", "3");
+        add_env(&mut env, "C", "4");
+        assert_eq!(env, ["A=3", "B=2", "C=4"]);
+        assert_eq!(normalize_ip("::ffff:1.2.3.4"), "1.2.3.4");
+        assert_eq!(normalize_ip("0:0:0:0:0:0:0:1"), "::1");
+        let h = Health {
+            test: vec!["CMD-SHELL".into(), "curl -f http://x/ || exit 1".into()],
+            interval: 30_000_000_000,
+            timeout: 3_000_000_000,
+            start_period: 0,
+            start_interval: 0,
+            retries: 3,
+        };
+        assert_eq!(
+            healthcheck_history(&h),
+            r#"HEALTHCHECK &{["CMD-SHELL" "curl -f http://x/ || exit 1"] "30s" "3s" "0s" '\x03'}"#
+        );
+    }
+
+    #[test]
+    fn proxies() {
+        let args = BTreeMap::from([
+            ("HTTP_PROXY".to_owned(), "a".to_owned()),
+            ("no_proxy".to_owned(), "b".to_owned()),
+            ("OTHER".to_owned(), "c".to_owned()),
+        ]);
+        let p = proxy_env(&args).unwrap();
+        assert_eq!((p.http_proxy.as_str(), p.no_proxy.as_str()), ("a", "b"));
+        assert!(proxy_env(&BTreeMap::new()).is_none());
+    }
+}

@@ -1,0 +1,824 @@
+//! The image config, as BuildKit v0.8.3's Dockerfile frontend models it
+//! (`dockerfile2llb.Image`: OCI image-spec v1.0.1 `Image` plus Docker's extra config
+//! fields), read from base images and written as `containerimage.config`.
+//!
+//! Go details reproduced on purpose:
+//! * JSON field order and `omitempty` rules of the Go structs (`OnBuild` has no
+//!   `omitempty`, so it is written as `null`; `rootfs.diff_ids` likewise);
+//! * fields the struct does not know (`container_config`, `os.version`, …) are dropped;
+//! * history `created` times are re-encoded as RFC 3339 with nanoseconds, trailing
+//!   zeros trimmed and a zero offset written `Z`;
+//! * `Labels`, `ExposedPorts` and `Volumes` are Go maps, i.e. references: a stage
+//!   built `FROM` another stage shares them with it, so a `LABEL` in one stage shows
+//!   up in every other stage derived from the same parent (see [`SharedMap`]).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::gojson::{self, match_field, type_error, JValue, Writer};
+
+/// A Go map field: `None` is a nil map; clones share the map, as Go's do.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SharedMap<V> {
+    inner: Option<Rc<RefCell<BTreeMap<String, V>>>>,
+}
+
+impl<V: Clone> SharedMap<V> {
+    #[cfg(test)]
+    pub(crate) fn is_nil(&self) -> bool {
+        self.inner.is_none()
+    }
+
+    /// `if m == nil { m = make(map) }`.
+    pub(crate) fn make_if_nil(&mut self) {
+        if self.inner.is_none() {
+            self.inner = Some(Rc::new(RefCell::new(BTreeMap::new())));
+        }
+    }
+
+    /// `m[k] = v` (the map must not be nil).
+    pub(crate) fn insert(&mut self, key: String, value: V) {
+        self.make_if_nil();
+        if let Some(map) = &self.inner {
+            map.borrow_mut().insert(key, value);
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> BTreeMap<String, V> {
+        self.inner
+            .as_ref()
+            .map(|m| m.borrow().clone())
+            .unwrap_or_default()
+    }
+
+    fn from_map(map: BTreeMap<String, V>) -> Self {
+        Self {
+            inner: Some(Rc::new(RefCell::new(map))),
+        }
+    }
+}
+
+/// `HealthConfig` (durations in nanoseconds). `start_interval` is newer than v0.8.3
+/// and only written when a Dockerfile sets it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Health {
+    pub(crate) test: Vec<String>,
+    pub(crate) interval: i64,
+    pub(crate) timeout: i64,
+    pub(crate) start_period: i64,
+    pub(crate) start_interval: i64,
+    pub(crate) retries: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Config {
+    pub(crate) user: String,
+    pub(crate) exposed_ports: SharedMap<()>,
+    pub(crate) env: Vec<String>,
+    pub(crate) entrypoint: Vec<String>,
+    pub(crate) cmd: Vec<String>,
+    pub(crate) volumes: SharedMap<()>,
+    pub(crate) working_dir: String,
+    pub(crate) labels: SharedMap<String>,
+    pub(crate) stop_signal: String,
+    pub(crate) healthcheck: Option<Health>,
+    pub(crate) args_escaped: bool,
+    /// `None` is Go's nil slice, written as `null`.
+    pub(crate) on_build: Option<Vec<String>>,
+    pub(crate) stop_timeout: Option<i64>,
+    pub(crate) shell: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct History {
+    /// Already in Go's output form.
+    pub(crate) created: Option<String>,
+    pub(crate) created_by: String,
+    pub(crate) author: String,
+    pub(crate) comment: String,
+    pub(crate) empty_layer: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Image {
+    pub(crate) created: Option<String>,
+    pub(crate) author: String,
+    pub(crate) architecture: String,
+    pub(crate) os: String,
+    pub(crate) config: Config,
+    pub(crate) rootfs_type: String,
+    /// `None` is a nil slice (written `null`).
+    pub(crate) diff_ids: Option<Vec<String>>,
+    pub(crate) history: Vec<History>,
+    pub(crate) variant: String,
+}
+
+/// `system.DefaultPathEnv`.
+pub(crate) fn default_path_env(os: &str) -> &'static str {
+    if os == "windows" {
+        "c:\\Windows\\System32;c:\\Windows"
+    } else {
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    }
+}
+
+impl Image {
+    /// `emptyImage(platform)`: the config of `FROM scratch`.
+    pub(crate) fn empty(os: &str, architecture: &str, variant: &str) -> Self {
+        Image {
+            architecture: architecture.to_owned(),
+            os: os.to_owned(),
+            variant: variant.to_owned(),
+            rootfs_type: "layers".to_owned(),
+            config: Config {
+                working_dir: "/".to_owned(),
+                env: vec![format!("PATH={}", default_path_env(os))],
+                ..Config::default()
+            },
+            ..Image::default()
+        }
+    }
+
+    /// `clone()`: slices copied, maps shared (Go semantics).
+    pub(crate) fn clone_for_stage(&self) -> Self {
+        self.clone()
+    }
+
+    /// Whether the image has no layers (`FROM` such an image is `FROM scratch`):
+    /// no diff ids and no history entry that made a layer.
+    pub(crate) fn has_no_layers(&self) -> bool {
+        !matches!(&self.diff_ids, Some(ids) if !ids.is_empty())
+            && self.history.iter().all(|h| h.empty_layer)
+    }
+
+    /// Appends a history entry (`commitToHistory`).
+    pub(crate) fn commit(&mut self, created_by: String, with_layer: bool, buildkit: bool) {
+        let created_by = if buildkit {
+            format!("{created_by} # buildkit")
+        } else {
+            created_by
+        };
+        self.history.push(History {
+            created: None,
+            created_by,
+            author: String::new(),
+            comment: "buildkit.dockerfile.v0".to_owned(),
+            empty_layer: !with_layer,
+        });
+    }
+
+    /// Decodes an image config as `json.Unmarshal` into `dockerfile2llb.Image` does.
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Image, String> {
+        let value = gojson::parse(bytes)?;
+        let mut image = Image::default();
+        decode_image(&value, &mut image)?;
+        Ok(image)
+    }
+
+    /// `json.Marshal(img)`.
+    pub(crate) fn to_json(&self) -> Result<String, String> {
+        let mut w = Writer::default();
+        w.raw("{");
+        let mut first = true;
+        let mut key = |w: &mut Writer, name: &str| {
+            if !first {
+                w.raw(",");
+            }
+            first = false;
+            w.string(name);
+            w.raw(":");
+        };
+        if let Some(created) = &self.created {
+            key(&mut w, "created");
+            w.string(created);
+        }
+        if !self.author.is_empty() {
+            key(&mut w, "author");
+            w.string(&self.author);
+        }
+        key(&mut w, "architecture");
+        w.string(&self.architecture);
+        key(&mut w, "os");
+        w.string(&self.os);
+        key(&mut w, "rootfs");
+        w.raw("{\"type\":");
+        w.string(&self.rootfs_type);
+        w.raw(",\"diff_ids\":");
+        match &self.diff_ids {
+            None => w.raw("null"),
+            Some(ids) => w.string_array(ids),
+        }
+        w.raw("}");
+        if !self.history.is_empty() {
+            key(&mut w, "history");
+            w.raw("[");
+            for (i, h) in self.history.iter().enumerate() {
+                if i > 0 {
+                    w.raw(",");
+                }
+                write_history(&mut w, h);
+            }
+            w.raw("]");
+        }
+        key(&mut w, "config");
+        write_config(&mut w, &self.config);
+        if !self.variant.is_empty() {
+            key(&mut w, "variant");
+            w.string(&self.variant);
+        }
+        w.raw("}");
+        Ok(w.finish())
+    }
+}
+
+fn write_history(w: &mut Writer, h: &History) {
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    let s = |name, value: &str| {
+        let mut out = String::new();
+        gojson::push_string(&mut out, value);
+        (name, out)
+    };
+    if let Some(created) = &h.created {
+        fields.push(s("created", created));
+    }
+    if !h.created_by.is_empty() {
+        fields.push(s("created_by", &h.created_by));
+    }
+    if !h.author.is_empty() {
+        fields.push(s("author", &h.author));
+    }
+    if !h.comment.is_empty() {
+        fields.push(s("comment", &h.comment));
+    }
+    if h.empty_layer {
+        fields.push(("empty_layer", "true".to_owned()));
+    }
+    write_object(w, &fields);
+}
+
+fn write_object(w: &mut Writer, fields: &[(&str, String)]) {
+    w.raw("{");
+    for (i, (name, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            w.raw(",");
+        }
+        w.string(name);
+        w.raw(":");
+        w.raw(value);
+    }
+    w.raw("}");
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::new();
+    gojson::push_string(&mut out, s);
+    out
+}
+
+fn json_strings(items: &[String]) -> String {
+    let mut w = Writer::default();
+    w.string_array(items);
+    w.finish()
+}
+
+fn json_set(map: &BTreeMap<String, ()>) -> String {
+    let entries: Vec<String> = map
+        .keys()
+        .map(|k| format!("{}:{{}}", json_string(k)))
+        .collect();
+    format!("{{{}}}", entries.join(","))
+}
+
+fn write_config(w: &mut Writer, c: &Config) {
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    if !c.user.is_empty() {
+        fields.push(("User", json_string(&c.user)));
+    }
+    let ports = c.exposed_ports.snapshot();
+    if !ports.is_empty() {
+        fields.push(("ExposedPorts", json_set(&ports)));
+    }
+    if !c.env.is_empty() {
+        fields.push(("Env", json_strings(&c.env)));
+    }
+    if !c.entrypoint.is_empty() {
+        fields.push(("Entrypoint", json_strings(&c.entrypoint)));
+    }
+    if !c.cmd.is_empty() {
+        fields.push(("Cmd", json_strings(&c.cmd)));
+    }
+    let volumes = c.volumes.snapshot();
+    if !volumes.is_empty() {
+        fields.push(("Volumes", json_set(&volumes)));
+    }
+    if !c.working_dir.is_empty() {
+        fields.push(("WorkingDir", json_string(&c.working_dir)));
+    }
+    let labels = c.labels.snapshot();
+    if !labels.is_empty() {
+        let entries: Vec<String> = labels
+            .iter()
+            .map(|(k, v)| format!("{}:{}", json_string(k), json_string(v)))
+            .collect();
+        fields.push(("Labels", format!("{{{}}}", entries.join(","))));
+    }
+    if !c.stop_signal.is_empty() {
+        fields.push(("StopSignal", json_string(&c.stop_signal)));
+    }
+    if let Some(h) = &c.healthcheck {
+        let mut hf: Vec<(&str, String)> = Vec::new();
+        if !h.test.is_empty() {
+            hf.push(("Test", json_strings(&h.test)));
+        }
+        for (name, v) in [
+            ("Interval", h.interval),
+            ("Timeout", h.timeout),
+            ("StartPeriod", h.start_period),
+            ("StartInterval", h.start_interval),
+            ("Retries", h.retries),
+        ] {
+            if v != 0 {
+                hf.push((name, v.to_string()));
+            }
+        }
+        let mut hw = Writer::default();
+        write_object(&mut hw, &hf);
+        fields.push(("Healthcheck", hw.finish()));
+    }
+    if c.args_escaped {
+        fields.push(("ArgsEscaped", "true".to_owned()));
+    }
+    fields.push((
+        "OnBuild",
+        c.on_build
+            .as_ref()
+            .map_or_else(|| "null".to_owned(), |v| json_strings(v)),
+    ));
+    if let Some(t) = c.stop_timeout {
+        fields.push(("StopTimeout", t.to_string()));
+    }
+    if !c.shell.is_empty() {
+        fields.push(("Shell", json_strings(&c.shell)));
+    }
+    write_object(w, &fields);
+}
+
+// ---- decoding -------------------------------------------------------------------
+
+fn members<'a>(
+    v: &'a JValue,
+    field: &str,
+    go_type: &str,
+) -> Result<Option<&'a [(String, JValue)]>, String> {
+    match v {
+        JValue::Null => Ok(None),
+        JValue::Object(m) => Ok(Some(m)),
+        other => Err(type_error(other, field, go_type)),
+    }
+}
+
+fn decode_string(v: &JValue, field: &str, into: &mut String) -> Result<(), String> {
+    match v {
+        JValue::Null => Ok(()),
+        JValue::String(s) => {
+            *into = s.clone();
+            Ok(())
+        }
+        other => Err(type_error(other, field, "string")),
+    }
+}
+
+fn decode_bool(v: &JValue, field: &str, into: &mut bool) -> Result<(), String> {
+    match v {
+        JValue::Null => Ok(()),
+        JValue::Bool(b) => {
+            *into = *b;
+            Ok(())
+        }
+        other => Err(type_error(other, field, "bool")),
+    }
+}
+
+fn decode_int(v: &JValue, field: &str, go_type: &str) -> Result<Option<i64>, String> {
+    match v {
+        JValue::Null => Ok(None),
+        JValue::Number(n) => n.as_i64().map(Some).ok_or_else(|| {
+            format!(
+                "json: cannot unmarshal number {n} into Go struct field {field} of type {go_type}"
+            )
+        }),
+        other => Err(type_error(other, field, go_type)),
+    }
+}
+
+/// `[]string`: `null` makes it nil (empty).
+fn decode_strings(v: &JValue, field: &str) -> Result<Option<Vec<String>>, String> {
+    match v {
+        JValue::Null => Ok(None),
+        JValue::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    JValue::String(s) => out.push(s.clone()),
+                    JValue::Null => out.push(String::new()),
+                    other => return Err(type_error(other, field, "string")),
+                }
+            }
+            Ok(Some(out))
+        }
+        other => Err(type_error(other, field, "[]string")),
+    }
+}
+
+fn decode_set(v: &JValue, field: &str) -> Result<Option<SharedMap<()>>, String> {
+    let Some(m) = members(v, field, "map[string]struct {}")? else {
+        return Ok(None);
+    };
+    let mut map = BTreeMap::new();
+    for (k, value) in m {
+        match value {
+            JValue::Null | JValue::Object(_) => {
+                map.insert(k.clone(), ());
+            }
+            other => return Err(type_error(other, field, "struct {}")),
+        }
+    }
+    Ok(Some(SharedMap::from_map(map)))
+}
+
+fn decode_image(v: &JValue, img: &mut Image) -> Result<(), String> {
+    const FIELDS: [&str; 8] = [
+        "created",
+        "author",
+        "architecture",
+        "os",
+        "config",
+        "rootfs",
+        "history",
+        "variant",
+    ];
+    let Some(m) = members(v, "Image", "dockerfile2llb.Image")? else {
+        return Ok(());
+    };
+    for (key, value) in m {
+        let Some(field) = match_field(key, &FIELDS) else {
+            continue;
+        };
+        match field {
+            "created" => {
+                if let Some(t) = decode_time(value, "Image.created")? {
+                    img.created = Some(t);
+                }
+            }
+            "author" => decode_string(value, "Image.author", &mut img.author)?,
+            "architecture" => decode_string(value, "Image.architecture", &mut img.architecture)?,
+            "os" => decode_string(value, "Image.os", &mut img.os)?,
+            "variant" => decode_string(value, "Image.variant", &mut img.variant)?,
+            "config" => decode_config(value, &mut img.config)?,
+            "rootfs" => {
+                if let Some(rm) = members(value, "Image.rootfs", "v1.RootFS")? {
+                    for (k, rv) in rm {
+                        match match_field(k, &["type", "diff_ids"]) {
+                            Some("type") => decode_string(rv, "RootFS.type", &mut img.rootfs_type)?,
+                            Some("diff_ids") => {
+                                img.diff_ids = decode_strings(rv, "RootFS.diff_ids")?
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            "history" => match value {
+                JValue::Null => img.history.clear(),
+                JValue::Array(items) => {
+                    img.history.clear();
+                    for item in items {
+                        let mut h = History::default();
+                        decode_history(item, &mut h)?;
+                        img.history.push(h);
+                    }
+                }
+                other => return Err(type_error(other, "Image.history", "[]v1.History")),
+            },
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn decode_history(v: &JValue, h: &mut History) -> Result<(), String> {
+    const FIELDS: [&str; 5] = ["created", "created_by", "author", "comment", "empty_layer"];
+    let Some(m) = members(v, "Image.history", "v1.History")? else {
+        return Ok(());
+    };
+    for (key, value) in m {
+        match match_field(key, &FIELDS) {
+            Some("created") => {
+                if let Some(t) = decode_time(value, "History.created")? {
+                    h.created = Some(t);
+                }
+            }
+            Some("created_by") => decode_string(value, "History.created_by", &mut h.created_by)?,
+            Some("author") => decode_string(value, "History.author", &mut h.author)?,
+            Some("comment") => decode_string(value, "History.comment", &mut h.comment)?,
+            Some("empty_layer") => decode_bool(value, "History.empty_layer", &mut h.empty_layer)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn decode_config(v: &JValue, c: &mut Config) -> Result<(), String> {
+    const FIELDS: [&str; 14] = [
+        "User",
+        "ExposedPorts",
+        "Env",
+        "Entrypoint",
+        "Cmd",
+        "Volumes",
+        "WorkingDir",
+        "Labels",
+        "StopSignal",
+        "Healthcheck",
+        "ArgsEscaped",
+        "OnBuild",
+        "StopTimeout",
+        "Shell",
+    ];
+    let Some(m) = members(v, "Image.config", "dockerfile2llb.ImageConfig")? else {
+        return Ok(());
+    };
+    for (key, value) in m {
+        let Some(field) = match_field(key, &FIELDS) else {
+            continue;
+        };
+        let name = format!("ImageConfig.config.{field}");
+        match field {
+            "User" => decode_string(value, &name, &mut c.user)?,
+            "WorkingDir" => decode_string(value, &name, &mut c.working_dir)?,
+            "StopSignal" => decode_string(value, &name, &mut c.stop_signal)?,
+            "ArgsEscaped" => decode_bool(value, &name, &mut c.args_escaped)?,
+            "Env" => c.env = decode_strings(value, &name)?.unwrap_or_default(),
+            "Entrypoint" => c.entrypoint = decode_strings(value, &name)?.unwrap_or_default(),
+            "Cmd" => c.cmd = decode_strings(value, &name)?.unwrap_or_default(),
+            "OnBuild" => c.on_build = decode_strings(value, &name)?,
+            // strslice.StrSlice: a string is a one-element list.
+            "Shell" => {
+                c.shell = match value {
+                    JValue::String(s) => vec![s.clone()],
+                    other => decode_strings(other, &name)?.unwrap_or_default(),
+                }
+            }
+            "ExposedPorts" => c.exposed_ports = decode_set(value, &name)?.unwrap_or_default(),
+            "Volumes" => c.volumes = decode_set(value, &name)?.unwrap_or_default(),
+            "Labels" => match members(value, &name, "map[string]string")? {
+                None => c.labels = SharedMap::default(),
+                Some(lm) => {
+                    let mut map = BTreeMap::new();
+                    for (k, lv) in lm {
+                        let mut s = String::new();
+                        decode_string(lv, &name, &mut s)?;
+                        map.insert(k.clone(), s);
+                    }
+                    c.labels = SharedMap::from_map(map);
+                }
+            },
+            "StopTimeout" => c.stop_timeout = decode_int(value, &name, "int")?,
+            "Healthcheck" => match members(value, &name, "dockerfile2llb.HealthConfig")? {
+                None => c.healthcheck = None,
+                Some(hm) => {
+                    let mut h = c.healthcheck.take().unwrap_or_default();
+                    for (k, hv) in hm {
+                        let hf = match_field(
+                            k,
+                            &["Test", "Interval", "Timeout", "StartPeriod", "Retries"],
+                        );
+                        let hname = format!("HealthConfig.config.Healthcheck.{}", hf.unwrap_or(""));
+                        match hf {
+                            Some("Test") => {
+                                h.test = decode_strings(hv, &hname)?.unwrap_or_default()
+                            }
+                            Some("Interval") => {
+                                h.interval =
+                                    decode_int(hv, &hname, "time.Duration")?.unwrap_or(h.interval)
+                            }
+                            Some("Timeout") => {
+                                h.timeout =
+                                    decode_int(hv, &hname, "time.Duration")?.unwrap_or(h.timeout)
+                            }
+                            Some("StartPeriod") => {
+                                h.start_period = decode_int(hv, &hname, "time.Duration")?
+                                    .unwrap_or(h.start_period);
+                            }
+                            Some("Retries") => {
+                                h.retries = decode_int(hv, &hname, "int")?.unwrap_or(h.retries)
+                            }
+                            _ => {}
+                        }
+                    }
+                    c.healthcheck = Some(h);
+                }
+            },
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+// ---- time -----------------------------------------------------------------------
+
+fn decode_time(v: &JValue, field: &str) -> Result<Option<String>, String> {
+    match v {
+        JValue::Null => Ok(None),
+        JValue::String(s) => reformat_time(s).map(Some),
+        other => Err(type_error(other, field, "time.Time")),
+    }
+}
+
+/// Parses an RFC 3339 time as Go's `time.Time.UnmarshalJSON` does and returns it as
+/// `MarshalJSON` writes it (RFC 3339 with up to 9 fraction digits, trailing zeros
+/// dropped, `Z` for a zero offset).
+pub(crate) fn reformat_time(s: &str) -> Result<String, String> {
+    let fail = || format!("parsing time \"{s}\" as \"2006-01-02T15:04:05Z07:00\": cannot parse");
+    let b = s.as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = b.get(range)?;
+        if part.iter().all(u8::is_ascii_digit) {
+            std::str::from_utf8(part).ok()?.parse().ok()
+        } else {
+            None
+        }
+    };
+    let year = num(0..4).ok_or_else(fail)?;
+    if b.get(4) != Some(&b'-') {
+        return Err(fail());
+    }
+    let month = num(5..7).ok_or_else(fail)?;
+    if b.get(7) != Some(&b'-') {
+        return Err(fail());
+    }
+    let day = num(8..10).ok_or_else(fail)?;
+    if b.get(10) != Some(&b'T') {
+        return Err(fail());
+    }
+    // Go's `15` accepts one or two hour digits.
+    let mut i = 11;
+    let hour_len = if b.get(12).is_some_and(u8::is_ascii_digit) {
+        2
+    } else {
+        1
+    };
+    let hour = num(i..i + hour_len).ok_or_else(fail)?;
+    i += hour_len;
+    if b.get(i) != Some(&b':') {
+        return Err(fail());
+    }
+    let minute = num(i + 1..i + 3).ok_or_else(fail)?;
+    if b.get(i + 3) != Some(&b':') {
+        return Err(fail());
+    }
+    let second = num(i + 4..i + 6).ok_or_else(fail)?;
+    i += 6;
+    let mut frac = String::new();
+    if b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+        while let Some(d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+            if frac.len() < 9 {
+                frac.push(char::from(*d));
+            }
+            i += 1;
+        }
+    }
+    let zone = match b.get(i) {
+        Some(b'Z') if i + 1 == b.len() => "Z".to_owned(),
+        Some(sign @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
+            let zh = num(i + 1..i + 3).ok_or_else(fail)?;
+            let zm = num(i + 4..i + 6).ok_or_else(fail)?;
+            if zh == 0 && zm == 0 {
+                "Z".to_owned()
+            } else {
+                format!("{}{zh:02}:{zm:02}", char::from(*sign))
+            }
+        }
+        _ => return Err(fail()),
+    };
+    let out_of_range = |what: &str| format!("parsing time \"{s}\": {what} out of range");
+    if !(1..=12).contains(&month) {
+        return Err(out_of_range("month"));
+    }
+    if day < 1 || day > days_in(month, year) {
+        return Err(out_of_range("day"));
+    }
+    if hour > 23 {
+        return Err(out_of_range("hour"));
+    }
+    if minute > 59 {
+        return Err(out_of_range("minute"));
+    }
+    if second > 59 {
+        return Err(out_of_range("second"));
+    }
+    let frac = frac.trim_end_matches('0');
+    let frac = if frac.is_empty() {
+        String::new()
+    } else {
+        format!(".{frac}")
+    };
+    Ok(format!(
+        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{frac}{zone}"
+    ))
+}
+
+fn days_in(month: u32, year: u32) -> u32 {
+    match month {
+        2 if year.rem_euclid(4) == 0
+            && (year.rem_euclid(100) != 0 || year.rem_euclid(400) == 0) =>
+        {
+            29
+        }
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_reformat_like_go() {
+        assert_eq!(
+            reformat_time("2021-03-09T23:21:45.473624537Z").unwrap(),
+            "2021-03-09T23:21:45.473624537Z"
+        );
+        assert_eq!(
+            reformat_time("2019-01-01T00:00:00.000Z").unwrap(),
+            "2019-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            reformat_time("2019-01-01T00:00:00.1200+00:00").unwrap(),
+            "2019-01-01T00:00:00.12Z"
+        );
+        assert_eq!(
+            reformat_time("2019-01-01T00:00:00-07:30").unwrap(),
+            "2019-01-01T00:00:00-07:30"
+        );
+        assert_eq!(
+            reformat_time("2019-01-01T00:00:00.1234567891234Z").unwrap(),
+            "2019-01-01T00:00:00.123456789Z"
+        );
+        assert!(reformat_time("2019-02-30T00:00:00Z").is_err());
+        assert!(reformat_time("2019-01-01 00:00:00Z").is_err());
+        assert!(reformat_time("2019-01-01T00:00:00").is_err());
+    }
+
+    #[test]
+    fn decodes_known_fields_and_drops_the_rest() {
+        let img = Image::parse(
+            br#"{"architecture":"amd64","os":"linux","created":"2020-01-01T00:00:00Z",
+                "container_config":{"Hostname":"x"},
+                "config":{"env":["A=1"],"Cmd":["sh"],"Labels":{"a":"b"},"Shell":"bash",
+                          "ExposedPorts":{"80/tcp":{}},"Healthcheck":{"Test":["NONE"],"Retries":3}},
+                "rootfs":{"type":"layers","diff_ids":["sha256:aa"]},
+                "history":[{"created":"2020-01-01T00:00:00.500Z","created_by":"x","empty_layer":true}]}"#,
+        )
+        .unwrap();
+        assert_eq!(img.config.env, ["A=1"]);
+        assert_eq!(img.config.shell, ["bash"]);
+        assert_eq!(img.config.healthcheck.as_ref().unwrap().retries, 3);
+        assert_eq!(
+            img.history[0].created.as_deref(),
+            Some("2020-01-01T00:00:00.5Z")
+        );
+        let json = img.to_json().unwrap();
+        assert_eq!(
+            json,
+            r#"{"created":"2020-01-01T00:00:00Z","architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:aa"]},"history":[{"created":"2020-01-01T00:00:00.5Z","created_by":"x","empty_layer":true}],"config":{"ExposedPorts":{"80/tcp":{}},"Env":["A=1"],"Cmd":["sh"],"Labels":{"a":"b"},"Healthcheck":{"Test":["NONE"],"Retries":3},"OnBuild":null,"Shell":["bash"]}}"#
+        );
+    }
+
+    #[test]
+    fn type_errors_are_reported() {
+        let err = Image::parse(br#"{"config":{"Env":"A=1"}}"#).unwrap_err();
+        assert_eq!(err, "json: cannot unmarshal string into Go struct field ImageConfig.config.Env of type []string");
+        assert!(Image::parse(b"{").is_err());
+        assert!(Image::parse(br#"{"config":{"StopTimeout":1.5}}"#).is_err());
+    }
+
+    #[test]
+    fn maps_are_shared_between_clones() {
+        let mut a = Image::default();
+        a.config.labels.insert("x".into(), "1".into());
+        let mut b = a.clone_for_stage();
+        b.config.labels.insert("y".into(), "2".into());
+        assert_eq!(a.config.labels.snapshot().len(), 2);
+        let mut c = Image::default();
+        let mut d = c.clone_for_stage();
+        d.config.labels.insert("z".into(), "3".into());
+        assert!(c.config.labels.is_nil());
+        c.config.labels.make_if_nil();
+        assert!(!c.config.labels.is_nil());
+    }
+}

@@ -1,0 +1,244 @@
+//! Lowers a Dockerfile to a BuildKit LLB `pb.Definition` and an image config, exactly
+//! as the Dockerfile frontend built into Docker 20.10 (BuildKit v0.8.3
+//! `frontend/dockerfile/dockerfile2llb`) does, so that builds through dfopt reuse the
+//! cache of builds made by Docker's own frontend and produce identical image configs.
+//!
+//! A pure library: text and data in, data out. Base image configs are resolved over
+//! the gateway between two calls:
+//!
+//! 1. [`images_to_resolve`] lists the `ResolveImageConfig` requests (only for stages
+//!    reachable from the target, as BuildKit does);
+//! 2. [`convert`] takes the answers and returns the Definition and the image config.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use dfopt_convert::{convert, images_to_resolve, ConvertOptions, ResolvedImage};
+//! use dfopt_llb::{CapSet, Platform};
+//!
+//! let dockerfile = "FROM busybox\nRUN echo hi > /x\n";
+//! let opts = ConvertOptions::new("session-id", Platform::new("linux", "amd64"), CapSet::buildkit_v0_8());
+//! let requests = images_to_resolve(dockerfile, &opts).unwrap();
+//! assert_eq!(requests[0].log_name, "[internal] load metadata for docker.io/library/busybox:latest");
+//! let config = br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:aa"]},"config":{"Cmd":["sh"]}}"#;
+//! let images = BTreeMap::from([(requests[0].key.clone(), ResolvedImage { digest: None, config: config.to_vec() })]);
+//! let converted = convert(dockerfile, &opts, &images).unwrap();
+//! assert!(dfopt_llb::validate(&converted.definition).is_ok());
+//! ```
+//!
+//! Where BuildKit v0.8.3 and the Dockerfile syntax dfopt accepts differ (heredocs,
+//! `--link`, `--exclude`, …, all newer than Docker 20.10), the newer frontend's
+//! lowering is used when the daemon's capabilities allow it, the documented fallback
+//! otherwise (`--link` becomes a plain copy), or a [`ConvertError`] names the feature
+//! and the BuildKit version that has it.
+
+mod copy;
+mod dispatch;
+mod expose;
+mod gofmt;
+mod gojson;
+mod image;
+mod options;
+mod paths;
+mod plan;
+mod platform;
+mod run;
+mod signal;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use dfopt_llb::prelude::*;
+use dfopt_llb::Error as LlbError;
+
+pub use options::{
+    ConvertError, ConvertOptions, Converted, ImageRequest, NoCache, ResolvedImage, Warning,
+};
+
+use dispatch::{err, request_key, resolve_mode_name, Dispatcher};
+use plan::{NamedRef, Plan, SCRATCH};
+
+/// Phase 1: the image configs to resolve before [`convert`], one per distinct
+/// reference and platform, in stage order. Only `FROM <image>` of stages reachable
+/// from the target are listed (BuildKit v0.8.3 resolves neither unreachable stages nor
+/// `COPY --from=<image>`/`--mount from=<image>`, which are not pinned either).
+pub fn images_to_resolve(
+    source: &str,
+    opts: &ConvertOptions,
+) -> Result<Vec<ImageRequest>, ConvertError> {
+    let plan = Plan::build(source, opts)?;
+    let mut requests: Vec<ImageRequest> = Vec::new();
+    for (i, d) in plan.states.iter().enumerate() {
+        if d.base.is_some() || d.base_name == SCRATCH {
+            continue;
+        }
+        let named = NamedRef::parse(&d.base_name).map_err(|reason| {
+            err(
+                format!(
+                    "failed to parse stage name {}: {reason}",
+                    dfopt_dockerfile::go_quote(&d.base_name)
+                ),
+                d.location.span(),
+            )
+        })?;
+        if !plan.reachable[i] || d.unregistered {
+            continue;
+        }
+        let platform = d
+            .platform
+            .clone()
+            .unwrap_or_else(|| plan.target_platform.clone());
+        let key = request_key(&named.tag_name_only, &platform);
+        if requests.iter().any(|r| r.key == key) {
+            continue;
+        }
+        let mut prefix = "[".to_owned();
+        if opts.prefix_platform {
+            prefix.push_str(&platform::format(&platform));
+            prefix.push(' ');
+        }
+        prefix.push_str("internal]");
+        requests.push(ImageRequest {
+            key,
+            log_name: format!("{prefix} load metadata for {}", named.tag_name_only),
+            reference: named.tag_name_only,
+            platform,
+            resolve_mode: resolve_mode_name(opts.image_resolve_mode).to_owned(),
+        });
+    }
+    Ok(requests)
+}
+
+/// Phase 2: the Definition of the target stage and its image config, given the answers
+/// to [`images_to_resolve`] keyed by [`ImageRequest::key`].
+pub fn convert(
+    source: &str,
+    opts: &ConvertOptions,
+    images: &BTreeMap<String, ResolvedImage>,
+) -> Result<Converted, ConvertError> {
+    let plan = Plan::build(source, opts)?;
+    // The build context's follow paths are only known once every stage has been
+    // dispatched (BuildKit fills a mutable output in afterwards); dispatching is pure,
+    // so it simply runs twice.
+    let first = run(&plan, opts, source, images, context(opts, None))?;
+    let follow = normalize_context_paths(&first.ctx_paths);
+    let result = if follow.is_some() {
+        run(&plan, opts, source, images, context(opts, follow))?
+    } else {
+        first
+    };
+    let mut image = result.image;
+    if !opts.labels.is_empty() {
+        image.config.labels.make_if_nil();
+        for (k, v) in &opts.labels {
+            image.config.labels.insert(k.clone(), v.clone());
+        }
+    }
+    if let Some(tp) = &opts.target_platform {
+        image.os = tp.os.clone();
+        image.architecture = tp.architecture.clone();
+        image.variant = tp.variant.clone();
+    }
+    let image_config = image
+        .to_json()
+        .map_err(|e| err(format!("failed to marshal image config: {e}"), None))?
+        .into_bytes();
+    let definition = result
+        .state
+        .marshal(&opts.caps)
+        .map_err(|e| marshal_error(&e))?;
+    let mut warnings = plan.warnings.clone();
+    warnings.extend(result.warnings);
+    Ok(Converted {
+        definition,
+        image_config,
+        warnings,
+    })
+}
+
+struct RunResult {
+    state: State,
+    image: image::Image,
+    ctx_paths: BTreeSet<String>,
+    warnings: Vec<Warning>,
+}
+
+fn run(
+    plan: &Plan,
+    opts: &ConvertOptions,
+    source: &str,
+    images: &BTreeMap<String, ResolvedImage>,
+    context: State,
+) -> Result<RunResult, ConvertError> {
+    let mut d = Dispatcher::new(plan, opts, source, context);
+    d.resolve_bases(images)?;
+    d.dispatch_stages()?;
+    let mut ctx_paths = BTreeSet::new();
+    for (i, rt) in d.rt.iter().enumerate() {
+        if plan.reachable[i] {
+            ctx_paths.extend(rt.ctx_paths.iter().cloned());
+        }
+    }
+    let target = &d.rt[plan.target];
+    Ok(RunResult {
+        state: target.state.clone(),
+        image: target.image.clone(),
+        ctx_paths,
+        warnings: d.warnings,
+    })
+}
+
+/// `[internal] load build context`: the local source of the build context.
+fn context(opts: &ConvertOptions, follow: Option<Vec<String>>) -> State {
+    let name = if opts.context_name.is_empty() {
+        "context"
+    } else {
+        opts.context_name.as_str()
+    };
+    let Ok(mut local) = Local::new(name) else {
+        return State::scratch();
+    };
+    if !opts.session_id.is_empty() {
+        local = local.session(opts.session_id.clone());
+    }
+    local = local
+        .exclude_patterns(opts.excludes.clone())
+        .shared_key_hint(name)
+        .custom_name("[internal] load build context");
+    if let Some(paths) = follow {
+        local = local.follow_paths(paths);
+    }
+    local.build()
+}
+
+/// `normalizeContextPaths`: `None` when the whole context is used.
+fn normalize_context_paths(paths: &BTreeSet<String>) -> Option<Vec<String>> {
+    if paths.contains("/") {
+        return None;
+    }
+    let mut out: Vec<String> = paths.iter().map(|p| paths::join(&[".", p])).collect();
+    out.sort();
+    Some(out)
+}
+
+fn marshal_error(e: &LlbError) -> ConvertError {
+    ConvertError::new(e.to_string(), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_paths() {
+        let set = |v: &[&str]| {
+            v.iter()
+                .map(|s| (*s).to_owned())
+                .collect::<BTreeSet<String>>()
+        };
+        assert_eq!(
+            normalize_context_paths(&set(&["/b", "/a/x"])),
+            Some(vec!["a/x".into(), "b".into()])
+        );
+        assert_eq!(normalize_context_paths(&set(&["/b", "/"])), None);
+        assert_eq!(normalize_context_paths(&set(&[])), Some(vec![]));
+    }
+}

@@ -1,0 +1,632 @@
+//! Everything that happens before base images are resolved (BuildKit v0.8.3
+//! `Dockerfile2LLB` up to the image-config goroutines): parsing, global ARGs, stage
+//! states with their expanded base names and platforms, the target, the stage
+//! dependency graph (with its "unregistered" states for `COPY --from=<image>` and
+//! cache mounts), the circular-dependency check and reachability.
+//!
+//! Both phases of the public API build the same plan, so the images requested in
+//! phase 1 are exactly the ones phase 2 looks up.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use dfopt_dockerfile::instructions::{self, Command, CommandKind, Stage};
+use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::{LineIndex, Span};
+use dfopt_llb::{ImageRef, Platform};
+
+use crate::options::{ConvertError, ConvertOptions, NoCache, Warning};
+use crate::platform;
+
+/// Where a state's `FROM` is, for errors and the image source's location.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Loc {
+    /// A span of the Dockerfile.
+    Span(Span),
+    /// No span (an image named by `RUN --mount from=`): BuildKit then records a source
+    /// location with no ranges.
+    Nowhere,
+}
+
+impl Loc {
+    pub(crate) fn span(self) -> Option<Span> {
+        match self {
+            Loc::Span(s) => Some(s),
+            Loc::Nowhere => None,
+        }
+    }
+}
+
+/// One instruction to dispatch, with the states it reads (`COPY --from`, mounts).
+#[derive(Debug, Clone)]
+pub(crate) struct Cmd {
+    pub(crate) command: Command,
+    /// Per BuildKit's `command.sources`: `[from]` for COPY, one entry per mount for RUN.
+    pub(crate) sources: Vec<Option<usize>>,
+    /// 1-based first and last line, for the source map.
+    pub(crate) lines: (u32, u32),
+    /// Where errors point.
+    pub(crate) span: Span,
+}
+
+/// BuildKit's `dispatchState`, minus what only exists while dispatching.
+#[derive(Debug, Clone)]
+pub(crate) struct DState {
+    /// The expanded base name (`FROM` argument), or for unregistered states the name
+    /// they were referred to by.
+    pub(crate) base_name: String,
+    /// The `AS` name (lowercase).
+    pub(crate) name: Option<String>,
+    /// The prefix of progress names (`stage-0`, `builder`, or empty).
+    pub(crate) stage_name: String,
+    /// `--platform`, as parsed (not normalized).
+    pub(crate) platform: Option<Platform>,
+    /// The stage this one is built `FROM`.
+    pub(crate) base: Option<usize>,
+    pub(crate) deps: BTreeSet<usize>,
+    pub(crate) commands: Vec<Cmd>,
+    pub(crate) cmd_total: usize,
+    pub(crate) ignore_cache: bool,
+    pub(crate) unregistered: bool,
+    pub(crate) location: Loc,
+    /// The `FROM` line (BuildKit's `SourceCode`), the image source's description.
+    pub(crate) source_code: String,
+}
+
+pub(crate) struct Plan {
+    pub(crate) lexer: Lexer,
+    pub(crate) line_index: LineIndex,
+    /// BuildKit's `optMetaArgs`: platform args, then global ARGs, build-args applied.
+    pub(crate) meta_args: Vec<(String, Option<String>)>,
+    pub(crate) states: Vec<DState>,
+    pub(crate) target: usize,
+    pub(crate) reachable: Vec<bool>,
+    pub(crate) warnings: Vec<Warning>,
+    /// The target platform (explicit, or the build platform).
+    pub(crate) target_platform: Platform,
+}
+
+pub(crate) const SCRATCH: &str = "scratch";
+
+/// Go's `strconv.Atoi`.
+pub(crate) fn go_atoi(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<i64>().ok()
+}
+
+/// `metaArgsToMap`: declared-without-value args map to "" (later entries win).
+pub(crate) fn meta_map(args: &[(String, Option<String>)]) -> BTreeMap<String, String> {
+    args.iter()
+        .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
+        .collect()
+}
+
+fn err(message: impl Into<String>, span: Option<Span>) -> ConvertError {
+    ConvertError::new(message, span)
+}
+
+impl Plan {
+    pub(crate) fn build(source: &str, opts: &ConvertOptions) -> Result<Plan, ConvertError> {
+        if source.is_empty() {
+            return Err(err("the Dockerfile cannot be empty", None));
+        }
+        let parsed = dfopt_dockerfile::parse(source);
+        if let Some(d) = parsed.error() {
+            return Err(err(d.message.clone(), Some(d.span)));
+        }
+        let warnings: Vec<Warning> = parsed
+            .warnings()
+            .map(|d| Warning {
+                message: d.message.clone(),
+                span: Some(d.span),
+            })
+            .collect();
+        let ir = instructions::parse_dockerfile(&parsed.dockerfile)
+            .map_err(|d| err(d.message, Some(d.span)))?;
+        // BuildKit v0.8.3 falls back to a helper image (`docker/dockerfile-copy`) for
+        // COPY/ADD/WORKDIR when this is set; dfopt only emits file ops.
+        if opts
+            .build_args
+            .get("BUILDKIT_DISABLE_FILEOP")
+            .and_then(|v| instructions::mount::parse_bool(v))
+            == Some(true)
+        {
+            return Err(err(
+                "BUILDKIT_DISABLE_FILEOP=true (COPY through the docker/dockerfile-copy helper image) is not supported by dfopt",
+                None,
+            ));
+        }
+        let lexer = Lexer::new(parsed.dockerfile.escape);
+        let line_index = LineIndex::new(source);
+
+        let target_platform = opts
+            .target_platform
+            .clone()
+            .unwrap_or_else(|| opts.build_platform.clone());
+
+        // Platform args, overridden by build-args.
+        let bp = &opts.build_platform;
+        let tp = &target_platform;
+        let mut meta_args: Vec<(String, Option<String>)> = [
+            ("BUILDPLATFORM", platform::format(bp)),
+            ("BUILDOS", bp.os.clone()),
+            ("BUILDARCH", bp.architecture.clone()),
+            ("BUILDVARIANT", bp.variant.clone()),
+            ("TARGETPLATFORM", platform::format(tp)),
+            ("TARGETOS", tp.os.clone()),
+            ("TARGETARCH", tp.architecture.clone()),
+            ("TARGETVARIANT", tp.variant.clone()),
+        ]
+        .into_iter()
+        .map(|(k, v)| {
+            let v = opts.build_args.get(k).cloned().unwrap_or(v);
+            (k.to_owned(), Some(v))
+        })
+        .collect();
+
+        // Global ARGs: defaults expanded against what came before (errors give "").
+        for cmd in &ir.meta_args {
+            if let CommandKind::Arg(decls) = &cmd.kind {
+                for decl in decls {
+                    let value = decl.value.as_ref().map(|v| {
+                        lexer
+                            .process_word(v, &meta_map(&meta_args))
+                            .unwrap_or_default()
+                    });
+                    let value = opts.build_args.get(&decl.key).cloned().or(value);
+                    meta_args.push((decl.key.clone(), value));
+                }
+            }
+        }
+
+        let mut plan = Plan {
+            lexer,
+            line_index,
+            meta_args,
+            states: Vec::new(),
+            target: 0,
+            reachable: Vec::new(),
+            warnings,
+            target_platform,
+        };
+        let mut names: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, stage) in ir.stages.iter().enumerate() {
+            let state = plan.stage_state(i, stage, opts, &names)?;
+            if let Some(name) = &state.name {
+                names.insert(name.clone(), plan.states.len());
+            }
+            plan.states.push(state);
+        }
+        let stage_count = plan.states.len();
+
+        plan.target = match &opts.target {
+            None => stage_count - 1,
+            Some(t) => match names.get(&t.to_lowercase()) {
+                Some(i) => *i,
+                None => {
+                    let mut options: Vec<&str> = names.keys().map(String::as_str).collect();
+                    options.sort_unstable();
+                    let message = instructions::suggest::wrap(
+                        format!(
+                            "target stage {} could not be found",
+                            dfopt_dockerfile::go_quote(t)
+                        ),
+                        t,
+                        &options,
+                        true,
+                    );
+                    return Err(err(message, None));
+                }
+            },
+        };
+
+        // Commands and their sources; unregistered states are appended as found.
+        for (i, stage) in ir.stages.iter().enumerate() {
+            for command in &stage.commands {
+                let sources = plan.command_sources(command, &names, false)?;
+                for src in sources.iter().flatten() {
+                    plan.states[i].deps.insert(*src);
+                }
+                let lines = plan.line_index.lines(command.span);
+                plan.states[i].commands.push(Cmd {
+                    command: command.clone(),
+                    sources,
+                    lines,
+                    span: command.span,
+                });
+            }
+        }
+
+        if let Some(state) = plan.circular_dependency() {
+            return Err(err(
+                format!(
+                    "circular dependency detected on stage: {}",
+                    plan.states[state].stage_name
+                ),
+                None,
+            ));
+        }
+        if plan.states.len() == 1 {
+            plan.states[0].stage_name = String::new();
+        }
+        plan.reachable = (0..plan.states.len())
+            .map(|i| plan.is_reachable(plan.target, i))
+            .collect();
+        Ok(plan)
+    }
+
+    /// A `FROM`: its state with expanded name and platform (BuildKit's first loop).
+    fn stage_state(
+        &self,
+        index: usize,
+        stage: &Stage,
+        opts: &ConvertOptions,
+        names: &BTreeMap<String, usize>,
+    ) -> Result<DState, ConvertError> {
+        let span = Some(stage.span);
+        let metas = meta_map(&self.meta_args);
+        let base_name = self
+            .lexer
+            .process_word(&stage.base, &metas)
+            .map_err(|e| err(e.message, span))?;
+        if base_name.is_empty() {
+            return Err(err(
+                format!("base name ({}) should not be blank", stage.base),
+                span,
+            ));
+        }
+        let platform = match &stage.platform {
+            None => None,
+            Some(flag) => {
+                let value = self.lexer.process_word(&flag.value, &metas).map_err(|e| {
+                    err(
+                        format!("failed to process arguments for platform : {}", e.message),
+                        span,
+                    )
+                })?;
+                let p = platform::parse(&value, &opts.build_platform)
+                    .map_err(|e| err(format!("failed to parse platform {value}: {e}"), span))?;
+                Some(p)
+            }
+        };
+        let base = names.get(&base_name).copied();
+        let mut cmd_total = usize::from(base_name != SCRATCH && base.is_none());
+        for cmd in &stage.commands {
+            if matches!(
+                cmd.kind,
+                CommandKind::Add(_)
+                    | CommandKind::Copy(_)
+                    | CommandKind::Run(_)
+                    | CommandKind::Workdir(_)
+            ) {
+                cmd_total += 1;
+            }
+        }
+        let ignore_cache = match &opts.no_cache {
+            NoCache::None => false,
+            NoCache::All => true,
+            NoCache::Stages(list) => stage
+                .name
+                .as_ref()
+                .is_some_and(|n| list.iter().any(|s| s.to_lowercase() == n.to_lowercase())),
+        };
+        Ok(DState {
+            base_name,
+            name: stage.name.clone(),
+            stage_name: stage
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("stage-{index}")),
+            platform,
+            base,
+            deps: BTreeSet::new(),
+            commands: Vec::new(),
+            cmd_total,
+            ignore_cache,
+            unregistered: false,
+            location: Loc::Span(stage.span),
+            source_code: stage.source_code.clone(),
+        })
+    }
+
+    /// BuildKit's `toCommand`: the states a command reads. With `trigger` (ONBUILD)
+    /// nothing is registered: an unknown name yields `None` in place of a state.
+    pub(crate) fn command_sources(
+        &mut self,
+        command: &Command,
+        names: &BTreeMap<String, usize>,
+        trigger: bool,
+    ) -> Result<Vec<Option<usize>>, ConvertError> {
+        let mut sources = Vec::new();
+        match &command.kind {
+            CommandKind::Copy(copy) => {
+                if let Some(from) = copy.from.as_ref().filter(|f| !f.value.is_empty()) {
+                    let from = &from.value;
+                    let state = match go_atoi(from) {
+                        Some(index) => {
+                            let i = usize::try_from(index)
+                                .ok()
+                                .filter(|i| *i < self.states.len())
+                                .ok_or_else(|| {
+                                    err(format!("invalid stage index {index}"), Some(command.span))
+                                })?;
+                            Some(i)
+                        }
+                        None => match names.get(&from.to_lowercase()) {
+                            Some(i) => Some(*i),
+                            None if trigger => None,
+                            None => Some(self.unregistered(from, Loc::Span(command.span))),
+                        },
+                    };
+                    sources.push(state);
+                }
+            }
+            CommandKind::Run(run) => {
+                for mount in &run.mounts {
+                    let (kind, from) = static_mount_info(&mount.raw.value);
+                    let from = match (from.as_str(), kind.as_deref()) {
+                        ("", Some("cache")) => SCRATCH.to_owned(),
+                        _ => from,
+                    };
+                    if from.is_empty() || kind.as_deref() == Some("tmpfs") {
+                        sources.push(None);
+                        continue;
+                    }
+                    let state = match names.get(&from.to_lowercase()) {
+                        Some(i) => Some(*i),
+                        None if trigger => None,
+                        None => Some(self.unregistered(&from, Loc::Nowhere)),
+                    };
+                    sources.push(state);
+                }
+            }
+            _ => {}
+        }
+        Ok(sources)
+    }
+
+    /// Appends an unregistered state (an image, or `scratch`, named by COPY --from or
+    /// a mount) and returns its index.
+    fn unregistered(&mut self, base_name: &str, location: Loc) -> usize {
+        self.states.push(DState {
+            base_name: base_name.to_owned(),
+            name: None,
+            stage_name: String::new(),
+            platform: None,
+            base: None,
+            deps: BTreeSet::new(),
+            commands: Vec::new(),
+            cmd_total: 0,
+            ignore_cache: false,
+            unregistered: true,
+            location,
+            source_code: String::new(),
+        });
+        self.states.len() - 1
+    }
+
+    /// `hasCircularDependency`: the first state (in order) from which a cycle of
+    /// `deps` (not bases) is reachable.
+    fn circular_dependency(&self) -> Option<usize> {
+        let mut visited = BTreeSet::new();
+        let mut path = BTreeSet::new();
+        (0..self.states.len()).find(|&i| self.visit(i, &mut visited, &mut path))
+    }
+
+    fn visit(&self, i: usize, visited: &mut BTreeSet<usize>, path: &mut BTreeSet<usize>) -> bool {
+        if !visited.insert(i) {
+            return false;
+        }
+        path.insert(i);
+        for &dep in &self.states[i].deps {
+            if path.contains(&dep) || self.visit(dep, visited, path) {
+                return true;
+            }
+        }
+        path.remove(&i);
+        false
+    }
+
+    /// `isReachable(from, to)` over bases and deps (iterative, so any depth works).
+    fn is_reachable(&self, from: usize, to: usize) -> bool {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from];
+        while let Some(s) = stack.pop() {
+            if s == to {
+                return true;
+            }
+            if !seen.insert(s) {
+                continue;
+            }
+            let st = &self.states[s];
+            stack.extend(st.base);
+            stack.extend(st.deps.iter().copied());
+        }
+        false
+    }
+
+    /// Stage names → state indices (registered states only).
+    pub(crate) fn names(&self) -> BTreeMap<String, usize> {
+        self.states
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.unregistered)
+            .filter_map(|(i, s)| s.name.clone().map(|n| (n, i)))
+            .collect()
+    }
+}
+
+/// The `type` and `from` of a `--mount` value without expanding anything (BuildKit's
+/// `detectRunMount` runs before expansion). Unparsable values give nothing; the real
+/// parse at dispatch reports them.
+pub(crate) fn static_mount_info(raw: &str) -> (Option<String>, String) {
+    let Some(fields) = csv_fields(raw) else {
+        return (Some("bind".to_owned()), String::new());
+    };
+    let mut kind = Some("bind".to_owned());
+    let mut from = String::new();
+    for field in fields {
+        if let Some((key, value)) = field.split_once('=') {
+            match key.to_lowercase().as_str() {
+                "type" => {
+                    kind = (!value.contains('$')).then(|| value.to_lowercase());
+                }
+                "from" => from = value.to_owned(),
+                _ => {}
+            }
+        }
+    }
+    (kind, from)
+}
+
+/// One record of Go's `encoding/csv` (default options).
+fn csv_fields(line: &str) -> Option<Vec<String>> {
+    let mut fields = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        let mut field = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    None => return None,
+                    Some('"') => match chars.peek() {
+                        Some('"') => {
+                            chars.next();
+                            field.push('"');
+                        }
+                        Some(',') | None => break,
+                        Some(_) => return None,
+                    },
+                    Some(c) => field.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ',' {
+                    break;
+                }
+                if c == '"' {
+                    return None;
+                }
+                field.push(c);
+                chars.next();
+            }
+        }
+        fields.push(field);
+        match chars.next() {
+            Some(',') => continue,
+            None => return Some(fields),
+            Some(_) => return None,
+        }
+    }
+}
+
+/// Whether `s` names its tag explicitly (`busybox:1.36`, not `busybox` nor
+/// `localhost:5000/x`).
+pub(crate) fn has_explicit_tag(s: &str) -> bool {
+    let name = s.split('@').next().unwrap_or(s);
+    let last = name.rsplit('/').next().unwrap_or(name);
+    last.contains(':')
+}
+
+/// The message `reference.ParseNormalizedNamed` gives for what dfopt-llb rejected.
+fn go_reference_error(s: &str, reason: &str) -> String {
+    if reason.contains("must be lowercase") {
+        "invalid reference format: repository name must be lowercase".to_owned()
+    } else if reason.contains("64-byte hexadecimal") {
+        format!("invalid repository name ({s}), cannot specify 64-byte hexadecimal strings")
+    } else if reason.contains("at least one component") || reason.contains("255 characters") {
+        reason.to_owned()
+    } else {
+        "invalid reference format".to_owned()
+    }
+}
+
+/// A parsed `FROM` reference: BuildKit's `reference.ParseNormalizedNamed` result
+/// (which keeps "no tag" apart from `:latest`).
+#[derive(Debug, Clone)]
+pub(crate) struct NamedRef {
+    /// `TagNameOnly(ref).String()`: what is resolved.
+    pub(crate) tag_name_only: String,
+    name: String,
+    tag: Option<String>,
+    digest: Option<String>,
+}
+
+impl NamedRef {
+    pub(crate) fn parse(base_name: &str) -> Result<NamedRef, String> {
+        let r = ImageRef::parse_normalized(base_name)
+            .map_err(|e| go_reference_error(base_name, &e.reason))?;
+        let tag = if has_explicit_tag(base_name) {
+            r.tag().map(str::to_owned)
+        } else {
+            None
+        };
+        Ok(NamedRef {
+            tag_name_only: r.to_string(),
+            name: r.name(),
+            tag,
+            digest: r.digest().map(str::to_owned),
+        })
+    }
+
+    /// `ref.String()`, after `reference.WithDigest(ref, digest)` if a digest is given.
+    pub(crate) fn display(&self, digest: Option<&str>) -> String {
+        let mut s = self.name.clone();
+        if let Some(tag) = &self.tag {
+            s.push(':');
+            s.push_str(tag);
+        }
+        if let Some(d) = digest.or(self.digest.as_deref()) {
+            s.push('@');
+            s.push_str(d);
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mount_info() {
+        assert_eq!(
+            static_mount_info("type=cache,target=/x"),
+            (Some("cache".into()), String::new())
+        );
+        assert_eq!(
+            static_mount_info("target=/x,from=builder"),
+            (Some("bind".into()), "builder".into())
+        );
+        assert_eq!(
+            static_mount_info("type=$T,target=/x"),
+            (None, String::new())
+        );
+        assert_eq!(
+            static_mount_info("\"type=tmpfs\",target=/x"),
+            (Some("tmpfs".into()), String::new())
+        );
+    }
+
+    #[test]
+    fn refs() {
+        let r = NamedRef::parse("busybox").unwrap();
+        assert_eq!(r.tag_name_only, "docker.io/library/busybox:latest");
+        assert_eq!(r.display(None), "docker.io/library/busybox");
+        assert_eq!(
+            r.display(Some("sha256:abc")),
+            "docker.io/library/busybox@sha256:abc"
+        );
+        let r = NamedRef::parse("localhost:5000/x:1").unwrap();
+        assert_eq!(
+            r.display(Some("sha256:abc")),
+            "localhost:5000/x:1@sha256:abc"
+        );
+        let r = NamedRef::parse("localhost:5000/x").unwrap();
+        assert_eq!(r.display(None), "localhost:5000/x");
+    }
+}
