@@ -15,12 +15,14 @@ host=$(rustc -vV | sed -n 's/^host: //p')
 RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked -p dfopt-frontend \
   --target "$host" --manifest-path "$repo/Cargo.toml" >&2
 binary=$repo/target/$host/release/dfopt-frontend
-if ldd "$binary" >/dev/null 2>&1; then
+# ldd prints "name => path" lines only for a dynamically linked binary.
+if ldd "$binary" 2>&1 | grep -q '=>'; then
   echo "error: $binary is dynamically linked; the scratch image needs a static binary" >&2
   exit 1
 fi
 
 context=$(mktemp -d)
 trap 'rm -rf "$context"' EXIT
-cp "$binary" "$context/dfopt-frontend"
+# Debug info stays in target/ for backtraces; the image gets a stripped copy.
+strip -o "$context/dfopt-frontend" "$binary"
 DOCKER_BUILDKIT=1 "$docker_cli" build -q -f "$repo/Dockerfile.frontend" --target prebuilt -t "$tag" "$context"

@@ -45,6 +45,9 @@ pub struct Timeouts {
     pub ping: Duration,
     /// `Solve` (lazy for a Definition, so normally instant).
     pub solve: Duration,
+    /// `Solve` with `Evaluate`: runs the whole build, so it is bounded only by a
+    /// day (the daemon and the client stay in control of cancellation).
+    pub evaluate: Duration,
     /// `ReadFile` (transfers the file from the client first).
     pub read_file: Duration,
     /// `ResolveImageConfig` (may contact a registry).
@@ -58,6 +61,7 @@ impl Default for Timeouts {
         Self {
             ping: Duration::from_secs(15),
             solve: Duration::from_secs(600),
+            evaluate: Duration::from_secs(24 * 3600),
             read_file: Duration::from_secs(600),
             resolve_image_config: Duration::from_secs(600),
             return_result: Duration::from_secs(60),
@@ -71,6 +75,7 @@ impl Timeouts {
         Self {
             ping: timeout,
             solve: timeout,
+            evaluate: timeout,
             read_file: timeout,
             resolve_image_config: timeout,
             return_result: timeout,
@@ -119,6 +124,8 @@ pub enum BridgeError {
         code: Code,
         /// The daemon's message.
         message: String,
+        /// The digest of the vertex that failed, from an `errdefs.Vertex` detail.
+        vertex: Option<String>,
     },
     /// The request is larger than the daemon accepts; it was not sent.
     #[error("{rpc} request is {size} bytes, more than the {limit} bytes the BuildKit daemon accepts in one message (Docker 20.10 / BuildKit v0.8 allow 4 MiB)")]
@@ -230,17 +237,22 @@ impl Bridge {
     /// `Solve` of a Definition: the id of the (lazily built) result ref. An empty
     /// Definition solves to the empty ref `""`.
     pub async fn solve(&self, definition: pb::Definition) -> Result<String, BridgeError> {
-        self.solve_with_cache(definition, &[]).await
+        self.solve_with_cache(definition, &[], false).await
     }
 
     /// `Solve` with cache sources for the daemon to import from.
     ///
     /// Cache imports need the `importcaches` cap; a daemon without it would need the
     /// removed `ImportCacheRefsDeprecated` field, so they are dropped with a log line.
+    ///
+    /// With `evaluate` (cap `gateway.solve.evaluate`) the daemon runs the build before
+    /// answering, so a failing step comes back here, with the failing vertex, instead
+    /// of after `Return` where only the daemon's bare message reaches the user.
     pub async fn solve_with_cache(
         &self,
         definition: pb::Definition,
         cache_imports: &[CacheImport],
+        evaluate: bool,
     ) -> Result<String, BridgeError> {
         let supports_cache = self
             .caps
@@ -261,11 +273,13 @@ impl Bridge {
             } else {
                 Vec::new()
             },
+            evaluate,
             ..SolveRequest::default()
         };
         self.check_size("Solve", &request)?;
         let mut client = self.client.clone();
-        let response = timed("Solve", self.config.timeouts.solve, client.solve(request)).await?;
+        let timeout = if evaluate { self.config.timeouts.evaluate } else { self.config.timeouts.solve };
+        let response = timed("Solve", timeout, client.solve(request)).await?;
         let Some(result) = response.result else {
             return Ok(response.r#ref);
         };
@@ -429,9 +443,21 @@ async fn timed<T>(
             rpc,
             code: status.code(),
             message: status.message().to_owned(),
+            vertex: failed_vertex(status.details()),
         }),
         Ok(Ok(response)) => Ok(response.into_inner()),
     }
+}
+
+/// The vertex digest of an `errdefs.Vertex+json` detail in encoded
+/// `grpc-status-details-bin` (a `google.rpc.Status`), if any.
+fn failed_vertex(details: &[u8]) -> Option<String> {
+    use prost::Message;
+    let status = bollard_buildkit_proto::google::rpc::Status::decode(details).ok()?;
+    status.details.iter().find(|any| any.type_url.ends_with("errdefs.Vertex+json")).and_then(|any| {
+        let value: serde_json::Value = serde_json::from_slice(&any.value).ok()?;
+        value.get("digest")?.as_str().map(str::to_owned)
+    })
 }
 
 /// How the daemon reports a missing file: `open …: no such file or directory` (code

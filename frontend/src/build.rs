@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use dfopt_dockerfile::LineIndex;
-use dfopt_llb::Platform;
+use dfopt_llb::{pb, Platform};
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::task::JoinSet;
@@ -171,13 +171,11 @@ async fn build(
             dockerignore: loaded.dockerignore.clone(),
         };
         let lowered = build_one(bridge, lowering, &request, &source).await?;
+        let evaluate = caps.gateway_supports(crate::caps::gateway::SOLVE_EVALUATE);
         let reference = bridge
-            .solve_with_cache(lowered.definition.clone(), &env.options.cache_imports)
+            .solve_with_cache(lowered.definition.clone(), &env.options.cache_imports, evaluate)
             .await
-            .map_err(|error| {
-                BuildError::new(format!("failed to solve the build graph: {error}"))
-                    .with_code(error.code())
-            })?;
+            .map_err(|error| solve_error(&error, &lowered.definition, &source))?;
         let platform = target.unwrap_or_else(|| env.build_platform.clone());
         per_platform.insert(platform::format(&platform), (platform, reference, lowered));
     }
@@ -195,6 +193,32 @@ async fn build(
             metadata,
         })
     }
+}
+
+/// A failed solve, located at the Dockerfile lines of the failing step when the
+/// daemon named the vertex and the Definition's source map knows it.
+fn solve_error(error: &BridgeError, definition: &pb::Definition, source: &SourceFile) -> BuildError {
+    let BridgeError::Status { message, vertex: Some(digest), .. } = error else {
+        return BuildError::new(error.to_string()).with_code(error.code());
+    };
+    let ranges: Vec<LineRange> = definition
+        .source
+        .as_ref()
+        .and_then(|s| s.locations.get(digest))
+        .and_then(|locations| locations.locations.first())
+        .map(|location| {
+            location
+                .ranges
+                .iter()
+                .filter_map(|r| {
+                    let start = u32::try_from(r.start.as_ref()?.line).ok()?;
+                    let end = r.end.as_ref().and_then(|e| u32::try_from(e.line).ok()).unwrap_or(start);
+                    Some(LineRange::new(start, end))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    BuildError::new(message.clone()).with_code(error.code()).at(source, ranges)
 }
 
 /// Refuses requests this frontend cannot serve, before any work is done.

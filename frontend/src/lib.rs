@@ -23,6 +23,7 @@ pub mod bridge;
 pub mod build;
 pub mod caps;
 pub mod dockerfile_source;
+pub mod dfopt_lowering;
 pub mod dockerignore;
 pub mod errors;
 mod gopath;

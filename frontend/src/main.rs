@@ -4,10 +4,9 @@
 //! and turns the outcome into the exit status. It exits right after `Return`, without
 //! unwinding, because the daemon keeps stdin open until the process is gone.
 
-use dfopt_frontend::lowering::Unavailable;
+use dfopt_frontend::dfopt_lowering::DfoptLowering;
 
 fn main() {
-    // TODO(lead): replace `Unavailable` with the real Dockerfile → LLB lowering.
-    let code = dfopt_frontend::run_from_environment(&Unavailable);
+    let code = dfopt_frontend::run_from_environment(&DfoptLowering);
     std::process::exit(code);
 }

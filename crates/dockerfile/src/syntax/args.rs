@@ -147,7 +147,7 @@ pub(crate) fn words(ctx: &Ctx, start: usize, end: usize) -> Vec<(String, usize, 
     let mut blank_ok = false;
     let mut phase = Phase::Spaces;
     let mut chars = text.char_indices().peekable();
-    let mut push = |out: &mut Vec<(String, usize, usize)>, from: usize, to: usize, blank_ok: bool| {
+    let push = |out: &mut Vec<(String, usize, usize)>, from: usize, to: usize, blank_ok: bool| {
         if blank_ok || to > from {
             out.push((text[from..to].to_string(), start + from, start + to));
         }
