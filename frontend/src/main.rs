@@ -6,6 +6,10 @@
 
 use dfopt_frontend::dfopt_lowering::DfoptLowering;
 
+/// mimalloc: parsing and lowering allocate many small strings; glibc malloc is much slower.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let code = dfopt_frontend::run_from_environment(&DfoptLowering);
     std::process::exit(code);

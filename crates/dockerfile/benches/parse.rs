@@ -7,6 +7,10 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use dfopt_dockerfile::instructions::parse_dockerfile;
 use dfopt_dockerfile::parse;
 
+/// The allocator the `dfopt` and `dfopt-frontend` binaries use, so the figure is theirs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const LARGE: &str = include_str!("inputs/large-multistage.Dockerfile");
 const FAL: &str = include_str!("inputs/fal-complete.Dockerfile");
 

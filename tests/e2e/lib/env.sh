@@ -34,6 +34,8 @@ DFOPT_E2E_TIMINGS=$DFOPT_E2E_DIR/timings.txt
 DFOPT_E2E_DEBIAN_IMAGE=debian:bookworm
 DFOPT_E2E_BUSYBOX_IMAGE=busybox:latest
 DFOPT_E2E_PYTHON_IMAGE=dfopt-python:bookworm
+# The official name examples use; tagged onto the stand-in (same Python 3.11).
+DFOPT_E2E_PYTHON_ALIAS=python:3.11-bookworm
 
 # CI=true (or DFOPT_E2E_FRESH=1) rebuilds every image and the debootstrap
 # tarball, so CI proves the whole setup path and never trusts a stale cache.
@@ -55,4 +57,4 @@ export DOCKER DOCKER_HOST DOCKER_BUILDKIT DOCKER_CONFIG
 export DFOPT_E2E_DIR DFOPT_E2E_SRC DFOPT_E2E_CACHE DFOPT_E2E_TMP DFOPT_E2E_DATA_ROOT \
   DFOPT_E2E_EXEC_ROOT DFOPT_E2E_SOCK DFOPT_E2E_PIDFILE DFOPT_E2E_LOG \
   DFOPT_E2E_TIMINGS DFOPT_E2E_DEBIAN_IMAGE DFOPT_E2E_BUSYBOX_IMAGE \
-  DFOPT_E2E_PYTHON_IMAGE DFOPT_E2E_FRESH
+  DFOPT_E2E_PYTHON_IMAGE DFOPT_E2E_PYTHON_ALIAS DFOPT_E2E_FRESH

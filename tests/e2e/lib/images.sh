@@ -175,6 +175,9 @@ images_ensure() {
   else
     e2e_log "keeping existing $DFOPT_E2E_PYTHON_IMAGE"
   fi
+  # The examples say `FROM python:3.11-bookworm`, the official name; here that
+  # name points at the local stand-in (Debian's Python 3.11 is the same version).
+  "$DOCKER" tag "$DFOPT_E2E_PYTHON_IMAGE" "$DFOPT_E2E_PYTHON_ALIAS"
   # Replaced images and earlier runs' untagged build results stay behind;
   # only this private daemon has them. BuildKit's cache is kept but bounded.
   "$DOCKER" image prune -f >/dev/null

@@ -1,0 +1,2 @@
+def check(t):
+    t.file("/interfaces.txt", "lo\n")
