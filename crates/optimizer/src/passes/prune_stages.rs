@@ -1,0 +1,426 @@
+//! `prune-stages`: report stages the target does not need, and ARGs nothing
+//! references. Report only: the Dockerfile text is never changed.
+//!
+//! ## What it does
+//!
+//! Computes the stages reachable from the target stage (the `--target`, or
+//! the last stage) through
+//! - the base chain (`FROM <stage>`),
+//! - `COPY --from=<stage or index>`,
+//! - `RUN --mount=…,from=<stage>`,
+//! - `ONBUILD` triggers that name a stage in `--from=`/`from=` (they run in
+//!   stages built from this one, so they count as this stage's dependencies),
+//!
+//! and reports every other stage. [`reachable_stages`] is public: the lowering
+//! skips the unreachable stages (BuildKit does the same, see
+//! optimization-safety.md §0).
+//!
+//! It also reports
+//! - global ARGs (before the first FROM) that no `FROM` (image or
+//!   `--platform`), no stage `ARG` re-declaring them without a value, and no
+//!   other used global ARG's default references;
+//! - stage ARGs whose name no later instruction of the stage (or of a stage
+//!   built from it) mentions as `$NAME`/`${NAME…}`.
+//!
+//! ## Example
+//!
+//! ```dockerfile
+//! ARG UNUSED=1
+//! FROM alpine AS docs        # reported: the target does not need it
+//! FROM alpine
+//! ```
+//!
+//! ## Why report only
+//!
+//! Removing stages from the text would change what other `--target`s build.
+//! Removing ARGs is not meaning-preserving in general: a stage ARG with a value
+//! is in the environment of every later RUN, and programs read variables
+//! implicitly (`DEBIAN_FRONTEND`, `NODE_ENV`, proxies; optimization-safety.md
+//! §1.7). Names known to be read implicitly are not reported.
+//!
+//! ## Safety conditions
+//!
+//! Nothing is rewritten. When a `--from`/`from=` value needs variable
+//! expansion the pass cannot resolve, every stage counts as reachable.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use dfopt_dockerfile::instructions::{CommandKind, Ir};
+use dfopt_dockerfile::shell::{Env, Lexer};
+use dfopt_dockerfile::Span;
+
+use crate::options::Options;
+use crate::work::Cx;
+
+pub(crate) const ID: &str = "prune-stages";
+
+/// ARG names programs read implicitly, or that are build options; never reported.
+const IMPLICIT_ARGS: [&str; 24] = [
+    "DEBIAN_FRONTEND",
+    "NODE_ENV",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "FTP_PROXY",
+    "NO_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "ftp_proxy",
+    "no_proxy",
+    "all_proxy",
+    "GOFLAGS",
+    "GOPROXY",
+    "CGO_ENABLED",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "NPM_CONFIG_REGISTRY",
+    "SOURCE_DATE_EPOCH",
+    "BUILDKIT_INLINE_CACHE",
+    "BUILDKIT_SBOM_SCAN_CONTEXT",
+    "BUILDKIT_SBOM_SCAN_STAGE",
+    "DFOPT",
+    "LANG",
+];
+
+const PLATFORM_ARGS: [&str; 8] = [
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+];
+
+/// The stages needed to build `target` (a stage name, case-insensitive;
+/// `None`: the last stage), by index. An unknown target gives an empty set.
+/// Global ARG defaults are used to expand `FROM` names.
+pub fn reachable_stages(ir: &Ir, target: Option<&str>) -> BTreeSet<usize> {
+    reachable_stages_with(ir, target, &Options::default(), '\\')
+}
+
+/// Stage references of every stage: `(base parent, dependencies)`; `None`
+/// dependencies mean "could be any stage".
+fn graph(ir: &Ir, opts: &Options, escape: char) -> Vec<(Option<usize>, Option<BTreeSet<usize>>)> {
+    let lexer = Lexer::new(escape);
+    let mut globals: BTreeMap<String, String> = BTreeMap::new();
+    for cmd in &ir.meta_args {
+        if let CommandKind::Arg(decls) = &cmd.kind {
+            for d in decls {
+                let value = match (opts.build_args.get(&d.key), &d.value) {
+                    (Some(v), _) => v.clone(),
+                    (None, Some(v)) => lexer
+                        .process_word(v, &globals as &dyn Env)
+                        .unwrap_or_default(),
+                    (None, None) => String::new(),
+                };
+                globals.insert(d.key.clone(), value);
+            }
+        }
+    }
+    let names: BTreeMap<String, usize> = ir
+        .stages
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.name.clone().map(|n| (n, i)))
+        .collect();
+    let resolve = |value: &str| -> Result<Option<usize>, ()> {
+        if value.contains('$') {
+            return Err(());
+        }
+        if let Ok(index) = value.parse::<usize>() {
+            return Ok((index < ir.stages.len()).then_some(index));
+        }
+        Ok(names.get(&value.to_lowercase()).copied())
+    };
+    let mut out = Vec::new();
+    for (si, stage) in ir.stages.iter().enumerate() {
+        let base = lexer
+            .process_word(&stage.base, &globals as &dyn Env)
+            .unwrap_or_else(|_| stage.base.clone());
+        let parent = names.get(&base.to_lowercase()).copied().filter(|&p| p < si);
+        let mut deps = Some(BTreeSet::new());
+        let mut add = |r: Result<Option<usize>, ()>| match r {
+            Ok(Some(i)) => {
+                if let Some(d) = deps.as_mut() {
+                    d.insert(i);
+                }
+            }
+            Ok(None) => {}
+            Err(()) => deps = None,
+        };
+        for cmd in &stage.commands {
+            match &cmd.kind {
+                CommandKind::Copy(copy) => {
+                    if let Some(from) = copy.from.as_ref().filter(|f| !f.value.is_empty()) {
+                        add(resolve(&from.value));
+                    }
+                }
+                CommandKind::Run(run) => {
+                    for m in &run.mounts {
+                        if let Some(from) = mount_from(&m.raw.value) {
+                            add(resolve(&from));
+                        }
+                    }
+                }
+                CommandKind::Onbuild(trigger) => {
+                    for word in trigger.split([' ', '\t', ',', '\n']) {
+                        let lower = word.to_ascii_lowercase();
+                        let value = lower
+                            .strip_prefix("--from=")
+                            .or_else(|| lower.strip_prefix("from="));
+                        if let Some(v) = value {
+                            add(resolve(v));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push((parent, deps));
+    }
+    out
+}
+
+/// The `from=` of a mount value, read without expansion.
+fn mount_from(raw: &str) -> Option<String> {
+    raw.split(',').find_map(|field| {
+        let (k, v) = field.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("from")
+            .then(|| v.trim_matches('"').to_string())
+    })
+}
+
+/// [`reachable_stages`] with build-args (for `FROM` names) and the file's escape character.
+pub fn reachable_stages_with(
+    ir: &Ir,
+    target: Option<&str>,
+    opts: &Options,
+    escape: char,
+) -> BTreeSet<usize> {
+    let start = match target {
+        None => ir.stages.len().checked_sub(1),
+        Some(t) => ir
+            .stages
+            .iter()
+            .position(|s| s.name.as_deref() == Some(t.to_lowercase().as_str())),
+    };
+    let Some(start) = start else {
+        return BTreeSet::new();
+    };
+    let graph = graph(ir, opts, escape);
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![start];
+    while let Some(s) = stack.pop() {
+        if !seen.insert(s) {
+            continue;
+        }
+        let (parent, deps) = &graph[s];
+        stack.extend(*parent);
+        match deps {
+            Some(d) => stack.extend(d.iter().copied()),
+            None => return (0..ir.stages.len()).collect(),
+        }
+    }
+    seen
+}
+
+/// Whether `text` mentions `$NAME` or `${NAME…}`.
+fn references(text: &str, name: &str) -> bool {
+    let is_ident = |c: char| c == '_' || c.is_ascii_alphanumeric();
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        let after = &rest[i + 1..];
+        let candidate = after.strip_prefix('{').unwrap_or(after);
+        if let Some(tail) = candidate.strip_prefix(name) {
+            if !tail.starts_with(is_ident) {
+                return true;
+            }
+        }
+        rest = after;
+    }
+    false
+}
+
+pub(crate) fn run(cx: &mut Cx) {
+    let ir = &cx.work.ir;
+    let target = cx.opts.target.as_deref();
+    let reachable = reachable_stages_with(ir, target, cx.opts, cx.src.escape);
+    let target_name = match target {
+        Some(t) => t.to_string(),
+        None => ir
+            .stages
+            .last()
+            .map(|s| s.display_name())
+            .unwrap_or_default(),
+    };
+    let mut reports: Vec<(Vec<Span>, String, String)> = Vec::new();
+    if !reachable.is_empty() {
+        for (i, stage) in ir.stages.iter().enumerate() {
+            if reachable.contains(&i) {
+                continue;
+            }
+            let span = stage
+                .commands
+                .iter()
+                .fold(stage.span, |acc, c| acc.cover(c.span));
+            reports.push((
+                vec![span],
+                format!("Stage `{}` is not needed to build `{target_name}`", stage.display_name()),
+                "No FROM, COPY --from, RUN --mount from= or ONBUILD reference leads to it from the target, so BuildKit \
+                 does not build it and the lowering skips it; it stays in the file for other targets."
+                    .to_string(),
+            ));
+        }
+    }
+
+    // Global ARGs.
+    let globals: Vec<(String, Option<String>, Span)> = ir
+        .meta_args
+        .iter()
+        .flat_map(|c| match &c.kind {
+            CommandKind::Arg(decls) => decls
+                .iter()
+                .map(|d| (d.key.clone(), d.value.clone(), c.span))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    for (name, _, _) in &globals {
+        let in_from = ir.stages.iter().any(|s| {
+            references(&s.base, name)
+                || s.platform
+                    .as_ref()
+                    .is_some_and(|p| references(&p.value, name))
+        });
+        let redeclared = ir.stages.iter().any(|s| {
+            s.commands.iter().any(|c| match &c.kind {
+                CommandKind::Arg(decls) => {
+                    decls.iter().any(|d| d.key == *name && d.value.is_none())
+                }
+                _ => false,
+            })
+        });
+        if in_from || redeclared {
+            used.insert(name.clone());
+        }
+    }
+    loop {
+        let before = used.len();
+        for (name, value, _) in &globals {
+            if used.contains(name) {
+                continue;
+            }
+            let referenced = globals.iter().any(|(other, v, _)| {
+                used.contains(other) && v.as_deref().is_some_and(|v| references(v, name))
+            });
+            if referenced {
+                used.insert(name.clone());
+            }
+            let _ = value;
+        }
+        if used.len() == before {
+            break;
+        }
+    }
+    for (name, _, span) in &globals {
+        if used.contains(name)
+            || IMPLICIT_ARGS.contains(&name.as_str())
+            || PLATFORM_ARGS.contains(&name.as_str())
+        {
+            continue;
+        }
+        reports.push((
+            vec![*span],
+            format!("Global ARG `{name}` is never used"),
+            "Global ARGs are visible only to FROM lines and to stage ARGs that re-declare them without a value; \
+             none does."
+                .to_string(),
+        ));
+    }
+
+    // Stage ARGs.
+    let children = |s: usize| -> Vec<usize> {
+        let mut out = Vec::new();
+        let graph = graph(ir, cx.opts, cx.src.escape);
+        let mut frontier = vec![s];
+        while let Some(p) = frontier.pop() {
+            for (c, (parent, _)) in graph.iter().enumerate() {
+                if *parent == Some(p) && !out.contains(&c) {
+                    out.push(c);
+                    frontier.push(c);
+                }
+            }
+        }
+        out
+    };
+    for (si, stage) in ir.stages.iter().enumerate() {
+        for (ci, cmd) in stage.commands.iter().enumerate() {
+            let CommandKind::Arg(decls) = &cmd.kind else {
+                continue;
+            };
+            for d in decls {
+                if IMPLICIT_ARGS.contains(&d.key.as_str())
+                    || PLATFORM_ARGS.contains(&d.key.as_str())
+                {
+                    continue;
+                }
+                let later = stage.commands[ci + 1..].iter().map(|c| c.original.as_str());
+                let child_texts: Vec<&str> = children(si)
+                    .into_iter()
+                    .flat_map(|c| {
+                        ir.stages[c]
+                            .commands
+                            .iter()
+                            .map(|cmd| cmd.original.as_str())
+                    })
+                    .collect();
+                let mut texts = later.chain(child_texts);
+                let same_arg = decls.iter().any(|o| {
+                    o.key != d.key && o.value.as_deref().is_some_and(|v| references(v, &d.key))
+                });
+                if same_arg
+                    || texts.any(|t| references(t, &d.key))
+                    || bodies_mention(stage, ci, &d.key)
+                {
+                    continue;
+                }
+                reports.push((
+                    vec![cmd.span],
+                    format!("ARG `{}` of stage `{}` is never referenced", d.key, stage.display_name()),
+                    "No later instruction of the stage (or of a stage built from it) mentions it. It may still be read \
+                     implicitly: an ARG with a value is in the environment of every later RUN."
+                        .to_string(),
+                ));
+            }
+        }
+    }
+    for (ranges, title, reason) in reports {
+        cx.report(ID, ranges, title, reason);
+    }
+}
+
+fn bodies_mention(stage: &dfopt_dockerfile::instructions::Stage, after: usize, name: &str) -> bool {
+    stage.commands[after + 1..].iter().any(|c| match &c.kind {
+        CommandKind::Run(r) => r.cmd.files.iter().any(|f| references(&f.data, name)),
+        CommandKind::Copy(cp) => cp.paths.contents.iter().any(|f| references(&f.data, name)),
+        CommandKind::Add(a) => a.paths.contents.iter().any(|f| references(&f.data, name)),
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_names() {
+        assert!(references("echo $A", "A"));
+        assert!(references("echo ${A:-x}", "A"));
+        assert!(!references("echo $AB", "A"));
+        assert!(!references("echo A", "A"));
+    }
+}

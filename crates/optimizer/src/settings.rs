@@ -1,0 +1,239 @@
+//! Which passes run: the `DFOPT` build-arg, or a `# dfopt=…` comment at the top
+//! of the Dockerfile.
+//!
+//! Values (case-insensitive, comma-separated, applied left to right starting
+//! from the registry defaults):
+//! - `on` — the defaults; `off` — nothing; `all` — every pass, preview ones too;
+//! - `+<id>` or `<id>` — enable a pass; `-<id>` — disable it.
+//!
+//! So `-merge-runs` is "defaults without merging", `off,+cache-mounts` is "only
+//! cache mounts". An unknown id is an error that lists the valid ones.
+//!
+//! The build-arg wins over the comment. The comment is read from the leading
+//! comment lines here, not by the BuildKit directive parser: `dfopt` is not a
+//! BuildKit directive, and an unknown key must keep ending BuildKit's
+//! directive block (so `# dfopt=…` placed before `# syntax=` hides the latter
+//! from BuildKit — put it after the real directives).
+
+use crate::registry::{self, PASSES};
+use dfopt_dockerfile::instructions::suggest;
+
+/// Where the settings came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettingsSource {
+    Default,
+    BuildArg,
+    Directive,
+}
+
+/// The passes to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    enabled: Vec<&'static str>,
+    pub source: SettingsSource,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            enabled: PASSES
+                .iter()
+                .filter(|p| p.default_enabled)
+                .map(|p| p.id)
+                .collect(),
+            source: SettingsSource::Default,
+        }
+    }
+}
+
+impl Settings {
+    /// No pass at all: the output equals the input.
+    pub fn off() -> Settings {
+        Settings {
+            enabled: Vec::new(),
+            source: SettingsSource::Default,
+        }
+    }
+
+    /// Every registered pass, preview ones included.
+    pub fn all() -> Settings {
+        Settings {
+            enabled: registry::pass_ids(),
+            source: SettingsSource::Default,
+        }
+    }
+
+    /// Exactly these passes (ids must be registered; unknown ones are ignored).
+    pub fn only(ids: &[&str]) -> Settings {
+        Settings {
+            enabled: PASSES
+                .iter()
+                .filter(|p| ids.contains(&p.id))
+                .map(|p| p.id)
+                .collect(),
+            source: SettingsSource::Default,
+        }
+    }
+
+    pub fn is_enabled(&self, id: &str) -> bool {
+        self.enabled.contains(&id)
+    }
+
+    /// Enabled pass ids, in registry order.
+    pub fn enabled(&self) -> &[&'static str] {
+        &self.enabled
+    }
+
+    pub fn is_off(&self) -> bool {
+        self.enabled.is_empty()
+    }
+
+    /// Parses a `DFOPT` value; `origin` names it in errors (e.g. "the DFOPT build-arg").
+    pub fn parse(value: &str, origin: &str) -> Result<Settings, String> {
+        let mut on: Vec<&'static str> = Settings::default().enabled;
+        for item in value.split(',') {
+            let item = item.trim().to_ascii_lowercase();
+            match item.as_str() {
+                "" => continue,
+                "on" | "default" => on = Settings::default().enabled,
+                "off" | "none" => on.clear(),
+                "all" => on = registry::pass_ids(),
+                _ => {
+                    let (enable, id) = match item.strip_prefix('-') {
+                        Some(id) => (false, id),
+                        None => (true, item.strip_prefix('+').unwrap_or(&item)),
+                    };
+                    let Some(pass) = registry::pass(id) else {
+                        return Err(unknown(id, origin));
+                    };
+                    on.retain(|p| *p != pass.id);
+                    if enable {
+                        on.push(pass.id);
+                    }
+                }
+            }
+        }
+        let enabled = PASSES
+            .iter()
+            .filter(|p| on.contains(&p.id))
+            .map(|p| p.id)
+            .collect();
+        Ok(Settings {
+            enabled,
+            source: SettingsSource::Default,
+        })
+    }
+
+    /// The settings for a build: the `DFOPT` build-arg if given and not empty,
+    /// else the `# dfopt=` comment of `source`, else the defaults.
+    pub fn from_sources(build_arg: Option<&str>, source: &str) -> Result<Settings, String> {
+        if let Some(value) = build_arg.filter(|v| !v.trim().is_empty()) {
+            let mut settings = Settings::parse(value, "the DFOPT build-arg")?;
+            settings.source = SettingsSource::BuildArg;
+            return Ok(settings);
+        }
+        if let Some(value) = directive(source)? {
+            let mut settings = Settings::parse(&value, "the `# dfopt=` comment")?;
+            settings.source = SettingsSource::Directive;
+            return Ok(settings);
+        }
+        Ok(Settings::default())
+    }
+}
+
+fn unknown(id: &str, origin: &str) -> String {
+    let ids = registry::pass_ids();
+    let mut options: Vec<&str> = ids.clone();
+    options.extend(["on", "off", "all"]);
+    let base = format!("unknown dfopt pass {id:?} in {origin}");
+    let message = suggest::wrap(base, id, &options, false);
+    format!("{message}; valid values are on, off, all, or a comma-separated list of +<pass> / -<pass> with passes {}", ids.join(", "))
+}
+
+/// The value of the `# dfopt=` comment among the leading comment and blank
+/// lines of `source` (before the first instruction). Two of them are an error.
+pub fn directive(source: &str) -> Result<Option<String>, String> {
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let mut found: Option<String> = None;
+    for line in source.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let Some(comment) = trimmed.strip_prefix('#') else {
+            break;
+        };
+        let comment = comment.trim_start();
+        let Some(key) = comment.get(..5) else {
+            continue;
+        };
+        if !key.eq_ignore_ascii_case("dfopt") {
+            continue;
+        }
+        let Some(value) = comment[5..].trim_start().strip_prefix('=') else {
+            continue;
+        };
+        if found.is_some() {
+            return Err("only one `# dfopt=` comment can be used".to_string());
+        }
+        found = Some(value.trim().to_string());
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values() {
+        assert_eq!(
+            Settings::parse("on", "x").unwrap().enabled(),
+            Settings::default().enabled()
+        );
+        assert!(Settings::parse("off", "x").unwrap().is_off());
+        assert_eq!(
+            Settings::parse("-merge-runs", "x").unwrap().enabled(),
+            ["cache-mounts", "prune-stages"]
+        );
+        assert_eq!(
+            Settings::parse("off,+cache-mounts", "x").unwrap().enabled(),
+            ["cache-mounts"]
+        );
+        assert_eq!(
+            Settings::parse(" OFF , merge-runs ", "x")
+                .unwrap()
+                .enabled(),
+            ["merge-runs"]
+        );
+        let err = Settings::parse("-merge-run", "the DFOPT build-arg").unwrap_err();
+        assert!(err.starts_with("unknown dfopt pass \"merge-run\" in the DFOPT build-arg (did you mean merge-runs?)"), "{err}");
+        assert!(
+            err.contains("merge-runs, cache-mounts, prune-stages"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn directive_and_precedence() {
+        let src = "# syntax=docker/dockerfile:1\n# dfopt = -cache-mounts\n\nFROM x\n# dfopt=off\n";
+        assert_eq!(directive(src).unwrap().as_deref(), Some("-cache-mounts"));
+        let s = Settings::from_sources(None, src).unwrap();
+        assert_eq!(
+            (s.enabled(), s.source),
+            (
+                &["merge-runs", "prune-stages"][..],
+                SettingsSource::Directive
+            )
+        );
+        let s = Settings::from_sources(Some("off"), src).unwrap();
+        assert!(s.is_off());
+        assert_eq!(s.source, SettingsSource::BuildArg);
+        assert_eq!(
+            Settings::from_sources(Some(""), "FROM x").unwrap(),
+            Settings::default()
+        );
+        assert!(Settings::from_sources(None, "# dfopt=on\n# dfopt=off\nFROM x").is_err());
+        assert_eq!(directive("# dfopt:keep\nFROM x").unwrap(), None);
+    }
+}
