@@ -133,6 +133,13 @@ async fn build(
     vars: Vec<(String, String)>,
     lowering: &dyn Lowering,
 ) -> Result<BuildOutput, BuildError> {
+    let started = std::time::Instant::now();
+    let mut phases: Vec<(&str, Duration)> = Vec::new();
+    let mut mark = |name: &'static str, since: &mut std::time::Instant| {
+        phases.push((name, since.elapsed()));
+        *since = std::time::Instant::now();
+    };
+    let mut since = started;
     let caps = bridge.ping().await.map_err(|error| {
         BuildError::new(format!("failed to talk to the BuildKit daemon: {error}"))
             .with_code(error.code())
@@ -141,7 +148,9 @@ async fn build(
         .map_err(|error| BuildError::new(error.to_string()).with_code(Code::InvalidArgument))?;
     check_request(&env)?;
 
+    mark("ping", &mut since);
     let loaded = dockerfile_source::load(bridge, &caps, &env.options, &env.session_id).await?;
+    mark("read-dockerfile", &mut since);
     note_syntax_forwarding(&env, &loaded);
     let source = loaded.dockerfile.source_file();
     let parsed = dfopt_dockerfile::parse(&loaded.dockerfile.text);
@@ -171,14 +180,19 @@ async fn build(
             dockerignore: loaded.dockerignore.clone(),
         };
         let lowered = build_one(bridge, lowering, &request, &source).await?;
+        mark("resolve+lower", &mut since);
         let evaluate = caps.gateway_supports(crate::caps::gateway::SOLVE_EVALUATE);
         let reference = bridge
             .solve_with_cache(lowered.definition.clone(), &env.options.cache_imports, evaluate)
             .await
             .map_err(|error| solve_error(&error, &lowered.definition, &source))?;
+        mark(if evaluate { "solve(evaluate)" } else { "solve" }, &mut since);
         let platform = target.unwrap_or_else(|| env.build_platform.clone());
         per_platform.insert(platform::format(&platform), (platform, reference, lowered));
     }
+    // One line per build in the daemon log: where a build's time goes.
+    let report: Vec<String> = phases.iter().map(|(name, d)| format!("{name}={}ms", d.as_millis())).collect();
+    crate::log(format_args!("timings {} total={}ms", report.join(" "), started.elapsed().as_millis()));
     if multi_platform {
         multi_platform_output(per_platform)
     } else {
