@@ -10,6 +10,7 @@ repo=$(cd "$here/../.." && pwd)
 source "$here/lib/all.sh"
 
 cleanup() {
+  servers_stop
   if [[ ${DFOPT_E2E_KEEP_DAEMON:-0} == 1 ]]; then
     e2e_log "DFOPT_E2E_KEEP_DAEMON=1: leaving dockerd running ($DOCKER_HOST)"
   else
@@ -24,4 +25,5 @@ e2e_timed install install_ensure
 e2e_timed daemon-start daemon_start
 e2e_timed base-images images_ensure
 e2e_timed frontend-image "$repo/scripts/build-frontend-image.sh" ourorg/optimizer:latest
+e2e_timed fixture-servers servers_start
 e2e_timed cases python3 "$here/runner.py" "$@"

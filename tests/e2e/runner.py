@@ -177,7 +177,10 @@ def build_args(name, case, mode):
         args += ["--target", case["target"]]
     for item in case.get("extra_args", []):
         # `{case}` is the case's directory (e.g. for `--secret id=x,src={case}/secret.txt`).
-        args.append(item.replace("{case}", os.path.join(CASES, name)))
+        item = item.replace("{case}", os.path.join(CASES, name))
+        # `{http}` is the loopback fixture server (tests/e2e/lib/servers.sh).
+        item = item.replace("{http}", f"http://127.0.0.1:{os.environ.get('DFOPT_E2E_HTTP_PORT', '38181')}")
+        args.append(item)
     return args
 
 

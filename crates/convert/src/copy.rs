@@ -374,16 +374,13 @@ impl Dispatcher<'_> {
                     http = http.checksum(cfg.checksum.clone());
                 }
                 let st = http.description(COMMAND_KEY, "").build();
-                if !matches!(chmod, ChmodOpt::None) {
-                    self.warn(
-                        format!("{keyword} --chmod is ignored for URL sources (as BuildKit v0.8.3 does)"),
-                        sp,
-                    );
-                }
+                // BuildKit v0.8.3 dropped --chmod for URL sources (fixed in Dockerfile 1.3);
+                // the flag is applied here, as current BuildKit does: silently ignoring
+                // what the user asked for is worse than not sharing that one cache entry.
                 let c = FileCopy::new(&st, f, dest.clone())
                     .create_dest_path(true)
                     .attempt_unpack(cfg.unpack.unwrap_or(false));
-                actions.push(with_common(c, false));
+                actions.push(with_common(c, true));
             } else {
                 let mut src_path = src.clone();
                 let mut include = Vec::new();

@@ -13,4 +13,6 @@ source "$_e2e_lib/install.sh"
 source "$_e2e_lib/daemon.sh"
 # shellcheck source=tests/e2e/lib/images.sh
 source "$_e2e_lib/images.sh"
+# shellcheck source=tests/e2e/lib/servers.sh
+source "$_e2e_lib/servers.sh"
 unset _e2e_lib
