@@ -13,7 +13,9 @@ pub struct Input {
 pub fn read(path: &str) -> Result<Input, String> {
     let (name, bytes) = if path == "-" {
         let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(|e| format!("-: cannot read standard input: {e}"))?;
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("-: cannot read standard input: {e}"))?;
         ("-".to_string(), bytes)
     } else {
         let bytes = std::fs::read(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
@@ -25,8 +27,14 @@ pub fn read(path: &str) -> Result<Input, String> {
             let valid = err.utf8_error().valid_up_to();
             let bytes = err.as_bytes();
             let line = 1 + bytes[..valid].iter().filter(|&&b| b == b'\n').count();
-            let column = 1 + valid - bytes[..valid].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-            Err(format!("{name}:{line}:{column}: Dockerfile is not valid UTF-8"))
+            let column = 1 + valid
+                - bytes[..valid]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1);
+            Err(format!(
+                "{name}:{line}:{column}: Dockerfile is not valid UTF-8"
+            ))
         }
     }
 }

@@ -1,9 +1,20 @@
 //! `dfopt`: the command-line face of the dfopt Dockerfile optimizer.
 //!
-//! Exit codes: 0 ok, 1 findings, 2 error (bad input, unreadable file, usage).
+//! Exit codes: 0 ok (nothing to change, no finding), 1 findings (rewrites
+//! would be made, the file changed, checks found something), 2 error (bad
+//! input, unreadable file, usage).
 
+mod check;
+mod common;
+mod dockerignore;
+mod explain_cmd;
+mod frame;
 mod input;
+mod llb_cmd;
 mod parse_cmd;
+mod platform;
+mod rewrite_cmd;
+mod style;
 
 use clap::{Parser, Subcommand};
 
@@ -13,8 +24,17 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "dfopt", version, about = "Dockerfile optimizer for BuildKit")]
+#[command(
+    name = "dfopt",
+    version,
+    about = "Dockerfile optimizer for BuildKit",
+    after_help = "Exit status: 0 nothing to report, 1 findings (rewrites, changes, check findings), 2 error.\n\
+                  FILE may be `-` for standard input. Colour is used on terminals only (NO_COLOR disables it)."
+)]
 struct Cli {
+    /// When to use colour.
+    #[arg(long, value_enum, global = true, default_value_t)]
+    color: style::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -23,12 +43,29 @@ struct Cli {
 enum Command {
     /// Parse a Dockerfile and print its syntax tree.
     Parse(parse_cmd::ParseArgs),
+    /// Show every rewrite the optimizer would make, why, and a summary.
+    Explain(explain_cmd::ExplainArgs),
+    /// Print the optimised Dockerfile (or a unified diff with --diff).
+    Rewrite(rewrite_cmd::RewriteArgs),
+    /// Print the BuildKit LLB (pb.Definition) of the optimised Dockerfile.
+    #[command(
+        after_help = "Example: dfopt llb Dockerfile | buildctl build --local context=. --local dockerfile=.\n\
+                      Base image configs are not resolved (no daemon): their ENV/WORKDIR/USER are unknown \
+                      and images are not pinned to digests."
+    )]
+    Llb(llb_cmd::LlbArgs),
+    /// Report cache-efficiency problems (Docker's build guidelines).
+    Check(check::CheckArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Parse(args) => parse_cmd::run(&args),
+        Command::Explain(args) => explain_cmd::run(&args, cli.color),
+        Command::Rewrite(args) => rewrite_cmd::run(&args, cli.color),
+        Command::Llb(args) => llb_cmd::run(&args),
+        Command::Check(args) => check::run(&args, cli.color),
     };
     ExitCode::from(code)
 }

@@ -25,8 +25,15 @@ pub fn run(args: &ParseArgs) -> u8 {
     let index = LineIndex::new(&input.text);
     for diagnostic in &parsed.diagnostics {
         let at = index.line_col(&input.text, diagnostic.span.start);
-        let kind = if diagnostic.is_error() { "" } else { "warning: " };
-        eprintln!("{}:{}:{}: {kind}{}", input.name, at.line, at.column, diagnostic.message);
+        let kind = if diagnostic.is_error() {
+            ""
+        } else {
+            "warning: "
+        };
+        eprintln!(
+            "{}:{}:{}: {kind}{}",
+            input.name, at.line, at.column, diagnostic.message
+        );
     }
     if parsed.error().is_some() {
         return 2;

@@ -1,0 +1,195 @@
+//! What several subcommands share: build options, output formats, reading and
+//! optimising the input, and error messages with locations.
+
+use std::collections::BTreeMap;
+
+use dfopt_dockerfile::{Diagnostic, LineIndex};
+use dfopt_optimizer::{Options, Settings};
+
+use crate::input::{self, Input};
+use crate::platform;
+
+/// Exit codes.
+pub const OK: u8 = 0;
+pub const FINDINGS: u8 = 1;
+pub const ERROR: u8 = 2;
+
+/// `--format` of the commands whose output is a report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Readable text with code frames.
+    #[default]
+    Human,
+    /// One JSON document.
+    Json,
+}
+
+/// `--build-arg`, `--target`, `--platform`: what a build would be given.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct BuildOpts {
+    /// A build-arg, `KEY=VALUE` (repeatable). `KEY` alone takes the value from the
+    /// environment, as `docker build` does. `DFOPT=<passes>` selects the passes
+    /// (`off`, `on`, `all`, `-merge-runs`, `off,+cache-mounts`, …).
+    #[arg(long = "build-arg", value_name = "KEY=VALUE")]
+    pub build_args: Vec<String>,
+    /// The stage to build (default: the last one).
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+    /// The target platform, `os/arch[/variant]` (e.g. `linux/arm64`).
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+}
+
+impl BuildOpts {
+    /// The build-args as a map (later ones win; `KEY` without `=` reads the
+    /// environment and is skipped when the variable is unset).
+    pub fn build_arg_map(&self) -> Result<BTreeMap<String, String>, String> {
+        let mut out = BTreeMap::new();
+        for item in &self.build_args {
+            match item.split_once('=') {
+                Some(("", _)) => {
+                    return Err(format!("invalid --build-arg {item:?}: the name is empty"))
+                }
+                Some((k, v)) => {
+                    out.insert(k.to_string(), v.to_string());
+                }
+                None if item.is_empty() => {
+                    return Err("invalid --build-arg \"\": expected KEY=VALUE".to_string())
+                }
+                None => {
+                    if let Ok(v) = std::env::var(item) {
+                        out.insert(item.clone(), v);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The target platform, normalised (`None` when not given).
+    pub fn target_platform(&self) -> Result<Option<dfopt_llb::Platform>, String> {
+        self.platform
+            .as_deref()
+            .map(|p| platform::parse(p).map_err(|e| format!("invalid --platform {p:?}: {e}")))
+            .transpose()
+    }
+}
+
+/// A Dockerfile read and its build settings resolved.
+pub struct Prepared {
+    pub input: Input,
+    pub build_args: BTreeMap<String, String>,
+    pub settings: Settings,
+    pub options: Options,
+}
+
+/// Reads the input and works out settings and optimizer options; errors are
+/// printed messages (the caller exits 2).
+///
+/// `complete_build_args`: the build-args are all the build will get (true for
+/// `dfopt llb`, which lowers with exactly these; false for text that will be
+/// built later with build-args unknown now).
+pub fn prepare(
+    file: &str,
+    build: &BuildOpts,
+    complete_build_args: bool,
+) -> Result<Prepared, String> {
+    let build_args = build.build_arg_map().map_err(|e| format!("error: {e}"))?;
+    let target_platform = build.target_platform().map_err(|e| format!("error: {e}"))?;
+    let input = input::read(file)?;
+    let settings = Settings::from_sources(build_args.get("DFOPT").map(String::as_str), &input.text)
+        .map_err(|e| format!("{}: {e}", input.name))?;
+    let options = Options {
+        target: build.target.clone(),
+        build_args: build_args.clone(),
+        complete_build_args,
+        target_platform: target_platform.map(|p| p.to_string()),
+        build_platform: Some(platform::host().to_string()),
+        images: BTreeMap::new(),
+    };
+    Ok(Prepared {
+        input,
+        build_args,
+        settings,
+        options,
+    })
+}
+
+/// `FILE:LINE:COL: message` for a diagnostic of `input`.
+pub fn located(input: &Input, diagnostic: &Diagnostic) -> String {
+    let index = LineIndex::new(&input.text);
+    let at = index.line_col(&input.text, diagnostic.span.start);
+    let kind = if diagnostic.is_error() {
+        ""
+    } else {
+        "warning: "
+    };
+    format!(
+        "{}:{}:{}: {kind}{}",
+        input.name, at.line, at.column, diagnostic.message
+    )
+}
+
+/// Checks that `target` names a stage of the Dockerfile (BuildKit's message).
+pub fn check_target(
+    ir: &dfopt_dockerfile::instructions::Ir,
+    target: Option<&str>,
+) -> Result<(), String> {
+    let Some(target) = target else {
+        return Ok(());
+    };
+    let lower = target.to_ascii_lowercase();
+    if ir
+        .stages
+        .iter()
+        .any(|s| s.name.as_deref() == Some(lower.as_str()))
+    {
+        return Ok(());
+    }
+    let names: Vec<&str> = ir.stages.iter().filter_map(|s| s.name.as_deref()).collect();
+    let mut message = format!("target stage {target:?} could not be found");
+    if !names.is_empty() {
+        message.push_str(&format!(" (stages: {})", names.join(", ")));
+    }
+    Err(message)
+}
+
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error.
+pub fn print_stdout(bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("error: cannot write to standard output: {e}")),
+    }
+}
+
+/// Serialises `value` as pretty JSON with a final newline.
+pub fn to_json<T: serde::Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value)
+        .unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()));
+    text.push('\n');
+    text
+}
+
+/// A byte range of the input as JSON: 1-based lines, byte offsets.
+#[derive(serde::Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct JsonRange {
+    pub start_line: u32,
+    pub end_line: u32,
+    pub start_byte: u32,
+    pub end_byte: u32,
+}
+
+impl JsonRange {
+    pub fn new(index: &LineIndex, span: dfopt_dockerfile::Span) -> JsonRange {
+        let (start_line, end_line) = index.lines(span);
+        JsonRange {
+            start_line,
+            end_line,
+            start_byte: span.start,
+            end_byte: span.end,
+        }
+    }
+}
