@@ -232,7 +232,16 @@ fn solve_error(error: &BridgeError, definition: &pb::Definition, source: &Source
                 .collect()
         })
         .unwrap_or_default();
-    BuildError::new(message.clone()).with_code(error.code()).at(source, ranges)
+    let message = if ranges.len() > 1 {
+        let lines: Vec<String> = ranges.iter().map(|r| r.start.to_string()).collect();
+        format!(
+            "{message} (dfopt merged the RUN instructions at lines {} into this step; build with --build-arg DFOPT=-merge-runs to run them separately)",
+            lines.join(", ")
+        )
+    } else {
+        message.clone()
+    };
+    BuildError::new(message).with_code(error.code()).at(source, ranges)
 }
 
 /// Refuses requests this frontend cannot serve, before any work is done.

@@ -7,7 +7,10 @@
 use std::collections::BTreeMap;
 
 use dfopt_convert::{ConvertError, ConvertOptions, ImageRequest, NoCache};
-use dfopt_llb::{Network, ResolveMode};
+use dfopt_dockerfile::instructions::scope::Vars;
+use dfopt_llb::{Network, Platform, ResolveMode};
+
+use crate::optimize;
 
 use crate::errors::LineRange;
 use crate::lowering::{ImageKey, ImageToResolve, LowerError, LowerRequest, Lowered, Lowering, ResolvedImages};
@@ -27,8 +30,29 @@ impl Lowering for DfoptLowering {
 
     fn lower(&self, request: &LowerRequest, resolved: &ResolvedImages) -> Result<Lowered, LowerError> {
         let opts = convert_options(request);
-        let source = &request.dockerfile.text;
-        let wanted = dfopt_convert::images_to_resolve(source, &opts).map_err(|e| lower_error(&e, source))?;
+        let original = &request.dockerfile.text;
+        let target = request.target_platform.clone().unwrap_or_else(|| request.build_platform.clone());
+        let infos = optimize::image_infos(original, &opts.build_args, platform_args(&request.build_platform, &target), resolved);
+        let rewritten = optimize::rewrite(
+            original,
+            &opts.build_args,
+            opts.target.as_deref(),
+            Some(target.to_string()),
+            Some(request.build_platform.to_string()),
+            infos,
+        )?;
+        let source = rewritten.as_ref().map_or(original.as_str(), |r| r.text.as_str());
+        let located = |e: &ConvertError| match &rewritten {
+            None => lower_error(e, source),
+            Some(r) => match e.lines(source) {
+                Some((start, end)) => match r.original_lines(start, end).first() {
+                    Some(&(s, e2)) => LowerError::at(e.message.clone(), LineRange::new(s, e2)),
+                    None => LowerError::new(e.message.clone()),
+                },
+                None => LowerError::new(e.message.clone()),
+            },
+        };
+        let wanted = dfopt_convert::images_to_resolve(source, &opts).map_err(|e| located(&e))?;
         let mut images = BTreeMap::new();
         for r in &wanted {
             if let Some(image) = resolved.get(&image_key(r)) {
@@ -36,12 +60,31 @@ impl Lowering for DfoptLowering {
                 images.insert(r.key.clone(), answer);
             }
         }
-        let converted = dfopt_convert::convert(source, &opts, &images).map_err(|e| lower_error(&e, source))?;
+        let converted = dfopt_convert::convert(source, &opts, &images).map_err(|e| located(&e))?;
         for warning in &converted.warnings {
             eprintln!("dfopt: warning: {}", warning.message);
         }
-        Ok(Lowered { definition: converted.definition, image_config: converted.image_config, metadata: BTreeMap::new() })
+        let mut definition = converted.definition;
+        if let Some(rewritten) = &rewritten {
+            rewritten.restore(&mut definition, &request.dockerfile.data);
+            for change in rewritten.optimized.rewrites() {
+                eprintln!("dfopt: {}: {} ({})", change.pass, change.title, change.reason);
+            }
+        }
+        Ok(Lowered { definition, image_config: converted.image_config, metadata: BTreeMap::new() })
     }
+}
+
+/// BuildKit's predefined platform ARGs, for expanding `FROM` in global scope.
+fn platform_args(build: &Platform, target: &Platform) -> Vars {
+    let mut vars = Vars::default();
+    for (prefix, p) in [("BUILD", build), ("TARGET", target)] {
+        vars.set(&format!("{prefix}PLATFORM"), &p.to_string());
+        vars.set(&format!("{prefix}OS"), &p.os);
+        vars.set(&format!("{prefix}ARCH"), &p.architecture);
+        vars.set(&format!("{prefix}VARIANT"), &p.variant);
+    }
+    vars
 }
 
 fn image_key(request: &ImageRequest) -> ImageKey {

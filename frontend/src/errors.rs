@@ -180,9 +180,13 @@ impl BuildError {
     /// The message users see: `Dockerfile:3: unknown instruction: FOO` when located.
     pub fn message(&self) -> String {
         match &self.location {
-            Some((source, ranges)) => match ranges.first() {
-                Some(first) => format!("{}:{}: {}", source.filename(), first.start, self.message),
-                None => self.message.clone(),
+            Some((source, ranges)) => match (ranges.first(), ranges.last()) {
+                // Several instructions (RUNs dfopt merged into one step): the whole span.
+                (Some(first), Some(last)) if ranges.len() > 1 => {
+                    format!("{}:{}-{}: {}", source.filename(), first.start, last.end, self.message)
+                }
+                (Some(first), _) => format!("{}:{}: {}", source.filename(), first.start, self.message),
+                _ => self.message.clone(),
             },
             None => self.message.clone(),
         }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The end-to-end suite: installs and starts a private Docker 20.10 daemon,
 # makes the base images, builds the dfopt frontend image, runs every case in
-# tests/e2e/cases (runner.py), and stops the daemon, also on failure.
+# tests/e2e/cases (runner.py), then the differential suite (differential.py:
+# the same cases built by the daemon's own frontend and by ours with DFOPT=off
+# must give the same image and reuse each other's cache; skipped with
+# DFOPT_E2E_DIFFERENTIAL=0), and stops the daemon, also on failure.
 #   bash tests/e2e/run.sh [CASE...]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,3 +30,6 @@ e2e_timed base-images images_ensure
 e2e_timed frontend-image "$repo/scripts/build-frontend-image.sh" ourorg/optimizer:latest
 e2e_timed fixture-servers servers_start
 e2e_timed cases python3 "$here/runner.py" "$@"
+if [[ ${DFOPT_E2E_DIFFERENTIAL:-1} == 1 ]]; then
+  e2e_timed differential python3 "$here/differential.py" "$@"
+fi

@@ -9,7 +9,8 @@ A case is a directory under tests/e2e/cases/<name>/ holding
   case.json      optional: {"build_args": {..}, "target": "..", "modes": [..],
                  "expect_error": "substring", "run": {"args": [..], "stdout": ".."}}
   check.py       optional: def check(t): ... using the Target helpers below
-  ("builtin_unsupported" in case.json: why Docker 20.10's own frontend cannot build it)
+  ("builtin_unsupported" in case.json: why Docker 20.10's own frontend cannot build it;
+  "differential_known": why differential.py's builtin-vs-dfopt difference is intended)
 
 Modes: "syntax" (a `# syntax=<frontend>` first line) and "buildarg"
 (`--build-arg BUILDKIT_SYNTAX=<frontend>`); both by default. DFOPT_E2E_MODES=builtin
@@ -60,7 +61,7 @@ class Target:
             try:
                 data = subprocess.run([DOCKER, "export", cid], capture_output=True, timeout=600, check=True).stdout
             finally:
-                docker("rm", cid)
+                docker("rm", "-v", cid)
             with tarfile.open(fileobj=io.BytesIO(data)) as archive:
                 self._tar = {m.name.rstrip("/"): m for m in archive.getmembers()}
         return self._tar
@@ -71,7 +72,7 @@ class Target:
         try:
             data = subprocess.run([DOCKER, "export", cid], capture_output=True, timeout=600, check=True).stdout
         finally:
-            docker("rm", cid)
+            docker("rm", "-v", cid)
         with tarfile.open(fileobj=io.BytesIO(data)) as archive:
             members = [m for m in archive.getmembers() if m.isfile() or m.isdir() or m.issym()]
             archive.extractall(root, members=members, filter="tar")
@@ -184,15 +185,19 @@ def build_args(name, case, mode):
     return args
 
 
-def run_case(name, mode):
+def load_case(name):
+    """The case's case.json as a dict ({} when it has none)."""
+    path = os.path.join(CASES, name, "case.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def case_inputs(name, case, work):
+    """(context dir, Dockerfile text without a syntax line) of a case; an empty
+    context is made below `work` (which must exist) when the case has none."""
     case_dir = os.path.join(CASES, name)
-    case = {}
-    if os.path.exists(os.path.join(case_dir, "case.json")):
-        with open(os.path.join(case_dir, "case.json")) as f:
-            case = json.load(f)
-    work = os.path.join(WORK, name, mode)
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
     context = os.path.join(case_dir, "context")
     dockerfile_source = os.path.join(case_dir, "Dockerfile")
     if "example" in case:
@@ -201,9 +206,18 @@ def run_case(name, mode):
         dockerfile_source = os.path.join(context, "Dockerfile")
     elif not os.path.isdir(context):
         context = os.path.join(work, "empty-context")
-        os.makedirs(context)
+        os.makedirs(context, exist_ok=True)
     with open(dockerfile_source) as f:
-        dockerfile = f.read()
+        return context, f.read()
+
+
+def run_case(name, mode):
+    case_dir = os.path.join(CASES, name)
+    case = load_case(name)
+    work = os.path.join(WORK, name, mode)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    context, dockerfile = case_inputs(name, case, work)
     if mode == "syntax":
         dockerfile = f"# syntax={FRONTEND}\n" + dockerfile
     dockerfile_path = os.path.join(work, "Dockerfile")
@@ -259,13 +273,8 @@ def main(argv):
     passed, failed = 0, []
     forced = os.environ.get("DFOPT_E2E_MODES")
     for name in names:
-        modes = ["syntax", "buildarg"]
-        case = {}
-        case_json = os.path.join(CASES, name, "case.json")
-        if os.path.exists(case_json):
-            with open(case_json) as f:
-                case = json.load(f)
-            modes = case.get("modes", modes)
+        case = load_case(name)
+        modes = case.get("modes", ["syntax", "buildarg"])
         if forced:
             # "builtin" builds with the daemon's own frontend: it validates the
             # expectations themselves (our error texts are not its format).
