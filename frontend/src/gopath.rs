@@ -1,67 +1,7 @@
-//! Go's `path` package (`Clean`, `Join`, `Dir`, `Base`) for `/`-separated paths.
-//!
-//! BuildKit computes the Dockerfile's fallback name and `.dockerignore` patterns with
-//! these functions; the exact results matter (`followpaths` must name the files the
-//! daemon is asked to transfer), so they are reproduced rather than approximated with
-//! `std::path`, which treats `..` and trailing slashes differently.
+//! Go's `path` functions (`Clean`, `Join`, `Dir`, `Base`), from `dfopt_llb::paths`, the
+//! project's one implementation; BuildKit paths are `/`-separated on every host.
 
-/// `path.Clean`: the shortest path equivalent to `path` by purely lexical processing.
-pub fn clean(path: &str) -> String {
-    if path.is_empty() {
-        return ".".to_owned();
-    }
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for element in path.split('/') {
-        match element {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|last| *last != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_owned(),
-        (false, false) => joined,
-    }
-}
-
-/// `path.Join`: joins the non-empty elements with `/` and cleans the result.
-pub fn join(elements: &[&str]) -> String {
-    let non_empty: Vec<&str> = elements.iter().copied().filter(|e| !e.is_empty()).collect();
-    if non_empty.is_empty() {
-        return String::new();
-    }
-    clean(&non_empty.join("/"))
-}
-
-/// `path.Dir`: everything but the last element, cleaned (`.` when there is none).
-pub fn dir(path: &str) -> String {
-    let cut = path.rfind('/').map_or(0, |slash| slash + 1);
-    clean(&path[..cut])
-}
-
-/// `path.Base`: the last element, ignoring trailing slashes (`.` for empty, `/` for root).
-pub fn base(path: &str) -> &str {
-    if path.is_empty() {
-        return ".";
-    }
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return "/";
-    }
-    match trimmed.rfind('/') {
-        Some(slash) => &trimmed[slash + 1..],
-        None => trimmed,
-    }
-}
+pub use dfopt_llb::paths::{base, clean, dir, join};
 
 #[cfg(test)]
 mod tests {

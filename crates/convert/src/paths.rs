@@ -1,58 +1,10 @@
-//! Go's `path` package (`Clean`, `Join`, `Base`, `IsAbs`): LLB paths are always
-//! slash-separated, and the frontend spells them exactly as Go does.
+//! Go's `path` functions, from `dfopt_llb::paths` (one implementation for the project).
 
-/// `path.Clean`.
-pub(crate) fn clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".to_owned();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in p.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|last| *last != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_owned(),
-        (false, false) => joined,
-    }
-}
+pub(crate) use dfopt_llb::paths::{clean, is_abs, join};
 
-/// `path.Join`: the non-empty elements joined with `/`, cleaned; `""` if all are empty.
-pub(crate) fn join(elements: &[&str]) -> String {
-    let non_empty: Vec<&str> = elements.iter().copied().filter(|e| !e.is_empty()).collect();
-    if non_empty.is_empty() {
-        return String::new();
-    }
-    clean(&non_empty.join("/"))
-}
-
-/// `path.Base`.
+/// `path.Base`, owned.
 pub(crate) fn base(p: &str) -> String {
-    if p.is_empty() {
-        return ".".to_owned();
-    }
-    let trimmed = p.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return "/".to_owned();
-    }
-    trimmed.rsplit('/').next().unwrap_or(trimmed).to_owned()
-}
-
-/// `path.IsAbs`.
-pub(crate) fn is_abs(p: &str) -> bool {
-    p.starts_with('/')
+    dfopt_llb::paths::base(p).to_owned()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! spelled exactly as the Go client would spell them.
 
 /// Go's `path.Clean`: lexically removes `.`, `..` and duplicate slashes.
-pub(crate) fn clean(p: &str) -> String {
+pub fn clean(p: &str) -> String {
     if p.is_empty() {
         return ".".to_owned();
     }
@@ -34,7 +34,7 @@ pub(crate) fn clean(p: &str) -> String {
 }
 
 /// Go's `path.Join`: joins the non-empty elements with `/` and cleans the result.
-pub(crate) fn join(elements: &[&str]) -> String {
+pub fn join(elements: &[&str]) -> String {
     let non_empty: Vec<&str> = elements.iter().copied().filter(|e| !e.is_empty()).collect();
     if non_empty.is_empty() {
         return String::new();
@@ -42,10 +42,36 @@ pub(crate) fn join(elements: &[&str]) -> String {
     clean(&non_empty.join("/"))
 }
 
+/// Go's `path.Dir`: everything but the last element, cleaned (`.` when there is none).
+pub fn dir(p: &str) -> String {
+    let cut = p.rfind('/').map_or(0, |slash| slash + 1);
+    clean(&p[..cut])
+}
+
+/// Go's `path.Base`: the last element, ignoring trailing slashes (`.` for empty, `/` for root).
+pub fn base(p: &str) -> &str {
+    if p.is_empty() {
+        return ".";
+    }
+    let trimmed = p.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/";
+    }
+    match trimmed.rfind('/') {
+        Some(slash) => &trimmed[slash + 1..],
+        None => trimmed,
+    }
+}
+
+/// Go's `path.IsAbs`.
+pub fn is_abs(p: &str) -> bool {
+    p.starts_with('/')
+}
+
 /// Makes `p` absolute relative to `cwd` (BuildKit's `normalizePath`). With
 /// `keep_slash`, a trailing `/` or `/.` of the original survives cleaning, because for a
 /// copy destination it means "into this directory".
-pub(crate) fn absolute(cwd: &str, p: &str, keep_slash: bool) -> String {
+pub fn absolute(cwd: &str, p: &str, keep_slash: bool) -> String {
     let mut out = clean(p);
     if !out.starts_with('/') {
         out = join(&["/", cwd, &out]);
