@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use dfopt_dockerfile::{Diagnostic, LineIndex};
-use dfopt_optimizer::{Options, Settings};
+use dfopt_optimizer::{optimize, Optimized, Options, Settings};
 
 use crate::input::{self, Input};
 use crate::platform;
@@ -113,6 +113,34 @@ pub fn prepare(
         settings,
         options,
     })
+}
+
+/// [`prepare`] then the optimizer, for `explain` and `rewrite` (build-args may still
+/// change at build time). Errors and parser warnings are printed; `None` means exit 2.
+pub fn prepare_optimized(file: &str, build: &BuildOpts) -> Option<(Prepared, Optimized)> {
+    let prepared = match prepare(file, build, false) {
+        Ok(p) => p,
+        Err(message) => {
+            eprintln!("{message}");
+            return None;
+        }
+    };
+    let input = &prepared.input;
+    let opt = match optimize(&input.text, &prepared.settings, &prepared.options) {
+        Ok(opt) => opt,
+        Err(diagnostic) => {
+            eprintln!("{}", located(input, &diagnostic));
+            return None;
+        }
+    };
+    for warning in &opt.warnings {
+        eprintln!("{}", located(input, warning));
+    }
+    if let Err(message) = check_target(&opt.ir, prepared.options.target.as_deref()) {
+        eprintln!("{}: {message}", input.name);
+        return None;
+    }
+    Some((prepared, opt))
 }
 
 /// `FILE:LINE:COL: message` for a diagnostic of `input`.

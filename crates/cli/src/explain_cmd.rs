@@ -3,7 +3,7 @@
 
 use dfopt_dockerfile::instructions::{CommandKind, Ir};
 use dfopt_dockerfile::LineIndex;
-use dfopt_optimizer::{optimize, reachable_stages_with, ChangeKind, Optimized};
+use dfopt_optimizer::{reachable_stages_with, ChangeKind, Optimized};
 use serde::Serialize;
 
 use crate::common::{self, BuildOpts, JsonRange, ReportFormat, ERROR, FINDINGS, OK};
@@ -59,28 +59,10 @@ struct JsonReport<'a> {
 }
 
 pub fn run(args: &ExplainArgs, color: ColorChoice) -> u8 {
-    let prepared = match common::prepare(&args.file, &args.build, false) {
-        Ok(p) => p,
-        Err(message) => {
-            eprintln!("{message}");
-            return ERROR;
-        }
+    let Some((prepared, opt)) = common::prepare_optimized(&args.file, &args.build) else {
+        return ERROR;
     };
     let input = &prepared.input;
-    let opt = match optimize(&input.text, &prepared.settings, &prepared.options) {
-        Ok(opt) => opt,
-        Err(diagnostic) => {
-            eprintln!("{}", common::located(input, &diagnostic));
-            return ERROR;
-        }
-    };
-    for warning in &opt.warnings {
-        eprintln!("{}", common::located(input, warning));
-    }
-    if let Err(message) = common::check_target(&opt.ir, prepared.options.target.as_deref()) {
-        eprintln!("{}: {message}", input.name);
-        return ERROR;
-    }
     let summary = summarize(&input.text, &opt, &prepared.options);
     let changes = ordered(&opt);
     let index = LineIndex::new(&input.text);

@@ -1,7 +1,7 @@
 //! `dfopt rewrite`: the optimised Dockerfile as text, or a unified diff
 //! against the input.
 
-use dfopt_optimizer::{optimize, render};
+use dfopt_optimizer::render;
 use similar::{ChangeTag, TextDiff};
 
 use crate::common::{self, BuildOpts, ERROR, FINDINGS, OK};
@@ -19,28 +19,10 @@ pub struct RewriteArgs {
 }
 
 pub fn run(args: &RewriteArgs, color: ColorChoice) -> u8 {
-    let prepared = match common::prepare(&args.file, &args.build, false) {
-        Ok(p) => p,
-        Err(message) => {
-            eprintln!("{message}");
-            return ERROR;
-        }
+    let Some((prepared, opt)) = common::prepare_optimized(&args.file, &args.build) else {
+        return ERROR;
     };
     let input = &prepared.input;
-    let opt = match optimize(&input.text, &prepared.settings, &prepared.options) {
-        Ok(opt) => opt,
-        Err(diagnostic) => {
-            eprintln!("{}", common::located(input, &diagnostic));
-            return ERROR;
-        }
-    };
-    for warning in &opt.warnings {
-        eprintln!("{}", common::located(input, warning));
-    }
-    if let Err(message) = common::check_target(&opt.ir, prepared.options.target.as_deref()) {
-        eprintln!("{}: {message}", input.name);
-        return ERROR;
-    }
     let output = render(&input.text, &opt);
     let changed = output != input.text;
     let text = if args.diff {

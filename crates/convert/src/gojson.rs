@@ -159,25 +159,8 @@ impl Writer {
     }
 }
 
-/// Go's JSON string encoding (with HTML escaping, as `json.Marshal` does).
-pub(crate) fn push_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)));
-            }
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+/// Go's JSON string encoding: the project's one implementation, in `dfopt_llb::json`.
+pub(crate) use dfopt_llb::json::push_string;
 
 #[cfg(test)]
 mod tests {

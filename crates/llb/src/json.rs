@@ -6,7 +6,7 @@
 //! values, and therefore our op digests, equal the Go client's.
 
 /// Encodes `items` as a JSON array the way Go's `json.Marshal([]string)` does.
-pub(crate) fn string_array<S: AsRef<str>>(items: &[S]) -> String {
+pub fn string_array<S: AsRef<str>>(items: &[S]) -> String {
     let mut out = String::from("[");
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
@@ -18,7 +18,8 @@ pub(crate) fn string_array<S: AsRef<str>>(items: &[S]) -> String {
     out
 }
 
-fn push_string(out: &mut String, s: &str) {
+/// Go's `json.Marshal` encoding of a string (with its HTML escaping), appended to `out`.
+pub fn push_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -47,7 +47,7 @@
 pub mod caps;
 pub mod dump;
 mod error;
-mod json;
+pub mod json;
 pub mod marshal;
 pub mod ops;
 pub mod paths;
