@@ -26,6 +26,19 @@ and requires
           device numbers, xattrs and, for files, size and sha256. mtimes are
           not compared: see fs_manifest.
 
+Then the optimizer's equivalence (issue 6): a third build,
+
+  3. `dfopt-diff/<case>:on`       ours with its rewrites on (the default),
+
+must have the config of build 2 (`Config`, `Os`, `Architecture`, ...: every
+inspect field but IGNORED_INSPECT, `RootFS` and `Size`, which merged RUNs and
+cache mounts change by design, and history, whose entries follow the steps)
+and the same filesystem except below the cache directories the optimizer
+mounted for this Dockerfile (`dfopt explain --format json` reports them, from
+the one table in crates/optimizer/src/cache_dirs.rs). BuildKit leaves every
+mount point in the image as a directory and creates its missing parents, so
+such a directory, or a parent that holds nothing but those, may differ too.
+
 Prints `same <case> (...)` or `DIFF <case>: ...` per case and a closing
 "N passed, M failed"; exits 1 on any difference. A case whose difference is
 intended sets "differential_known": "<why>" in case.json: it is then reported
@@ -55,6 +68,10 @@ from runner import CASES, DOCKER, CheckFailed, build_args, case_inputs, docker, 
 WORK = os.path.join(os.environ.get("DFOPT_E2E_DIR", "/var/tmp/dfopt-e2e"), "diff")
 # How many differences of one kind are listed before "... and N more".
 SHOW = 12
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+# The dfopt CLI (built by `cargo test`/`cargo build`); it reports the cache
+# directories a Dockerfile gets mounted.
+DFOPT_CLI = os.environ.get("DFOPT_CLI", os.path.join(REPO, "target", "debug", "dfopt"))
 
 # `docker image inspect` fields that legitimately differ between two builds of
 # the same Dockerfile. Everything else (Config, ContainerConfig, Architecture,
@@ -318,10 +335,81 @@ def check_fs(builtin_tag, ours_tag):
     return diffs, len(a)
 
 
+def cache_dirs(dockerfile_path):
+    """The directories dfopt's cache-mounts pass mounts in this Dockerfile."""
+    proc = subprocess.run([DFOPT_CLI, "explain", "--format", "json", dockerfile_path],
+                          capture_output=True, text=True, timeout=60)
+    if proc.returncode not in (0, 1):
+        raise CheckFailed(f"dfopt explain failed (exit {proc.returncode}): {proc.stderr.strip()}")
+    return json.loads(proc.stdout)["summary"]["cache_dirs"]
+
+
+def under(path, dirs):
+    """True when the exported path (no leading /) is one of `dirs` or below one."""
+    p = "/" + path
+    return any(p == d or p.startswith(d.rstrip("/") + "/") for d in dirs)
+
+
+def mount_parent(path, dirs):
+    """True when the exported path is a parent directory of a cache dir
+    (BuildKit creates those for the mount point, e.g. /root/.cache)."""
+    return any(d.startswith("/" + path + "/") for d in dirs)
+
+
+def check_equivalence(off_image, on_image, off_tag, on_tag, dirs, control):
+    """Rewrites on vs off: same config, same filesystem outside `dirs`.
+
+    Some steps do not produce the same bytes twice (.pyc headers hold install
+    times, logs are timestamped, a C extension compiled in a random temporary
+    directory records that path). Where a rewrite made such a step run again,
+    its files differ without the rewrite changing anything. So when file
+    contents differ, `control()` builds the rewrites-off image once more
+    without the cache and returns its tag: a path whose bytes differ between
+    the two rewrites-off builds is the Dockerfile's own nondeterminism, and is
+    compared by type, mode and owner only."""
+    diffs = []
+    ignored = set(IGNORED_INSPECT) | {"RootFS", "Size", "VirtualSize"}
+    a = {k: v for k, v in off_image.items() if k not in ignored}
+    b = {k: v for k, v in on_image.items() if k not in ignored}
+    out = []
+    compare_values("", a, b, out)
+    diffs += ["on/off config " + d.replace("builtin", "off").replace("ours", "on") for d in out]
+    off_fs, on_fs = fs_manifest(off_tag), fs_manifest(on_tag)
+    def allowed(path, fs):
+        return under(path, dirs) or (mount_parent(path, dirs) and fs[path][0] == "5" and all(
+            under(q, dirs) or mount_parent(q, dirs) for q in fs if q.startswith(path + "/")))
+    only_off = sorted(p for p in set(off_fs) - set(on_fs) if not allowed(p, off_fs))
+    only_on = sorted(p for p in set(on_fs) - set(off_fs) if not allowed(p, on_fs))
+    if only_off:
+        diffs.append("on/off fs only with rewrites off: " + listing("/" + p for p in only_off))
+    if only_on:
+        diffs.append("on/off fs only with rewrites on: " + listing("/" + p for p in only_on))
+    changed = [p for p in sorted(set(off_fs) & set(on_fs)) if off_fs[p] != on_fs[p] and not allowed(p, on_fs)]
+    nondeterministic = 0
+    if changed and all(off_fs[p][:4] == on_fs[p][:4] for p in changed):
+        control_fs = fs_manifest(control())
+        varying = {p for p in changed if control_fs.get(p) != off_fs[p]
+                   and control_fs.get(p, (None,) * 4)[:4] == off_fs[p][:4]}
+        nondeterministic = len(varying)
+        changed = [p for p in changed if p not in varying]
+    if changed:
+        diffs.append("on/off fs differs: " + listing(
+            f"/{p}: off {describe_entry(off_fs[p])} vs on {describe_entry(on_fs[p])}" for p in changed))
+    layers = [len((img.get("RootFS") or {}).get("Layers") or []) for img in (off_image, on_image)]
+    note = f"rewrites on: {layers[0]} -> {layers[1]} layers, {len(dirs)} cache dirs"
+    if nondeterministic:
+        note += f", {nondeterministic} files differ run to run"
+    return diffs, note
+
+
 def build(name, case, mode, dockerfile_path, context, tag):
-    """Builds the case; returns (log, seconds). mode: "builtin" or "dfopt"."""
-    args = build_args(name, case, "buildarg" if mode == "dfopt" else "builtin")
-    if mode == "dfopt":
+    """Builds the case; returns (log, seconds). mode: "builtin", "dfopt"
+    (ours, rewrites off), "control" (the same without the cache) or "on"
+    (ours, rewrites on)."""
+    args = build_args(name, case, "builtin" if mode == "builtin" else "buildarg")
+    if mode == "control":
+        args += ["--no-cache"]
+    if mode in ("dfopt", "control"):
         # Last on the command line, so it wins over a DFOPT among the case's build args.
         args += ["--build-arg", "DFOPT=off"]
     start = time.monotonic()
@@ -348,20 +436,28 @@ def run_case(name):
     dockerfile_path = os.path.join(work, "Dockerfile")
     with open(dockerfile_path, "w") as f:
         f.write(dockerfile)
-    tags = {mode: f"dfopt-diff/{name}:{mode}" for mode in ("builtin", "dfopt")}
+    tags = {mode: f"dfopt-diff/{name}:{mode}" for mode in ("builtin", "dfopt", "on")}
     builtin_log, t_builtin = build(name, case, "builtin", dockerfile_path, context, tags["builtin"])
     ours_log, t_ours = build(name, case, "dfopt", dockerfile_path, context, tags["dfopt"])
+    _, t_on = build(name, case, "on", dockerfile_path, context, tags["on"])
     inspect = {m: json.loads(docker("image", "inspect", t, check=True).stdout)[0] for m, t in tags.items()}
     diffs, digest_note = check_cache(builtin_log, ours_log, inspect["builtin"], inspect["dfopt"])
     diffs += check_config(inspect["builtin"], inspect["dfopt"], tags["builtin"], tags["dfopt"])
     start = time.monotonic()
     fs_diffs, entries = check_fs(tags["builtin"], tags["dfopt"])
     diffs += fs_diffs
+    def control():
+        tag = f"dfopt-diff/{name}:control"
+        build(name, case, "control", dockerfile_path, context, tag)
+        return tag
+    on_diffs, on_note = check_equivalence(inspect["dfopt"], inspect["on"], tags["dfopt"], tags["on"],
+                                          cache_dirs(dockerfile_path), control)
+    diffs += on_diffs
     t_fs = time.monotonic() - start
     n_steps = len(steps(ours_log))
     same_image = "same image id" if inspect["builtin"]["Id"] == inspect["dfopt"]["Id"] else "other image id"
-    summary = (f"{n_steps} steps, {digest_note}, {entries} fs entries, {same_image}; "
-               f"builtin {t_builtin:.1f}s, dfopt {t_ours:.1f}s, fs {t_fs:.1f}s")
+    summary = (f"{n_steps} steps, {digest_note}, {entries} fs entries, {same_image}; {on_note}; "
+               f"builtin {t_builtin:.1f}s, off {t_ours:.1f}s, on {t_on:.1f}s, fs {t_fs:.1f}s")
     return diffs, summary
 
 

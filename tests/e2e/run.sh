@@ -4,7 +4,10 @@
 # tests/e2e/cases (runner.py), then the differential suite (differential.py:
 # the same cases built by the daemon's own frontend and by ours with DFOPT=off
 # must give the same image and reuse each other's cache; skipped with
-# DFOPT_E2E_DIFFERENTIAL=0), and stops the daemon, also on failure.
+# DFOPT_E2E_DIFFERENTIAL=0; it also checks that rewrites on and off give the
+# same image but for the cache directories), then four concurrent builds over
+# the shared apt/pip caches (concurrency.py; DFOPT_E2E_CONCURRENCY=0 skips),
+# and stops the daemon, also on failure.
 #   bash tests/e2e/run.sh [CASE...]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -32,4 +35,9 @@ e2e_timed fixture-servers servers_start
 e2e_timed cases python3 "$here/runner.py" "$@"
 if [[ ${DFOPT_E2E_DIFFERENTIAL:-1} == 1 ]]; then
   e2e_timed differential python3 "$here/differential.py" "$@"
+fi
+# Empties the build cache first, so it runs last; skipped when only some
+# cases were asked for.
+if [[ $# == 0 && ${DFOPT_E2E_CONCURRENCY:-1} == 1 ]]; then
+  e2e_timed concurrency python3 "$here/concurrency.py"
 fi

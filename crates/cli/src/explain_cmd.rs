@@ -38,6 +38,9 @@ pub struct Summary {
     /// Layer-creating instructions (RUN, COPY, ADD) in every stage, before and after.
     pub layers_before: usize,
     pub layers_after: usize,
+    /// Every directory a cache mount was added on (the image built with
+    /// rewrites on differs from the one without only below these).
+    pub cache_dirs: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -141,6 +144,7 @@ pub fn summarize(source: &str, opt: &Optimized, options: &dfopt_optimizer::Optio
         rewrites: opt.rewrites().count(),
         reports: opt.reports().count(),
         layers_after: layers(&opt.ir),
+        cache_dirs: opt.injected_cache_dirs(),
         ..Summary::default()
     };
     let parsed = dfopt_dockerfile::parse(source);
