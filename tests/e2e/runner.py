@@ -9,7 +9,10 @@ A case is a directory under tests/e2e/cases/<name>/ holding
   case.json      optional: {"build_args": {..}, "target": "..", "modes": [..],
                  "expect_error": "substring", "run": {"args": [..], "stdout": ".."}}
   check.py       optional: def check(t): ... using the Target helpers below
-  ("builtin_unsupported" in case.json: why Docker 20.10's own frontend cannot build it;
+  ("builtin_error": the substring Docker 20.10's own frontend reports for an
+  error case: with it the case also runs in builtin mode, so expect_error and
+  builtin_error side by side are the error-message parity table;
+  "builtin_unsupported" in case.json: why Docker 20.10's own frontend cannot build it;
   "differential_known": why differential.py's builtin-vs-dfopt difference is intended)
 
 Modes: "syntax" (a `# syntax=<frontend>` first line) and "buildarg"
@@ -232,7 +235,8 @@ def run_case(name, mode):
     if "expect_error" in case:
         # `{N}` is Dockerfile line N of the case; the syntax line shifts it by one.
         offset = 1 if mode == "syntax" else 0
-        expected = re.sub(r"\{(\d+)\}", lambda m: str(int(m.group(1)) + offset), case["expect_error"])
+        wanted = case["builtin_error"] if mode == "builtin" else case["expect_error"]
+        expected = re.sub(r"\{(\d+)\}", lambda m: str(int(m.group(1)) + offset), wanted)
         if built.returncode == 0:
             raise CheckFailed("build succeeded but an error was expected")
         if expected not in log:
@@ -278,7 +282,7 @@ def main(argv):
         if forced:
             # "builtin" builds with the daemon's own frontend: it validates the
             # expectations themselves (our error texts are not its format).
-            skip_builtin = "expect_error" in case or "builtin_unsupported" in case
+            skip_builtin = ("expect_error" in case and "builtin_error" not in case) or "builtin_unsupported" in case
             modes = [m for m in forced.split(",") if not (m == "builtin" and skip_builtin)]
         for mode in modes:
             try:
