@@ -35,16 +35,21 @@ use crate::lowering::{
 use crate::options::{FrontendEnv, RemoteContext};
 use crate::platform::{self, OciPlatform};
 use crate::stdio;
+use crate::subrequests;
 
 /// Metadata key of the image config in a single-platform result.
 pub const IMAGE_CONFIG_KEY: &str = "containerimage.config";
 /// Metadata key listing the platforms of a multi-platform result.
 pub const PLATFORMS_KEY: &str = "refs.platforms";
 
-/// Frontend capabilities (`frontend.caps`) this frontend implements. None yet:
-/// `moby.buildkit.frontend.inputs`, `…subrequests` and `…contexts` all need features
-/// (frontend inputs, subrequest answers, named contexts) that are not built.
-pub const SUPPORTED_FRONTEND_CAPS: &[&str] = &[];
+/// Frontend capabilities (`frontend.caps`) this frontend implements: subrequests
+/// (see [`crate::subrequests`]). `moby.buildkit.frontend.inputs` and `…contexts` need
+/// frontend inputs and named contexts, which are not built. Keep in sync with the
+/// `moby.buildkit.frontend.caps` label in `Dockerfile.frontend`.
+pub const SUPPORTED_FRONTEND_CAPS: &[&str] = &[SUBREQUESTS_CAP];
+
+/// The frontend capability a client requests before sending `requestid`.
+pub const SUBREQUESTS_CAP: &str = "moby.buildkit.frontend.subrequests";
 
 /// Settings of one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,6 +157,13 @@ async fn build(
     let loaded = dockerfile_source::load(bridge, &caps, &env.options, &env.session_id).await?;
     mark("read-dockerfile", &mut since);
     note_syntax_forwarding(&env, &loaded);
+    if let Some(request) = &env.options.request_id {
+        // Answered like BuildKit: after the Dockerfile is read, before it is parsed
+        // (a lint answer reports parse errors instead of failing).
+        let context = subrequests::Context { bridge, lowering, env: &env, caps: &caps, loaded: &loaded };
+        let metadata = subrequests::answer(&context, request).await?;
+        return Ok(BuildOutput { refs: ResultRefs::Single(String::new()), metadata });
+    }
     let source = loaded.dockerfile.source_file();
     let parsed = dfopt_dockerfile::parse(&loaded.dockerfile.text);
     if let Some(diagnostic) = parsed.error() {
@@ -168,18 +180,8 @@ async fn build(
     };
     let mut per_platform = BTreeMap::new();
     for target in targets {
-        let request = LowerRequest {
-            dockerfile: loaded.dockerfile.clone(),
-            parsed: parsed.clone(),
-            options: env.options.clone(),
-            caps: caps.clone(),
-            build_platform: env.build_platform.clone(),
-            target_platform: target.clone(),
-            multi_platform,
-            session_id: env.session_id.clone(),
-            dockerignore: loaded.dockerignore.clone(),
-        };
-        let lowered = build_one(bridge, lowering, &request, &source).await?;
+        let request = lower_request(&env, &loaded, &parsed, &caps, target.clone());
+        let lowered = resolve_and_lower(bridge, lowering, &request, &source).await?;
         mark("resolve+lower", &mut since);
         let evaluate = caps.gateway_supports(crate::caps::gateway::SOLVE_EVALUATE);
         let reference = bridge
@@ -255,9 +257,6 @@ fn check_request(env: &FrontendEnv) -> Result<(), BuildError> {
     {
         return Err(BuildError::unsupported_frontend_cap(&cap.name));
     }
-    if let Some(request) = &options.request_id {
-        return Err(BuildError::unsupported_subrequest(request));
-    }
     if let Some(remote) = &options.remote_context {
         let url = match remote {
             RemoteContext::Git(url) | RemoteContext::Http(url) => url,
@@ -289,8 +288,29 @@ fn note_syntax_forwarding(env: &FrontendEnv, loaded: &LoadedDockerfile) {
     }
 }
 
+/// What the lowering gets for one target platform.
+pub(crate) fn lower_request(
+    env: &FrontendEnv,
+    loaded: &LoadedDockerfile,
+    parsed: &dfopt_dockerfile::Parsed,
+    caps: &crate::caps::Caps,
+    target_platform: Option<Platform>,
+) -> LowerRequest {
+    LowerRequest {
+        dockerfile: loaded.dockerfile.clone(),
+        parsed: parsed.clone(),
+        options: env.options.clone(),
+        caps: caps.clone(),
+        build_platform: env.build_platform.clone(),
+        target_platform,
+        multi_platform: env.options.is_multi_platform(),
+        session_id: env.session_id.clone(),
+        dockerignore: loaded.dockerignore.clone(),
+    }
+}
+
 /// Resolves the images one target platform needs and lowers it.
-async fn build_one(
+pub(crate) async fn resolve_and_lower(
     bridge: &Bridge,
     lowering: &dyn Lowering,
     request: &LowerRequest,

@@ -17,7 +17,7 @@
 //! equal BuildKit's, so the daemon reuses the transfers the built-in frontend (which
 //! ran before us when `# syntax=` forwarded here) already made.
 
-use dfopt_llb::{Local, OpOptions};
+use dfopt_llb::{pb, Local, OpOptions};
 
 use crate::bridge::Bridge;
 use crate::caps::Caps;
@@ -33,12 +33,15 @@ const DEFAULT_BASENAME: &str = "Dockerfile";
 const DOCKERIGNORE: &str = ".dockerignore";
 
 /// The Dockerfile and the exclude patterns that apply to the build context.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LoadedDockerfile {
     /// The Dockerfile.
     pub dockerfile: DockerfileSource,
     /// Parsed `.dockerignore` patterns (empty if there is none).
     pub dockerignore: Vec<String>,
+    /// The Definition of the `local://dockerfile` source the Dockerfile was read
+    /// from (BuildKit's source map names it; the lint answer includes it).
+    pub definition: pb::Definition,
 }
 
 /// Reads the Dockerfile named by `options.filename` and the applicable
@@ -54,7 +57,7 @@ pub async fn load(
         read_dockerfile_dir(bridge, caps, options, session_id, filename),
         read_context_dockerignore(bridge, caps, options, session_id),
     );
-    let (data, own_ignore) = dockerfile?;
+    let (data, own_ignore, definition) = dockerfile?;
     let context_ignore = context_ignore?;
     let ignore = own_ignore.or(context_ignore);
     Ok(LoadedDockerfile {
@@ -65,6 +68,7 @@ pub async fn load(
             .as_deref()
             .map(dockerignore::parse)
             .unwrap_or_default(),
+        definition,
     })
 }
 
@@ -90,7 +94,7 @@ async fn read_dockerfile_dir(
     options: &FrontendOptions,
     session_id: &str,
     filename: &str,
-) -> Result<(Vec<u8>, Option<Vec<u8>>), BuildError> {
+) -> Result<(Vec<u8>, Option<Vec<u8>>, pb::Definition), BuildError> {
     let mut local = Local::new(options.dockerfile_key.clone())
         .map_err(|error| BuildError::new(format!("invalid dockerfilekey: {error}")))?
         .follow_paths(dockerfile_follow_paths(filename))
@@ -103,7 +107,7 @@ async fn read_dockerfile_dir(
         .build()
         .marshal(&caps.llb)
         .map_err(|error| BuildError::new(format!("failed to marshal local source: {error}")))?;
-    let reference = bridge.solve(definition).await.map_err(|error| {
+    let reference = bridge.solve(definition.clone()).await.map_err(|error| {
         BuildError::new(format!("failed to resolve dockerfile: {error}")).with_code(error.code())
     })?;
 
@@ -130,7 +134,7 @@ async fn read_dockerfile_dir(
 
     let ignore_path = format!("{filename}{DOCKERIGNORE}");
     let ignore = optional_read(bridge, &reference, &ignore_path).await;
-    Ok((data, ignore))
+    Ok((data, ignore, definition))
 }
 
 /// Solves the `context` local for its `.dockerignore` only.

@@ -14,6 +14,7 @@
 //! * [`dockerfile_source`], [`dockerignore`]: reading the Dockerfile like BuildKit;
 //! * [`lowering`]: the conversion interface;
 //! * [`errors`]: build failures as `google.rpc.Status` with BuildKit's error details;
+//! * [`subrequests`]: answers to `requestid` (outline, targets, lint, convertllb, describe);
 //! * [`build`]: the flow that ties them together.
 //!
 //! **Invariant:** nothing but HTTP/2 frames is ever written to the daemon's stream,
@@ -32,6 +33,7 @@ pub mod optimize;
 pub mod options;
 pub mod platform;
 pub mod stdio;
+pub mod subrequests;
 
 use std::fmt;
 use std::io::Write as _;

@@ -308,17 +308,18 @@ async fn unsupported_frontend_cap() {
 }
 
 #[tokio::test]
-async fn subrequests_are_refused() {
+async fn unknown_subrequests_are_refused() {
     let run = run_frontend(
         DaemonSetup::with_dockerfile(DOCKERFILE),
-        &["requestid=frontend.subrequests.describe"],
+        &["requestid=frontend.nope"],
     )
     .await;
     let status = error_of(&run.daemon.the_return());
     assert_eq!(status.code, 12);
+    assert_eq!(status.message, "unsupported request frontend.nope");
     assert_eq!(
-        status.message,
-        "unsupported request frontend.subrequests.describe"
+        status.details[0].type_url,
+        "github.com/moby/buildkit/errdefs.Subrequest+json"
     );
 }
 

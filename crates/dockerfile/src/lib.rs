@@ -12,6 +12,7 @@ pub mod diagnostic;
 #[doc(hidden)]
 pub mod fuzz_support;
 pub mod instructions;
+pub mod lint;
 pub mod shell;
 pub mod span;
 pub mod syntax;
