@@ -10,11 +10,18 @@ repo=$(cd "$here/.." && pwd)
 rounds=${1:-10}
 # shellcheck source=tests/e2e/lib/all.sh
 source "$repo/tests/e2e/lib/all.sh"
-trap daemon_stop EXIT
 install_ensure >/dev/null
-daemon_start >/dev/null
+# A daemon that was already running (e.g. under bench/benchmarks.sh) is left running.
+started=0
+if ! daemon_status >/dev/null 2>&1; then
+  daemon_start >/dev/null
+  started=1
+fi
+trap '((started)) && daemon_stop' EXIT
 images_ensure >/dev/null
-"$repo/scripts/build-frontend-image.sh" ourorg/optimizer:latest >/dev/null
+if [[ ${DFOPT_BENCH_SKIP_IMAGE:-0} != 1 ]]; then
+  "$repo/scripts/build-frontend-image.sh" ourorg/optimizer:latest >/dev/null
+fi
 # The floor any `# syntax=` frontend pays: a minimal gateway frontend (the
 # passthrough example: ping, read the Dockerfile, resolve the last FROM, return it).
 host=$(rustc -vV | sed -n 's/^host: //p')

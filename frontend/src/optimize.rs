@@ -22,6 +22,7 @@ use dfopt_dockerfile::LineIndex;
 use dfopt_llb::{pb, ImageRef};
 use dfopt_optimizer::{ImageInfo, Optimized, Options, Settings};
 
+use crate::errors::LineRange;
 use crate::lowering::{LowerError, ResolvedImages};
 
 /// The build-arg that switches rewrites (`off`, `on`, or `-merge-runs,+…`).
@@ -47,7 +48,13 @@ pub fn rewrite(
     images: BTreeMap<usize, ImageInfo>,
 ) -> Result<Option<Rewritten>, LowerError> {
     let settings = Settings::from_sources(build_args.get(DFOPT_BUILD_ARG).map(String::as_str), source)
-        .map_err(LowerError::new)?;
+        .map_err(|e| match e.line {
+            Some(line) => {
+                let line = u32::try_from(line).unwrap_or(u32::MAX);
+                LowerError::at(e.message, LineRange { start: line, end: line })
+            }
+            None => LowerError::new(e.message),
+        })?;
     if settings.is_off() {
         return Ok(None);
     }

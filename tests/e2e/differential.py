@@ -39,6 +39,11 @@ the one table in crates/optimizer/src/cache_dirs.rs). BuildKit leaves every
 mount point in the image as a directory and creates its missing parents, so
 such a directory, or a parent that holds nothing but those, may differ too.
 
+And for the example cases (issue 7), `dfopt rewrite` of the example, built by
+the daemon's own frontend right after build 3, must give the very image of
+build 3 (same image id: every step a cache hit, same config and history), so
+teams that commit the rewritten Dockerfile get what the frontend gives.
+
 Prints `same <case> (...)` or `DIFF <case>: ...` per case and a closing
 "N passed, M failed"; exits 1 on any difference. A case whose difference is
 intended sets "differential_known": "<why>" in case.json: it is then reported
@@ -68,6 +73,9 @@ from runner import CASES, DOCKER, CheckFailed, build_args, case_inputs, docker, 
 WORK = os.path.join(os.environ.get("DFOPT_E2E_DIR", "/var/tmp/dfopt-e2e"), "diff")
 # How many differences of one kind are listed before "... and N more".
 SHOW = 12
+# The platform of this daemon, as `dfopt rewrite --platform` takes it (cache
+# mount ids name the platform, so the rewritten text matches the frontend's).
+PLATFORM = os.environ.get("DFOPT_E2E_PLATFORM", "linux/amd64")
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 # The dfopt CLI (built by `cargo test`/`cargo build`); it reports the cache
 # directories a Dockerfile gets mounted.
@@ -402,6 +410,29 @@ def check_equivalence(off_image, on_image, off_tag, on_tag, dirs, control):
     return diffs, note
 
 
+def check_rewrite(name, case, dockerfile_path, context, on_image):
+    """Builds `dfopt rewrite` of the Dockerfile with the daemon's own frontend;
+    it must be the image dfopt built (`on_image`)."""
+    proc = subprocess.run([DFOPT_CLI, "rewrite", "--platform", PLATFORM, dockerfile_path],
+                          capture_output=True, text=True, timeout=60)
+    if proc.returncode not in (0, 1):
+        raise CheckFailed(f"dfopt rewrite failed (exit {proc.returncode}): {proc.stderr.strip()}")
+    rewritten = os.path.join(os.path.dirname(dockerfile_path), "Dockerfile.rewrite")
+    with open(rewritten, "w") as f:
+        f.write(proc.stdout)
+    tag = f"dfopt-diff/{name}:rewrite"
+    build(name, case, "builtin", rewritten, context, tag)
+    image = json.loads(docker("image", "inspect", tag, check=True).stdout)[0]
+    if image["Id"] != on_image["Id"]:
+        out = []
+        compare_values("", {k: v for k, v in on_image.items() if k not in IGNORED_INSPECT},
+                       {k: v for k, v in image.items() if k not in IGNORED_INSPECT}, out)
+        return [f"rewrite: `dfopt rewrite` built by the builtin frontend is another image ({short(image['Id'])} vs "
+                f"{short(on_image['Id'])}): " + listing(d.replace("builtin", "dfopt").replace("ours", "rewrite")
+                                                      for d in out)], ""
+    return [], "dfopt rewrite builds the same image"
+
+
 def build(name, case, mode, dockerfile_path, context, tag):
     """Builds the case; returns (log, seconds). mode: "builtin", "dfopt"
     (ours, rewrites off), "control" (the same without the cache) or "on"
@@ -453,6 +484,10 @@ def run_case(name):
     on_diffs, on_note = check_equivalence(inspect["dfopt"], inspect["on"], tags["dfopt"], tags["on"],
                                           cache_dirs(dockerfile_path), control)
     diffs += on_diffs
+    if "example" in case:
+        rewrite_diffs, rewrite_note = check_rewrite(name, case, dockerfile_path, context, inspect["on"])
+        diffs += rewrite_diffs
+        on_note += f"; {rewrite_note}" if rewrite_note else ""
     t_fs = time.monotonic() - start
     n_steps = len(steps(ours_log))
     same_image = "same image id" if inspect["builtin"]["Id"] == inspect["dfopt"]["Id"] else "other image id"

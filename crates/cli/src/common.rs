@@ -98,7 +98,10 @@ pub fn prepare(
     let target_platform = build.target_platform().map_err(|e| format!("error: {e}"))?;
     let input = input::read(file)?;
     let settings = Settings::from_sources(build_args.get("DFOPT").map(String::as_str), &input.text)
-        .map_err(|e| format!("{}: {e}", input.name))?;
+        .map_err(|e| match e.line {
+            Some(line) => format!("{}:{line}:1: {}", input.name, e.message),
+            None => format!("{}: {}", input.name, e.message),
+        })?;
     let options = Options {
         target: build.target.clone(),
         build_args: build_args.clone(),

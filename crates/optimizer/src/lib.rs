@@ -44,7 +44,7 @@ pub use options::{ImageInfo, Options};
 pub use passes::prune_stages::{reachable_stages, reachable_stages_with};
 pub use registry::{Maturity, PassInfo, PASSES};
 pub use render::render;
-pub use settings::{directive as settings_directive, Settings, SettingsSource};
+pub use settings::{directive as settings_directive, Settings, SettingsError, SettingsSource};
 pub use work::Origin;
 
 /// The most rounds [`optimize`] runs before giving up on a fixpoint.

@@ -126,20 +126,46 @@ impl Settings {
 
     /// The settings for a build: the `DFOPT` build-arg if given and not empty,
     /// else the `# dfopt=` comment of `source`, else the defaults.
-    pub fn from_sources(build_arg: Option<&str>, source: &str) -> Result<Settings, String> {
+    /// A bad build-arg value has no line; a bad comment has its line.
+    pub fn from_sources(build_arg: Option<&str>, source: &str) -> Result<Settings, SettingsError> {
         if let Some(value) = build_arg.filter(|v| !v.trim().is_empty()) {
-            let mut settings = Settings::parse(value, "the DFOPT build-arg")?;
+            let mut settings =
+                Settings::parse(value, "the DFOPT build-arg").map_err(SettingsError::without_line)?;
             settings.source = SettingsSource::BuildArg;
             return Ok(settings);
         }
-        if let Some(value) = directive(source)? {
-            let mut settings = Settings::parse(&value, "the `# dfopt=` comment")?;
+        if let Some((value, line)) = directive(source)? {
+            let mut settings = Settings::parse(&value, "the `# dfopt=` comment")
+                .map_err(|message| SettingsError { message, line: Some(line) })?;
             settings.source = SettingsSource::Directive;
             return Ok(settings);
         }
         Ok(Settings::default())
     }
 }
+
+/// Why the rewrite settings cannot be used. Callers put the line in front
+/// of the message in their own format (`Dockerfile:3: …`, `FILE:3:1: …`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingsError {
+    pub message: String,
+    /// 1-based line of the `# dfopt=` comment at fault; `None` for the build-arg.
+    pub line: Option<usize>,
+}
+
+impl SettingsError {
+    fn without_line(message: String) -> Self {
+        Self { message, line: None }
+    }
+}
+
+impl std::fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SettingsError {}
 
 fn unknown(id: &str, origin: &str) -> String {
     let ids = registry::pass_ids();
@@ -150,12 +176,13 @@ fn unknown(id: &str, origin: &str) -> String {
     format!("{message}; valid values are on, off, all, or a comma-separated list of +<pass> / -<pass> with passes {}", ids.join(", "))
 }
 
-/// The value of the `# dfopt=` comment among the leading comment and blank
-/// lines of `source` (before the first instruction). Two of them are an error.
-pub fn directive(source: &str) -> Result<Option<String>, String> {
+/// The value and 1-based line of the `# dfopt=` comment among the leading
+/// comment and blank lines of `source` (before the first instruction). Two
+/// of them are an error (at the second).
+pub fn directive(source: &str) -> Result<Option<(String, usize)>, SettingsError> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let mut found: Option<String> = None;
-    for line in source.lines() {
+    let mut found: Option<(String, usize)> = None;
+    for (index, line) in source.lines().enumerate() {
         let trimmed = line.trim();
         if trimmed.is_empty() {
             continue;
@@ -174,9 +201,12 @@ pub fn directive(source: &str) -> Result<Option<String>, String> {
             continue;
         };
         if found.is_some() {
-            return Err("only one `# dfopt=` comment can be used".to_string());
+            return Err(SettingsError {
+                message: "only one `# dfopt=` comment can be used".to_string(),
+                line: Some(index + 1),
+            });
         }
-        found = Some(value.trim().to_string());
+        found = Some((value.trim().to_string(), index + 1));
     }
     Ok(found)
 }
@@ -217,7 +247,7 @@ mod tests {
     #[test]
     fn directive_and_precedence() {
         let src = "# syntax=docker/dockerfile:1\n# dfopt = -cache-mounts\n\nFROM x\n# dfopt=off\n";
-        assert_eq!(directive(src).unwrap().as_deref(), Some("-cache-mounts"));
+        assert_eq!(directive(src).unwrap(), Some(("-cache-mounts".to_string(), 2)));
         let s = Settings::from_sources(None, src).unwrap();
         assert_eq!(
             (s.enabled(), s.source),
@@ -233,7 +263,12 @@ mod tests {
             Settings::from_sources(Some(""), "FROM x").unwrap(),
             Settings::default()
         );
-        assert!(Settings::from_sources(None, "# dfopt=on\n# dfopt=off\nFROM x").is_err());
+        let twice = Settings::from_sources(None, "# dfopt=on\n# dfopt=off\nFROM x").unwrap_err();
+        assert_eq!(twice.line, Some(2));
+        let bad = Settings::from_sources(None, "\n# dfopt=-merge-run\nFROM x").unwrap_err();
+        assert_eq!(bad.line, Some(2));
+        assert!(bad.message.contains("did you mean merge-runs?"), "{bad}");
+        assert_eq!(Settings::from_sources(Some("nope"), "FROM x").unwrap_err().line, None);
         assert_eq!(directive("# dfopt:keep\nFROM x").unwrap(), None);
     }
 }

@@ -64,12 +64,14 @@ fn settings_sources() {
     );
     let err = Settings::from_sources(Some("+cache-mount"), src).unwrap_err();
     assert!(
-        err.contains("did you mean cache-mounts?")
-            && err.contains("merge-runs, cache-mounts, prune-stages"),
+        err.message.contains("did you mean cache-mounts?")
+            && err.message.contains("merge-runs, cache-mounts, prune-stages"),
         "{err}"
     );
+    assert_eq!(err.line, None, "a build-arg has no line");
     let err = Settings::from_sources(None, "# dfopt=bogus\nFROM x\n").unwrap_err();
-    assert!(err.contains("`# dfopt=` comment"), "{err}");
+    assert!(err.message.contains("`# dfopt=` comment"), "{err}");
+    assert_eq!(err.line, Some(1));
 }
 
 #[test]

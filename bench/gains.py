@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Measured gains: dfopt vs the daemon's own Dockerfile frontend, side by side.
+
+For each scenario (an example project and a list of edits a developer makes)
+and each frontend, in one run on the same daemon:
+
+  1. empty the build cache, cache mounts included (`docker builder prune -af`);
+  2. cold build of a fresh copy of the example;
+  3. no-op rebuild (nothing changed);
+  4. each edit in turn, applied on top of the previous ones, then a warm
+     rebuild (e.g. "+1 pip requirement", "+1 apt package", "source change").
+
+Every build is `docker build --progress=plain`; ours adds only
+`--build-arg BUILDKIT_SYNTAX=<frontend image>` (the Dockerfile is the same
+file). Per build it records the wall time, the bytes the package managers
+report downloading (apt's `Fetched N kB`, pip's `Downloading x (N kB)`), the
+wheels pip had to build, and of the image its size and layer count.
+
+Prints one Markdown table per scenario and writes all figures as JSON.
+
+  python3 bench/gains.py [--json FILE] [--no-prune] [SCENARIO...]
+
+--no-prune (for a Docker whose cache is not ours to empty) replaces step 1
+by `--no-cache` on the cold build; cache mounts filled by earlier builds then
+stay, so dfopt's figures are those of a warm cache.
+Needs DOCKER/DOCKER_HOST (tests/e2e/lib/env.sh), a running daemon with the
+base images and the frontend image: `bash bench/gains.sh` sets all that up.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
+FRONTEND = os.environ.get("DFOPT_FRONTEND_IMAGE", "ourorg/optimizer")
+WORK = os.path.join(os.environ.get("DFOPT_E2E_DIR", "/var/tmp/dfopt-e2e"), "bench")
+FRONTENDS = ("builtin", "dfopt")
+
+
+def append(path, text):
+    """An edit: append `text` to the file."""
+    def apply(root):
+        with open(os.path.join(root, path), "a") as f:
+            f.write(text)
+    return apply
+
+
+def replace(path, old, new):
+    """An edit: replace the one occurrence of `old` in the file."""
+    def apply(root):
+        p = os.path.join(root, path)
+        with open(p) as f:
+            text = f.read()
+        if text.count(old) != 1:
+            raise SystemExit(f"bench edit: {old!r} occurs {text.count(old)} times in {path}")
+        with open(p, "w") as f:
+            f.write(text.replace(old, new))
+    return apply
+
+
+# (name, example directory, [(step title, edit)]). The edits are what the
+# issue asks to measure: one more pip requirement, one more apt package, and
+# for the compiled example a source change.
+SCENARIOS = [
+    ("python-app", "examples/python-app", [
+        ("+1 pip requirement", append("requirements.txt", "idna==3.6\n")),
+        ("+1 apt package", replace("Dockerfile", "python3-dev libpq-dev", "python3-dev libpq-dev libffi-dev")),
+    ]),
+    ("go-service", "examples/go-service", [
+        ("source change", replace("main.go", '"small-images")', '"small-images", "cached-compiles")')),
+        ("+1 apt package", replace("Dockerfile", "install -y --no-install-recommends golang-go",
+                                   "install -y --no-install-recommends golang-go make")),
+    ]),
+    ("cache-guide", "examples/cache-guide", [
+        ("+1 pip requirement", append("requirements.txt", "idna==3.6\n")),
+        ("+1 apt package", replace("Dockerfile", "curl git", "curl git jq")),
+    ]),
+]
+
+UNITS = {"B": 1, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9}
+APT_FETCHED = re.compile(r"Fetched ([\d.,]+) ([kKMG]?B) in ")
+PIP_DOWNLOADING = re.compile(r"Downloading (\S+) \(([\d.,]+) ([kKMG]?B)\)")
+PIP_CACHED = re.compile(r"Using cached (\S+)")
+PIP_BUILDING = re.compile(r"Building wheel for (\S+)")
+# `#12 [build 6/10] RUN …` names a vertex; `#12 DONE 15.1s` ends it.
+VERTEX_NAME = re.compile(r"^#(\d+) \[(?!internal\])[^\]]*\] (RUN|COPY|ADD) ", re.M)
+VERTEX_DONE = re.compile(r"^#(\d+) DONE ([\d.]+)s$", re.M)
+
+
+def size(number, unit):
+    return float(number.replace(",", "")) * UNITS[unit]
+
+
+def measure(log):
+    """What the package managers say they did, from a --progress=plain log."""
+    apt = sum(size(n, u) for n, u in APT_FETCHED.findall(log))
+    pip = sum(size(n, u) for _, n, u in PIP_DOWNLOADING.findall(log))
+    steps = set(VERTEX_NAME.findall(log))
+    step_ids = {n for n, _ in steps}
+    run_ids = {n for n, kind in steps if kind == "RUN"}
+    done = {n: float(t) for n, t in VERTEX_DONE.findall(log)}
+    return {
+        # Time the steps that ran took (RUN/COPY/ADD, summed; stages may overlap).
+        "steps_seconds": round(sum(done.get(n, 0.0) for n in step_ids), 2),
+        "run_seconds": round(sum(done.get(n, 0.0) for n in run_ids), 2),
+        "apt_bytes": apt,
+        "pip_bytes": pip,
+        "downloaded_bytes": apt + pip,
+        "pip_downloads": len(PIP_DOWNLOADING.findall(log)),
+        "pip_cached": len(PIP_CACHED.findall(log)),
+        "wheels_built": len(PIP_BUILDING.findall(log)),
+    }
+
+
+def docker(*args, timeout=1800):
+    return subprocess.run([DOCKER, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def build(frontend, context, tag, log_path, extra=()):
+    args = ["build", "--progress=plain", "-t", tag, *extra]
+    if frontend == "dfopt":
+        args += ["--build-arg", f"BUILDKIT_SYNTAX={FRONTEND}"]
+    start = time.monotonic()
+    proc = docker(*args, context)
+    seconds = time.monotonic() - start
+    log = proc.stdout + proc.stderr
+    with open(log_path, "w") as f:
+        f.write(log)
+    if proc.returncode != 0:
+        tail = "\n".join(log.splitlines()[-20:])
+        raise SystemExit(f"{frontend} build of {context} failed (log {log_path}):\n{tail}")
+    inspect = json.loads(docker("image", "inspect", tag).stdout)[0]
+    result = {"seconds": round(seconds, 2), "image_bytes": inspect["Size"],
+              "layers": len(inspect["RootFS"]["Layers"])}
+    result.update(measure(log))
+    return result
+
+
+def run_scenario(name, example, edits, prune=True):
+    results = {}
+    for frontend in FRONTENDS:
+        root = os.path.join(WORK, name, frontend)
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.copytree(os.path.join(REPO, example), os.path.join(root, "context"))
+        context = os.path.join(root, "context")
+        if prune:
+            pruned = docker("builder", "prune", "-af")
+            if pruned.returncode != 0:
+                raise SystemExit(f"docker builder prune failed: {pruned.stderr}")
+        tag = f"dfopt-bench/{name}:{frontend}"
+        steps = [("cold build", None), ("no-op rebuild", None)] + edits
+        rows = []
+        for i, (title, edit) in enumerate(steps):
+            if edit:
+                edit(context)
+            extra = ["--no-cache"] if i == 0 and not prune else []
+            row = build(frontend, context, tag, os.path.join(root, f"{i}.log"), extra)
+            row["step"] = title
+            rows.append(row)
+            print(f"  {name} [{frontend}] {title}: {row['seconds']:.1f}s, "
+                  f"{human(row['downloaded_bytes'])} downloaded, {row['wheels_built']} wheels built",
+                  file=sys.stderr, flush=True)
+        results[frontend] = rows
+    return results
+
+
+def human(n):
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+def ratio(a, b):
+    return f"{a / b:.1f}x" if b > 0 else "—"
+
+
+def reduction(a, b):
+    if a <= 0:
+        return "—"
+    return f"{100 * (a - b) / a:.0f}% less"
+
+
+def table(name, results):
+    lines = [f"### {name}", "",
+             "| step | wall builtin | wall dfopt | speed-up | RUN steps builtin | RUN steps dfopt | speed-up "
+             "| downloaded builtin | downloaded dfopt | bytes saved "
+             "| wheels built b/d | image size builtin | image size dfopt | layers b/d |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for b, d in zip(results["builtin"], results["dfopt"]):
+        lines.append(
+            f"| {b['step']} | {b['seconds']:.1f} s | {d['seconds']:.1f} s | {ratio(b['seconds'], d['seconds'])} "
+            f"| {b['run_seconds']:.1f} s | {d['run_seconds']:.1f} s | {ratio(b['run_seconds'], d['run_seconds'])} "
+            f"| {human(b['downloaded_bytes'])} | {human(d['downloaded_bytes'])} "
+            f"| {reduction(b['downloaded_bytes'], d['downloaded_bytes'])} "
+            f"| {b['wheels_built']}/{d['wheels_built']} | {human(b['image_bytes'])} | {human(d['image_bytes'])} "
+            f"| {b['layers']}/{d['layers']} |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", help="write all figures to this file")
+    parser.add_argument("--no-prune", action="store_true", help="do not empty the build cache; cold builds use --no-cache")
+    parser.add_argument("scenarios", nargs="*")
+    args = parser.parse_args()
+    chosen = [s for s in SCENARIOS if not args.scenarios or s[0] in args.scenarios]
+    unknown = set(args.scenarios) - {s[0] for s in SCENARIOS}
+    if unknown:
+        raise SystemExit(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    everything = {}
+    for name, example, edits in chosen:
+        print(f"scenario {name} ({example})", file=sys.stderr, flush=True)
+        everything[name] = run_scenario(name, example, edits, prune=not args.no_prune)
+        print(table(name, everything[name]) + "\n", flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(everything, f, indent=1, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()
