@@ -4,8 +4,9 @@
 For each scenario (an example project and a list of edits a developer makes)
 and each frontend, in one run on the same daemon:
 
-  1. empty the build cache, cache mounts included (`docker builder prune -af`);
-  2. cold build of a fresh copy of the example;
+  1. empty the cache mounts (`docker builder prune -af --filter
+     type=exec.cachemount`);
+  2. cold build of a fresh copy of the example with `--no-cache`;
   3. no-op rebuild (nothing changed);
   4. each edit in turn, applied on top of the previous ones, then a warm
      rebuild (e.g. "+1 pip requirement", "+1 apt package", "source change").
@@ -20,9 +21,14 @@ Prints one Markdown table per scenario and writes all figures as JSON.
 
   python3 bench/gains.py [--json FILE] [--no-prune] [SCENARIO...]
 
---no-prune (for a Docker whose cache is not ours to empty) replaces step 1
-by `--no-cache` on the cold build; cache mounts filled by earlier builds then
-stay, so dfopt's figures are those of a warm cache.
+--no-prune (for a Docker whose cache is not ours to empty) skips step 1;
+cache mounts filled by earlier builds then stay, so dfopt's cold build is
+one with warm package caches.
+
+Why not `docker builder prune -af`: Docker 20.10's daemon can crash (nil
+pointer in cache.GetByBlob) when the whole cache is pruned while another
+build is pulling an image snapshot; `--no-cache` plus pruning only the cache
+mounts gives the same cold start without touching image layers.
 Needs DOCKER/DOCKER_HOST (tests/e2e/lib/env.sh), a running daemon with the
 base images and the frontend image: `bash bench/gains.sh` sets all that up.
 """
@@ -150,7 +156,7 @@ def run_scenario(name, example, edits, prune=True):
         shutil.copytree(os.path.join(REPO, example), os.path.join(root, "context"))
         context = os.path.join(root, "context")
         if prune:
-            pruned = docker("builder", "prune", "-af")
+            pruned = docker("builder", "prune", "-af", "--filter", "type=exec.cachemount")
             if pruned.returncode != 0:
                 raise SystemExit(f"docker builder prune failed: {pruned.stderr}")
         tag = f"dfopt-bench/{name}:{frontend}"
@@ -159,7 +165,7 @@ def run_scenario(name, example, edits, prune=True):
         for i, (title, edit) in enumerate(steps):
             if edit:
                 edit(context)
-            extra = ["--no-cache"] if i == 0 and not prune else []
+            extra = ["--no-cache"] if i == 0 else []
             row = build(frontend, context, tag, os.path.join(root, f"{i}.log"), extra)
             row["step"] = title
             rows.append(row)

@@ -16,9 +16,10 @@
 #    and runs it.
 # 5. Prints before/after figures: the example built by Docker's own frontend
 #    and by dfopt, cold, then warm after adding a pip requirement and an apt
-#    package (bench/gains.py). On the private daemon the build cache is
-#    emptied first; on your own Docker nothing is pruned, so pass
-#    DFOPT_QUICKSTART_FIGURES=0 to skip this step there, or expect warm caches.
+#    package (bench/gains.py; cold builds use --no-cache). On the private
+#    daemon the cache mounts are emptied first; on your own Docker nothing is
+#    pruned, so dfopt's cold build may find warm package caches there (pass
+#    DFOPT_QUICKSTART_FIGURES=0 to skip this step).
 #
 # Needs root for the private daemon (apt, dockerd), a Rust toolchain, and the
 # Debian package mirror.

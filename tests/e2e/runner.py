@@ -145,6 +145,12 @@ class Target:
                 return v
         return None
 
+    def history(self):
+        """`docker history` entries of the image, newest first (dicts with
+        CreatedBy, Comment, Size, ...)."""
+        out = docker("history", "--no-trunc", "--format", "{{json .}}", self.tag, check=True).stdout
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
     def equal(self, what, actual, expected):
         if actual != expected:
             self.fail(f"{what}: expected {expected!r}, got {actual!r}")

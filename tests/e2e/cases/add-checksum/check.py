@@ -1,0 +1,2 @@
+def check(t):
+    t.file("/verified.txt", "served over http\n")
