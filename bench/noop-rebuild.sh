@@ -8,20 +8,10 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 rounds=${1:-10}
-# shellcheck source=tests/e2e/lib/all.sh
-source "$repo/tests/e2e/lib/all.sh"
-install_ensure >/dev/null
-# A daemon that was already running (e.g. under bench/benchmarks.sh) is left running.
-started=0
-if ! daemon_status >/dev/null 2>&1; then
-  daemon_start >/dev/null
-  started=1
-fi
-trap '((started)) && daemon_stop' EXIT
-images_ensure >/dev/null
-if [[ ${DFOPT_BENCH_SKIP_IMAGE:-0} != 1 ]]; then
-  "$repo/scripts/build-frontend-image.sh" ourorg/optimizer:latest >/dev/null
-fi
+# The private e2e daemon (left running when it already was), base images,
+# frontend image; the benchmark's own figures are the only stdout.
+# shellcheck source=bench/setup.sh
+source "$here/setup.sh" >/dev/null
 # The floor any `# syntax=` frontend pays: a minimal gateway frontend (the
 # passthrough example: ping, read the Dockerfile, resolve the last FROM, return it).
 host=$(rustc -vV | sed -n 's/^host: //p')
