@@ -11,6 +11,7 @@ use dfopt_llb::prelude::*;
 use dfopt_llb::{caps, Git, Http};
 
 use crate::dispatch::{err, need, Dispatcher, COMMAND_KEY};
+use crate::expand;
 use crate::options::ConvertError;
 use crate::paths;
 use crate::plan::Cmd;
@@ -181,7 +182,7 @@ impl Dispatcher<'_> {
         let chown = self.expand(i, &chown, span)?;
         let chmod = self.expand(i, &chmod, span)?;
         // Heredoc bodies: expanded (unless the delimiter was quoted) with quotes kept.
-        let env = self.env_map(i);
+        let env = self.env(i);
         let raw = Lexer {
             skip_process_quotes: true,
             ..Lexer::new('\\')
@@ -190,8 +191,7 @@ impl Dispatcher<'_> {
         for c in &paths_in.contents {
             let mut c = c.clone();
             if c.expand {
-                c.data = raw
-                    .process_word(&c.data, &env)
+                c.data = expand::process_word(&raw, &c.data, &env)
                     .map_err(|e| err(e.message, Some(span)))?;
             }
             contents.push(c);
@@ -325,7 +325,12 @@ impl Dispatcher<'_> {
             c
         };
 
-        let mut msg = keyword.to_owned();
+        // The history entry: keyword, sources, destination and " # buildkit".
+        let len = cfg.sources.iter().map(|s| s.len() + 1).sum::<usize>()
+            + cfg.contents.iter().map(|c| c.path.len() + 3).sum::<usize>()
+            + cfg.dest.len();
+        let mut msg = String::with_capacity(len + 32);
+        msg.push_str(keyword);
         if cfg.parents {
             msg.push_str(" --parents");
         }
@@ -335,7 +340,8 @@ impl Dispatcher<'_> {
 
         let mut actions: Vec<FileCopy> = Vec::new();
         for src in &cfg.sources {
-            msg.push_str(&format!(" {src}"));
+            msg.push(' ');
+            msg.push_str(src);
             if is_git(src) {
                 if !cfg.is_add {
                     return Err(err("source can't be a git ref for COPY", sp));
@@ -419,7 +425,8 @@ impl Dispatcher<'_> {
             }
         }
         for content in &cfg.contents {
-            msg.push_str(&format!(" <<{}", content.path));
+            msg.push_str(" <<");
+            msg.push_str(&content.path);
             let st = State::scratch()
                 .file()
                 .platform(platform.clone())
@@ -434,7 +441,8 @@ impl Dispatcher<'_> {
             let c = FileCopy::new(&st, content.path.clone(), dest.clone()).create_dest_path(true);
             actions.push(with_common(c, true));
         }
-        msg.push_str(&format!(" {}", cfg.dest));
+        msg.push(' ');
+        msg.push_str(&cfg.dest);
 
         let location = self.location(cmd.lines);
         let ignore_cache = self.plan.states[i].ignore_cache;

@@ -8,6 +8,7 @@
 //! are shown but were not counted).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use dfopt_dockerfile::instructions::{self, CmdLine, Command, CommandKind, KeyValue};
@@ -16,6 +17,7 @@ use dfopt_dockerfile::{go_quote, LineIndex, Span};
 use dfopt_llb::prelude::*;
 use dfopt_llb::{caps, CapId, Image as ImageSource, Location, Platform};
 
+use crate::expand::{self, StateEnv};
 use crate::gofmt;
 use crate::image::{default_path_env, Health, Image};
 use crate::options::{ConvertError, ConvertOptions, ResolvedImage, Warning};
@@ -72,16 +74,16 @@ pub(crate) fn resolve_mode_name(mode: ResolveMode) -> &'static str {
 }
 
 /// `parseKeyValue`: split at the first `=`.
-fn parse_key_value(env: &str) -> (String, String) {
-    match env.split_once('=') {
-        Some((k, v)) => (k.to_owned(), v.to_owned()),
-        None => (env.to_owned(), String::new()),
-    }
+fn parse_key_value(env: &str) -> (&str, &str) {
+    env.split_once('=').unwrap_or((env, ""))
 }
 
-/// `shell.BuildEnvs`.
-fn build_envs(env: &[String]) -> BTreeMap<String, String> {
-    env.iter().map(|e| parse_key_value(e)).collect()
+/// Appends ` key=value` to a history entry.
+fn push_assignment(msg: &mut String, key: &str, value: &str) {
+    msg.push(' ');
+    msg.push_str(key);
+    msg.push('=');
+    msg.push_str(value);
 }
 
 /// `addEnv`: replace in place (first match), else append.
@@ -95,24 +97,25 @@ fn add_env(env: &mut Vec<String>, key: &str, value: &str) {
 
 /// `uppercaseCmd`: upper-case the first space-separated word.
 fn uppercase_cmd(s: &str) -> String {
-    let (first, rest) = match s.split_once(' ') {
-        Some((f, r)) => (f, Some(r)),
-        None => (s, None),
-    };
-    let upper: String = first
-        .chars()
-        .map(|c| {
+    let first_len = s.find(' ').unwrap_or(s.len());
+    let (first, rest) = s.split_at(first_len);
+    let mut out = String::with_capacity(s.len());
+    if first.is_ascii() {
+        out.push_str(first);
+        out.make_ascii_uppercase();
+    } else {
+        // Go's `strings.ToUpper` maps each rune to one rune (`unicode.ToUpper`); a rune
+        // whose upper case is longer keeps its own spelling.
+        out.extend(first.chars().map(|c| {
             let mut up = c.to_uppercase();
             match (up.next(), up.next()) {
                 (Some(u), None) => u,
                 _ => c,
             }
-        })
-        .collect();
-    match rest {
-        Some(r) => format!("{upper} {r}"),
-        None => upper,
+        }));
     }
+    out.push_str(rest);
+    out
 }
 
 /// `proxyEnvFromBuildArgs` (keys compared case-insensitively; with two spellings of
@@ -221,20 +224,13 @@ impl<'a> Dispatcher<'a> {
         }
     }
 
-    /// The stage env as a map (`d.state.Env()` for the shell lexer).
-    pub(crate) fn env_map(&self, i: usize) -> BTreeMap<String, String> {
-        self.rt[i]
-            .state
-            .env()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
+    /// The stage env (`d.state.Env()`) for the shell lexer.
+    pub(crate) fn env(&self, i: usize) -> StateEnv<'_> {
+        StateEnv(&self.rt[i].state)
     }
 
     pub(crate) fn expand(&self, i: usize, word: &str, span: Span) -> Result<String, ConvertError> {
-        self.plan
-            .lexer
-            .process_word(word, &self.env_map(i))
+        expand::process_word(&self.plan.lexer, word, &self.env(i))
             .map_err(|e| err(e.message, Some(span)))
     }
 
@@ -244,7 +240,8 @@ impl<'a> Dispatcher<'a> {
         if d.cmd_total == 0 {
             return s.to_owned();
         }
-        let mut out = "[".to_owned();
+        let mut out = String::with_capacity(s.len() + 32);
+        out.push('[');
         if self.opts.prefix_platform {
             if let Some(p) = platform {
                 out.push_str(&platform::format(p));
@@ -257,11 +254,10 @@ impl<'a> Dispatcher<'a> {
         }
         self.rt[i].cmd_index += 1;
         let width = gofmt::counter_width(d.cmd_total);
-        out.push_str(&format!(
-            "{:>width$}/{}] ",
-            self.rt[i].cmd_index, d.cmd_total
-        ));
-        out + s
+        // Writing into a String cannot fail.
+        let _ = write!(out, "{:>width$}/{}] ", self.rt[i].cmd_index, d.cmd_total);
+        out.push_str(s);
+        out
     }
 
     /// The vertex name of an instruction: its text with set variables expanded (the
@@ -279,19 +275,18 @@ impl<'a> Dispatcher<'a> {
 
     /// [`Self::display_name`] without the `[stage i/N] ` prefix.
     pub(crate) fn display_text(&self, i: usize, original: &str, run: bool) -> String {
-        let env = self.env_map(i);
-        let lexer = if run {
-            Lexer {
+        let env = self.env(i);
+        let expanded = if run {
+            let lexer = Lexer {
                 raw_quotes: true,
                 skip_unset_env: true,
                 ..self.plan.lexer.clone()
-            }
+            };
+            expand::process_word(&lexer, original, &env)
         } else {
-            self.plan.lexer.clone()
-        };
-        let expanded = lexer
-            .process_word(original, &env)
-            .unwrap_or_else(|_| original.to_owned());
+            expand::process_word(&self.plan.lexer, original, &env)
+        }
+        .unwrap_or_else(|_| original.to_owned());
         uppercase_cmd(&expanded)
     }
 
@@ -320,6 +315,9 @@ impl<'a> Dispatcher<'a> {
         images: &BTreeMap<String, ResolvedImage>,
     ) -> Result<(), ConvertError> {
         let plan = self.plan;
+        // Each config is decoded once; later states built on it get their own copy of
+        // the first one's image (nothing changes it before `dispatch_stages`).
+        let mut decoded: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, d) in plan.states.iter().enumerate() {
             if d.base.is_some() {
                 continue;
@@ -349,13 +347,19 @@ impl<'a> Dispatcher<'a> {
             let mut is_scratch = false;
             if plan.reachable[i] && !d.unregistered {
                 let key = request_key(&named.tag_name_only, &platform);
-                let resolved = images.get(&key).ok_or_else(|| {
+                let (key, resolved) = images.get_key_value(&key).ok_or_else(|| {
                     err(
                         format!("the config of {} was not resolved", named.tag_name_only),
                         span,
                     )
                 })?;
-                let mut img = Image::parse(&resolved.config).map_err(|e| err(e, span))?;
+                let mut img = match decoded.get(key.as_str()) {
+                    Some(&first) => self.rt[first].image.detached_clone(),
+                    None => {
+                        decoded.insert(key, i);
+                        Image::parse(&resolved.config).map_err(|e| err(e, span))?
+                    }
+                };
                 img.created = None;
                 if d.platform.is_none() && self.opts.target_platform.is_none() {
                     platform = auto_detect_platform(&img, platform, &self.opts.build_platform);
@@ -400,8 +404,9 @@ impl<'a> Dispatcher<'a> {
                 self.rt[i].platform = self.rt[b].platform.clone();
                 self.rt[i].image = self.rt[b].image.clone_for_stage();
             }
-            // Make sure PATH is always set.
-            if !build_envs(&self.rt[i].image.config.env).contains_key("PATH") {
+            // Make sure PATH is always set (`shell.BuildEnvs(env)["PATH"]`).
+            let env = &self.rt[i].image.config.env;
+            if !env.iter().any(|e| parse_key_value(e).0 == "PATH") {
                 let os = self.rt[i]
                     .platform
                     .as_ref()
@@ -413,10 +418,10 @@ impl<'a> Dispatcher<'a> {
                     .env
                     .push(format!("PATH={}", default_path_env(&os)));
             }
-            for e in self.rt[i].image.config.env.clone() {
-                let (k, v) = parse_key_value(&e);
-                self.rt[i].state = self.rt[i].state.with_env(k, v);
-            }
+            let rt = &mut self.rt[i];
+            rt.state = rt
+                .state
+                .with_envs(rt.image.config.env.iter().map(|e| parse_key_value(e)));
             if let Some(h) = self.opts.hostname.as_ref().filter(|h| !h.is_empty()) {
                 self.rt[i].state = self.rt[i].state.with_hostname(h.clone());
             }
@@ -476,7 +481,7 @@ impl<'a> Dispatcher<'a> {
     pub(crate) fn dispatch(&mut self, i: usize, cmd: &Cmd) -> Result<(), ConvertError> {
         let span = cmd.span;
         let sp = Some(span);
-        let original = cmd.command.original.trim().to_owned();
+        let original = cmd.command.original.trim();
         match &cmd.command.kind {
             CommandKind::Maintainer(m) => {
                 self.rt[i].image.author = m.clone();
@@ -487,26 +492,29 @@ impl<'a> Dispatcher<'a> {
             CommandKind::Env(pairs) => {
                 let expanded = self.expand_pairs(i, pairs, span)?;
                 let mut msg = "ENV".to_owned();
+                let rt = &mut self.rt[i];
                 for (k, v) in &expanded {
-                    msg.push_str(&format!(" {k}={v}"));
-                    self.rt[i].state = self.rt[i].state.with_env(k.clone(), v.clone());
-                    add_env(&mut self.rt[i].image.config.env, k, v);
+                    push_assignment(&mut msg, k, v);
+                    add_env(&mut rt.image.config.env, k, v);
                 }
-                self.rt[i].image.commit(msg, false, false);
+                rt.state = rt
+                    .state
+                    .with_envs(expanded.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                rt.image.commit(msg, false, false);
             }
-            CommandKind::Run(run) => self.dispatch_run(i, cmd, run, &original)?,
+            CommandKind::Run(run) => self.dispatch_run(i, cmd, run, original)?,
             CommandKind::Workdir(path) => {
                 let path = self.expand(i, path, span)?;
-                self.dispatch_workdir(i, &path, Some((cmd, original.as_str())))?;
+                self.dispatch_workdir(i, &path, Some((cmd, original)))?;
             }
-            CommandKind::Add(_) | CommandKind::Copy(_) => self.dispatch_copy(i, cmd, &original)?,
+            CommandKind::Add(_) | CommandKind::Copy(_) => self.dispatch_copy(i, cmd, original)?,
             CommandKind::Label(pairs) => {
                 let expanded = self.expand_pairs(i, pairs, span)?;
                 let mut msg = "LABEL".to_owned();
                 let labels = &mut self.rt[i].image.config.labels;
                 labels.make_if_nil();
                 for (k, v) in expanded {
-                    msg.push_str(&format!(" {k}={v}"));
+                    push_assignment(&mut msg, &k, &v);
                     labels.insert(k, v);
                 }
                 self.rt[i].image.commit(msg, false, false);
@@ -555,7 +563,7 @@ impl<'a> Dispatcher<'a> {
                 self.rt[i].image.commit(msg, false, false);
             }
             CommandKind::Expose(ports) => {
-                let env = self.env_map(i);
+                let env = self.env(i);
                 let mut expanded = Vec::new();
                 for p in ports {
                     let words = self
@@ -680,15 +688,17 @@ impl<'a> Dispatcher<'a> {
 
     pub(crate) fn shell_args(&self, i: usize, args: &[String]) -> Vec<String> {
         let img = &self.rt[i].image;
-        let mut shell = if img.config.shell.is_empty() {
-            if img.os == "windows" {
-                vec!["cmd".to_owned(), "/S".to_owned(), "/C".to_owned()]
-            } else {
-                vec!["/bin/sh".to_owned(), "-c".to_owned()]
-            }
+        let default: &[&str] = if img.os == "windows" {
+            &["cmd", "/S", "/C"]
         } else {
-            img.config.shell.clone()
+            &["/bin/sh", "-c"]
         };
+        let mut shell = Vec::with_capacity(img.config.shell.len().max(default.len()) + 1);
+        if img.config.shell.is_empty() {
+            shell.extend(default.iter().map(|s| (*s).to_owned()));
+        } else {
+            shell.extend(img.config.shell.iter().cloned());
+        }
         shell.push(args.join(" "));
         shell
     }
@@ -852,6 +862,7 @@ mod tests {
     fn helpers() {
         assert_eq!(uppercase_cmd("run echo hi"), "RUN echo hi");
         assert_eq!(uppercase_cmd("copy"), "COPY");
+        assert_eq!(uppercase_cmd("ßé x ß"), "ßÉ x ß");
         let mut env = vec!["A=1".to_owned(), "B=2".to_owned()];
         add_env(&mut env, "A", "3");
         add_env(&mut env, "C", "4");

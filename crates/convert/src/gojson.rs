@@ -10,22 +10,27 @@
 //! other than `\n`, `\r`, `\t` as `\u00XX`; [`Writer`] does the same, so the image
 //! config we return is byte-identical to the Go frontend's.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-/// A JSON value with object members in document order.
+/// A JSON value with object members in document order. Strings without escapes
+/// borrow from the document (most of an image config is keys and plain strings).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum JValue {
+pub(crate) enum JValue<'a> {
     Null,
     Bool(bool),
     Number(serde_json::Number),
-    String(String),
-    Array(Vec<JValue>),
-    Object(Vec<(String, JValue)>),
+    String(Cow<'a, str>),
+    Array(Vec<JValue<'a>>),
+    Object(Vec<Member<'a>>),
 }
 
-impl JValue {
+/// One object member: key and value.
+pub(crate) type Member<'a> = (Cow<'a, str>, JValue<'a>);
+
+impl JValue<'_> {
     /// Go's name for the JSON type in `cannot unmarshal X into …` errors.
     pub(crate) fn kind(&self) -> &'static str {
         match self {
@@ -39,66 +44,102 @@ impl JValue {
     }
 }
 
-impl<'de> Deserialize<'de> for JValue {
+impl<'de> Deserialize<'de> for JValue<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(JVisitor)
+    }
+}
+
+/// An object key, borrowed from the document when it has no escapes (serde's own
+/// `Cow<str>` always copies).
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(v)))
     }
 }
 
 struct JVisitor;
 
 impl<'de> Visitor<'de> for JVisitor {
-    type Value = JValue;
+    type Value = JValue<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<JValue, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<JValue<'de>, E> {
         Ok(JValue::Null)
     }
 
-    fn visit_none<E: de::Error>(self) -> Result<JValue, E> {
+    fn visit_none<E: de::Error>(self) -> Result<JValue<'de>, E> {
         Ok(JValue::Null)
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<JValue, E> {
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<JValue<'de>, E> {
         Ok(JValue::Bool(v))
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<JValue, E> {
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<JValue<'de>, E> {
         Ok(JValue::Number(v.into()))
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<JValue, E> {
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<JValue<'de>, E> {
         Ok(JValue::Number(v.into()))
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<JValue, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<JValue<'de>, E> {
         serde_json::Number::from_f64(v)
             .map(JValue::Number)
             .ok_or_else(|| E::custom("invalid number"))
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<JValue, E> {
-        Ok(JValue::String(v.to_owned()))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<JValue<'de>, E> {
+        Ok(JValue::String(Cow::Borrowed(v)))
     }
 
-    fn visit_string<E: de::Error>(self, v: String) -> Result<JValue, E> {
-        Ok(JValue::String(v))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<JValue<'de>, E> {
+        Ok(JValue::String(Cow::Owned(v.to_owned())))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JValue, A::Error> {
+    fn visit_string<E: de::Error>(self, v: String) -> Result<JValue<'de>, E> {
+        Ok(JValue::String(Cow::Owned(v)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JValue<'de>, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<JValue>()? {
+        while let Some(item) = seq.next_element::<JValue<'de>>()? {
             items.push(item);
         }
         Ok(JValue::Array(items))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JValue, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JValue<'de>, A::Error> {
         let mut members = Vec::new();
-        while let Some((key, value)) = map.next_entry::<String, JValue>()? {
+        while let Some((Key(key), value)) = map.next_entry::<Key<'de>, JValue<'de>>()? {
             members.push((key, value));
         }
         Ok(JValue::Object(members))
@@ -106,8 +147,8 @@ impl<'de> Visitor<'de> for JVisitor {
 }
 
 /// Parses a JSON document (one value, nothing after it but whitespace).
-pub(crate) fn parse(bytes: &[u8]) -> Result<JValue, String> {
-    serde_json::from_slice::<JValue>(bytes).map_err(|e| e.to_string())
+pub(crate) fn parse(bytes: &[u8]) -> Result<JValue<'_>, String> {
+    serde_json::from_slice::<JValue<'_>>(bytes).map_err(|e| e.to_string())
 }
 
 /// Which of `fields` an object key selects: an exact match, else a case-insensitive
@@ -121,7 +162,7 @@ pub(crate) fn match_field<'a>(key: &str, fields: &[&'a str]) -> Option<&'a str> 
 }
 
 /// A decoding type error, worded like Go's `json.UnmarshalTypeError`.
-pub(crate) fn type_error(value: &JValue, field: &str, go_type: &str) -> String {
+pub(crate) fn type_error(value: &JValue<'_>, field: &str, go_type: &str) -> String {
     format!(
         "json: cannot unmarshal {} into Go struct field {field} of type {go_type}",
         value.kind()
@@ -170,7 +211,7 @@ mod tests {
     fn keeps_member_order_and_duplicates() {
         let v = parse(br#"{"b":1,"a":[true,null,"x"],"b":2}"#).unwrap();
         let JValue::Object(members) = v else { panic!() };
-        let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_ref()).collect();
         assert_eq!(keys, ["b", "a", "b"]);
     }
 

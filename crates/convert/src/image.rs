@@ -12,11 +12,12 @@
 //!   built `FROM` another stage shares them with it, so a `LABEL` in one stage shows
 //!   up in every other stage derived from the same parent (see [`SharedMap`]).
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::gojson::{self, match_field, type_error, JValue, Writer};
+use crate::gojson::{self, match_field, type_error, JValue, Member, Writer};
 
 /// A Go map field: `None` is a nil map; clones share the map, as Go's do.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +51,16 @@ impl<V: Clone> SharedMap<V> {
             .as_ref()
             .map(|m| m.borrow().clone())
             .unwrap_or_default()
+    }
+
+    /// A copy that shares nothing with `self` (a map decoded anew).
+    fn detached(&self) -> Self {
+        Self {
+            inner: self
+                .inner
+                .as_ref()
+                .map(|m| Rc::new(RefCell::new(m.borrow().clone()))),
+        }
     }
 
     fn from_map(map: BTreeMap<String, V>) -> Self {
@@ -96,7 +107,8 @@ pub(crate) struct History {
     pub(crate) created: Option<String>,
     pub(crate) created_by: String,
     pub(crate) author: String,
-    pub(crate) comment: String,
+    /// Borrowed for the entries the frontend writes (one per instruction).
+    pub(crate) comment: Cow<'static, str>,
     pub(crate) empty_layer: bool,
 }
 
@@ -145,6 +157,16 @@ impl Image {
         self.clone()
     }
 
+    /// A copy sharing no map with `self`: what decoding the same config again gives.
+    pub(crate) fn detached_clone(&self) -> Self {
+        let mut image = self.clone();
+        let config = &mut image.config;
+        config.exposed_ports = config.exposed_ports.detached();
+        config.volumes = config.volumes.detached();
+        config.labels = config.labels.detached();
+        image
+    }
+
     /// Whether the image has no layers (`FROM` such an image is `FROM scratch`):
     /// no diff ids and no history entry that made a layer.
     pub(crate) fn has_no_layers(&self) -> bool {
@@ -153,17 +175,15 @@ impl Image {
     }
 
     /// Appends a history entry (`commitToHistory`).
-    pub(crate) fn commit(&mut self, created_by: String, with_layer: bool, buildkit: bool) {
-        let created_by = if buildkit {
-            format!("{created_by} # buildkit")
-        } else {
-            created_by
-        };
+    pub(crate) fn commit(&mut self, mut created_by: String, with_layer: bool, buildkit: bool) {
+        if buildkit {
+            created_by.push_str(" # buildkit");
+        }
         self.history.push(History {
             created: None,
             created_by,
             author: String::new(),
-            comment: "buildkit.dockerfile.v0".to_owned(),
+            comment: Cow::Borrowed("buildkit.dockerfile.v0"),
             empty_layer: !with_layer,
         });
     }
@@ -179,29 +199,20 @@ impl Image {
     /// `json.Marshal(img)`.
     pub(crate) fn to_json(&self) -> Result<String, String> {
         let mut w = Writer::default();
-        w.raw("{");
-        let mut first = true;
-        let mut key = |w: &mut Writer, name: &str| {
-            if !first {
-                w.raw(",");
-            }
-            first = false;
-            w.string(name);
-            w.raw(":");
-        };
+        let mut o = Object::open(&mut w);
         if let Some(created) = &self.created {
-            key(&mut w, "created");
+            o.key(&mut w, "created");
             w.string(created);
         }
         if !self.author.is_empty() {
-            key(&mut w, "author");
+            o.key(&mut w, "author");
             w.string(&self.author);
         }
-        key(&mut w, "architecture");
+        o.key(&mut w, "architecture");
         w.string(&self.architecture);
-        key(&mut w, "os");
+        o.key(&mut w, "os");
         w.string(&self.os);
-        key(&mut w, "rootfs");
+        o.key(&mut w, "rootfs");
         w.raw("{\"type\":");
         w.string(&self.rootfs_type);
         w.raw(",\"diff_ids\":");
@@ -211,7 +222,7 @@ impl Image {
         }
         w.raw("}");
         if !self.history.is_empty() {
-            key(&mut w, "history");
+            o.key(&mut w, "history");
             w.raw("[");
             for (i, h) in self.history.iter().enumerate() {
                 if i > 0 {
@@ -221,10 +232,10 @@ impl Image {
             }
             w.raw("]");
         }
-        key(&mut w, "config");
+        o.key(&mut w, "config");
         write_config(&mut w, &self.config);
         if !self.variant.is_empty() {
-            key(&mut w, "variant");
+            o.key(&mut w, "variant");
             w.string(&self.variant);
         }
         w.raw("}");
@@ -232,104 +243,115 @@ impl Image {
     }
 }
 
-fn write_history(w: &mut Writer, h: &History) {
-    let mut fields: Vec<(&str, String)> = Vec::new();
-    let s = |name, value: &str| {
-        let mut out = String::new();
-        gojson::push_string(&mut out, value);
-        (name, out)
-    };
-    if let Some(created) = &h.created {
-        fields.push(s("created", created));
-    }
-    if !h.created_by.is_empty() {
-        fields.push(s("created_by", &h.created_by));
-    }
-    if !h.author.is_empty() {
-        fields.push(s("author", &h.author));
-    }
-    if !h.comment.is_empty() {
-        fields.push(s("comment", &h.comment));
-    }
-    if h.empty_layer {
-        fields.push(("empty_layer", "true".to_owned()));
-    }
-    write_object(w, &fields);
+/// A JSON object being written: `{` is out, members are separated by commas, the
+/// caller writes each value after [`Object::key`] and the closing `}` at the end.
+struct Object {
+    first: bool,
 }
 
-fn write_object(w: &mut Writer, fields: &[(&str, String)]) {
-    w.raw("{");
-    for (i, (name, value)) in fields.iter().enumerate() {
-        if i > 0 {
+impl Object {
+    fn open(w: &mut Writer) -> Self {
+        w.raw("{");
+        Object { first: true }
+    }
+
+    fn key(&mut self, w: &mut Writer, name: &str) {
+        if !self.first {
             w.raw(",");
         }
+        self.first = false;
         w.string(name);
         w.raw(":");
-        w.raw(value);
+    }
+}
+
+fn write_history(w: &mut Writer, h: &History) {
+    let mut o = Object::open(w);
+    if let Some(created) = &h.created {
+        o.key(w, "created");
+        w.string(created);
+    }
+    if !h.created_by.is_empty() {
+        o.key(w, "created_by");
+        w.string(&h.created_by);
+    }
+    if !h.author.is_empty() {
+        o.key(w, "author");
+        w.string(&h.author);
+    }
+    if !h.comment.is_empty() {
+        o.key(w, "comment");
+        w.string(&h.comment);
+    }
+    if h.empty_layer {
+        o.key(w, "empty_layer");
+        w.raw("true");
     }
     w.raw("}");
 }
 
-fn json_string(s: &str) -> String {
-    let mut out = String::new();
-    gojson::push_string(&mut out, s);
-    out
-}
-
-fn json_strings(items: &[String]) -> String {
-    let mut w = Writer::default();
-    w.string_array(items);
-    w.finish()
-}
-
-fn json_set(map: &BTreeMap<String, ()>) -> String {
-    let entries: Vec<String> = map
-        .keys()
-        .map(|k| format!("{}:{{}}", json_string(k)))
-        .collect();
-    format!("{{{}}}", entries.join(","))
+/// A Go `map[string]struct{}`: `{"k":{},…}`, keys sorted.
+fn write_set(w: &mut Writer, map: &BTreeMap<String, ()>) {
+    let mut o = Object::open(w);
+    for k in map.keys() {
+        o.key(w, k);
+        w.raw("{}");
+    }
+    w.raw("}");
 }
 
 fn write_config(w: &mut Writer, c: &Config) {
-    let mut fields: Vec<(&str, String)> = Vec::new();
+    let mut o = Object::open(w);
     if !c.user.is_empty() {
-        fields.push(("User", json_string(&c.user)));
+        o.key(w, "User");
+        w.string(&c.user);
     }
     let ports = c.exposed_ports.snapshot();
     if !ports.is_empty() {
-        fields.push(("ExposedPorts", json_set(&ports)));
+        o.key(w, "ExposedPorts");
+        write_set(w, &ports);
     }
     if !c.env.is_empty() {
-        fields.push(("Env", json_strings(&c.env)));
+        o.key(w, "Env");
+        w.string_array(&c.env);
     }
     if !c.entrypoint.is_empty() {
-        fields.push(("Entrypoint", json_strings(&c.entrypoint)));
+        o.key(w, "Entrypoint");
+        w.string_array(&c.entrypoint);
     }
     if !c.cmd.is_empty() {
-        fields.push(("Cmd", json_strings(&c.cmd)));
+        o.key(w, "Cmd");
+        w.string_array(&c.cmd);
     }
     let volumes = c.volumes.snapshot();
     if !volumes.is_empty() {
-        fields.push(("Volumes", json_set(&volumes)));
+        o.key(w, "Volumes");
+        write_set(w, &volumes);
     }
     if !c.working_dir.is_empty() {
-        fields.push(("WorkingDir", json_string(&c.working_dir)));
+        o.key(w, "WorkingDir");
+        w.string(&c.working_dir);
     }
     let labels = c.labels.snapshot();
     if !labels.is_empty() {
-        let entries: Vec<String> = labels
-            .iter()
-            .map(|(k, v)| format!("{}:{}", json_string(k), json_string(v)))
-            .collect();
-        fields.push(("Labels", format!("{{{}}}", entries.join(","))));
+        o.key(w, "Labels");
+        let mut lo = Object::open(w);
+        for (k, v) in &labels {
+            lo.key(w, k);
+            w.string(v);
+        }
+        w.raw("}");
     }
     if !c.stop_signal.is_empty() {
-        fields.push(("StopSignal", json_string(&c.stop_signal)));
+        o.key(w, "StopSignal");
+        w.string(&c.stop_signal);
     }
     if let Some(h) = &c.healthcheck {
-        let mut hf: Vec<(&str, String)> = Vec::new();
+        o.key(w, "Healthcheck");
+        let mut ho = Object::open(w);
         if !h.test.is_empty() {
-            hf.push(("Test", json_strings(&h.test)));
+            ho.key(w, "Test");
+            w.string_array(&h.test);
         }
         for (name, v) in [
             ("Interval", h.interval),
@@ -339,38 +361,39 @@ fn write_config(w: &mut Writer, c: &Config) {
             ("Retries", h.retries),
         ] {
             if v != 0 {
-                hf.push((name, v.to_string()));
+                ho.key(w, name);
+                w.raw(&v.to_string());
             }
         }
-        let mut hw = Writer::default();
-        write_object(&mut hw, &hf);
-        fields.push(("Healthcheck", hw.finish()));
+        w.raw("}");
     }
     if c.args_escaped {
-        fields.push(("ArgsEscaped", "true".to_owned()));
+        o.key(w, "ArgsEscaped");
+        w.raw("true");
     }
-    fields.push((
-        "OnBuild",
-        c.on_build
-            .as_ref()
-            .map_or_else(|| "null".to_owned(), |v| json_strings(v)),
-    ));
+    o.key(w, "OnBuild");
+    match &c.on_build {
+        None => w.raw("null"),
+        Some(v) => w.string_array(v),
+    }
     if let Some(t) = c.stop_timeout {
-        fields.push(("StopTimeout", t.to_string()));
+        o.key(w, "StopTimeout");
+        w.raw(&t.to_string());
     }
     if !c.shell.is_empty() {
-        fields.push(("Shell", json_strings(&c.shell)));
+        o.key(w, "Shell");
+        w.string_array(&c.shell);
     }
-    write_object(w, &fields);
+    w.raw("}");
 }
 
 // ---- decoding -------------------------------------------------------------------
 
 fn members<'a>(
-    v: &'a JValue,
+    v: &'a JValue<'a>,
     field: &str,
     go_type: &str,
-) -> Result<Option<&'a [(String, JValue)]>, String> {
+) -> Result<Option<&'a [Member<'a>]>, String> {
     match v {
         JValue::Null => Ok(None),
         JValue::Object(m) => Ok(Some(m)),
@@ -378,18 +401,18 @@ fn members<'a>(
     }
 }
 
-fn decode_string(v: &JValue, field: &str, into: &mut String) -> Result<(), String> {
+fn decode_string(v: &JValue<'_>, field: &str, into: &mut String) -> Result<(), String> {
     match v {
         JValue::Null => Ok(()),
         JValue::String(s) => {
-            *into = s.clone();
+            *into = s.as_ref().to_owned();
             Ok(())
         }
         other => Err(type_error(other, field, "string")),
     }
 }
 
-fn decode_bool(v: &JValue, field: &str, into: &mut bool) -> Result<(), String> {
+fn decode_bool(v: &JValue<'_>, field: &str, into: &mut bool) -> Result<(), String> {
     match v {
         JValue::Null => Ok(()),
         JValue::Bool(b) => {
@@ -400,7 +423,7 @@ fn decode_bool(v: &JValue, field: &str, into: &mut bool) -> Result<(), String> {
     }
 }
 
-fn decode_int(v: &JValue, field: &str, go_type: &str) -> Result<Option<i64>, String> {
+fn decode_int(v: &JValue<'_>, field: &str, go_type: &str) -> Result<Option<i64>, String> {
     match v {
         JValue::Null => Ok(None),
         JValue::Number(n) => n.as_i64().map(Some).ok_or_else(|| {
@@ -413,14 +436,14 @@ fn decode_int(v: &JValue, field: &str, go_type: &str) -> Result<Option<i64>, Str
 }
 
 /// `[]string`: `null` makes it nil (empty).
-fn decode_strings(v: &JValue, field: &str) -> Result<Option<Vec<String>>, String> {
+fn decode_strings(v: &JValue<'_>, field: &str) -> Result<Option<Vec<String>>, String> {
     match v {
         JValue::Null => Ok(None),
         JValue::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 match item {
-                    JValue::String(s) => out.push(s.clone()),
+                    JValue::String(s) => out.push(s.as_ref().to_owned()),
                     JValue::Null => out.push(String::new()),
                     other => return Err(type_error(other, field, "string")),
                 }
@@ -431,7 +454,7 @@ fn decode_strings(v: &JValue, field: &str) -> Result<Option<Vec<String>>, String
     }
 }
 
-fn decode_set(v: &JValue, field: &str) -> Result<Option<SharedMap<()>>, String> {
+fn decode_set(v: &JValue<'_>, field: &str) -> Result<Option<SharedMap<()>>, String> {
     let Some(m) = members(v, field, "map[string]struct {}")? else {
         return Ok(None);
     };
@@ -439,7 +462,7 @@ fn decode_set(v: &JValue, field: &str) -> Result<Option<SharedMap<()>>, String> 
     for (k, value) in m {
         match value {
             JValue::Null | JValue::Object(_) => {
-                map.insert(k.clone(), ());
+                map.insert(k.as_ref().to_owned(), ());
             }
             other => return Err(type_error(other, field, "struct {}")),
         }
@@ -447,7 +470,7 @@ fn decode_set(v: &JValue, field: &str) -> Result<Option<SharedMap<()>>, String> 
     Ok(Some(SharedMap::from_map(map)))
 }
 
-fn decode_image(v: &JValue, img: &mut Image) -> Result<(), String> {
+fn decode_image(v: &JValue<'_>, img: &mut Image) -> Result<(), String> {
     const FIELDS: [&str; 8] = [
         "created",
         "author",
@@ -507,7 +530,7 @@ fn decode_image(v: &JValue, img: &mut Image) -> Result<(), String> {
     Ok(())
 }
 
-fn decode_history(v: &JValue, h: &mut History) -> Result<(), String> {
+fn decode_history(v: &JValue<'_>, h: &mut History) -> Result<(), String> {
     const FIELDS: [&str; 5] = ["created", "created_by", "author", "comment", "empty_layer"];
     let Some(m) = members(v, "Image.history", "v1.History")? else {
         return Ok(());
@@ -521,7 +544,11 @@ fn decode_history(v: &JValue, h: &mut History) -> Result<(), String> {
             }
             Some("created_by") => decode_string(value, "History.created_by", &mut h.created_by)?,
             Some("author") => decode_string(value, "History.author", &mut h.author)?,
-            Some("comment") => decode_string(value, "History.comment", &mut h.comment)?,
+            Some("comment") => {
+                let mut comment = h.comment.to_string();
+                decode_string(value, "History.comment", &mut comment)?;
+                h.comment = Cow::Owned(comment);
+            }
             Some("empty_layer") => decode_bool(value, "History.empty_layer", &mut h.empty_layer)?,
             _ => {}
         }
@@ -529,7 +556,29 @@ fn decode_history(v: &JValue, h: &mut History) -> Result<(), String> {
     Ok(())
 }
 
-fn decode_config(v: &JValue, c: &mut Config) -> Result<(), String> {
+/// The field path Go's decoding errors name (`ImageConfig.config.Env`), for the fields
+/// of `decode_config`.
+fn config_field_name(field: &str) -> &'static str {
+    match field {
+        "User" => "ImageConfig.config.User",
+        "ExposedPorts" => "ImageConfig.config.ExposedPorts",
+        "Env" => "ImageConfig.config.Env",
+        "Entrypoint" => "ImageConfig.config.Entrypoint",
+        "Cmd" => "ImageConfig.config.Cmd",
+        "Volumes" => "ImageConfig.config.Volumes",
+        "WorkingDir" => "ImageConfig.config.WorkingDir",
+        "Labels" => "ImageConfig.config.Labels",
+        "StopSignal" => "ImageConfig.config.StopSignal",
+        "Healthcheck" => "ImageConfig.config.Healthcheck",
+        "ArgsEscaped" => "ImageConfig.config.ArgsEscaped",
+        "OnBuild" => "ImageConfig.config.OnBuild",
+        "StopTimeout" => "ImageConfig.config.StopTimeout",
+        "Shell" => "ImageConfig.config.Shell",
+        _ => "ImageConfig.config",
+    }
+}
+
+fn decode_config(v: &JValue<'_>, c: &mut Config) -> Result<(), String> {
     const FIELDS: [&str; 14] = [
         "User",
         "ExposedPorts",
@@ -553,39 +602,39 @@ fn decode_config(v: &JValue, c: &mut Config) -> Result<(), String> {
         let Some(field) = match_field(key, &FIELDS) else {
             continue;
         };
-        let name = format!("ImageConfig.config.{field}");
+        let name = config_field_name(field);
         match field {
-            "User" => decode_string(value, &name, &mut c.user)?,
-            "WorkingDir" => decode_string(value, &name, &mut c.working_dir)?,
-            "StopSignal" => decode_string(value, &name, &mut c.stop_signal)?,
-            "ArgsEscaped" => decode_bool(value, &name, &mut c.args_escaped)?,
-            "Env" => c.env = decode_strings(value, &name)?.unwrap_or_default(),
-            "Entrypoint" => c.entrypoint = decode_strings(value, &name)?.unwrap_or_default(),
-            "Cmd" => c.cmd = decode_strings(value, &name)?.unwrap_or_default(),
-            "OnBuild" => c.on_build = decode_strings(value, &name)?,
+            "User" => decode_string(value, name, &mut c.user)?,
+            "WorkingDir" => decode_string(value, name, &mut c.working_dir)?,
+            "StopSignal" => decode_string(value, name, &mut c.stop_signal)?,
+            "ArgsEscaped" => decode_bool(value, name, &mut c.args_escaped)?,
+            "Env" => c.env = decode_strings(value, name)?.unwrap_or_default(),
+            "Entrypoint" => c.entrypoint = decode_strings(value, name)?.unwrap_or_default(),
+            "Cmd" => c.cmd = decode_strings(value, name)?.unwrap_or_default(),
+            "OnBuild" => c.on_build = decode_strings(value, name)?,
             // strslice.StrSlice: a string is a one-element list.
             "Shell" => {
                 c.shell = match value {
-                    JValue::String(s) => vec![s.clone()],
-                    other => decode_strings(other, &name)?.unwrap_or_default(),
+                    JValue::String(s) => vec![s.as_ref().to_owned()],
+                    other => decode_strings(other, name)?.unwrap_or_default(),
                 }
             }
-            "ExposedPorts" => c.exposed_ports = decode_set(value, &name)?.unwrap_or_default(),
-            "Volumes" => c.volumes = decode_set(value, &name)?.unwrap_or_default(),
-            "Labels" => match members(value, &name, "map[string]string")? {
+            "ExposedPorts" => c.exposed_ports = decode_set(value, name)?.unwrap_or_default(),
+            "Volumes" => c.volumes = decode_set(value, name)?.unwrap_or_default(),
+            "Labels" => match members(value, name, "map[string]string")? {
                 None => c.labels = SharedMap::default(),
                 Some(lm) => {
                     let mut map = BTreeMap::new();
                     for (k, lv) in lm {
                         let mut s = String::new();
-                        decode_string(lv, &name, &mut s)?;
-                        map.insert(k.clone(), s);
+                        decode_string(lv, name, &mut s)?;
+                        map.insert(k.as_ref().to_owned(), s);
                     }
                     c.labels = SharedMap::from_map(map);
                 }
             },
-            "StopTimeout" => c.stop_timeout = decode_int(value, &name, "int")?,
-            "Healthcheck" => match members(value, &name, "dockerfile2llb.HealthConfig")? {
+            "StopTimeout" => c.stop_timeout = decode_int(value, name, "int")?,
+            "Healthcheck" => match members(value, name, "dockerfile2llb.HealthConfig")? {
                 None => c.healthcheck = None,
                 Some(hm) => {
                     let mut h = c.healthcheck.take().unwrap_or_default();
@@ -628,7 +677,7 @@ fn decode_config(v: &JValue, c: &mut Config) -> Result<(), String> {
 
 // ---- time -----------------------------------------------------------------------
 
-fn decode_time(v: &JValue, field: &str) -> Result<Option<String>, String> {
+fn decode_time(v: &JValue<'_>, field: &str) -> Result<Option<String>, String> {
     match v {
         JValue::Null => Ok(None),
         JValue::String(s) => reformat_time(s).map(Some),
@@ -681,15 +730,18 @@ pub(crate) fn reformat_time(s: &str) -> Result<String, String> {
     let second = num(i + 4..i + 6).ok_or_else(fail)?;
     i += 6;
     let mut frac = String::new();
+    let mut frac_digits = 0;
     if b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
         i += 1;
         while let Some(d) = b.get(i).filter(|d| d.is_ascii_digit()) {
             if frac.len() < 9 {
                 frac.push(char::from(*d));
             }
+            frac_digits += 1;
             i += 1;
         }
     }
+    let zone_start = i;
     let zone = match b.get(i) {
         Some(b'Z') if i + 1 == b.len() => "Z".to_owned(),
         Some(sign @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
@@ -718,6 +770,11 @@ pub(crate) fn reformat_time(s: &str) -> Result<String, String> {
     }
     if second > 59 {
         return Err(out_of_range("second"));
+    }
+    // Already in the output form (the common case): two hour digits, at most nine
+    // fraction digits without trailing zeros, no zero offset.
+    if hour_len == 2 && frac_digits <= 9 && !frac.ends_with('0') && s[zone_start..] == zone {
+        return Ok(s.to_owned());
     }
     let frac = frac.trim_end_matches('0');
     let frac = if frac.is_empty() {
@@ -768,6 +825,21 @@ mod tests {
         assert_eq!(
             reformat_time("2019-01-01T00:00:00.1234567891234Z").unwrap(),
             "2019-01-01T00:00:00.123456789Z"
+        );
+        for same in [
+            "2024-06-13T00:00:00Z",
+            "2021-03-09T23:21:45.473624537Z",
+            "2019-01-01T00:00:00.12-07:30",
+        ] {
+            assert_eq!(reformat_time(same).unwrap(), same);
+        }
+        assert_eq!(
+            reformat_time("2019-01-01T1:00:00Z").unwrap(),
+            "2019-01-01T01:00:00Z"
+        );
+        assert_eq!(
+            reformat_time("2019-01-01T10:00:00.5-00:00").unwrap(),
+            "2019-01-01T10:00:00.5Z"
         );
         assert!(reformat_time("2019-02-30T00:00:00Z").is_err());
         assert!(reformat_time("2019-01-01 00:00:00Z").is_err());

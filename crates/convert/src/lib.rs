@@ -33,6 +33,7 @@
 
 mod copy;
 mod dispatch;
+mod expand;
 mod expose;
 mod gofmt;
 mod gojson;
@@ -116,15 +117,11 @@ pub fn convert(
 ) -> Result<Converted, ConvertError> {
     let plan = Plan::build(source, opts)?;
     // The build context's follow paths are only known once every stage has been
-    // dispatched (BuildKit fills a mutable output in afterwards); dispatching is pure,
-    // so it simply runs twice.
-    let first = run(&plan, opts, source, images, context(opts, None))?;
-    let follow = normalize_context_paths(&first.ctx_paths);
-    let result = if follow.is_some() {
-        run(&plan, opts, source, images, context(opts, follow))?
-    } else {
-        first
-    };
+    // dispatched: the stages are built on the context without them, and the context
+    // with them takes its place when marshalling (BuildKit's `mutableOutput`).
+    let placeholder = context(opts, None);
+    let result = run(&plan, opts, source, images, placeholder.clone())?;
+    let follow = normalize_context_paths(&result.ctx_paths);
     let mut image = result.image;
     if !opts.labels.is_empty() {
         image.config.labels.make_if_nil();
@@ -141,10 +138,19 @@ pub fn convert(
         .to_json()
         .map_err(|e| err(format!("failed to marshal image config: {e}"), None))?
         .into_bytes();
-    let definition = result
-        .state
-        .marshal(&opts.caps)
-        .map_err(|e| marshal_error(&e))?;
+    let actual = follow.map(|paths| context(opts, Some(paths)));
+    let definition = match (
+        placeholder.output(),
+        actual.as_ref().and_then(State::output),
+    ) {
+        (Some(placeholder), Some(actual)) => {
+            result
+                .state
+                .marshal_replacing(&opts.caps, placeholder, actual)
+        }
+        _ => result.state.marshal(&opts.caps),
+    }
+    .map_err(|e| marshal_error(&e))?;
     let mut warnings = plan.warnings.clone();
     warnings.extend(result.warnings);
     Ok(Converted {

@@ -14,6 +14,7 @@ use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{ImageRef, Platform};
 
+use crate::expand::{self, MetaArgs};
 use crate::options::{ConvertError, ConvertOptions, NoCache, Warning};
 use crate::platform;
 
@@ -96,13 +97,6 @@ pub(crate) fn go_atoi(s: &str) -> Option<i64> {
     s.parse::<i64>().ok()
 }
 
-/// `metaArgsToMap`: declared-without-value args map to "" (later entries win).
-pub(crate) fn meta_map(args: &[(String, Option<String>)]) -> BTreeMap<String, String> {
-    args.iter()
-        .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
-        .collect()
-}
-
 fn err(message: impl Into<String>, span: Option<Span>) -> ConvertError {
     ConvertError::new(message, span)
 }
@@ -171,9 +165,7 @@ impl Plan {
             if let CommandKind::Arg(decls) = &cmd.kind {
                 for decl in decls {
                     let value = decl.value.as_ref().map(|v| {
-                        lexer
-                            .process_word(v, &meta_map(&meta_args))
-                            .unwrap_or_default()
+                        expand::process_word(&lexer, v, &MetaArgs(&meta_args)).unwrap_or_default()
                     });
                     let value = opts.build_args.get(&decl.key).cloned().or(value);
                     meta_args.push((decl.key.clone(), value));
@@ -223,18 +215,20 @@ impl Plan {
         };
 
         // Commands and their sources; unregistered states are appended as found.
-        for (i, stage) in ir.stages.iter().enumerate() {
-            for command in &stage.commands {
-                let sources = plan.command_sources(command, &names, false)?;
+        for (i, stage) in ir.stages.into_iter().enumerate() {
+            plan.states[i].commands.reserve_exact(stage.commands.len());
+            for command in stage.commands {
+                let sources = plan.command_sources(&command, &names, false)?;
                 for src in sources.iter().flatten() {
                     plan.states[i].deps.insert(*src);
                 }
                 let lines = plan.line_index.lines(command.span);
+                let span = command.span;
                 plan.states[i].commands.push(Cmd {
-                    command: command.clone(),
+                    command,
                     sources,
                     lines,
-                    span: command.span,
+                    span,
                 });
             }
         }
@@ -251,9 +245,7 @@ impl Plan {
         if plan.states.len() == 1 {
             plan.states[0].stage_name = String::new();
         }
-        plan.reachable = (0..plan.states.len())
-            .map(|i| plan.is_reachable(plan.target, i))
-            .collect();
+        plan.reachable = plan.reachable_from(plan.target);
         Ok(plan)
     }
 
@@ -266,10 +258,8 @@ impl Plan {
         names: &BTreeMap<String, usize>,
     ) -> Result<DState, ConvertError> {
         let span = Some(stage.span);
-        let metas = meta_map(&self.meta_args);
-        let base_name = self
-            .lexer
-            .process_word(&stage.base, &metas)
+        let metas = MetaArgs(&self.meta_args);
+        let base_name = expand::process_word(&self.lexer, &stage.base, &metas)
             .map_err(|e| err(e.message, span))?;
         if base_name.is_empty() {
             return Err(err(
@@ -280,12 +270,13 @@ impl Plan {
         let platform = match &stage.platform {
             None => None,
             Some(flag) => {
-                let value = self.lexer.process_word(&flag.value, &metas).map_err(|e| {
-                    err(
-                        format!("failed to process arguments for platform : {}", e.message),
-                        span,
-                    )
-                })?;
+                let value =
+                    expand::process_word(&self.lexer, &flag.value, &metas).map_err(|e| {
+                        err(
+                            format!("failed to process arguments for platform : {}", e.message),
+                            span,
+                        )
+                    })?;
                 let p = platform::parse(&value, &opts.build_platform)
                     .map_err(|e| err(format!("failed to parse platform {value}: {e}"), span))?;
                 Some(p)
@@ -429,22 +420,20 @@ impl Plan {
         false
     }
 
-    /// `isReachable(from, to)` over bases and deps (iterative, so any depth works).
-    fn is_reachable(&self, from: usize, to: usize) -> bool {
-        let mut seen = BTreeSet::new();
+    /// `isReachable(from, i)` for every state `i` at once, over bases and deps
+    /// (iterative, so any depth works): `from` itself and what it reaches.
+    fn reachable_from(&self, from: usize) -> Vec<bool> {
+        let mut seen = vec![false; self.states.len()];
         let mut stack = vec![from];
         while let Some(s) = stack.pop() {
-            if s == to {
-                return true;
-            }
-            if !seen.insert(s) {
+            if std::mem::replace(&mut seen[s], true) {
                 continue;
             }
             let st = &self.states[s];
             stack.extend(st.base);
             stack.extend(st.deps.iter().copied());
         }
-        false
+        seen
     }
 
     /// Stage names → state indices (registered states only).

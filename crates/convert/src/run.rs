@@ -2,12 +2,16 @@
 //! `dispatchRunMounts`, `dispatchSecret`, `dispatchSSH`) and, from newer frontends,
 //! heredocs, tmpfs sizes and secrets as environment variables.
 
+use std::borrow::Cow;
+
 use dfopt_dockerfile::instructions::mount::{parse_mount, Mount as DfMount, MountType, Sharing};
 use dfopt_dockerfile::instructions::{Network as DfNetwork, Run, Security as DfSecurity};
+use dfopt_dockerfile::shell::Env;
 use dfopt_dockerfile::syntax::heredoc::{chomp_content, parse_heredoc};
 use dfopt_llb::prelude::*;
 
 use crate::dispatch::{err, need, Dispatcher, COMMAND_KEY};
+use crate::expand::{self, StateEnv};
 use crate::options::ConvertError;
 use crate::paths;
 use crate::plan::{Cmd, SCRATCH};
@@ -35,8 +39,9 @@ impl Dispatcher<'_> {
     ) -> Result<(), ConvertError> {
         let span = cmd.span;
         let sp = Some(span);
-        let mut custom = original.to_owned();
-        let mut args = run.cmd.args.clone();
+        // The vertex name's text, with a heredoc summary appended if there is one.
+        let mut custom = Cow::Borrowed(original);
+        let mut args = Cow::Borrowed(run.cmd.args.as_slice());
         let mut heredoc_mount: Option<BindMount> = None;
         if !run.cmd.files.is_empty() {
             if args.len() != 1 || !run.cmd.prepend_shell {
@@ -69,11 +74,11 @@ impl Dispatcher<'_> {
                             .selector("/")
                             .readonly(true),
                     );
-                    args = vec![paths::join(&["/dev/pipes/", &file.name])];
+                    args = Cow::Owned(vec![paths::join(&["/dev/pipes/", &file.name])]);
                 } else {
-                    args = vec![data];
+                    args = Cow::Owned(vec![data]);
                 }
-                custom.push_str(&format!(" ({})", summarize_heredoc(&file.data)));
+                custom = Cow::Owned(format!("{original} ({})", summarize_heredoc(&file.data)));
             } else {
                 let mut b = args[0].clone();
                 for f in &run.cmd.files {
@@ -81,12 +86,14 @@ impl Dispatcher<'_> {
                     b.push_str(&f.data);
                     b.push_str(&f.name);
                 }
-                args = vec![b];
+                args = Cow::Owned(vec![b]);
             }
         }
-        if run.cmd.prepend_shell {
-            args = self.shell_args(i, &args);
-        }
+        let args = if run.cmd.prepend_shell {
+            self.shell_args(i, &args)
+        } else {
+            args.into_owned()
+        };
         if !run.devices.is_empty() {
             return Err(err(
                 "RUN --device requires CDI support (BuildKit v0.20 labs, cap exec.meta.cdi), which dfopt does not implement",
@@ -94,11 +101,13 @@ impl Dispatcher<'_> {
             ));
         }
 
-        let env = self.env_map(i);
+        // The history entry reads the env the command runs with, as the exec does.
+        let rt = &self.rt[i];
+        let history = run_command_string(&args, &rt.build_args, &StateEnv(&rt.state));
         let location = self.location(cmd.lines);
         let mut exec = self.rt[i]
             .state
-            .run(args.clone())
+            .run(args)
             .verbatim_mount_targets(true)
             .go_v0_8_encoding(true)
             .description(COMMAND_KEY, original.to_owned())
@@ -128,11 +137,7 @@ impl Dispatcher<'_> {
         }
         let built = exec.build().map_err(|e| err(e.to_string(), sp))?;
         self.rt[i].state = built.root();
-
-        let history = run_command_string(&args, &self.rt[i].build_args, &env);
-        self.rt[i]
-            .image
-            .commit(format!("RUN {history}"), true, true);
+        self.rt[i].image.commit(history, true, true);
         Ok(())
     }
 
@@ -145,10 +150,12 @@ impl Dispatcher<'_> {
     ) -> Result<Exec, ConvertError> {
         let span = cmd.span;
         let sp = Some(span);
-        let env = self.env_map(i);
+        // A clone (two `Arc`s): the loop records context paths in `self.rt[i]`.
+        let state = self.rt[i].state.clone();
+        let env = StateEnv(&state);
         for (k, flag) in run.mounts.iter().enumerate() {
             let lexer = &self.plan.lexer;
-            let expand = |v: &str| lexer.process_word(v, &env).map_err(|e| e.message);
+            let expand = |v: &str| expand::process_word(lexer, v, &env).map_err(|e| e.message);
             let m: DfMount = parse_mount(&flag.raw.value, Some(&expand))
                 .map_err(|e| err(e, sp))?
                 .ok_or_else(|| err("invalid mount", sp))?;
@@ -328,27 +335,38 @@ fn ssh_mount(exec: Exec, m: &DfMount, span: dfopt_dockerfile::Span) -> Result<Ex
     Ok(exec.mount(ssh))
 }
 
-/// `runCommandString`: `|N k=v … args`, every ARG of the stage listed (with its
-/// current env value if it has one), duplicates included as in v0.8.3.
+/// `"RUN " + runCommandString`: `RUN |N k=v … args`, every ARG of the stage listed
+/// (with its current env value if it has one), duplicates included as in v0.8.3.
 fn run_command_string(
     args: &[String],
     build_args: &[(String, Option<String>)],
-    env: &std::collections::BTreeMap<String, String>,
+    env: &dyn Env,
 ) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for (k, v) in build_args {
-        let value = env
-            .get(k)
-            .cloned()
-            .or_else(|| v.clone())
-            .unwrap_or_default();
-        parts.push(format!("{k}={value}"));
+    // "RUN " followed by the parts joined with spaces.
+    let len = build_args
+        .iter()
+        .map(|(k, v)| k.len() + v.as_ref().map_or(0, String::len) + 2)
+        .chain(args.iter().map(|a| a.len() + 1))
+        .sum::<usize>();
+    let mut out = String::with_capacity(len + 32);
+    out.push_str("RUN ");
+    if !build_args.is_empty() {
+        out.push_str(&format!("|{}", build_args.len()));
+        for (k, v) in build_args {
+            let value = env.get(k).or(v.as_deref()).unwrap_or_default();
+            out.push(' ');
+            out.push_str(k);
+            out.push('=');
+            out.push_str(value);
+        }
     }
-    if !parts.is_empty() {
-        parts.insert(0, format!("|{}", parts.len()));
+    for (n, arg) in args.iter().enumerate() {
+        if n > 0 || !build_args.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(arg);
     }
-    parts.extend(args.iter().cloned());
-    parts.join(" ")
+    out
 }
 
 #[cfg(test)]
@@ -365,9 +383,11 @@ mod tests {
         ];
         assert_eq!(
             run_command_string(&args, &build_args, &env),
-            "|2 A=1 B= /bin/sh -c true"
+            "RUN |2 A=1 B= /bin/sh -c true"
         );
-        assert_eq!(run_command_string(&args, &[], &env), "/bin/sh -c true");
+        assert_eq!(run_command_string(&args, &[], &env), "RUN /bin/sh -c true");
+        assert_eq!(run_command_string(&[], &[], &env), "RUN ");
+        assert_eq!(run_command_string(&[], &build_args, &env), "RUN |2 A=1 B=");
         assert_eq!(summarize_heredoc("\necho a\necho b\n"), "echo a...");
         assert_eq!(summarize_heredoc("echo a\n"), "echo a");
     }

@@ -5,6 +5,8 @@
 //! `encoding/json` byte for byte (it HTML-escapes `<`, `>` and `&`), so our attribute
 //! values, and therefore our op digests, equal the Go client's.
 
+use std::fmt::Write as _;
+
 /// Encodes `items` as a JSON array the way Go's `json.Marshal([]string)` does.
 pub fn string_array<S: AsRef<str>>(items: &[S]) -> String {
     let mut out = String::from("[");
@@ -19,22 +21,49 @@ pub fn string_array<S: AsRef<str>>(items: &[S]) -> String {
 }
 
 /// Go's `json.Marshal` encoding of a string (with its HTML escaping), appended to `out`.
+/// Runs of bytes that need no escape are copied as slices.
 pub fn push_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)));
-            }
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
+    let mut copied = 0;
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Everything to escape is ASCII except U+2028 and U+2029 (E2 80 A8/A9).
+        let b = bytes[i];
+        let escape = b < 0x20 || matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | 0xE2);
+        if !escape {
+            i += 1;
+            continue;
         }
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        let short = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => "",
+            c if u32::from(c) < 0x20 => "",
+            // Another character starting with E2.
+            _ => {
+                i += c.len_utf8();
+                continue;
+            }
+        };
+        out.push_str(&s[copied..i]);
+        if short.is_empty() {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push_str(short);
+        }
+        i += c.len_utf8();
+        copied = i;
     }
+    out.push_str(&s[copied..]);
     out.push('"');
 }
 
@@ -49,6 +78,10 @@ mod tests {
         assert_eq!(
             string_array(&["q\"\\\n<&>\u{1}"]),
             r#"["q\"\\\n\u003c\u0026\u003e\u0001"]"#
+        );
+        assert_eq!(
+            string_array(&["é\u{2028}–\u{2029}\u{7f}\t\r日"]),
+            "[\"é\\u2028–\\u2029\u{7f}\\t\\r日\"]"
         );
     }
 }

@@ -13,6 +13,7 @@
 //! Nothing here iterates a `HashMap` into the output, and nothing reads the clock, the
 //! environment or a counter, so one graph always gives byte-identical bytes.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -31,6 +32,23 @@ use crate::state::{Output, State};
 pub(crate) struct Encoder<'a> {
     caps: &'a CapSet,
     digests: &'a HashMap<*const Node, String>,
+    replace: Option<&'a Replace>,
+}
+
+/// One op standing in for another while marshalling (see [`State::marshal_replacing`]).
+struct Replace {
+    placeholder: *const Node,
+    replacement: Arc<Node>,
+}
+
+impl Replace {
+    /// The node to encode for `node`: the replacement for the placeholder, else itself.
+    fn resolve<'n>(replace: Option<&'n Replace>, node: &'n Arc<Node>) -> &'n Arc<Node> {
+        match replace {
+            Some(r) if Arc::as_ptr(node) == r.placeholder => &r.replacement,
+            _ => node,
+        }
+    }
 }
 
 impl Encoder<'_> {
@@ -43,7 +61,7 @@ impl Encoder<'_> {
         pb::Input {
             digest: self
                 .digests
-                .get(&Arc::as_ptr(&output.node))
+                .get(&Arc::as_ptr(Replace::resolve(self.replace, &output.node)))
                 .cloned()
                 .unwrap_or_default(),
             index: i64::from(output.index),
@@ -54,12 +72,16 @@ impl Encoder<'_> {
 /// `sha256:<hex>` of `bytes`, the digest BuildKit gives an op.
 pub fn digest(bytes: &[u8]) -> String {
     let hash = Sha256::digest(bytes);
+    // Hex digits into a buffer first: one copy instead of 64 checked pushes.
+    let mut hex = [0u8; 64];
+    for (pair, byte) in hex.chunks_exact_mut(2).zip(hash) {
+        pair[0] = HEX[usize::from(byte >> 4)];
+        pair[1] = HEX[usize::from(byte & 0xf)];
+    }
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
-    for byte in hash {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0xf)]));
-    }
+    // Always ASCII, so never the empty fallback.
+    out.push_str(std::str::from_utf8(&hex).unwrap_or_default());
     out
 }
 
@@ -77,39 +99,71 @@ impl State {
     /// result" (the daemon's loader would reject it as "invalid empty definition").
     /// Fails with [`Error::MissingCapability`] if any op needs what the daemon lacks.
     pub fn marshal(&self, caps: &CapSet) -> Result<pb::Definition, Error> {
+        self.marshal_graph(caps, None)
+    }
+
+    /// Marshals like [`State::marshal`], with the op of `placeholder` replaced by the op
+    /// of `replacement` wherever the graph reads it (at the same output index).
+    ///
+    /// This is the Go client's `mutableOutput`: some ops are read before all of their
+    /// attributes are known. The Dockerfile frontend learns which context paths to
+    /// transfer (`local.followpaths`) only after every stage has been built on the build
+    /// context; building the stages on a placeholder context and swapping the real one
+    /// in here spares building the whole graph a second time.
+    pub fn marshal_replacing(
+        &self,
+        caps: &CapSet,
+        placeholder: &Output,
+        replacement: &Output,
+    ) -> Result<pb::Definition, Error> {
+        let replace = Replace {
+            placeholder: Arc::as_ptr(&placeholder.node),
+            replacement: Arc::clone(&replacement.node),
+        };
+        self.marshal_graph(caps, Some(&replace))
+    }
+
+    fn marshal_graph(
+        &self,
+        caps: &CapSet,
+        replace: Option<&Replace>,
+    ) -> Result<pb::Definition, Error> {
         let Some(root) = self.output() else {
             return Ok(pb::Definition::default());
         };
         let mut digests: HashMap<*const Node, String> = HashMap::new();
-        let mut emitted: BTreeSet<String> = BTreeSet::new();
-        let mut def = Vec::new();
+        let order = post_order(&root.node, replace);
+        let mut def = Vec::with_capacity(order.len() + 1);
         let mut metadata: BTreeMap<String, pb::OpMetadata> = BTreeMap::new();
         let mut sources = SourceCollector::default();
 
-        for node in post_order(&root.node) {
+        for node in order {
             let encoded = node.kind.encode(&Encoder {
                 caps,
                 digests: &digests,
+                replace,
             });
             let op_caps = check_needs(&encoded.needs, caps, &node)?;
             let bytes = encoded.op.encode_to_vec();
             let dgst = digest(&bytes);
-            merge_metadata(
-                metadata.entry(dgst.clone()).or_default(),
-                &node.meta,
-                op_caps,
-            );
+            // The first op with a digest is emitted; later equal ones only add metadata.
+            let entry = match metadata.entry(dgst.clone()) {
+                Entry::Vacant(vacant) => {
+                    def.push(bytes);
+                    vacant.insert(pb::OpMetadata::default())
+                }
+                Entry::Occupied(occupied) => occupied.into_mut(),
+            };
+            merge_metadata(entry, &node.meta, op_caps);
             sources.add(&dgst, &node.meta);
-            digests.insert(Arc::as_ptr(&node), dgst.clone());
-            if emitted.insert(dgst) {
-                def.push(bytes);
-            }
+            digests.insert(Arc::as_ptr(&node), dgst);
         }
 
         let terminal = pb::Op {
             inputs: vec![Encoder {
                 caps,
                 digests: &digests,
+                replace,
             }
             .input(root)],
             ..pb::Op::default()
@@ -144,11 +198,13 @@ impl State {
     }
 }
 
-/// Inputs before readers, each node once, siblings in input order.
-fn post_order(root: &Arc<Node>) -> Vec<Arc<Node>> {
+/// Inputs before readers, each node once, siblings in input order; the placeholder of
+/// `replace` is visited as its replacement.
+fn post_order(root: &Arc<Node>, replace: Option<&Replace>) -> Vec<Arc<Node>> {
     let mut order = Vec::new();
     let mut done: BTreeSet<*const Node> = BTreeSet::new();
-    let mut stack: Vec<(Arc<Node>, bool)> = vec![(Arc::clone(root), false)];
+    let mut stack: Vec<(Arc<Node>, bool)> =
+        vec![(Arc::clone(Replace::resolve(replace, root)), false)];
     while let Some((node, expanded)) = stack.pop() {
         let key = Arc::as_ptr(&node);
         if done.contains(&key) {
@@ -163,14 +219,13 @@ fn post_order(root: &Arc<Node>) -> Vec<Arc<Node>> {
             .kind
             .inputs()
             .into_iter()
-            .map(|o| Arc::clone(&o.node))
+            .rev()
+            .map(|o| Replace::resolve(replace, &o.node))
+            .filter(|child| !done.contains(&Arc::as_ptr(child)))
+            .map(Arc::clone)
             .collect();
         stack.push((node, true));
-        for child in children.into_iter().rev() {
-            if !done.contains(&Arc::as_ptr(&child)) {
-                stack.push((child, false));
-            }
-        }
+        stack.extend(children.into_iter().map(|child| (child, false)));
     }
     order
 }
@@ -188,7 +243,9 @@ fn check_needs(
                 if !caps.supports(*cap) {
                     return Err(missing(cap.as_str().to_owned(), feature, node));
                 }
-                recorded.insert(cap.as_str().to_owned(), true);
+                if !recorded.contains_key(cap.as_str()) {
+                    recorded.insert(cap.as_str().to_owned(), true);
+                }
             }
             Need::Gate { any_of, feature } => {
                 if !any_of.iter().any(|c| caps.supports(*c)) {
@@ -212,18 +269,27 @@ fn missing(cap: String, feature: &'static str, node: &Node) -> Error {
     }
 }
 
-/// The Go client's `mergeMetadata`, for ops that dedup to one digest.
+/// The Go client's `mergeMetadata`, for ops that dedup to one digest. The first op of
+/// a digest (the usual case) gives its maps whole.
 fn merge_metadata(into: &mut pb::OpMetadata, meta: &OpMeta, caps: BTreeMap<String, bool>) {
     into.ignore_cache |= meta.ignore_cache;
-    into.description.extend(
-        meta.descriptions
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone())),
-    );
+    if into.description.is_empty() {
+        into.description.clone_from(&meta.descriptions);
+    } else {
+        into.description.extend(
+            meta.descriptions
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+    }
     if let Some(value) = meta.export_cache {
         into.export_cache = Some(pb::ExportCache { value });
     }
-    into.caps.extend(caps);
+    if into.caps.is_empty() {
+        into.caps = caps;
+    } else {
+        into.caps.extend(caps);
+    }
 }
 
 /// Collects locations per digest and the distinct source files they point into.

@@ -69,7 +69,7 @@ impl ImageRef {
             None => (name_and_tag, None),
         };
 
-        if path.to_ascii_lowercase() != path {
+        if path.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(fail(&format!("repository name ({path}) must be lowercase")));
         }
         if !is_valid_domain(&domain) {
@@ -168,7 +168,7 @@ fn split_docker_domain(name: &str) -> (String, String) {
         Some((maybe_domain, rest)) => {
             if maybe_domain == "localhost"
                 || maybe_domain.contains(['.', ':'])
-                || maybe_domain.to_ascii_lowercase() != maybe_domain
+                || maybe_domain.bytes().any(|b| b.is_ascii_uppercase())
             {
                 let domain = if maybe_domain == LEGACY_DEFAULT_DOMAIN {
                     DEFAULT_DOMAIN
@@ -238,20 +238,21 @@ fn is_valid_path_component(component: &str) -> bool {
         (Some(first), Some(last)) if alnum(first) && alnum(last) => {}
         _ => return false,
     }
-    let mut separator = String::new();
-    for b in bytes {
+    // The run of separator bytes since the last alphanumeric one.
+    let mut separator: &[u8] = &[];
+    for (i, b) in bytes.iter().enumerate() {
         if alnum(b) {
             let ok = separator.is_empty()
-                || separator == "."
-                || separator == "_"
-                || separator == "__"
-                || separator.bytes().all(|s| s == b'-');
+                || separator == b"."
+                || separator == b"_"
+                || separator == b"__"
+                || separator.iter().all(|s| *s == b'-');
             if !ok {
                 return false;
             }
-            separator.clear();
+            separator = &[];
         } else if matches!(b, b'.' | b'_' | b'-') {
-            separator.push(char::from(*b));
+            separator = &bytes[i - separator.len()..=i];
         } else {
             return false;
         }

@@ -135,6 +135,22 @@ impl State {
         })
     }
 
+    /// [`State::with_env`] for each pair in order, as one update.
+    pub fn with_envs<I, K, V>(&self, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.update(|v| {
+            for (key, value) in vars {
+                let key = key.into();
+                v.env.retain(|(k, _)| *k != key);
+                v.env.push((key, value.into()));
+            }
+        })
+    }
+
     /// Removes `key` from the env.
     pub fn without_env(&self, key: &str) -> Self {
         self.update(|v| v.env.retain(|(k, _)| k != key))
@@ -258,6 +274,8 @@ mod tests {
             ]
         );
         assert_eq!(s.get_env("A"), Some("3"));
+        let many = State::scratch().with_envs([("A", "1"), ("B", "2"), ("A", "3")]);
+        assert_eq!(many.env(), s.env());
         assert_eq!(s.without_env("A").get_env("A"), None);
     }
 

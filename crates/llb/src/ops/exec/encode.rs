@@ -11,8 +11,16 @@ use crate::platform::Platform;
 
 impl ExecOp {
     pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
-        let mut needs = vec![Need::cap(caps::EXEC_META_BASE, "exec")];
-        let mut env = self.env.clone();
+        // Room for the usual caps of a few mounts without growing.
+        let mut needs = Vec::with_capacity(4 + 3 * self.mounts.len());
+        needs.push(Need::cap(caps::EXEC_META_BASE, "exec"));
+        let settings = &*self.settings;
+        // Room for SSH_AUTH_SOCK and the default PATH.
+        let mut env: Vec<String> = Vec::with_capacity(settings.env.len() + 2);
+        env.extend(settings.env.iter().map(|(k, v)| env_entry(k, v)));
+        if let Some(sock) = &self.ssh_auth_sock {
+            env.push(env_entry("SSH_AUTH_SOCK", sock));
+        }
         let is_windows = self.platform.as_ref().is_some_and(|p| p.os == "windows");
         if enc.caps().supports(caps::EXEC_META_SETS_DEFAULT_PATH) {
             needs.push(Need::cap(
@@ -88,10 +96,10 @@ impl ExecOp {
         let meta = pb::Meta {
             args: self.args.clone(),
             env,
-            cwd: self.cwd.clone(),
-            user: self.user.clone(),
+            cwd: settings.cwd.clone(),
+            user: settings.user.clone(),
             proxy_env,
-            extra_hosts: self
+            extra_hosts: settings
                 .extra_hosts
                 .iter()
                 .map(|(host, ip)| pb::HostIp {
@@ -99,7 +107,7 @@ impl ExecOp {
                     ip: ip.clone(),
                 })
                 .collect(),
-            hostname: self.hostname.clone(),
+            hostname: settings.hostname.clone(),
             ulimit: self
                 .ulimits
                 .iter()
@@ -142,6 +150,15 @@ impl ExecOp {
             needs,
         }
     }
+}
+
+/// `key=value`, one env entry of `pb.Meta`.
+fn env_entry(key: &str, value: &str) -> String {
+    let mut entry = String::with_capacity(key.len() + 1 + value.len());
+    entry.push_str(key);
+    entry.push('=');
+    entry.push_str(value);
+    entry
 }
 
 fn encode_mount(m: &FrozenMount, input: i64, needs: &mut Vec<Need>) -> pb::Mount {

@@ -93,11 +93,10 @@ pub struct SecretEnv {
 pub struct Exec {
     base: State,
     args: Vec<String>,
-    env: Vec<(String, String)>,
-    cwd: String,
-    user: String,
-    hostname: String,
-    extra_hosts: Vec<(String, String)>,
+    /// Env, cwd, user, hostname and extra hosts as this exec sees them: the base
+    /// state's, shared until the exec changes one (copy on write), so that an exec
+    /// that keeps them copies nothing.
+    settings: Arc<StateValues>,
     proxy_env: Option<ProxyEnv>,
     network: Network,
     security: Security,
@@ -119,15 +118,10 @@ impl State {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let values = self.values();
         Exec {
             base: self.clone(),
             args: args.into_iter().map(Into::into).collect(),
-            env: values.env.clone(),
-            cwd: values.cwd.clone(),
-            user: values.user.clone(),
-            hostname: values.hostname.clone(),
-            extra_hosts: values.extra_hosts.clone(),
+            settings: Arc::clone(self.values()),
             proxy_env: None,
             network: Network::Sandbox,
             security: Security::Sandbox,
@@ -147,32 +141,36 @@ impl Exec {
     /// Sets `key=value` for this exec only (replacing an inherited value).
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         let key = key.into();
-        self.env.retain(|(k, _)| *k != key);
-        self.env.push((key, value.into()));
+        let settings = Arc::make_mut(&mut self.settings);
+        settings.env.retain(|(k, _)| *k != key);
+        settings.env.push((key, value.into()));
         self
     }
 
     /// The working directory for this exec (relative to the state's).
     pub fn cwd(mut self, dir: &str) -> Self {
-        self.cwd = paths::absolute(&self.cwd, dir, false);
+        let cwd = paths::absolute(&self.settings.cwd, dir, false);
+        Arc::make_mut(&mut self.settings).cwd = cwd;
         self
     }
 
     /// The user for this exec.
     pub fn user(mut self, user: impl Into<String>) -> Self {
-        self.user = user.into();
+        Arc::make_mut(&mut self.settings).user = user.into();
         self
     }
 
     /// The hostname for this exec.
     pub fn hostname(mut self, hostname: impl Into<String>) -> Self {
-        self.hostname = hostname.into();
+        Arc::make_mut(&mut self.settings).hostname = hostname.into();
         self
     }
 
     /// Adds an `/etc/hosts` entry for this exec.
     pub fn extra_host(mut self, host: impl Into<String>, ip: impl Into<String>) -> Self {
-        self.extra_hosts.push((host.into(), ip.into()));
+        Arc::make_mut(&mut self.settings)
+            .extra_hosts
+            .push((host.into(), ip.into()));
         self
     }
 
@@ -257,17 +255,17 @@ impl Exec {
         if self.args.is_empty() {
             return Err(Error::EmptyArgs);
         }
-        let mut regular = Vec::new();
+        let mut regular = Vec::with_capacity(self.mounts.len() + 1);
         let mut trailing = Vec::new();
         let mut ssh_count = 0usize;
-        let mut env = self.env;
+        let mut ssh_auth_sock = None;
         for mount in self.mounts {
             let dest = match &mount.spec {
                 MountSpec::Ssh(_) if mount.dest.is_empty() => {
                     format!("/run/buildkit/ssh_agent.{ssh_count}")
                 }
                 _ if self.verbatim_targets => mount.dest.clone(),
-                _ => paths::absolute(&self.cwd, &mount.dest, false),
+                _ => paths::absolute(&self.settings.cwd, &mount.dest, false),
             };
             if dest == "/" {
                 return Err(Error::InvalidMountTarget(mount.dest));
@@ -275,8 +273,10 @@ impl Exec {
             let frozen = freeze_mount(&dest, mount.spec)?;
             match frozen.kind {
                 MountKind::Ssh(_) => {
-                    if ssh_count == 0 && !env.iter().any(|(k, _)| k == "SSH_AUTH_SOCK") {
-                        env.push(("SSH_AUTH_SOCK".to_owned(), frozen.dest.clone()));
+                    if ssh_count == 0
+                        && !self.settings.env.iter().any(|(k, _)| k == "SSH_AUTH_SOCK")
+                    {
+                        ssh_auth_sock = Some(frozen.dest.clone());
                     }
                     ssh_count += 1;
                     trailing.push(frozen);
@@ -296,10 +296,12 @@ impl Exec {
         regular.sort_by(|a, b| a.dest.cmp(&b.dest));
         let mut mounts = regular;
         mounts.extend(trailing);
-        let mut seen = BTreeSet::new();
-        for m in &mounts {
-            if !seen.insert(m.dest.as_str()) {
-                return Err(Error::DuplicateMountTarget(m.dest.clone()));
+        if mounts.len() > 1 {
+            let mut seen = BTreeSet::new();
+            for m in &mounts {
+                if !seen.insert(m.dest.as_str()) {
+                    return Err(Error::DuplicateMountTarget(m.dest.clone()));
+                }
             }
         }
         let mut next_output = 0i64;
@@ -310,45 +312,46 @@ impl Exec {
             }
         }
 
-        let platform = self.base.platform().cloned();
         let op = ExecOp {
             args: self.args,
-            env: env.into_iter().map(|(k, v)| format!("{k}={v}")).collect(),
-            cwd: self.cwd,
-            user: self.user,
-            hostname: self.hostname,
-            extra_hosts: self.extra_hosts,
+            settings: self.settings,
+            ssh_auth_sock,
             proxy_env: self.proxy_env,
             network: self.network,
             security: self.security,
             ulimits: self.ulimits,
             cgroup_parent: self.cgroup_parent,
             secret_env: self.secret_env,
-            platform: platform.clone(),
+            platform: self.base.platform().cloned(),
             go_v0_8: self.go_v0_8,
             mounts,
         };
+        let root_output = op.mounts.iter().find(|m| m.dest == "/").map(|m| m.output);
         let outputs: Vec<(String, i64)> = op
             .mounts
             .iter()
-            .filter(|m| m.output >= 0)
+            .filter(|m| m.output >= 0 && m.dest != "/")
             .map(|m| (m.dest.clone(), m.output))
             .collect();
         let node = Arc::new(Node {
             kind: OpKind::Exec(op),
             meta: self.meta,
         });
-        let mount_values = Arc::new(StateValues {
-            platform,
-            ..StateValues::default()
-        });
-        let mut root = self.base.clone();
+        let output_index = |index: i64| u32::try_from(index).unwrap_or(0);
+        let root = match root_output.filter(|index| *index >= 0) {
+            Some(index) => self
+                .base
+                .with_output(Some(Output::new(Arc::clone(&node), output_index(index)))),
+            None => self.base.clone(),
+        };
         let mut by_dest = BTreeMap::new();
-        for (dest, index) in outputs {
-            let output = Output::new(Arc::clone(&node), u32::try_from(index).unwrap_or(0));
-            if dest == "/" {
-                root = self.base.with_output(Some(output));
-            } else {
+        if !outputs.is_empty() {
+            let mount_values = Arc::new(StateValues {
+                platform: self.base.platform().cloned(),
+                ..StateValues::default()
+            });
+            for (dest, index) in outputs {
+                let output = Output::new(Arc::clone(&node), output_index(index));
                 by_dest.insert(dest, State::from_output(output, Arc::clone(&mount_values)));
             }
         }
@@ -498,11 +501,12 @@ fn freeze_mount(dest: &str, spec: MountSpec) -> Result<FrozenMount, Error> {
 #[derive(Debug)]
 pub(crate) struct ExecOp {
     pub(super) args: Vec<String>,
-    pub(super) env: Vec<String>,
-    pub(super) cwd: String,
-    pub(super) user: String,
-    pub(super) hostname: String,
-    pub(super) extra_hosts: Vec<(String, String)>,
+    /// Env, cwd, user, hostname and extra hosts (shared with the states that have
+    /// them).
+    pub(super) settings: Arc<StateValues>,
+    /// `SSH_AUTH_SOCK`, appended to the env for the first ssh mount unless the env
+    /// sets it.
+    pub(super) ssh_auth_sock: Option<String>,
     pub(super) proxy_env: Option<ProxyEnv>,
     pub(super) network: Network,
     pub(super) security: Security,
