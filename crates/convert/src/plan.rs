@@ -140,9 +140,18 @@ impl Plan {
             .clone()
             .unwrap_or_else(|| opts.build_platform.clone());
 
-        // Platform args, overridden by build-args.
+        // Predefined args (current BuildKit's `defaultArgs`), overridden by
+        // build-args. TARGETSTAGE is the `--target`, else the last stage's
+        // name, else "default" (BuildKit v0.8 had no TARGETSTAGE; a Dockerfile
+        // that declares it gets current BuildKit's value).
         let bp = &opts.build_platform;
         let tp = &target_platform;
+        let target_stage = opts
+            .target
+            .clone()
+            .filter(|t| !t.is_empty())
+            .or_else(|| ir.stages.last().and_then(|s| s.name.clone()))
+            .unwrap_or_else(|| "default".to_owned());
         let mut meta_args: Vec<(String, Option<String>)> = [
             ("BUILDPLATFORM", platform::format(bp)),
             ("BUILDOS", bp.os.clone()),
@@ -152,6 +161,7 @@ impl Plan {
             ("TARGETOS", tp.os.clone()),
             ("TARGETARCH", tp.architecture.clone()),
             ("TARGETVARIANT", tp.variant.clone()),
+            ("TARGETSTAGE", target_stage),
         ]
         .into_iter()
         .map(|(k, v)| {
