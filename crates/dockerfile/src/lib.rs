@@ -9,6 +9,7 @@
 //!   errors, and ARG/ENV scoping.
 
 pub mod diagnostic;
+pub mod dockerignore;
 #[doc(hidden)]
 pub mod fuzz_support;
 pub mod instructions;

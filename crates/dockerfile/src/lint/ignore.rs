@@ -10,6 +10,8 @@
 //! understood (no `[[:alpha:]]`), and `\d`-style regexp escapes mean the letter.
 //! A pattern that would not compile matches nothing (BuildKit ignores the error).
 
+use crate::dockerignore::{clean, dir};
+
 /// The patterns of a `.dockerignore` (as parsed for `local.excludepatterns`).
 #[derive(Clone, Debug, Default)]
 pub struct IgnoreMatcher {
@@ -309,41 +311,6 @@ fn match_from(tokens: &[Token], text: &[char], t: usize, p: usize, memo: &mut [u
     result
 }
 
-/// Go's `path.Dir`.
-fn dir(path: &str) -> String {
-    match path.rfind('/') {
-        Some(i) => clean(&path[..=i]),
-        None => ".".to_owned(),
-    }
-}
-
-/// Go's `path.Clean`.
-pub fn clean(path: &str) -> String {
-    if path.is_empty() {
-        return ".".to_owned();
-    }
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|p| *p != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_owned(),
-        (false, false) => joined,
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -20,7 +20,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::config::CheckConfig;
-use super::ignore::{self, IgnoreMatcher};
+use super::ignore::IgnoreMatcher;
 use super::rules::{self, Rule};
 use super::{Analysis, LintError, Lines, Options, Outline, OutlineArg, OutlineMount, Warning};
 use crate::instructions::commands::{ArgDecl, Command, CommandKind, KeyValue, Stage};
@@ -790,7 +790,7 @@ impl Walker<'_> {
             if source.contains("://") || source.starts_with("git@") {
                 continue;
             }
-            let cleaned = ignore::clean(source);
+            let cleaned = crate::dockerignore::clean(source);
             if (cleaned == "." || cleaned == "/") && !ignore.ignores_root() {
                 continue;
             }
