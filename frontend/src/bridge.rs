@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use bollard_buildkit_proto::google::rpc::Status;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
-    llb_bridge_client::LlbBridgeClient, result, CacheOptionsEntry, PingRequest, ReadFileRequest,
-    Ref, RefMap, RefMapDeprecated, ResolveImageConfigRequest, Result as PbResult, ReturnRequest,
-    SolveRequest,
+    llb_bridge_client::LlbBridgeClient, result, CacheOptionsEntry, FileRange, InputsRequest,
+    PingRequest, ReadFileRequest, Ref, RefMap, RefMapDeprecated, ResolveImageConfigRequest,
+    Result as PbResult, ReturnRequest, SolveRequest,
 };
 use dfopt_llb::{pb, Platform};
 use prost::Message;
@@ -34,6 +34,10 @@ use crate::platform;
 /// The most a v0.8 daemon accepts in one message (grpc-go's default receive limit).
 /// BuildKit v0.11+ accepts 16 MiB, but we cannot tell the versions apart reliably.
 pub const V0_8_MAX_MESSAGE_SIZE: usize = 4 * 1024 * 1024;
+
+/// `ResolveImageConfigRequest.ResolverType` of an OCI layout store
+/// (`sourceresolver.ResolverTypeOCILayout`; 0 is the registry).
+const OCI_LAYOUT_RESOLVER: i32 = 1;
 
 /// The most we accept from the daemon (`ReadFile` can return large files).
 pub const DEFAULT_MAX_RECEIVE_SIZE: usize = 64 * 1024 * 1024;
@@ -321,6 +325,83 @@ impl Bridge {
             }
             Err(error) => Err(error),
         }
+    }
+
+    /// `ReadFile` of at most `length` bytes from the start of the file (BuildKit reads
+    /// the first 1024 bytes of a downloaded context to tell an archive from a
+    /// Dockerfile). `None` if the file does not exist.
+    pub async fn read_file_prefix(
+        &self,
+        reference: &str,
+        path: &str,
+        length: i64,
+    ) -> Result<Option<Vec<u8>>, BridgeError> {
+        let request = ReadFileRequest {
+            r#ref: reference.to_owned(),
+            file_path: path.to_owned(),
+            range: Some(FileRange { offset: 0, length }),
+            ..ReadFileRequest::default()
+        };
+        let mut client = self.client.clone();
+        let call = timed(
+            "ReadFile",
+            self.config.timeouts.read_file,
+            client.read_file(request),
+        );
+        match call.await {
+            Ok(response) => Ok(Some(response.data)),
+            Err(BridgeError::Status { code, message, .. }) if is_missing_file(code, &message) => {
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `Inputs`: the frontend inputs the client attached to the request (buildx sends
+    /// named contexts this way; Docker 20.10 sends none, so the map is empty).
+    /// Needs the `frontend.inputs` gateway cap.
+    pub async fn inputs(&self) -> Result<BTreeMap<String, pb::Definition>, BridgeError> {
+        let mut client = self.client.clone();
+        let response = timed(
+            "Inputs",
+            self.config.timeouts.solve,
+            client.inputs(InputsRequest {}),
+        )
+        .await?;
+        Ok(response.definitions.into_iter().collect())
+    }
+
+    /// `ResolveImageConfig` of an image in an OCI layout store the client exposes
+    /// (`oci-layout://` named contexts; BuildKit v0.11+): resolver type 1 with the
+    /// session and store id.
+    pub async fn resolve_oci_layout_config(
+        &self,
+        reference: &str,
+        platform: Option<&Platform>,
+        session_id: &str,
+        store_id: &str,
+        log_name: &str,
+    ) -> Result<ResolvedImage, BridgeError> {
+        let request = ResolveImageConfigRequest {
+            r#ref: reference.to_owned(),
+            platform: platform.map(platform::to_pb),
+            log_name: log_name.to_owned(),
+            resolver_type: OCI_LAYOUT_RESOLVER,
+            session_id: session_id.to_owned(),
+            store_id: store_id.to_owned(),
+            ..ResolveImageConfigRequest::default()
+        };
+        let mut client = self.client.clone();
+        let response = timed(
+            "ResolveImageConfig",
+            self.config.timeouts.resolve_image_config,
+            client.resolve_image_config(request),
+        )
+        .await?;
+        Ok(ResolvedImage {
+            digest: (!response.digest.is_empty()).then_some(response.digest),
+            config: response.config,
+        })
     }
 
     /// `ResolveImageConfig` for a fully normalized reference

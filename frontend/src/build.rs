@@ -1,9 +1,11 @@
 //! The frontend's main flow, from connection to `Return`.
 //!
 //! ```text
-//! connect ─▶ Ping ─▶ options ─▶ read Dockerfile + .dockerignore ─▶ parse
-//!   ─▶ per target platform: images() ⇄ ResolveImageConfig ─▶ lower() ─▶ Solve
-//!   ─▶ Return{result}            (any failure on the way ─▶ Return{error})
+//! connect ─▶ Ping ─▶ options ─▶ contexts (remote context, inputs, named contexts)
+//!   ─▶ read Dockerfile + .dockerignore ─▶ parse
+//!   ─▶ per target platform: images() ⇄ ResolveImageConfig ─▶ lower() ─▶ splice contexts
+//!   ─▶ Solve (all platforms at once) ─▶ Return{result}
+//!                                    (any failure on the way ─▶ Return{error})
 //! ```
 //!
 //! Every path ends in exactly one `Return` unless the connection itself is broken.
@@ -19,7 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use dfopt_dockerfile::LineIndex;
+use dfopt_dockerfile::{LineIndex, Parsed};
 use dfopt_llb::{pb, Platform};
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -27,12 +29,14 @@ use tokio::task::JoinSet;
 use tonic::Code;
 
 use crate::bridge::{Bridge, BridgeConfig, BridgeError, ResolvedImage, ResultRefs};
+use crate::caps::Caps;
+use crate::contexts::{stage_override, BuildContexts};
 use crate::dockerfile_source::{self, LoadedDockerfile};
 use crate::errors::{BuildError, LineRange, SourceFile};
 use crate::lowering::{
     ImageToResolve, LowerError, LowerRequest, Lowered, Lowering, ResolvedImages, MAX_RESOLVE_ROUNDS,
 };
-use crate::options::{FrontendEnv, RemoteContext};
+use crate::options::FrontendEnv;
 use crate::platform::{self, OciPlatform};
 use crate::stdio;
 use crate::subrequests;
@@ -42,14 +46,20 @@ pub const IMAGE_CONFIG_KEY: &str = "containerimage.config";
 /// Metadata key listing the platforms of a multi-platform result.
 pub const PLATFORMS_KEY: &str = "refs.platforms";
 
-/// Frontend capabilities (`frontend.caps`) this frontend implements: subrequests
-/// (see [`crate::subrequests`]). `moby.buildkit.frontend.inputs` and `…contexts` need
-/// frontend inputs and named contexts, which are not built. Keep in sync with the
-/// `moby.buildkit.frontend.caps` label in `Dockerfile.frontend`.
-pub const SUPPORTED_FRONTEND_CAPS: &[&str] = &[SUBREQUESTS_CAP];
+/// Frontend capabilities (`frontend.caps`) this frontend implements, as BuildKit's
+/// Dockerfile frontend names them: frontend inputs as build context, Dockerfile and
+/// `input:` named contexts ([`crate::contexts`]), named contexts (`context:NAME`), and
+/// subrequests ([`crate::subrequests`]). Not `moby.buildkit.frontend.gitquerystring`
+/// (`?ref=` in git URLs). Keep in sync with the `moby.buildkit.frontend.caps` label in
+/// `Dockerfile.frontend`.
+pub const SUPPORTED_FRONTEND_CAPS: &[&str] = &[INPUTS_CAP, SUBREQUESTS_CAP, CONTEXTS_CAP];
 
 /// The frontend capability a client requests before sending `requestid`.
 pub const SUBREQUESTS_CAP: &str = "moby.buildkit.frontend.subrequests";
+/// The frontend capability a daemon requests when it attaches frontend inputs.
+pub const INPUTS_CAP: &str = "moby.buildkit.frontend.inputs";
+/// The frontend capability a client requests before sending `context:NAME` options.
+pub const CONTEXTS_CAP: &str = "moby.buildkit.frontend.contexts";
 
 /// Settings of one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,15 +162,26 @@ async fn build(
     let env = FrontendEnv::from_vars(vars)
         .map_err(|error| BuildError::new(error.to_string()).with_code(Code::InvalidArgument))?;
     check_request(&env)?;
+    // Option names only (values may be private): what the daemon sent, for the log.
+    let keys: Vec<&str> = env.options.raw.keys().map(String::as_str).collect();
+    crate::log(format_args!("options: {}", keys.join(" ")));
 
     mark("ping", &mut since);
-    let loaded = dockerfile_source::load(bridge, &caps, &env.options, &env.session_id).await?;
+    let contexts = BuildContexts::prepare(bridge, &caps, &env).await?;
+    let loaded = dockerfile_source::load(bridge, &caps, &env.options, &env.session_id, &contexts).await?;
     mark("read-dockerfile", &mut since);
     note_syntax_forwarding(&env, &loaded);
     if let Some(request) = &env.options.request_id {
         // Answered like BuildKit: after the Dockerfile is read, before it is parsed
         // (a lint answer reports parse errors instead of failing).
-        let context = subrequests::Context { bridge, lowering, env: &env, caps: &caps, loaded: &loaded };
+        let context = subrequests::Context {
+            bridge,
+            lowering,
+            env: &env,
+            caps: &caps,
+            loaded: &loaded,
+            contexts: &contexts,
+        };
         let metadata = subrequests::answer(&context, request).await?;
         return Ok(BuildOutput { refs: ResultRefs::Single(String::new()), metadata });
     }
@@ -173,33 +194,41 @@ async fn build(
     }
 
     let multi_platform = env.options.is_multi_platform();
+    // One build per `platform` entry, in the given order (BuildKit's order of
+    // `refs.platforms`); none given: one build for the default platform.
     let targets: Vec<Option<Platform>> = if env.options.platforms.is_empty() {
         vec![None]
     } else {
         env.options.platforms.iter().cloned().map(Some).collect()
     };
-    let mut per_platform = BTreeMap::new();
+    let mut builds = Vec::new();
     for target in targets {
-        let request = lower_request(&env, &loaded, &parsed, &caps, target.clone());
-        let lowered = resolve_and_lower(bridge, lowering, &request, &source).await?;
+        let lowered =
+            lower_for_platform(bridge, lowering, &env, &loaded, &parsed, &caps, &contexts, target.clone())
+                .await?;
         mark("resolve+lower", &mut since);
-        let evaluate = caps.gateway_supports(crate::caps::gateway::SOLVE_EVALUATE);
-        let reference = bridge
-            .solve_with_cache(lowered.definition.clone(), &env.options.cache_imports, evaluate)
-            .await
-            .map_err(|error| solve_error(&error, &lowered.definition, &source))?;
-        mark(if evaluate { "solve(evaluate)" } else { "solve" }, &mut since);
+        // Without a `platform` option the result is keyed by the default platform:
+        // BuildKit takes its own binary's (`platforms.DefaultSpec()`), we take the
+        // worker's, which is the same on a daemon building for its own host.
         let platform = target.unwrap_or_else(|| env.build_platform.clone());
-        per_platform.insert(platform::format(&platform), (platform, reference, lowered));
+        builds.push((platform, lowered));
     }
+    let evaluate = caps.gateway_supports(crate::caps::gateway::SOLVE_EVALUATE);
+    let references = solve_all(bridge, &env, &builds, evaluate, &source).await?;
+    mark(if evaluate { "solve(evaluate)" } else { "solve" }, &mut since);
     // One line per build in the daemon log: where a build's time goes.
     let report: Vec<String> = phases.iter().map(|(name, d)| format!("{name}={}ms", d.as_millis())).collect();
     crate::log(format_args!("timings {} total={}ms", report.join(" "), started.elapsed().as_millis()));
+    let results: Vec<(Platform, String, Lowered)> = builds
+        .into_iter()
+        .zip(references)
+        .map(|((platform, lowered), reference)| (platform, reference, lowered))
+        .collect();
     if multi_platform {
-        multi_platform_output(per_platform)
+        multi_platform_output(results)
     } else {
-        let (_, reference, lowered) = per_platform
-            .into_values()
+        let (_, reference, lowered) = results
+            .into_iter()
             .next()
             .ok_or_else(|| BuildError::new("no target platform to build"))?;
         let mut metadata = lowered.metadata;
@@ -208,6 +237,89 @@ async fn build(
             refs: ResultRefs::Single(reference),
             metadata,
         })
+    }
+}
+
+/// Solves every platform's Definition at once (BuildKit builds platforms in
+/// parallel); the ref ids come back in the order of `builds`. When several fail, the
+/// first platform's error is reported.
+async fn solve_all(
+    bridge: &Bridge,
+    env: &FrontendEnv,
+    builds: &[(Platform, Lowered)],
+    evaluate: bool,
+    source: &SourceFile,
+) -> Result<Vec<String>, BuildError> {
+    let mut tasks = JoinSet::new();
+    for (index, (_, lowered)) in builds.iter().enumerate() {
+        let bridge = bridge.clone();
+        let definition = lowered.definition.clone();
+        let cache_imports = env.options.cache_imports.clone();
+        tasks.spawn(async move {
+            (index, bridge.solve_with_cache(definition, &cache_imports, evaluate).await)
+        });
+    }
+    let mut results: Vec<Option<Result<String, BridgeError>>> = vec![None; builds.len()];
+    while let Some(joined) = tasks.join_next().await {
+        let (index, result) =
+            joined.map_err(|error| BuildError::new(format!("solve task failed: {error}")))?;
+        if let Some(slot) = results.get_mut(index) {
+            *slot = Some(result);
+        }
+    }
+    let mut references = Vec::with_capacity(builds.len());
+    for ((_, lowered), result) in builds.iter().zip(results) {
+        match result {
+            Some(Ok(reference)) => references.push(reference),
+            Some(Err(error)) => return Err(solve_error(&error, &lowered.definition, source)),
+            None => return Err(BuildError::new("a platform's solve did not finish")),
+        }
+    }
+    Ok(references)
+}
+
+/// Lowers the Dockerfile for one target platform with the build's contexts in place:
+/// stages that named contexts replace are cut out of the text first, named contexts
+/// answer the image resolutions for their names, and the real sources (remote or
+/// input context, named contexts) are spliced into the lowered graph.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn lower_for_platform(
+    bridge: &Bridge,
+    lowering: &dyn Lowering,
+    env: &FrontendEnv,
+    loaded: &LoadedDockerfile,
+    parsed: &Parsed,
+    caps: &Caps,
+    contexts: &BuildContexts,
+    target: Option<Platform>,
+) -> Result<Lowered, BuildError> {
+    let source = loaded.dockerfile.source_file();
+    let platform = target.clone().unwrap_or_else(|| env.build_platform.clone());
+    let rewritten = stage_override::rewrite(&loaded.dockerfile, parsed, &contexts.named, &platform);
+    let mut request = lower_request(env, loaded, parsed, caps, target);
+    if let Some(dockerfile) = &rewritten {
+        request.parsed = dfopt_dockerfile::parse(&dockerfile.text);
+        request.dockerfile = dockerfile.clone();
+    }
+    let lowered = resolve_and_lower(bridge, lowering, &request, &source, contexts).await?;
+    let mut lowered = contexts
+        .apply(bridge, caps, &env.options.context_key, &platform, lowered)
+        .await?;
+    if let Some(dockerfile) = &rewritten {
+        restore_source_data(&mut lowered.definition, &dockerfile.data, &loaded.dockerfile.data);
+    }
+    Ok(lowered)
+}
+
+/// Puts the user's Dockerfile back into the source map where the lowering recorded
+/// the rewritten one (same lines, so the ranges stay valid).
+fn restore_source_data(definition: &mut pb::Definition, rewritten: &[u8], original: &[u8]) {
+    if let Some(source) = definition.source.as_mut() {
+        for info in &mut source.infos {
+            if info.data == rewritten {
+                info.data = original.to_vec();
+            }
+        }
     }
 }
 
@@ -256,15 +368,6 @@ fn check_request(env: &FrontendEnv) -> Result<(), BuildError> {
         .find(|cap| !SUPPORTED_FRONTEND_CAPS.contains(&cap.name.as_str()))
     {
         return Err(BuildError::unsupported_frontend_cap(&cap.name));
-    }
-    if let Some(remote) = &options.remote_context {
-        let url = match remote {
-            RemoteContext::Git(url) | RemoteContext::Http(url) => url,
-        };
-        return Err(BuildError::new(format!(
-            "remote build contexts are not supported by the dfopt frontend (context {url}); build from a local directory"
-        ))
-        .with_code(Code::Unimplemented));
     }
     Ok(())
 }
@@ -315,6 +418,7 @@ pub(crate) async fn resolve_and_lower(
     lowering: &dyn Lowering,
     request: &LowerRequest,
     source: &SourceFile,
+    contexts: &BuildContexts,
 ) -> Result<Lowered, BuildError> {
     let located = |error: LowerError| {
         let error_at = BuildError::new(error.message);
@@ -339,7 +443,7 @@ pub(crate) async fn resolve_and_lower(
                 "the Dockerfile keeps naming new images to resolve after {MAX_RESOLVE_ROUNDS} rounds"
             )));
         }
-        resolve_images(bridge, request, wanted, &mut resolved, source).await?;
+        resolve_images(bridge, request, wanted, &mut resolved, source, contexts).await?;
     }
     guard_panic("lower", || lowering.lower(request, &resolved))?.map_err(located)
 }
@@ -361,14 +465,36 @@ fn guard_panic<T>(what: &str, call: impl FnOnce() -> T) -> Result<T, BuildError>
 }
 
 /// Resolves `images` concurrently; on failure reports the first failing image (in
-/// the order the lowering listed them) at its Dockerfile lines.
+/// the order the lowering listed them) at its Dockerfile lines. Names that named
+/// contexts replace are answered by the contexts instead.
 async fn resolve_images(
     bridge: &Bridge,
     request: &LowerRequest,
     images: Vec<ImageToResolve>,
     resolved: &mut ResolvedImages,
     source: &SourceFile,
+    contexts: &BuildContexts,
 ) -> Result<(), BuildError> {
+    let default_platform = request
+        .target_platform
+        .clone()
+        .unwrap_or_else(|| request.build_platform.clone());
+    let mut registry_images = Vec::new();
+    for image in images {
+        match contexts.resolve(bridge, &image.key, &default_platform).await {
+            Ok(Some(answer)) => {
+                resolved.insert(image.key, answer);
+            }
+            Ok(None) => registry_images.push(image),
+            Err(error) => {
+                return Err(match image.lines {
+                    Some(lines) => error.at(source, vec![lines]),
+                    None => error,
+                })
+            }
+        }
+    }
+    let images = registry_images;
     let mode = request.options.image_resolve_mode;
     let mut tasks = JoinSet::new();
     for (index, image) in images.iter().enumerate() {
@@ -455,13 +581,12 @@ struct ExportPlatform {
     platform: OciPlatform,
 }
 
-fn multi_platform_output(
-    per_platform: BTreeMap<String, (Platform, String, Lowered)>,
-) -> Result<BuildOutput, BuildError> {
+fn multi_platform_output(results: Vec<(Platform, String, Lowered)>) -> Result<BuildOutput, BuildError> {
     let mut refs = BTreeMap::new();
     let mut metadata = BTreeMap::new();
     let mut platforms = Vec::new();
-    for (id, (platform, reference, lowered)) in per_platform {
+    for (platform, reference, lowered) in results {
+        let id = platform::format(&platform);
         metadata.insert(format!("{IMAGE_CONFIG_KEY}/{id}"), lowered.image_config);
         for (key, value) in lowered.metadata {
             metadata.insert(format!("{key}/{id}"), value);
@@ -479,4 +604,26 @@ fn multi_platform_output(
         refs: ResultRefs::PerPlatform(refs),
         metadata,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The image label BuildKit checks requested caps against must claim exactly
+    /// what this frontend implements.
+    #[test]
+    fn caps_label_matches_the_supported_caps() {
+        let dockerfile = include_str!("../../Dockerfile.frontend");
+        let labels: Vec<&str> = dockerfile
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("moby.buildkit.frontend.caps=\""))
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert_eq!(labels.len(), 2, "the prebuilt and release stages both carry the label");
+        for label in labels {
+            let claimed: Vec<&str> = label.split(',').collect();
+            assert_eq!(claimed, SUPPORTED_FRONTEND_CAPS);
+        }
+    }
 }

@@ -16,11 +16,17 @@
 //! `.dockerignore`. The two reads run concurrently. The shared key hints and names
 //! equal BuildKit's, so the daemon reuses the transfers the built-in frontend (which
 //! ran before us when `# syntax=` forwarded here) already made.
+//!
+//! With a remote context or a `dockerfile` frontend input ([`BuildContexts`]) the
+//! Dockerfile is read from that graph instead, in the same way (lowercase fallback,
+//! `<filename>.dockerignore`), and the context's `.dockerignore` is not read: BuildKit
+//! applies ignore files only to the client's directory.
 
 use dfopt_llb::{pb, Local, OpOptions};
 
 use crate::bridge::Bridge;
 use crate::caps::Caps;
+use crate::contexts::BuildContexts;
 use crate::dockerignore;
 use crate::errors::BuildError;
 use crate::gopath;
@@ -44,19 +50,31 @@ pub struct LoadedDockerfile {
     pub definition: pb::Definition,
 }
 
-/// Reads the Dockerfile named by `options.filename` and the applicable
-/// `.dockerignore`. `session_id` is `BUILDKIT_SESSION_ID`.
+/// Reads the Dockerfile named by `options.filename` (or the name `contexts` imposes)
+/// and the applicable `.dockerignore`. `session_id` is `BUILDKIT_SESSION_ID`.
 pub async fn load(
     bridge: &Bridge,
     caps: &Caps,
     options: &FrontendOptions,
     session_id: &str,
+    contexts: &BuildContexts,
 ) -> Result<LoadedDockerfile, BuildError> {
-    let filename = options.filename.as_str();
-    let (dockerfile, context_ignore) = tokio::join!(
-        read_dockerfile_dir(bridge, caps, options, session_id, filename),
-        read_context_dockerignore(bridge, caps, options, session_id),
-    );
+    let filename = contexts.filename.as_deref().unwrap_or(options.filename.as_str());
+    let read_dockerfile = async {
+        let definition = match &contexts.dockerfile {
+            Some(graph) => graph.clone(),
+            None => local_dockerfile_source(caps, options, session_id, filename)?,
+        };
+        read_dockerfile_from(bridge, definition, filename).await
+    };
+    let read_ignore = async {
+        if contexts.context_is_local() {
+            read_context_dockerignore(bridge, caps, options, session_id).await
+        } else {
+            Ok(None)
+        }
+    };
+    let (dockerfile, context_ignore) = tokio::join!(read_dockerfile, read_ignore);
     let (data, own_ignore, definition) = dockerfile?;
     let context_ignore = context_ignore?;
     let ignore = own_ignore.or(context_ignore);
@@ -87,14 +105,13 @@ fn lowercase_fallback(filename: &str) -> Option<String> {
         .then(|| gopath::join(&[&gopath::dir(filename), &DEFAULT_BASENAME.to_lowercase()]))
 }
 
-/// Solves the `dockerfile` local; returns the Dockerfile and `<filename>.dockerignore`.
-async fn read_dockerfile_dir(
-    bridge: &Bridge,
+/// The `local://dockerfile` source that transfers the Dockerfile and its ignore file.
+fn local_dockerfile_source(
     caps: &Caps,
     options: &FrontendOptions,
     session_id: &str,
     filename: &str,
-) -> Result<(Vec<u8>, Option<Vec<u8>>, pb::Definition), BuildError> {
+) -> Result<pb::Definition, BuildError> {
     let mut local = Local::new(options.dockerfile_key.clone())
         .map_err(|error| BuildError::new(format!("invalid dockerfilekey: {error}")))?
         .follow_paths(dockerfile_follow_paths(filename))
@@ -103,10 +120,19 @@ async fn read_dockerfile_dir(
     if !session_id.is_empty() {
         local = local.session(session_id);
     }
-    let definition = local
+    local
         .build()
         .marshal(&caps.llb)
-        .map_err(|error| BuildError::new(format!("failed to marshal local source: {error}")))?;
+        .map_err(|error| BuildError::new(format!("failed to marshal local source: {error}")))
+}
+
+/// Solves `definition`; returns the Dockerfile, `<filename>.dockerignore` and the
+/// Definition.
+async fn read_dockerfile_from(
+    bridge: &Bridge,
+    definition: pb::Definition,
+    filename: &str,
+) -> Result<(Vec<u8>, Option<Vec<u8>>, pb::Definition), BuildError> {
     let reference = bridge.solve(definition.clone()).await.map_err(|error| {
         BuildError::new(format!("failed to resolve dockerfile: {error}")).with_code(error.code())
     })?;

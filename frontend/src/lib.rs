@@ -11,6 +11,8 @@
 //! * [`bridge`]: LLBBridge calls with timeouts, size guards and Return discipline;
 //! * [`caps`]: the daemon's capabilities from `Ping`;
 //! * [`options`]: typed build options from `BUILDKIT_FRONTEND_OPT_*` and friends;
+//! * [`contexts`]: where the files come from (remote git/HTTP contexts, frontend
+//!   inputs, named contexts), and [`splice`], which puts them into the lowered graph;
 //! * [`dockerfile_source`], [`dockerignore`]: reading the Dockerfile like BuildKit;
 //! * [`lowering`]: the conversion interface;
 //! * [`errors`]: build failures as `google.rpc.Status` with BuildKit's error details;
@@ -23,6 +25,7 @@
 pub mod bridge;
 pub mod build;
 pub mod caps;
+pub mod contexts;
 pub mod dockerfile_source;
 pub mod dfopt_lowering;
 pub mod dockerignore;
@@ -32,6 +35,7 @@ pub mod lowering;
 pub mod optimize;
 pub mod options;
 pub mod platform;
+pub mod splice;
 pub mod stdio;
 pub mod subrequests;
 

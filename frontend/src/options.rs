@@ -235,6 +235,8 @@ pub struct FrontendOptions {
     pub named_contexts: BTreeMap<String, String>,
     /// `input-metadata:NAME`.
     pub input_metadata: BTreeMap<String, String>,
+    /// `sharedkey:localdir:NAME`: the shared-key suffix of a `local:` named context.
+    pub shared_keys: BTreeMap<String, String>,
     /// `local-sessionid:NAME`: per-local session id overrides.
     pub local_session_ids: BTreeMap<String, String>,
     /// `attest:TYPE` (BuildKit v0.11+).
@@ -278,6 +280,7 @@ impl Default for FrontendOptions {
             resources: ResourceLimits::default(),
             named_contexts: BTreeMap::new(),
             input_metadata: BTreeMap::new(),
+            shared_keys: BTreeMap::new(),
             local_session_ids: BTreeMap::new(),
             attests: BTreeMap::new(),
             override_copy_image: None,
@@ -325,9 +328,10 @@ impl FrontendOptions {
             self.labels.insert(name.to_owned(), value.to_owned());
             return Ok(());
         }
-        let prefixed: [(&str, &mut BTreeMap<String, String>); 4] = [
+        let prefixed: [(&str, &mut BTreeMap<String, String>); 5] = [
             ("context:", &mut self.named_contexts),
             ("input-metadata:", &mut self.input_metadata),
+            ("sharedkey:localdir:", &mut self.shared_keys),
             ("local-sessionid:", &mut self.local_session_ids),
             ("attest:", &mut self.attests),
         ];
@@ -532,19 +536,28 @@ fn parse_bool(key: &str, value: &str) -> Result<Option<bool>, OptionsError> {
         .ok_or_else(|| OptionsError::new(format!("invalid boolean value for {key}: {value:?}")))
 }
 
-/// BuildKit's remote-context detection (`detectGitContext`, `httpPrefix`).
+/// BuildKit v0.8.3's remote-context detection (`detectGitContext`, `httpPrefix`), which
+/// is what Docker 20.10's daemon applies before forwarding to us: git when the value is
+/// an http(s) URL matching `\.git(#.+)?$` or starts with `git://`, `github.com/` or
+/// `git@`; otherwise HTTP when it starts with `http://` or `https://`.
 fn remote_context(value: &str) -> Option<RemoteContext> {
     let is_http = value.starts_with("http://") || value.starts_with("https://");
-    let path = value.split_once('#').map_or(value, |(path, _)| path);
-    let git_suffix = is_http && path.ends_with(".git");
-    if git_suffix
-        || ["git://", "github.com/", "git@"]
-            .iter()
-            .any(|p| value.starts_with(p))
-    {
+    let git_prefix = ["git://", "github.com/", "git@"]
+        .iter()
+        .any(|p| value.starts_with(p));
+    if (is_http && has_git_suffix(value)) || git_prefix {
         return Some(RemoteContext::Git(value.to_owned()));
     }
     is_http.then(|| RemoteContext::Http(value.to_owned()))
+}
+
+/// Whether `value` matches the regular expression `\.git(?:#.+)?$`: it ends with
+/// `.git`, or has `.git#` followed by at least one character somewhere.
+pub(crate) fn has_git_suffix(value: &str) -> bool {
+    value.ends_with(".git")
+        || value
+            .match_indices(".git#")
+            .any(|(at, matched)| value.len() > at + matched.len())
 }
 
 fn requested_caps(value: &str) -> Vec<RequestedCap> {

@@ -47,6 +47,8 @@ async fn happy_path() {
 
     let calls = run.daemon.calls();
     assert!(matches!(calls[0], Call::Ping), "Ping first: {calls:?}");
+    // Like BuildKit, a local build asks for frontend inputs (Docker sends none).
+    assert!(run.daemon.asked_for_inputs());
 
     // Two local solves (dockerfile + context .dockerignore), then the final one.
     let solves = run.daemon.solves();
@@ -292,14 +294,14 @@ async fn bad_option_is_returned_as_invalid_argument() {
 async fn unsupported_frontend_cap() {
     let run = run_frontend(
         DaemonSetup::with_dockerfile(DOCKERFILE),
-        &["frontend.caps=moby.buildkit.frontend.contexts+forward"],
+        &["frontend.caps=moby.buildkit.frontend.gitquerystring+forward"],
     )
     .await;
     let status = error_of(&run.daemon.the_return());
     assert_eq!(status.code, 12);
     assert_eq!(
         status.message,
-        "unsupported frontend capability moby.buildkit.frontend.contexts"
+        "unsupported frontend capability moby.buildkit.frontend.gitquerystring"
     );
     assert_eq!(
         status.details[0].type_url,
@@ -324,17 +326,13 @@ async fn unknown_subrequests_are_refused() {
 }
 
 #[tokio::test]
-async fn remote_context_is_refused() {
+async fn claimed_frontend_caps_are_accepted() {
     let run = run_frontend(
         DaemonSetup::with_dockerfile(DOCKERFILE),
-        &["context=https://example.com/repo.git"],
+        &["frontend.caps=moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts+forward"],
     )
     .await;
-    let status = error_of(&run.daemon.the_return());
-    assert_eq!(status.code, 12);
-    assert!(status
-        .message
-        .contains("remote build contexts are not supported"));
+    assert_eq!(run.outcome, Outcome::Succeeded);
 }
 
 #[tokio::test]
@@ -443,6 +441,8 @@ async fn old_daemon_without_caps_gets_deprecated_ref() {
     setup.llb_caps.clear();
     let run = run_frontend(setup, &[]).await;
     assert_eq!(run.outcome, Outcome::Succeeded);
+    // Nor `frontend.inputs`: Inputs is not called.
+    assert!(!run.daemon.asked_for_inputs());
     let result = run.daemon.the_return().result.expect("result");
     // The frozen default gateway caps lack `proto.refarray`.
     assert!(matches!(

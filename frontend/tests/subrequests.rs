@@ -288,11 +288,11 @@ async fn subrequests_cap_is_accepted_and_others_still_refused() {
     .await;
     let run = run_frontend(
         DaemonSetup::with_dockerfile("FROM busybox\n"),
-        &["frontend.caps=moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"],
+        &["frontend.caps=moby.buildkit.frontend.subrequests,moby.buildkit.frontend.gitquerystring"],
     )
     .await;
     let status = run.daemon.the_return().error.expect("an error");
-    assert_eq!(status.message, "unsupported frontend capability moby.buildkit.frontend.contexts");
+    assert_eq!(status.message, "unsupported frontend capability moby.buildkit.frontend.gitquerystring");
 }
 
 #[tokio::test]

@@ -13,7 +13,12 @@ A case is a directory under tests/e2e/cases/<name>/ holding
   error case: with it the case also runs in builtin mode, so expect_error and
   builtin_error side by side are the error-message parity table;
   "builtin_unsupported" in case.json: why Docker 20.10's own frontend cannot build it;
-  "differential_known": why differential.py's builtin-vs-dfopt difference is intended)
+  "differential_known": why differential.py's builtin-vs-dfopt difference is intended;
+  "remote_context": a URL built from instead of a local directory, e.g.
+  "{http}/context.git" (the fixture server, tests/e2e/lib/servers.sh, which makes
+  the remote from this case's Dockerfile and context/; those stay the local
+  equivalent differential.py builds). The Dockerfile then comes from the remote,
+  so only "buildarg" (and "builtin") modes apply)
 
 Modes: "syntax" (a `# syntax=<frontend>` first line) and "buildarg"
 (`--build-arg BUILDKIT_SYNTAX=<frontend>`); both by default. DFOPT_E2E_MODES=builtin
@@ -189,9 +194,14 @@ def build_args(name, case, mode):
         # `{case}` is the case's directory (e.g. for `--secret id=x,src={case}/secret.txt`).
         item = item.replace("{case}", os.path.join(CASES, name))
         # `{http}` is the loopback fixture server (tests/e2e/lib/servers.sh).
-        item = item.replace("{http}", f"http://127.0.0.1:{os.environ.get('DFOPT_E2E_HTTP_PORT', '38181')}")
+        item = item.replace("{http}", http_url())
         args.append(item)
     return args
+
+
+def http_url():
+    """The loopback fixture server (tests/e2e/lib/servers.sh)."""
+    return f"http://127.0.0.1:{os.environ.get('DFOPT_E2E_HTTP_PORT', '38181')}"
 
 
 def load_case(name):
@@ -234,6 +244,10 @@ def run_case(name, mode):
         f.write(dockerfile)
     tag = f"dfopt-e2e/{name}:{mode}"
     args = build_args(name, case, mode) + ["-f", dockerfile_path]
+    if "remote_context" in case:
+        # The remote holds the Dockerfile: no -f, the URL is the context.
+        args = build_args(name, case, mode)
+        context = case["remote_context"].replace("{http}", http_url())
     built = docker(*args, "-t", tag, context)
     log = built.stdout + built.stderr
     with open(os.path.join(work, "build.log"), "w") as f:

@@ -161,12 +161,45 @@ fn remote_contexts() {
         Some(RemoteContext::Http("http://build-context-xyz".into()))
     );
     assert_eq!(remote("somelocal"), None);
+    // v0.8.3's `\.git(#.+)?$`: an empty fragment is not git; `.git` at the very end
+    // or before a non-empty fragment is, wherever it sits.
+    assert_eq!(
+        remote("https://h/r.git#"),
+        Some(RemoteContext::Http("https://h/r.git#".into()))
+    );
+    assert_eq!(
+        remote("https://h/r#ref.git"),
+        Some(RemoteContext::Git("https://h/r#ref.git".into()))
+    );
+    assert_eq!(
+        remote("https://h/r.git?x=1"),
+        Some(RemoteContext::Http("https://h/r.git?x=1".into()))
+    );
+    assert_eq!(
+        remote("git@github.com:a/b.git"),
+        Some(RemoteContext::Git("git@github.com:a/b.git".into()))
+    );
     // The remote context is read under the renamed context key.
     let o = options(&["contextkey=ctx", "ctx=git://h/r", "context=git://ignored"]);
     assert_eq!(
         o.remote_context,
         Some(RemoteContext::Git("git://h/r".into()))
     );
+}
+
+#[test]
+fn named_context_options() {
+    let o = options(&[
+        "context:base=docker-image://busybox",
+        "context:src::linux/arm64=local:src",
+        "input-metadata:in={}",
+        "sharedkey:localdir:src=abc",
+    ]);
+    assert_eq!(o.named_contexts["base"], "docker-image://busybox");
+    assert_eq!(o.named_contexts["src::linux/arm64"], "local:src");
+    assert_eq!(o.input_metadata["in"], "{}");
+    assert_eq!(o.shared_keys["src"], "abc");
+    assert!(o.unknown.is_empty(), "{:?}", o.unknown);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `frontend.convertllb`: the LLB Definition the build would solve, as JSON.
 //!
 //! The Definition is produced exactly as for a build (base images resolved, dfopt's
-//! rewrites applied, source locations mapped back to the user's Dockerfile), for the
+//! rewrites applied, contexts in place, source locations mapped back to the user's Dockerfile), for the
 //! first target platform, but not solved. BuildKit's answer is
 //! `{"def": {<digest>: <op>}, "metadata": {<digest>: <op metadata>}, "source": <source map>}`
 //! where ops and the source map are protojson and the metadata Go's `encoding/json`
@@ -19,9 +19,17 @@ use crate::errors::BuildError;
 pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
     let parsed = parse(context)?;
     let target = context.env.options.platforms.first().cloned();
-    let request = crate::build::lower_request(context.env, context.loaded, &parsed, context.caps, target);
-    let source = context.source();
-    let lowered = crate::build::resolve_and_lower(context.bridge, context.lowering, &request, &source).await?;
+    let lowered = crate::build::lower_for_platform(
+        context.bridge,
+        context.lowering,
+        context.env,
+        context.loaded,
+        &parsed,
+        context.caps,
+        context.contexts,
+        target,
+    )
+    .await?;
     let json = definition_json(&lowered.definition)?;
     Ok(reply(&CONVERT_LLB, vec![(RESULT_JSON, json.indented().into_bytes())]))
 }

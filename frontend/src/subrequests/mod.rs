@@ -34,6 +34,7 @@ use dfopt_llb::{ImageRef, Platform};
 
 use crate::bridge::Bridge;
 use crate::caps::Caps;
+use crate::contexts::BuildContexts;
 use crate::dockerfile_source::LoadedDockerfile;
 use crate::errors::{BuildError, LineRange, SourceFile};
 use crate::lowering::Lowering;
@@ -116,6 +117,8 @@ pub(crate) struct Context<'a> {
     pub env: &'a FrontendEnv,
     pub caps: &'a Caps,
     pub loaded: &'a LoadedDockerfile,
+    /// The build's sources (remote, input and named contexts).
+    pub contexts: &'a BuildContexts,
 }
 
 impl Context<'_> {

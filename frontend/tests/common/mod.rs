@@ -53,6 +53,11 @@ pub struct DaemonSetup {
     pub dockerfile_dir: BTreeMap<String, Vec<u8>>,
     /// Files of the `context` local.
     pub context_dir: BTreeMap<String, Vec<u8>>,
+    /// Files of other solved graphs, by [`graph_kind`] (e.g. `git://h/r.git#main`,
+    /// or `copy:https://h/ctx.tar.gz` for a file op over that source).
+    pub graph_files: BTreeMap<String, BTreeMap<String, Vec<u8>>>,
+    /// Frontend inputs `Inputs` answers with.
+    pub inputs: BTreeMap<String, pb::Definition>,
     /// Images by normalized reference: (digest, config).
     pub images: BTreeMap<String, (String, Vec<u8>)>,
     /// Gateway caps to advertise (empty list = old daemon).
@@ -87,6 +92,8 @@ impl DaemonSetup {
         Self {
             dockerfile_dir: BTreeMap::new(),
             context_dir: BTreeMap::new(),
+            graph_files: BTreeMap::new(),
+            inputs: BTreeMap::new(),
             images,
             gateway_caps: V0_8_GATEWAY_CAPS.iter().map(|s| (*s).to_owned()).collect(),
             llb_caps: CapSet::buildkit_v0_8().iter().map(str::to_owned).collect(),
@@ -234,6 +241,30 @@ fn caps(ids: &[String]) -> Vec<ApiCap> {
         .collect()
 }
 
+/// What the fake daemon takes a solved graph for: a local's name, `<identifier>` of
+/// its first source op, `copy:<identifier>` when file ops sit on top of it, or
+/// `final` for a graph without sources.
+pub fn graph_kind(definition: &pb::Definition) -> String {
+    if let Some((source, _)) = local_source(definition) {
+        return source.identifier.trim_start_matches("local://").to_owned();
+    }
+    let ops: Vec<pb::Op> = definition
+        .def
+        .iter()
+        .filter_map(|bytes| pb::Op::decode(bytes.as_slice()).ok())
+        .collect();
+    let first_source = ops.iter().find_map(|op| match &op.op {
+        Some(pb::op::Op::Source(source)) => Some(source.identifier.clone()),
+        _ => None,
+    });
+    let has_file_op = ops.iter().any(|op| matches!(op.op, Some(pb::op::Op::File(_))));
+    match (first_source, has_file_op) {
+        (Some(identifier), true) => format!("copy:{identifier}"),
+        (Some(identifier), false) => identifier,
+        (None, _) => "final".to_owned(),
+    }
+}
+
 /// The source op of a Definition's first `local://` op, if any.
 pub fn local_source(definition: &pb::Definition) -> Option<(pb::SourceOp, pb::OpMetadata)> {
     for bytes in &definition.def {
@@ -284,10 +315,7 @@ impl LlbBridge for FakeDaemon {
             return forever().await;
         }
         let definition = request.definition.unwrap_or_default();
-        let kind = match local_source(&definition) {
-            Some((source, _)) => source.identifier.trim_start_matches("local://").to_owned(),
-            None => "final".to_owned(),
-        };
+        let kind = graph_kind(&definition);
         let mut state = self
             .state
             .lock()
@@ -312,13 +340,21 @@ impl LlbBridge for FakeDaemon {
     ) -> Result<Response<gw::ReadFileResponse>, Status> {
         let request = request.into_inner();
         self.record(Call::ReadFile(request.clone()));
-        let files = match self.local_of(&request.r#ref).as_deref() {
+        let kind = self.local_of(&request.r#ref);
+        let files = match kind.as_deref() {
             Some("dockerfile") => &self.setup.dockerfile_dir,
             Some("context") => &self.setup.context_dir,
+            Some(other) if self.setup.graph_files.contains_key(other) => &self.setup.graph_files[other],
             _ => return Err(Status::unknown(format!("no such ref {}", request.r#ref))),
         };
         match files.get(&request.file_path) {
-            Some(data) => Ok(Response::new(gw::ReadFileResponse { data: data.clone() })),
+            Some(data) => {
+                let mut data = data.clone();
+                if let Some(range) = request.range {
+                    data.truncate(usize::try_from(range.length).unwrap_or(0));
+                }
+                Ok(Response::new(gw::ReadFileResponse { data }))
+            }
             None => Err(Status::unknown(format!(
                 "open /tmp/buildkit-mount123/{}: no such file or directory",
                 request.file_path
@@ -392,7 +428,9 @@ impl LlbBridge for FakeDaemon {
         _: Request<gw::InputsRequest>,
     ) -> Result<Response<gw::InputsResponse>, Status> {
         self.record(Call::Other("Inputs"));
-        Err(Status::unimplemented("Inputs"))
+        Ok(Response::new(gw::InputsResponse {
+            definitions: self.setup.inputs.clone().into_iter().collect(),
+        }))
     }
     async fn new_container(
         &self,
@@ -596,6 +634,111 @@ pub async fn run_frontend_with(
         daemon,
         received,
         lowering,
+    }
+}
+
+/// Runs the frontend with the real Dockerfile conversion (`DfoptLowering`) against a
+/// fake daemon; returns the outcome and the daemon's log.
+pub async fn run_dfopt(setup: DaemonSetup, options: &[&str]) -> (Outcome, FakeDaemon) {
+    let daemon = FakeDaemon::new(setup);
+    let fds = pipes();
+    let _received = serve(daemon.clone(), fds.daemon_read, fds.daemon_write);
+    let stream =
+        dfopt_frontend::stdio::StdioStream::from_fds(fds.frontend_read, fds.frontend_write)
+            .expect("frontend stream");
+    let lowering = dfopt_frontend::dfopt_lowering::DfoptLowering;
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(30),
+        dfopt_frontend::run(stream, env_with(options), &lowering, &test_config()),
+    )
+    .await
+    .expect("the frontend must finish in bounded time");
+    daemon.assert_protocol_rules();
+    (outcome, daemon)
+}
+
+/// An image with one layer (a config without layers is `scratch` to the conversion).
+pub const ALPINE_CONFIG: &[u8] = br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:aaaa"]},"config":{"Env":["PATH=/usr/bin:/bin","FROM_ALPINE=1"],"Cmd":["/bin/sh"]}}"#;
+
+impl DaemonSetup {
+    /// Adds `alpine:latest` and `alpine:3.18` (one layer each, no digest, as Docker's
+    /// local image store answers).
+    pub fn with_alpine(mut self) -> Self {
+        for reference in ["docker.io/library/alpine:latest", "docker.io/library/alpine:3.18"] {
+            self.images
+                .insert(reference.to_owned(), (String::new(), ALPINE_CONFIG.to_vec()));
+        }
+        self
+    }
+}
+
+/// The identifiers of a Definition's source ops, in order.
+pub fn source_identifiers(definition: &pb::Definition) -> Vec<String> {
+    dfopt_frontend::splice::source_ops(definition)
+        .expect("the Definition decodes")
+        .into_iter()
+        .map(|entry| entry.source.identifier)
+        .collect()
+}
+
+/// The source op with `identifier` and its custom name.
+pub fn source_named(definition: &pb::Definition, identifier: &str) -> (pb::SourceOp, String) {
+    let entry = dfopt_frontend::splice::source_ops(definition)
+        .expect("the Definition decodes")
+        .into_iter()
+        .find(|entry| entry.source.identifier == identifier)
+        .unwrap_or_else(|| panic!("no source {identifier} in {:?}", source_identifiers(definition)));
+    let name = definition
+        .metadata
+        .get(&entry.digest)
+        .and_then(|meta| meta.description.get("llb.customname").cloned())
+        .unwrap_or_default();
+    (entry.source, name)
+}
+
+/// Every file action of a Definition.
+pub fn file_actions(definition: &pb::Definition) -> Vec<pb::FileAction> {
+    definition
+        .def
+        .iter()
+        .filter_map(|bytes| pb::Op::decode(bytes.as_slice()).ok())
+        .filter_map(|op| match op.op {
+            Some(pb::op::Op::File(file)) => Some(file.actions),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// The copies among [`file_actions`].
+pub fn copies(definition: &pb::Definition) -> Vec<pb::FileActionCopy> {
+    file_actions(definition)
+        .into_iter()
+        .filter_map(|action| match action.action {
+            Some(pb::file_action::Action::Copy(copy)) => Some(copy),
+            _ => None,
+        })
+        .collect()
+}
+
+impl FakeDaemon {
+    /// The Definition of the last Solve (the build's final graph).
+    pub fn final_definition(&self) -> pb::Definition {
+        self.solves()
+            .last()
+            .and_then(|solve| solve.definition.clone())
+            .expect("a final solve")
+    }
+
+    /// Whether `Inputs` was called.
+    pub fn asked_for_inputs(&self) -> bool {
+        self.calls().iter().any(|call| matches!(call, Call::Other("Inputs")))
+    }
+
+    /// The image config of a single-platform result.
+    pub fn result_config(&self) -> serde_json::Value {
+        let result = self.the_return().result.expect("a result");
+        serde_json::from_slice(&result.metadata["containerimage.config"]).expect("config JSON")
     }
 }
 
