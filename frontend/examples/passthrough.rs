@@ -84,6 +84,7 @@ impl Lowering for Passthrough {
             definition,
             image_config: config.config.clone(),
             metadata: Default::default(),
+            warnings: Vec::new(),
         })
     }
 }

@@ -20,7 +20,7 @@ use bollard_buildkit_proto::google::rpc::Status;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
     llb_bridge_client::LlbBridgeClient, result, CacheOptionsEntry, FileRange, InputsRequest,
     PingRequest, ReadFileRequest, Ref, RefMap, RefMapDeprecated, ResolveImageConfigRequest,
-    Result as PbResult, ReturnRequest, SolveRequest,
+    Result as PbResult, ReturnRequest, SolveRequest, WarnRequest,
 };
 use dfopt_llb::{pb, Platform};
 use prost::Message;
@@ -355,6 +355,33 @@ impl Bridge {
             }
             Err(error) => Err(error),
         }
+    }
+
+    /// `Warn`: a build warning the client prints with the build's output, placed
+    /// at `ranges` of the Dockerfile described by `info`. `digest` names the
+    /// vertex it belongs to (the Dockerfile's source, as BuildKit's frontend does).
+    /// Needs the `gateway.warnings` cap.
+    pub async fn warn(
+        &self,
+        digest: &str,
+        short: &str,
+        detail: &[String],
+        info: pb::SourceInfo,
+        ranges: Vec<pb::Range>,
+    ) -> Result<(), BridgeError> {
+        let request = WarnRequest {
+            digest: digest.to_owned(),
+            // BuildKit's frontends send level 1 for every warning.
+            level: 1,
+            short: short.as_bytes().to_vec(),
+            detail: detail.iter().map(|d| d.as_bytes().to_vec()).collect(),
+            url: String::new(),
+            info: Some(info),
+            ranges,
+        };
+        let mut client = self.client.clone();
+        timed("Warn", self.config.timeouts.ping, client.warn(request)).await?;
+        Ok(())
     }
 
     /// `Inputs`: the frontend inputs the client attached to the request (buildx sends

@@ -34,6 +34,7 @@ use crate::contexts::{stage_override, BuildContexts};
 use crate::dockerfile_source::{self, LoadedDockerfile};
 use crate::errors::{BuildError, LineRange, SourceFile};
 use crate::lowering::{
+    LowerWarning,
     ImageToResolve, LowerError, LowerRequest, Lowered, Lowering, ResolvedImages, MAX_RESOLVE_ROUNDS,
 };
 use crate::options::FrontendEnv;
@@ -207,6 +208,9 @@ async fn build(
             lower_for_platform(bridge, lowering, &env, &loaded, &parsed, &caps, &contexts, target.clone())
                 .await?;
         mark("resolve+lower", &mut since);
+        if builds.is_empty() {
+            send_warnings(bridge, &caps, &loaded, &lowered.warnings).await;
+        }
         // Without a `platform` option the result is keyed by the default platform:
         // BuildKit takes its own binary's (`platforms.DefaultSpec()`), we take the
         // worker's, which is the same on a daemon building for its own host.
@@ -237,6 +241,37 @@ async fn build(
             refs: ResultRefs::Single(reference),
             metadata,
         })
+    }
+}
+
+/// Sends the first platform's warnings (the change records are the same for every
+/// platform) with `Warn` where the daemon has the `gateway.warnings` cap; they are
+/// in the daemon log either way. A failing `Warn` is logged, never fatal.
+async fn send_warnings(bridge: &Bridge, caps: &Caps, loaded: &LoadedDockerfile, warnings: &[LowerWarning]) {
+    if warnings.is_empty() || !caps.gateway_supports(crate::caps::gateway::WARNINGS) {
+        return;
+    }
+    let info = pb::SourceInfo {
+        filename: loaded.dockerfile.filename.clone(),
+        data: loaded.dockerfile.data.clone(),
+        definition: Some(loaded.definition.clone()),
+        language: "Dockerfile".to_owned(),
+    };
+    // The vertex of the Dockerfile's own source op, as BuildKit's frontend uses.
+    let digest = loaded.definition.def.first().map(|op| dfopt_llb::digest(op)).unwrap_or_default();
+    for warning in warnings {
+        let ranges = warning
+            .lines
+            .iter()
+            .map(|r| pb::Range {
+                start: Some(pb::Position { line: i32::try_from(r.start).unwrap_or(i32::MAX), character: 0 }),
+                end: Some(pb::Position { line: i32::try_from(r.end).unwrap_or(i32::MAX), character: 0 }),
+            })
+            .collect();
+        if let Err(error) = bridge.warn(&digest, &warning.short, &warning.detail, info.clone(), ranges).await {
+            crate::log(format_args!("Warn failed: {error}"));
+            return;
+        }
     }
 }
 
@@ -329,11 +364,7 @@ fn solve_error(error: &BridgeError, definition: &pb::Definition, source: &Source
     let BridgeError::Status { message, vertex: Some(digest), .. } = error else {
         return BuildError::new(error.to_string()).with_code(error.code());
     };
-    let ranges: Vec<LineRange> = definition
-        .source
-        .as_ref()
-        .and_then(|s| s.locations.get(digest))
-        .and_then(|locations| locations.locations.first())
+    let ranges: Vec<LineRange> = step_location(definition, digest)
         .map(|location| {
             location
                 .ranges
@@ -356,6 +387,24 @@ fn solve_error(error: &BridgeError, definition: &pb::Definition, source: &Source
         message.clone()
     };
     BuildError::new(message).with_code(error.code()).at(source, ranges)
+}
+
+/// The source location of the vertex `digest`, or, for a vertex that has none
+/// (the HTTP or git source of an `ADD <url>`, whose download or checksum can
+/// fail), that of the first op in the Definition that reads it: the
+/// instruction that asked for the source.
+fn step_location<'a>(definition: &'a pb::Definition, digest: &str) -> Option<&'a pb::Location> {
+    let locations = &definition.source.as_ref()?.locations;
+    if let Some(found) = locations.get(digest).and_then(|l| l.locations.first()) {
+        return Some(found);
+    }
+    definition.def.iter().find_map(|bytes| {
+        let op = <pb::Op as prost::Message>::decode(bytes.as_slice()).ok()?;
+        if !op.inputs.iter().any(|input| input.digest == digest) {
+            return None;
+        }
+        locations.get(&dfopt_llb::digest(bytes))?.locations.first()
+    })
 }
 
 /// Refuses requests this frontend cannot serve, before any work is done.
@@ -625,5 +674,45 @@ mod tests {
             let claimed: Vec<&str> = label.split(',').collect();
             assert_eq!(claimed, SUPPORTED_FRONTEND_CAPS);
         }
+    }
+
+    /// A failing `ADD <url>` source has no location of its own: the error is
+    /// placed at the instruction whose op reads it.
+    #[test]
+    fn step_location_falls_back_to_the_reader() {
+        use prost::Message;
+        let encode = |op: pb::Op| op.encode_to_vec();
+        let source = encode(pb::Op {
+            op: Some(pb::op::Op::Source(pb::SourceOp {
+                identifier: "https://example.com/x.txt".into(),
+                ..Default::default()
+            })),
+            ..Default::default()
+        });
+        let source_digest = dfopt_llb::digest(&source);
+        let reader = encode(pb::Op {
+            inputs: vec![pb::Input { digest: source_digest.clone(), index: 0 }],
+            ..Default::default()
+        });
+        let at_line = |line: i32| pb::Locations {
+            locations: vec![pb::Location {
+                source_index: 0,
+                ranges: vec![pb::Range {
+                    start: Some(pb::Position { line, character: 0 }),
+                    end: Some(pb::Position { line, character: 0 }),
+                }],
+            }],
+        };
+        let definition = pb::Definition {
+            def: vec![source, reader.clone()],
+            source: Some(pb::Source {
+                locations: [(dfopt_llb::digest(&reader), at_line(3))].into_iter().collect(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let found = step_location(&definition, &source_digest).expect("the reader's location");
+        assert_eq!(found.ranges[0].start.as_ref().map(|p| p.line), Some(3));
+        assert!(step_location(&definition, "sha256:unknown").is_none());
     }
 }

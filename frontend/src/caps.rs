@@ -32,6 +32,8 @@ pub mod gateway {
     pub const FRONTEND_INPUTS: &str = "frontend.inputs";
     /// `SolveRequest.Evaluate`.
     pub const SOLVE_EVALUATE: &str = "gateway.solve.evaluate";
+    /// `Warn` (BuildKit v0.10+; not in Docker 20.10's BuildKit v0.8).
+    pub const WARNINGS: &str = "gateway.warnings";
 }
 
 /// The two cap sets of a daemon.

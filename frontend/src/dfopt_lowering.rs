@@ -8,12 +8,15 @@ use std::collections::BTreeMap;
 
 use dfopt_convert::{ConvertError, ConvertOptions, ImageRequest, NoCache};
 use dfopt_dockerfile::instructions::scope::Vars;
+use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{Network, Platform, ResolveMode};
 
 use crate::optimize;
 
 use crate::errors::LineRange;
-use crate::lowering::{ImageKey, ImageToResolve, LowerError, LowerRequest, Lowered, Lowering, ResolvedImages};
+use crate::lowering::{
+    ImageKey, ImageToResolve, LowerError, LowerRequest, LowerWarning, Lowered, Lowering, ResolvedImages,
+};
 use crate::options::{self, ImageResolveMode, NetworkMode};
 
 /// Converts Dockerfiles with `dfopt-convert`.
@@ -61,17 +64,43 @@ impl Lowering for DfoptLowering {
             }
         }
         let converted = dfopt_convert::convert(source, &opts, &images).map_err(|e| located(&e))?;
+        let mut warnings = Vec::new();
         for warning in &converted.warnings {
             eprintln!("dfopt: warning: {}", warning.message);
+            let lines = warning
+                .span
+                .map(|span| {
+                    let (start, end) = span_lines(&LineIndex::new(source), span);
+                    match &rewritten {
+                        Some(r) => r.original_lines(start, end).into_iter().map(|(s, e)| LineRange::new(s, e)).collect(),
+                        None => vec![LineRange::new(start, end)],
+                    }
+                })
+                .unwrap_or_default();
+            warnings.push(LowerWarning { short: warning.message.clone(), detail: Vec::new(), lines });
         }
         let mut definition = converted.definition;
         if let Some(rewritten) = &rewritten {
             rewritten.restore(&mut definition, &request.dockerfile.data);
-            for change in rewritten.optimized.rewrites() {
+            let index = LineIndex::new(original);
+            for change in rewritten.optimized.rewrites().chain(rewritten.optimized.reports()) {
                 eprintln!("dfopt: {}: {} ({})", change.pass, change.title, change.reason);
+                let lines = change
+                    .ranges
+                    .iter()
+                    .map(|span| {
+                        let (start, end) = span_lines(&index, *span);
+                        LineRange::new(start, end)
+                    })
+                    .collect();
+                warnings.push(LowerWarning {
+                    short: format!("dfopt {}: {}", change.pass, change.title),
+                    detail: vec![change.reason.clone()],
+                    lines,
+                });
             }
         }
-        Ok(Lowered { definition, image_config: converted.image_config, metadata: BTreeMap::new() })
+        Ok(Lowered { definition, image_config: converted.image_config, metadata: BTreeMap::new(), warnings })
     }
 }
 
@@ -85,6 +114,11 @@ fn platform_args(build: &Platform, target: &Platform) -> Vars {
         vars.set(&format!("{prefix}VARIANT"), &p.variant);
     }
     vars
+}
+
+/// First and last 1-based line of a byte span (its end is exclusive).
+fn span_lines(index: &LineIndex, span: Span) -> (u32, u32) {
+    (index.line(span.start), index.line(span.end.saturating_sub(1).max(span.start)))
 }
 
 fn image_key(request: &ImageRequest) -> ImageKey {

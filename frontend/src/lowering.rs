@@ -119,6 +119,22 @@ pub struct Lowered {
     /// given in a single-platform build and suffixed with `/<platform>` in a
     /// multi-platform one.
     pub metadata: BTreeMap<String, Vec<u8>>,
+    /// What the user should know that is not an error: converter warnings and
+    /// the optimizer's change records (what was rewritten, and why).
+    pub warnings: Vec<LowerWarning>,
+}
+
+/// A warning about the build, at Dockerfile lines. Always written to the daemon
+/// log; also sent with the gateway's `Warn` call where the daemon has the
+/// `gateway.warnings` cap (BuildKit v0.10+; Docker 20.10 has not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LowerWarning {
+    /// One line, e.g. `dfopt merge-runs: Merged 3 consecutive RUN instructions into one`.
+    pub short: String,
+    /// Further lines (the reason).
+    pub detail: Vec<String>,
+    /// Where (1-based, in the user's Dockerfile).
+    pub lines: Vec<LineRange>,
 }
 
 /// A conversion failure, reported to the user as `Dockerfile:LINE: message`.

@@ -43,6 +43,7 @@ pub enum Call {
     ReadFile(gw::ReadFileRequest),
     ResolveImageConfig(gw::ResolveImageConfigRequest),
     Return(gw::ReturnRequest),
+    Warn(gw::WarnRequest),
     Other(&'static str),
 }
 
@@ -196,6 +197,17 @@ impl FakeDaemon {
             .into_iter()
             .filter_map(|c| match c {
                 Call::ReadFile(r) => Some(r.file_path),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every `Warn` request, in order.
+    pub fn warnings(&self) -> Vec<gw::WarnRequest> {
+        self.calls()
+            .into_iter()
+            .filter_map(|c| match c {
+                Call::Warn(w) => Some(w),
                 _ => None,
             })
             .collect()
@@ -477,10 +489,10 @@ impl LlbBridge for FakeDaemon {
     }
     async fn warn(
         &self,
-        _: Request<gw::WarnRequest>,
+        request: Request<gw::WarnRequest>,
     ) -> Result<Response<gw::WarnResponse>, Status> {
-        self.record(Call::Other("Warn"));
-        Err(Status::unimplemented("Warn"))
+        self.record(Call::Warn(request.into_inner()));
+        Ok(Response::new(gw::WarnResponse {}))
     }
 }
 
@@ -831,6 +843,7 @@ impl Lowering for TestLowering {
             definition,
             image_config: value.to_string().into_bytes(),
             metadata: BTreeMap::new(),
+            warnings: Vec::new(),
         })
     }
 }
