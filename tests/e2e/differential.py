@@ -472,7 +472,11 @@ def run_case(name):
     ours_log, t_ours = build(name, case, "dfopt", dockerfile_path, context, tags["dfopt"])
     _, t_on = build(name, case, "on", dockerfile_path, context, tags["on"])
     inspect = {m: json.loads(docker("image", "inspect", t, check=True).stdout)[0] for m, t in tags.items()}
-    diffs, digest_note = check_cache(builtin_log, ours_log, inspect["builtin"], inspect["dfopt"])
+    if "--no-cache" in case.get("extra_args", []):
+        # The case asks every build to run its steps: no cache to share.
+        diffs, digest_note = [], "cache not compared (--no-cache)"
+    else:
+        diffs, digest_note = check_cache(builtin_log, ours_log, inspect["builtin"], inspect["dfopt"])
     diffs += check_config(inspect["builtin"], inspect["dfopt"], tags["builtin"], tags["dfopt"])
     start = time.monotonic()
     fs_diffs, entries = check_fs(tags["builtin"], tags["dfopt"])
