@@ -44,9 +44,9 @@ def run(cmd, **kw):
     return proc.stdout
 
 
-def criterion(package):
-    """{bench name: median time text} from `cargo bench -p PACKAGE`."""
-    out = run(["cargo", "bench", "--locked", "-q", "-p", package, "--", "--noplot"])
+def criterion(package, bench):
+    """{bench name: median time text} from `cargo bench -p PACKAGE --bench BENCH`."""
+    out = run(["cargo", "bench", "--locked", "-q", "-p", package, "--bench", bench, "--", "--noplot"])
     return {name.strip(): mid for name, _, mid, _ in CRITERION_TIME.findall(out)}
 
 
@@ -107,8 +107,8 @@ def main():
     parser.add_argument("--rounds", default="10", help="no-op rebuild rounds")
     args = parser.parse_args()
 
-    convert = criterion("dfopt-convert")
-    parse = criterion("dfopt-dockerfile")
+    convert = criterion("dfopt-convert", "convert")
+    parse = criterion("dfopt-dockerfile", "parse")
     noop = run(["bash", "bench/noop-rebuild.sh", args.rounds], env={**os.environ, "DFOPT_BENCH_SKIP_IMAGE": "1"})
     gains_json = os.path.join(REPO, "target", "gains.json")
     gains = run(["python3", "bench/gains.py", "--json", gains_json])
