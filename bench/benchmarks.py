@@ -141,7 +141,7 @@ that does nothing but return, so the difference between it and dfopt is dfopt's 
 
 ## Builds of the examples (`bench/gains.py`)
 
-For each example and each frontend: the cache mounts are emptied, then a cold build (`--no-cache`), a no-op
+For each example and each frontend: the build cache is emptied (cache mounts included), then a cold build, a no-op
 rebuild, and warm rebuilds after each edit in turn. "downloaded" is what apt (`Fetched … B`) and pip
 (`Downloading … (N kB)`) report; "wheels built" counts pip compiling source distributions. dfopt is used through
 `--build-arg BUILDKIT_SYNTAX=ourorg/optimizer`, the Dockerfiles are unchanged.

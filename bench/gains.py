@@ -4,9 +4,9 @@
 For each scenario (an example project and a list of edits a developer makes)
 and each frontend, in one run on the same daemon:
 
-  1. empty the cache mounts (`docker builder prune -af --filter
-     type=exec.cachemount`);
-  2. cold build of a fresh copy of the example with `--no-cache`;
+  1. empty the build cache, cache mounts included (`docker builder prune -af`:
+     otherwise an edit that an earlier run already built would be a cache hit);
+  2. cold build of a fresh copy of the example (`--no-cache` as well);
   3. no-op rebuild (nothing changed);
   4. each edit in turn, applied on top of the previous ones, then a warm
      rebuild (e.g. "+1 pip requirement", "+1 apt package", "source change").
@@ -25,12 +25,9 @@ Prints one Markdown table per scenario and writes all figures as JSON.
 cache mounts filled by earlier builds then stay, so dfopt's cold build is
 one with warm package caches.
 
-Why not `docker builder prune -af`: Docker 20.10's daemon can crash (nil
-pointer in cache.GetByBlob) when the whole cache is pruned while another
-build is pulling an image snapshot; `--no-cache` plus pruning only the cache
-mounts gives the same cold start without touching image layers.
-Needs DOCKER/DOCKER_HOST (tests/e2e/lib/env.sh), a running daemon with the
-base images and the frontend image: `bash bench/gains.sh` sets all that up.
+Run nothing else on the daemon meanwhile: Docker 20.10's daemon can crash
+(nil pointer in cache.GetByBlob) when a prune races another build's image
+pull.
 """
 
 import argparse
@@ -156,7 +153,7 @@ def run_scenario(name, example, edits, prune=True):
         shutil.copytree(os.path.join(REPO, example), os.path.join(root, "context"))
         context = os.path.join(root, "context")
         if prune:
-            pruned = docker("builder", "prune", "-af", "--filter", "type=exec.cachemount")
+            pruned = docker("builder", "prune", "-af")
             if pruned.returncode != 0:
                 raise SystemExit(f"docker builder prune failed: {pruned.stderr}")
         tag = f"dfopt-bench/{name}:{frontend}"
