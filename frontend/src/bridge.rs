@@ -307,24 +307,7 @@ impl Bridge {
         reference: &str,
         path: &str,
     ) -> Result<Option<Vec<u8>>, BridgeError> {
-        let request = ReadFileRequest {
-            r#ref: reference.to_owned(),
-            file_path: path.to_owned(),
-            ..ReadFileRequest::default()
-        };
-        let mut client = self.client.clone();
-        let call = timed(
-            "ReadFile",
-            self.config.timeouts.read_file,
-            client.read_file(request),
-        );
-        match call.await {
-            Ok(response) => Ok(Some(response.data)),
-            Err(BridgeError::Status { code, message, .. }) if is_missing_file(code, &message) => {
-                Ok(None)
-            }
-            Err(error) => Err(error),
-        }
+        self.read_file_range(reference, path, None).await
     }
 
     /// `ReadFile` of at most `length` bytes from the start of the file (BuildKit reads
@@ -336,10 +319,20 @@ impl Bridge {
         path: &str,
         length: i64,
     ) -> Result<Option<Vec<u8>>, BridgeError> {
+        self.read_file_range(reference, path, Some(FileRange { offset: 0, length }))
+            .await
+    }
+
+    async fn read_file_range(
+        &self,
+        reference: &str,
+        path: &str,
+        range: Option<FileRange>,
+    ) -> Result<Option<Vec<u8>>, BridgeError> {
         let request = ReadFileRequest {
             r#ref: reference.to_owned(),
             file_path: path.to_owned(),
-            range: Some(FileRange { offset: 0, length }),
+            range,
             ..ReadFileRequest::default()
         };
         let mut client = self.client.clone();
