@@ -74,7 +74,7 @@ say "building examples/python-app with # syntax=ourorg/optimizer"
 work=$(mktemp -d)
 cp -r examples/python-app/. "$work/"
 { echo "# syntax=ourorg/optimizer"; cat examples/python-app/Dockerfile; } >"$work/Dockerfile"
-"$DOCKER" build --progress=plain -t dfopt-quickstart/python-app "$work" 2>&1 | grep -E '^#[0-9]+ \[' | grep -v ' CACHED$' | sed 's/^#[0-9]* //' | uniq
+"$DOCKER" build --progress=plain -t dfopt-quickstart/python-app "$work" 2>&1 | grep -E '^#[0-9]+ \[' | grep -v ' CACHED$' | sed 's/^#[0-9]* //' | awk '!seen[$0]++'
 rm -rf "$work"
 "$DOCKER" run --rm dfopt-quickstart/python-app
 
