@@ -411,17 +411,7 @@ impl Bridge {
             store_id: store_id.to_owned(),
             ..ResolveImageConfigRequest::default()
         };
-        let mut client = self.client.clone();
-        let response = timed(
-            "ResolveImageConfig",
-            self.config.timeouts.resolve_image_config,
-            client.resolve_image_config(request),
-        )
-        .await?;
-        Ok(ResolvedImage {
-            digest: (!response.digest.is_empty()).then_some(response.digest),
-            config: response.config,
-        })
+        self.send_resolve_image_config(request).await
     }
 
     /// `ResolveImageConfig` for a fully normalized reference
@@ -440,6 +430,15 @@ impl Bridge {
             log_name: log_name.to_owned(),
             ..ResolveImageConfigRequest::default()
         };
+        self.send_resolve_image_config(request).await
+    }
+
+    /// Sends a `ResolveImageConfig`; an empty digest (Docker's local image store
+    /// answers without one) becomes `None`.
+    async fn send_resolve_image_config(
+        &self,
+        request: ResolveImageConfigRequest,
+    ) -> Result<ResolvedImage, BridgeError> {
         let mut client = self.client.clone();
         let response = timed(
             "ResolveImageConfig",
