@@ -157,6 +157,10 @@ pub(crate) fn match_field<'a>(key: &str, fields: &[&'a str]) -> Option<&'a str> 
     if let Some(f) = fields.iter().find(|f| **f == key) {
         return Some(f);
     }
+    if key.is_ascii() {
+        // Field names are ASCII, and for ASCII text Unicode case folding is ASCII's.
+        return fields.iter().find(|f| f.eq_ignore_ascii_case(key)).copied();
+    }
     let folded = key.to_lowercase();
     fields.iter().find(|f| f.to_lowercase() == folded).copied()
 }

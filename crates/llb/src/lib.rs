@@ -56,6 +56,7 @@ pub mod reference;
 mod sourcemap;
 mod state;
 pub mod validate;
+mod wire;
 
 /// The BuildKit protobuf types (package `pb`) this crate emits.
 pub use bollard_buildkit_proto::pb;

@@ -2,9 +2,8 @@
 //!
 //! * Ops are visited post-order (inputs before the ops that read them), iteratively so
 //!   that deep graphs cannot overflow the stack.
-//! * Each op is encoded with prost, whose encoding is deterministic for our messages:
-//!   fields in tag order, zero values omitted, and every proto map a `BTreeMap` (sorted
-//!   keys) in `bollard-buildkit-proto`. Its digest is `sha256:<hex>` of those bytes,
+//! * Each op is written as `pb.Op` bytes by [`crate::wire`], exactly as prost encodes
+//!   that message: fields in tag order, zero values omitted, map entries in key order. Its digest is `sha256:<hex>` of those bytes,
 //!   exactly what the daemon recomputes.
 //! * Ops with equal digests are emitted once; their metadata and locations are merged.
 //! * The last entry is the terminal op: only `inputs = [result]`.
@@ -14,7 +13,7 @@
 //! environment or a counter, so one graph always gives byte-identical bytes.
 
 use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use bollard_buildkit_proto::pb;
@@ -26,6 +25,7 @@ use crate::error::Error;
 use crate::ops::{Node, OpMeta};
 use crate::sourcemap::SourceMap;
 use crate::state::{Output, State};
+use crate::wire::Wire;
 
 /// What an op sees of the marshalling in progress: the daemon's caps and the digests of
 /// the ops it reads.
@@ -51,22 +51,29 @@ impl Replace {
     }
 }
 
-impl Encoder<'_> {
+impl<'a> Encoder<'a> {
     pub(crate) fn caps(&self) -> &CapSet {
         self.caps
     }
 
-    /// The `pb.Input` for `output`. Post-order guarantees its op was encoded already.
-    pub(crate) fn input(&self, output: &Output) -> pb::Input {
-        pb::Input {
+    /// The `Op.inputs` entry for `output`. Post-order guarantees its op was encoded
+    /// already.
+    pub(crate) fn input(&self, output: &Output) -> Input<'a> {
+        Input {
             digest: self
                 .digests
                 .get(&Arc::as_ptr(Replace::resolve(self.replace, &output.node)))
-                .cloned()
-                .unwrap_or_default(),
+                .map_or("", String::as_str),
             index: i64::from(output.index),
         }
     }
+}
+
+/// One `pb.Input`: an op's digest and output index, borrowed while the reader encodes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Input<'a> {
+    pub(crate) digest: &'a str,
+    pub(crate) index: i64,
 }
 
 /// `sha256:<hex>` of `bytes`, the digest BuildKit gives an op.
@@ -144,7 +151,7 @@ impl State {
                 replace,
             });
             let op_caps = check_needs(&encoded.needs, caps, &node)?;
-            let bytes = encoded.op.encode_to_vec();
+            let bytes = encoded.bytes;
             let dgst = digest(&bytes);
             // The first op with a digest is emitted; later equal ones only add metadata.
             let entry = match metadata.entry(dgst.clone()) {
@@ -159,16 +166,18 @@ impl State {
             digests.insert(Arc::as_ptr(&node), dgst);
         }
 
-        let terminal = pb::Op {
-            inputs: vec![Encoder {
-                caps,
-                digests: &digests,
-                replace,
-            }
-            .input(root)],
-            ..pb::Op::default()
-        };
-        let bytes = terminal.encode_to_vec();
+        let root_input = Encoder {
+            caps,
+            digests: &digests,
+            replace,
+        }
+        .input(root);
+        let mut terminal = Wire::with_capacity(80);
+        terminal.message(1, |w| {
+            w.string(1, root_input.digest);
+            w.int64(2, root_input.index);
+        });
+        let bytes = terminal.into_bytes();
         let mut terminal_caps = vec![
             Need::cap(caps::CONSTRAINTS, "worker constraints"),
             Need::cap(caps::PLATFORM, "op platforms"),
@@ -202,30 +211,27 @@ impl State {
 /// `replace` is visited as its replacement.
 fn post_order(root: &Arc<Node>, replace: Option<&Replace>) -> Vec<Arc<Node>> {
     let mut order = Vec::new();
-    let mut done: BTreeSet<*const Node> = BTreeSet::new();
-    let mut stack: Vec<(Arc<Node>, bool)> =
-        vec![(Arc::clone(Replace::resolve(replace, root)), false)];
+    // Pointer identity only decides what was visited; the order comes from the stack.
+    let mut done: HashSet<*const Node> = HashSet::new();
+    let mut stack: Vec<(&Arc<Node>, bool)> = vec![(Replace::resolve(replace, root), false)];
     while let Some((node, expanded)) = stack.pop() {
-        let key = Arc::as_ptr(&node);
+        let key = Arc::as_ptr(node);
+        if expanded {
+            if done.insert(key) {
+                order.push(Arc::clone(node));
+            }
+            continue;
+        }
         if done.contains(&key) {
             continue;
         }
-        if expanded {
-            done.insert(key);
-            order.push(node);
-            continue;
-        }
-        let children: Vec<Arc<Node>> = node
-            .kind
-            .inputs()
-            .into_iter()
-            .rev()
-            .map(|o| Replace::resolve(replace, &o.node))
-            .filter(|child| !done.contains(&Arc::as_ptr(child)))
-            .map(Arc::clone)
-            .collect();
         stack.push((node, true));
-        stack.extend(children.into_iter().map(|child| (child, false)));
+        for input in node.kind.inputs().into_iter().rev() {
+            let child = Replace::resolve(replace, &input.node);
+            if !done.contains(&Arc::as_ptr(child)) {
+                stack.push((child, false));
+            }
+        }
     }
     order
 }
@@ -309,14 +315,19 @@ impl SourceCollector {
                     self.infos.len() - 1
                 }
             };
-            self.locations
-                .entry(dgst.to_owned())
-                .or_default()
-                .locations
-                .push(pb::Location {
-                    source_index: i32::try_from(index).unwrap_or(i32::MAX),
-                    ranges: location.ranges().iter().map(|r| r.to_pb()).collect(),
-                });
+            let location = pb::Location {
+                source_index: i32::try_from(index).unwrap_or(i32::MAX),
+                ranges: location.ranges().iter().map(|r| r.to_pb()).collect(),
+            };
+            match self.locations.get_mut(dgst) {
+                Some(existing) => existing.locations.push(location),
+                None => {
+                    let locations = pb::Locations {
+                        locations: vec![location],
+                    };
+                    self.locations.insert(dgst.to_owned(), locations);
+                }
+            }
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use bollard_buildkit_proto::pb;
+use crate::wire::Wire;
 
 /// An OCI platform (`linux/amd64`, `linux/arm64/v8`, …).
 ///
@@ -35,14 +35,11 @@ impl Platform {
         self
     }
 
-    pub(crate) fn to_pb(&self) -> pb::Platform {
-        pb::Platform {
-            architecture: self.architecture.clone(),
-            os: self.os.clone(),
-            variant: self.variant.clone(),
-            os_version: String::new(),
-            os_features: Vec::new(),
-        }
+    /// The fields of `pb.Platform` (`os_version` and `os_features` are never set).
+    pub(crate) fn write(&self, w: &mut Wire) {
+        w.string(1, &self.architecture);
+        w.string(2, &self.os);
+        w.string(3, &self.variant);
     }
 }
 
@@ -258,5 +255,3 @@ fn is_known_arch(arch: &str) -> bool {
             | "wasm"
     )
 }
-
-

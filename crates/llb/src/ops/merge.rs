@@ -6,11 +6,9 @@
 
 use std::sync::Arc;
 
-use bollard_buildkit_proto::pb;
-
 use crate::caps::{self, Need};
 use crate::marshal::Encoder;
-use crate::ops::{empty_constraints, Encoded, InputList, Node, OpKind, OpMeta, OpOptions};
+use crate::ops::{write_op, Encoded, InputList, Node, OpKind, OpMeta, OpOptions};
 use crate::state::{Output, State};
 
 /// Builder for a merge: the layers of several states stacked, later ones on top.
@@ -114,22 +112,19 @@ impl MergeOp {
     pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
         // One `Op.inputs` entry per merge input, even for repeats: order is the meaning.
         let mut inputs = InputList::default();
-        let merge_inputs = self
+        let indexes: Vec<i64> = self
             .inputs
             .iter()
-            .map(|o| pb::MergeInput {
-                input: inputs.push(enc.input(o)),
-            })
+            .map(|o| inputs.push(enc.input(o)))
             .collect();
+        let bytes = write_op(&inputs, 6, None, |w| {
+            // pb.MergeOp
+            for input in indexes {
+                w.message(1, |w| w.int64(1, input));
+            }
+        });
         Encoded {
-            op: pb::Op {
-                inputs: inputs.into_vec(),
-                op: Some(pb::op::Op::Merge(pb::MergeOp {
-                    inputs: merge_inputs,
-                })),
-                platform: None,
-                constraints: empty_constraints(),
-            },
+            bytes,
             needs: vec![Need::cap(caps::MERGE_OP, "merge op")],
         }
     }
@@ -156,16 +151,13 @@ impl DiffOp {
             .upper
             .as_ref()
             .map_or(-1, |o| inputs.push(enc.input(o)));
+        let bytes = write_op(&inputs, 7, None, |w| {
+            // pb.DiffOp
+            w.message(1, |w| w.int64(1, lower));
+            w.message(2, |w| w.int64(1, upper));
+        });
         Encoded {
-            op: pb::Op {
-                inputs: inputs.into_vec(),
-                op: Some(pb::op::Op::Diff(pb::DiffOp {
-                    lower: Some(pb::LowerDiffInput { input: lower }),
-                    upper: Some(pb::UpperDiffInput { input: upper }),
-                })),
-                platform: None,
-                constraints: empty_constraints(),
-            },
+            bytes,
             needs: vec![Need::cap(caps::DIFF_OP, "diff op")],
         }
     }

@@ -2,7 +2,7 @@
 //!
 //! Each op is built by a consuming builder (`Image`, `Exec`, `FileBuilder`, …) and frozen
 //! into an immutable `Node` behind an `Arc` when the builder finishes. A node knows
-//! how to encode itself into a `pb::Op` given the digests of its inputs, and which
+//! how to encode itself as `pb.Op` bytes given the digests of its inputs, and which
 //! capabilities that encoding relies on (`Need`s); [`crate::marshal`] does the rest.
 
 pub mod exec;
@@ -13,12 +13,12 @@ pub mod source;
 
 use std::collections::BTreeMap;
 
-use bollard_buildkit_proto::pb;
-
 use crate::caps::Need;
-use crate::marshal::Encoder;
+use crate::marshal::Input;
+use crate::platform::Platform;
 use crate::sourcemap::Location;
 use crate::state::Output;
+use crate::wire::Wire;
 
 /// The `OpMetadata.description` key BuildKit shows as the vertex name in progress output.
 pub const CUSTOM_NAME_KEY: &str = "llb.customname";
@@ -95,9 +95,9 @@ pub(crate) enum OpKind {
     Diff(merge::DiffOp),
 }
 
-/// An op encoded for the wire, plus what it needs from the daemon.
+/// An op encoded for the wire (`pb.Op` bytes), plus what it needs from the daemon.
 pub(crate) struct Encoded {
-    pub(crate) op: pb::Op,
+    pub(crate) bytes: Vec<u8>,
     pub(crate) needs: Vec<Need>,
 }
 
@@ -123,7 +123,7 @@ impl OpKind {
         }
     }
 
-    pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
+    pub(crate) fn encode(&self, enc: &crate::marshal::Encoder<'_>) -> Encoded {
         match self {
             OpKind::Source(op) => op.encode(enc),
             OpKind::Exec(op) => op.encode(enc),
@@ -137,12 +137,12 @@ impl OpKind {
 /// `Op.inputs` under construction: appends an input unless an equal one (same digest
 /// and output index) is already there, and returns its index either way.
 #[derive(Default)]
-pub(crate) struct InputList {
-    inputs: Vec<pb::Input>,
+pub(crate) struct InputList<'a> {
+    inputs: Vec<Input<'a>>,
 }
 
-impl InputList {
-    pub(crate) fn add(&mut self, input: pb::Input) -> i64 {
+impl<'a> InputList<'a> {
+    pub(crate) fn add(&mut self, input: Input<'a>) -> i64 {
         let position = match self.inputs.iter().position(|i| *i == input) {
             Some(existing) => existing,
             None => {
@@ -154,17 +154,13 @@ impl InputList {
     }
 
     /// Appends without de-duplication (merge ops list every input separately).
-    pub(crate) fn push(&mut self, input: pb::Input) -> i64 {
+    pub(crate) fn push(&mut self, input: Input<'a>) -> i64 {
         self.inputs.push(input);
         to_i64(self.inputs.len() - 1)
     }
 
     pub(crate) fn len(&self) -> i64 {
         to_i64(self.inputs.len())
-    }
-
-    pub(crate) fn into_vec(self) -> Vec<pb::Input> {
-        self.inputs
     }
 }
 
@@ -173,8 +169,27 @@ pub(crate) fn to_i64(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// The `constraints` every non-terminal op carries (`WorkerConstraints{}`), as the Go
-/// client sends it; kept for byte-identical digests with Go-built LLB.
-pub(crate) fn empty_constraints() -> Option<pb::WorkerConstraints> {
-    Some(pb::WorkerConstraints::default())
+/// `pb.Op`: the inputs (tag 1), the op itself under `body_tag` (the `op` oneof, 2–7),
+/// the platform (10) and the `constraints` every non-terminal op carries
+/// (`WorkerConstraints{}`, as the Go client sends it; kept for byte-identical digests
+/// with Go-built LLB).
+pub(crate) fn write_op(
+    inputs: &InputList<'_>,
+    body_tag: u32,
+    platform: Option<&Platform>,
+    body: impl FnOnce(&mut Wire),
+) -> Vec<u8> {
+    let mut w = Wire::with_capacity(256);
+    for input in &inputs.inputs {
+        w.message(1, |w| {
+            w.string(1, input.digest);
+            w.int64(2, input.index);
+        });
+    }
+    w.message(body_tag, body);
+    if let Some(platform) = platform {
+        w.message(10, |w| platform.write(w));
+    }
+    w.message(11, |_| {});
+    w.into_bytes()
 }

@@ -1,4 +1,4 @@
-//! Encoding a frozen exec into `pb.ExecOp`, and the caps that encoding relies on.
+//! Writing a frozen exec as `pb.Op` bytes (an `ExecOp`), and the caps it relies on.
 
 use bollard_buildkit_proto::pb;
 
@@ -6,8 +6,8 @@ use super::{ExecOp, FrozenMount, MountKind, Network, Security, DEFAULT_PATH};
 use crate::caps::{self, Need};
 use crate::marshal::Encoder;
 use crate::ops::mount::CacheSharing;
-use crate::ops::{empty_constraints, Encoded, InputList};
-use crate::platform::Platform;
+use crate::ops::{write_op, Encoded, InputList};
+use crate::wire::Wire;
 
 impl ExecOp {
     pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
@@ -15,41 +15,32 @@ impl ExecOp {
         let mut needs = Vec::with_capacity(4 + 3 * self.mounts.len());
         needs.push(Need::cap(caps::EXEC_META_BASE, "exec"));
         let settings = &*self.settings;
-        // Room for SSH_AUTH_SOCK and the default PATH.
-        let mut env: Vec<String> = Vec::with_capacity(settings.env.len() + 2);
-        env.extend(settings.env.iter().map(|(k, v)| env_entry(k, v)));
-        if let Some(sock) = &self.ssh_auth_sock {
-            env.push(env_entry("SSH_AUTH_SOCK", sock));
-        }
         let is_windows = self.platform.as_ref().is_some_and(|p| p.os == "windows");
-        if enc.caps().supports(caps::EXEC_META_SETS_DEFAULT_PATH) {
+        let default_path = if enc.caps().supports(caps::EXEC_META_SETS_DEFAULT_PATH) {
             needs.push(Need::cap(
                 caps::EXEC_META_SETS_DEFAULT_PATH,
                 "exec default PATH",
             ));
-        } else if !is_windows && !env.iter().any(|e| e.starts_with("PATH=")) {
+            false
+        } else {
             // Fallback copied from the Go client: an old daemon sets no PATH itself.
-            env.push(format!("PATH={DEFAULT_PATH}"));
-        }
+            // (The Go client checks for an entry starting with `PATH=`.)
+            !is_windows
+                && !settings
+                    .env
+                    .iter()
+                    .any(|(k, _)| k == "PATH" || k.starts_with("PATH="))
+        };
 
         let mut inputs = InputList::default();
-        let mut mounts = Vec::with_capacity(self.mounts.len());
+        let mut mount_inputs = Vec::with_capacity(self.mounts.len());
         for m in &self.mounts {
-            let input = m.source.as_ref().map_or(-1, |o| inputs.add(enc.input(o)));
-            let mut mount = encode_mount(m, input, &mut needs);
-            if self.go_v0_8 && mount.tmpfs_opt.as_ref().is_some_and(|t| t.size == 0) {
-                mount.tmpfs_opt = None;
-            }
-            mounts.push(mount);
+            mount_inputs.push(m.source.as_ref().map_or(-1, |o| inputs.add(enc.input(o))));
+            mount_needs(m, &mut needs);
         }
-        if self.go_v0_8 && inputs.len() > 0 {
-            for (frozen, mount) in self.mounts.iter().zip(mounts.iter_mut()) {
-                if matches!(frozen.kind, MountKind::Secret(_) | MountKind::Ssh(_)) {
-                    mount.input = 0;
-                    mount.output = 0;
-                }
-            }
-        }
+        // Go v0.8 left `input` and `output` of secret and ssh mounts at 0 whenever the
+        // exec had any input.
+        let zero_secret_indexes = self.go_v0_8 && inputs.len() > 0;
         if !self.secret_env.is_empty() {
             needs.push(Need::cap(caps::EXEC_MOUNT_SECRET, "secrets"));
             needs.push(Need::cap(
@@ -57,17 +48,9 @@ impl ExecOp {
                 "secret as environment variable",
             ));
         }
-
-        let proxy_env = self.proxy_env.as_ref().map(|p| {
+        if self.proxy_env.is_some() {
             needs.push(Need::cap(caps::EXEC_META_PROXY, "proxy environment"));
-            pb::ProxyEnv {
-                http_proxy: p.http_proxy.clone(),
-                https_proxy: p.https_proxy.clone(),
-                ftp_proxy: p.ftp_proxy.clone(),
-                no_proxy: p.no_proxy.clone(),
-                all_proxy: p.all_proxy.clone(),
-            }
-        });
+        }
         if !self.ulimits.is_empty() {
             needs.push(Need::cap(caps::EXEC_META_ULIMIT, "ulimit"));
         }
@@ -93,83 +76,77 @@ impl ExecOp {
             }
         };
 
-        let meta = pb::Meta {
-            args: self.args.clone(),
-            env,
-            cwd: settings.cwd.clone(),
-            user: settings.user.clone(),
-            proxy_env,
-            extra_hosts: settings
-                .extra_hosts
-                .iter()
-                .map(|(host, ip)| pb::HostIp {
-                    host: host.clone(),
-                    ip: ip.clone(),
-                })
-                .collect(),
-            hostname: settings.hostname.clone(),
-            ulimit: self
-                .ulimits
-                .iter()
-                .map(|u| pb::Ulimit {
-                    name: u.name.clone(),
-                    soft: u.soft,
-                    hard: u.hard,
-                })
-                .collect(),
-            cgroup_parent: self.cgroup_parent.clone(),
-            // BuildKit HEAD's client always sets this (without a cap; the daemon never
-            // registered one) so that mount stubs are cleaned up recursively; older
-            // daemons ignore the unknown field.
-            remove_mount_stubs_recursive: !self.go_v0_8,
-            valid_exit_codes: Vec::new(),
-        };
-        let exec = pb::ExecOp {
-            meta: Some(meta),
-            mounts,
-            network: network as i32,
-            security: security as i32,
-            secretenv: self
-                .secret_env
-                .iter()
-                .map(|s| pb::SecretEnv {
-                    id: s.id.clone(),
-                    name: s.name.clone(),
-                    optional: s.optional,
-                })
-                .collect(),
-            cdi_devices: Vec::new(),
-        };
-        Encoded {
-            op: pb::Op {
-                inputs: inputs.into_vec(),
-                op: Some(pb::op::Op::Exec(exec)),
-                platform: self.platform.as_ref().map(Platform::to_pb),
-                constraints: empty_constraints(),
-            },
-            needs,
+        let bytes = write_op(&inputs, 2, self.platform.as_ref(), |w| {
+            // pb.ExecOp
+            w.message(1, |w| self.write_meta(w, default_path));
+            for (m, input) in self.mounts.iter().zip(mount_inputs) {
+                let zero_indexes = zero_secret_indexes
+                    && matches!(m.kind, MountKind::Secret(_) | MountKind::Ssh(_));
+                w.message(2, |w| write_mount(w, m, input, zero_indexes, self.go_v0_8));
+            }
+            w.int32(3, network as i32);
+            w.int32(4, security as i32);
+            for s in &self.secret_env {
+                w.message(5, |w| {
+                    w.string(1, &s.id);
+                    w.string(2, &s.name);
+                    w.bool(3, s.optional);
+                });
+            }
+        });
+        Encoded { bytes, needs }
+    }
+
+    /// `pb.Meta`.
+    fn write_meta(&self, w: &mut Wire, default_path: bool) {
+        let settings = &*self.settings;
+        for arg in &self.args {
+            w.repeated_string(1, arg);
         }
+        for (key, value) in &settings.env {
+            w.repeated_string_parts(2, &[key, "=", value]);
+        }
+        if let Some(sock) = &self.ssh_auth_sock {
+            w.repeated_string_parts(2, &["SSH_AUTH_SOCK=", sock]);
+        }
+        if default_path {
+            w.repeated_string_parts(2, &["PATH=", DEFAULT_PATH]);
+        }
+        w.string(3, &settings.cwd);
+        w.string(4, &settings.user);
+        if let Some(p) = &self.proxy_env {
+            w.message(5, |w| {
+                w.string(1, &p.http_proxy);
+                w.string(2, &p.https_proxy);
+                w.string(3, &p.ftp_proxy);
+                w.string(4, &p.no_proxy);
+                w.string(5, &p.all_proxy);
+            });
+        }
+        for (host, ip) in &settings.extra_hosts {
+            w.message(6, |w| {
+                w.string(1, host);
+                w.string(2, ip);
+            });
+        }
+        w.string(7, &settings.hostname);
+        for u in &self.ulimits {
+            w.message(9, |w| {
+                w.string(1, &u.name);
+                w.int64(2, u.soft);
+                w.int64(3, u.hard);
+            });
+        }
+        w.string(10, &self.cgroup_parent);
+        // BuildKit HEAD's client always sets this (without a cap; the daemon never
+        // registered one) so that mount stubs are cleaned up recursively; older
+        // daemons ignore the unknown field.
+        w.bool(11, !self.go_v0_8);
     }
 }
 
-/// `key=value`, one env entry of `pb.Meta`.
-fn env_entry(key: &str, value: &str) -> String {
-    let mut entry = String::with_capacity(key.len() + 1 + value.len());
-    entry.push_str(key);
-    entry.push('=');
-    entry.push_str(value);
-    entry
-}
-
-fn encode_mount(m: &FrozenMount, input: i64, needs: &mut Vec<Need>) -> pb::Mount {
-    let mut mount = pb::Mount {
-        input,
-        selector: m.selector.clone(),
-        dest: m.dest.clone(),
-        output: m.output,
-        readonly: m.readonly,
-        ..pb::Mount::default()
-    };
+/// The caps one mount relies on.
+fn mount_needs(m: &FrozenMount, needs: &mut Vec<Need>) {
     if !m.selector.is_empty() {
         needs.push(Need::cap(caps::EXEC_MOUNT_SELECTOR, "mount selector"));
     }
@@ -185,41 +162,81 @@ fn encode_mount(m: &FrozenMount, input: i64, needs: &mut Vec<Need>) -> pb::Mount
                 ));
             }
         }
-        MountKind::Cache { id, sharing } => {
+        MountKind::Cache { .. } => {
             needs.push(Need::cap(caps::EXEC_MOUNT_CACHE, "cache mount"));
             needs.push(Need::cap(
                 caps::EXEC_MOUNT_CACHE_SHARING,
                 "cache mount sharing",
             ));
-            mount.mount_type = pb::MountType::Cache as i32;
-            mount.cache_opt = Some(pb::CacheOpt {
-                id: id.clone(),
-                sharing: match sharing {
-                    CacheSharing::Shared => pb::CacheSharingOpt::Shared,
-                    CacheSharing::Private => pb::CacheSharingOpt::Private,
-                    CacheSharing::Locked => pb::CacheSharingOpt::Locked,
-                } as i32,
-            });
         }
         MountKind::Tmpfs { size } => {
             needs.push(Need::cap(caps::EXEC_MOUNT_TMPFS, "tmpfs mount"));
-            let size = size.filter(|s| *s > 0).unwrap_or(0);
-            if size > 0 {
+            if size.is_some_and(|s| s > 0) {
                 needs.push(Need::cap(caps::EXEC_MOUNT_TMPFS_SIZE, "tmpfs size"));
             }
-            mount.mount_type = pb::MountType::Tmpfs as i32;
-            mount.tmpfs_opt = Some(pb::TmpfsOpt { size });
         }
-        MountKind::Secret(opt) => {
+        MountKind::Secret(_) => {
             needs.push(Need::cap(caps::EXEC_MOUNT_SECRET, "secret mount"));
-            mount.mount_type = pb::MountType::Secret as i32;
-            mount.secret_opt = Some(opt.clone());
         }
-        MountKind::Ssh(opt) => {
+        MountKind::Ssh(_) => {
             needs.push(Need::cap(caps::EXEC_MOUNT_SSH, "ssh mount"));
-            mount.mount_type = pb::MountType::Ssh as i32;
-            mount.ssh_opt = Some(opt.clone());
         }
     }
-    mount
+}
+
+/// `pb.Mount`. `zero_indexes` writes `input` and `output` as 0 (Go v0.8, see
+/// [`ExecOp::encode`]); `go_v0_8` also leaves out a tmpfs size of 0 entirely.
+fn write_mount(w: &mut Wire, m: &FrozenMount, input: i64, zero_indexes: bool, go_v0_8: bool) {
+    let (input, output) = if zero_indexes {
+        (0, 0)
+    } else {
+        (input, m.output)
+    };
+    w.int64(1, input);
+    w.string(2, &m.selector);
+    w.string(3, &m.dest);
+    w.int64(4, output);
+    w.bool(5, m.readonly);
+    let mount_type = match &m.kind {
+        MountKind::Bind { .. } => pb::MountType::Bind,
+        MountKind::Cache { .. } => pb::MountType::Cache,
+        MountKind::Tmpfs { .. } => pb::MountType::Tmpfs,
+        MountKind::Secret(_) => pb::MountType::Secret,
+        MountKind::Ssh(_) => pb::MountType::Ssh,
+    };
+    w.int32(6, mount_type as i32);
+    match &m.kind {
+        MountKind::Bind { .. } => {}
+        MountKind::Tmpfs { size } => {
+            let size = size.filter(|s| *s > 0).unwrap_or(0);
+            if !(go_v0_8 && size == 0) {
+                w.message(19, |w| w.int64(1, size));
+            }
+        }
+        MountKind::Cache { id, sharing } => {
+            let sharing = match sharing {
+                CacheSharing::Shared => pb::CacheSharingOpt::Shared,
+                CacheSharing::Private => pb::CacheSharingOpt::Private,
+                CacheSharing::Locked => pb::CacheSharingOpt::Locked,
+            };
+            w.message(20, |w| {
+                w.string(1, id);
+                w.int32(2, sharing as i32);
+            });
+        }
+        MountKind::Secret(opt) => w.message(21, |w| {
+            w.string(1, &opt.id);
+            w.uint32(2, opt.uid);
+            w.uint32(3, opt.gid);
+            w.uint32(4, opt.mode);
+            w.bool(5, opt.optional);
+        }),
+        MountKind::Ssh(opt) => w.message(22, |w| {
+            w.string(1, &opt.id);
+            w.uint32(2, opt.uid);
+            w.uint32(3, opt.gid);
+            w.uint32(4, opt.mode);
+            w.bool(5, opt.optional);
+        }),
+    }
 }

@@ -13,15 +13,14 @@
 
 use std::sync::Arc;
 
-use bollard_buildkit_proto::pb;
-
 use crate::caps::{self, Need};
 use crate::error::Error;
 use crate::marshal::Encoder;
-use crate::ops::{empty_constraints, Encoded, InputList, Node, OpKind, OpMeta, OpOptions};
+use crate::ops::{write_op, Encoded, InputList, Node, OpKind, OpMeta, OpOptions};
 use crate::paths;
 use crate::platform::Platform;
 use crate::state::{Output, State};
+use crate::wire::Wire;
 
 mod actions;
 
@@ -286,36 +285,31 @@ impl FileOp {
                     .and_then(|o| o.names_from.as_ref())
                     .map_or(-1, |o| inputs.add(enc.input(o))),
             );
+            action.needs(&mut needs);
         }
         // Pass 2: the actions, chained.
         let offset = inputs.len();
         let last = self.actions.len().saturating_sub(1);
-        let mut actions = Vec::with_capacity(self.actions.len());
-        for (i, action) in self.actions.iter().enumerate() {
-            let input = if i == 0 {
-                base
-            } else {
-                offset + super::to_i64(i - 1)
-            };
-            let names = name_inputs.get(i).copied().unwrap_or(-1);
-            actions.push(pb::FileAction {
-                input,
-                secondary_input: secondary.get(i).copied().unwrap_or(-1),
-                output: if i == last { 0 } else { -1 },
-                action: Some(action.encode(names, &mut needs)),
-            });
-        }
-        Encoded {
-            op: pb::Op {
-                inputs: inputs.into_vec(),
-                op: Some(pb::op::Op::File(pb::FileOp { actions })),
-                // File ops are not platform specific (BuildKit HEAD's client sends
-                // none unless asked to, see `FileBuilder::platform`).
-                platform: self.platform.as_ref().map(Platform::to_pb),
-                constraints: empty_constraints(),
-            },
-            needs,
-        }
+        // File ops are not platform specific (BuildKit HEAD's client sends none unless
+        // asked to, see `FileBuilder::platform`).
+        let bytes = write_op(&inputs, 4, self.platform.as_ref(), |w| {
+            // pb.FileOp
+            for (i, action) in self.actions.iter().enumerate() {
+                let input = if i == 0 {
+                    base
+                } else {
+                    offset + super::to_i64(i - 1)
+                };
+                w.message(2, |w| {
+                    // pb.FileAction
+                    w.int64(1, input);
+                    w.int64(2, secondary.get(i).copied().unwrap_or(-1));
+                    w.int64(3, if i == last { 0 } else { -1 });
+                    action.write(w, name_inputs.get(i).copied().unwrap_or(-1));
+                });
+            }
+        });
+        Encoded { bytes, needs }
     }
 }
 
@@ -330,67 +324,19 @@ impl FrozenAction {
         }
     }
 
-    fn encode(&self, names: i64, needs: &mut Vec<Need>) -> pb::file_action::Action {
-        use pb::file_action::Action as A;
-        let chown = |o: &Option<FrozenChown>| o.as_ref().map(|o| o.encode(names));
+    /// The caps this action relies on.
+    fn needs(&self, needs: &mut Vec<Need>) {
         match self {
-            FrozenAction::Mkdir {
-                path,
-                mode,
-                parents,
-                owner,
-                timestamp,
-            } => A::Mkdir(pb::FileActionMkDir {
-                path: path.clone(),
-                mode: mode_i32(*mode),
-                make_parents: *parents,
-                owner: chown(owner),
-                timestamp: *timestamp,
-            }),
-            FrozenAction::Mkfile {
-                path,
-                mode,
-                data,
-                owner,
-                timestamp,
-            } => A::Mkfile(pb::FileActionMkFile {
-                path: path.clone(),
-                mode: mode_i32(*mode),
-                data: data.clone(),
-                owner: chown(owner),
-                timestamp: *timestamp,
-            }),
+            FrozenAction::Mkdir { .. } | FrozenAction::Mkfile { .. } => {}
             FrozenAction::Rm(rm) => {
                 if rm.allow_wildcard {
                     needs.push(Need::cap(caps::FILE_RM_WILDCARD, "rm with wildcard"));
                 }
-                A::Rm(pb::FileActionRm {
-                    path: rm.path.clone(),
-                    allow_not_found: rm.allow_not_found,
-                    allow_wildcard: rm.allow_wildcard,
-                })
             }
-            FrozenAction::Symlink {
-                target,
-                link,
-                owner,
-                timestamp,
-            } => {
+            FrozenAction::Symlink { .. } => {
                 needs.push(Need::cap(caps::FILE_SYMLINK_CREATE, "symlink creation"));
-                A::Symlink(pb::FileActionSymlink {
-                    oldpath: target.clone(),
-                    newpath: link.clone(),
-                    owner: chown(owner),
-                    timestamp: *timestamp,
-                })
             }
-            FrozenAction::Copy {
-                src,
-                dest,
-                owner,
-                copy,
-                ..
-            } => {
+            FrozenAction::Copy { copy, .. } => {
                 if !copy.include.is_empty() || !copy.exclude.is_empty() {
                     needs.push(Need::cap(
                         caps::FILE_COPY_INCLUDE_EXCLUDE_PATTERNS,
@@ -415,49 +361,120 @@ impl FrozenAction {
                         feature: "symbolic copy mode",
                     });
                 }
-                A::Copy(pb::FileActionCopy {
-                    src: src.clone(),
-                    dest: dest.clone(),
-                    owner: chown(owner),
-                    mode: match (copy.mode, &copy.mode_str) {
+            }
+        }
+    }
+
+    /// The `action` oneof of `pb.FileAction` (tags 4–8). `names` is the input whose
+    /// `/etc/passwd` resolves user names.
+    fn write(&self, w: &mut Wire, names: i64) {
+        let owner = |w: &mut Wire, tag: u32, o: &Option<FrozenChown>| {
+            if let Some(o) = o {
+                w.message(tag, |w| o.write(w, names));
+            }
+        };
+        match self {
+            FrozenAction::Copy {
+                src,
+                dest,
+                owner: chown,
+                copy,
+                ..
+            } => w.message(4, |w| {
+                // pb.FileActionCopy
+                w.string(1, src);
+                w.string(2, dest);
+                owner(w, 3, chown);
+                w.int32(
+                    4,
+                    match (copy.mode, &copy.mode_str) {
                         (Some(mode), _) => mode_i32(mode & 0o7777),
                         (None, Some(_)) => 0,
                         (None, None) => -1,
                     },
-                    follow_symlink: copy.follow_symlinks,
-                    dir_copy_contents: copy.contents_only,
-                    attempt_unpack_docker_compatibility: copy.attempt_unpack,
-                    create_dest_path: copy.create_dest_path,
-                    allow_wildcard: copy.allow_wildcard,
-                    allow_empty_wildcard: copy.allow_empty_wildcard,
-                    timestamp: copy.timestamp,
-                    include_patterns: copy.include.clone(),
-                    exclude_patterns: copy.exclude.clone(),
-                    always_replace_existing_dest_paths: copy.always_replace_existing,
-                    mode_str: copy.mode_str.clone().unwrap_or_default(),
-                    required_paths: copy.required_paths.clone(),
-                })
-            }
+                );
+                w.bool(5, copy.follow_symlinks);
+                w.bool(6, copy.contents_only);
+                w.bool(7, copy.attempt_unpack);
+                w.bool(8, copy.create_dest_path);
+                w.bool(9, copy.allow_wildcard);
+                w.bool(10, copy.allow_empty_wildcard);
+                w.int64(11, copy.timestamp);
+                for pattern in &copy.include {
+                    w.repeated_string(12, pattern);
+                }
+                for pattern in &copy.exclude {
+                    w.repeated_string(13, pattern);
+                }
+                w.bool(14, copy.always_replace_existing);
+                w.string(15, copy.mode_str.as_deref().unwrap_or_default());
+                for path in &copy.required_paths {
+                    w.repeated_string(16, path);
+                }
+            }),
+            FrozenAction::Mkfile {
+                path,
+                mode,
+                data,
+                owner: chown,
+                timestamp,
+            } => w.message(5, |w| {
+                // pb.FileActionMkFile
+                w.string(1, path);
+                w.int32(2, mode_i32(*mode));
+                w.bytes(3, data);
+                owner(w, 4, chown);
+                w.int64(5, *timestamp);
+            }),
+            FrozenAction::Mkdir {
+                path,
+                mode,
+                parents,
+                owner: chown,
+                timestamp,
+            } => w.message(6, |w| {
+                // pb.FileActionMkDir
+                w.string(1, path);
+                w.int32(2, mode_i32(*mode));
+                w.bool(3, *parents);
+                owner(w, 4, chown);
+                w.int64(5, *timestamp);
+            }),
+            FrozenAction::Rm(rm) => w.message(7, |w| {
+                // pb.FileActionRm
+                w.string(1, &rm.path);
+                w.bool(2, rm.allow_not_found);
+                w.bool(3, rm.allow_wildcard);
+            }),
+            FrozenAction::Symlink {
+                target,
+                link,
+                owner: chown,
+                timestamp,
+            } => w.message(8, |w| {
+                // pb.FileActionSymlink
+                w.string(1, target);
+                w.string(2, link);
+                owner(w, 3, chown);
+                w.int64(4, *timestamp);
+            }),
         }
     }
 }
 
 impl FrozenChown {
-    fn encode(&self, names: i64) -> pb::ChownOpt {
-        let user = |u: &Option<UserSpec>| {
-            u.as_ref().map(|u| pb::UserOpt {
-                user: Some(match u {
-                    UserSpec::Id(id) => pb::user_opt::User::ById(*id),
-                    UserSpec::Name(name) => pb::user_opt::User::ByName(pb::NamedUserOpt {
-                        name: name.clone(),
-                        input: names,
-                    }),
+    /// `pb.ChownOpt`: user (1) and group (2), each a `pb.UserOpt` whose oneof is a
+    /// `NamedUserOpt` (1) or an id (2).
+    fn write(&self, w: &mut Wire, names: i64) {
+        for (tag, spec) in [(1, &self.user), (2, &self.group)] {
+            let Some(spec) = spec else { continue };
+            w.message(tag, |w| match spec {
+                UserSpec::Name(name) => w.message(1, |w| {
+                    w.string(1, name);
+                    w.int64(2, names);
                 }),
-            })
-        };
-        pb::ChownOpt {
-            user: user(&self.user),
-            group: user(&self.group),
+                UserSpec::Id(id) => w.oneof_uint32(2, *id),
+            });
         }
     }
 }

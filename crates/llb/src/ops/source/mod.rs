@@ -8,11 +8,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use bollard_buildkit_proto::pb;
-
 use crate::caps::{CapId, Need};
 use crate::marshal::Encoder;
-use crate::ops::{empty_constraints, Encoded, Node, OpKind, OpMeta};
+use crate::ops::{write_op, Encoded, InputList, Node, OpKind, OpMeta};
 use crate::platform::Platform;
 use crate::state::{Output, State, StateValues};
 
@@ -49,26 +47,38 @@ pub(crate) struct OptionalAttr {
 
 impl SourceOp {
     pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
-        let mut attrs = self.attrs.clone();
         let mut needs = self.needs.clone();
-        for optional in &self.optional_attrs {
-            if enc.caps().supports(optional.cap) {
-                attrs.insert(optional.key.to_owned(), optional.value.to_owned());
-                needs.push(Need::cap(optional.cap, optional.feature));
+        // The optional attributes the daemon understands, merged into the sorted
+        // attributes as map entries are: by key.
+        let mut optional: Vec<&OptionalAttr> = Vec::new();
+        for attr in &self.optional_attrs {
+            if enc.caps().supports(attr.cap) {
+                optional.push(attr);
+                needs.push(Need::cap(attr.cap, attr.feature));
             }
         }
-        Encoded {
-            op: pb::Op {
-                inputs: Vec::new(),
-                op: Some(pb::op::Op::Source(pb::SourceOp {
-                    identifier: self.identifier.clone(),
-                    attrs,
-                })),
-                platform: self.platform.as_ref().map(Platform::to_pb),
-                constraints: empty_constraints(),
-            },
-            needs,
-        }
+        let bytes = write_op(&InputList::default(), 3, self.platform.as_ref(), |w| {
+            // pb.SourceOp
+            w.string(1, &self.identifier);
+            if optional.is_empty() {
+                for (key, value) in &self.attrs {
+                    w.map_entry(2, key, value);
+                }
+            } else {
+                let mut attrs: BTreeMap<&str, &str> = self
+                    .attrs
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                for attr in optional {
+                    attrs.insert(attr.key, attr.value);
+                }
+                for (key, value) in attrs {
+                    w.map_entry(2, key, value);
+                }
+            }
+        });
+        Encoded { bytes, needs }
     }
 }
 
