@@ -67,6 +67,15 @@ def replace(path, old, new):
     return apply
 
 
+def copy_over(directory):
+    """An edit: copy every file of `directory` (relative to bench/edits) over the example's."""
+    def apply(root):
+        source = os.path.join(REPO, "bench", "edits", directory)
+        for name in sorted(os.listdir(source)):
+            shutil.copyfile(os.path.join(source, name), os.path.join(root, name))
+    return apply
+
+
 # (name, example directory, [(step title, edit)]). The edits are what the
 # issue asks to measure: one more pip requirement, one more apt package, and
 # for the compiled example a source change.
@@ -79,6 +88,12 @@ SCENARIOS = [
         ("source change", replace("main.go", '"small-images")', '"small-images", "cached-compiles")')),
         ("+1 apt package", replace("Dockerfile", "install -y --no-install-recommends golang-go",
                                    "install -y --no-install-recommends golang-go make")),
+    ]),
+    ("node-app", "examples/node-app", [
+        # package.json and its lock with morgan added (npm ci needs both to agree).
+        ("+1 npm dependency", copy_over("node-app+morgan")),
+        ("+1 apt package", replace("Dockerfile", "install -y --no-install-recommends nodejs npm",
+                                   "install -y --no-install-recommends nodejs npm jq")),
     ]),
     ("cache-guide", "examples/cache-guide", [
         ("+1 pip requirement", append("requirements.txt", "idna==3.6\n")),

@@ -12,7 +12,8 @@
 
 _IMAGES_PATH_ENV='ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 # HTTPS from containers goes through a proxy whose CA only this machine's
-# bundle has; these variables make OpenSSL, curl, pip and requests use it.
+# bundle has; these variables make OpenSSL, curl, pip, requests and Node (npm)
+# use it.
 _IMAGES_CA=/etc/ssl/machine-ca-bundle.pem
 
 _images_exists() {
@@ -110,6 +111,7 @@ _images_make_debian() {
     --change "ENV SSL_CERT_FILE=$_IMAGES_CA" \
     --change "ENV PIP_CERT=$_IMAGES_CA" \
     --change "ENV REQUESTS_CA_BUNDLE=$_IMAGES_CA" \
+    --change "ENV NODE_EXTRA_CA_CERTS=$_IMAGES_CA" \
     --change 'CMD ["bash"]' \
     --message 'dfopt e2e: debootstrap --variant=minbase bookworm' \
     - "$DFOPT_E2E_DEBIAN_IMAGE" >/dev/null
@@ -152,12 +154,19 @@ _images_wanted() {
   [[ $DFOPT_E2E_FRESH == 1 ]] || ! _images_exists "$1"
 }
 
+# True when the existing debian image predates a change of its recipe (each
+# trust variable above is in its env), so a kept daemon picks the change up.
+_images_debian_stale() {
+  ! "$DOCKER" image inspect -f '{{json .Config.Env}}' "$DFOPT_E2E_DEBIAN_IMAGE" 2>/dev/null |
+    grep -q NODE_EXTRA_CA_CERTS
+}
+
 images_ensure() {
   local debian_made=0
   "$DOCKER" version >/dev/null 2>&1 ||
     e2e_die "no Docker daemon answers at $DOCKER_HOST; start it first (daemon_start)"
   mkdir -p "$DFOPT_E2E_TMP"
-  if _images_wanted "$DFOPT_E2E_DEBIAN_IMAGE"; then
+  if _images_wanted "$DFOPT_E2E_DEBIAN_IMAGE" || _images_debian_stale; then
     e2e_timed debootstrap-tarball _images_debootstrap_tarball
     e2e_timed "image $DFOPT_E2E_DEBIAN_IMAGE" _images_make_debian
     debian_made=1
