@@ -38,13 +38,9 @@ impl Wire {
         self.varint(u64::from(tag << 3 | wire_type));
     }
 
-    fn varint(&mut self, mut value: u64) {
-        while value >= 0x80 {
-            // Low seven bits plus the continuation bit; the cast keeps exactly those.
-            self.buf.push((value as u8 & 0x7f) | 0x80);
-            value >>= 7;
-        }
-        self.buf.push(value as u8);
+    fn varint(&mut self, value: u64) {
+        let (bytes, n) = varint_bytes(value);
+        self.buf.extend_from_slice(&bytes[..n]);
     }
 
     /// A `string` field; omitted when empty.
@@ -132,14 +128,12 @@ impl Wire {
             self.buf[start] = len as u8;
             return;
         }
-        let mut prefix = Wire::with_capacity(10);
-        prefix.varint(len as u64);
-        let prefix = prefix.buf;
-        let extra = prefix.len() - 1;
-        self.buf.resize(self.buf.len() + extra, 0);
-        self.buf
-            .copy_within(start + 1..start + 1 + len, start + prefix.len());
-        self.buf[start..start + prefix.len()].copy_from_slice(&prefix);
+        // The length's varint, built on the stack (at most 10 bytes for a u64).
+        let (bytes, n) = varint_bytes(len as u64);
+        let prefix = &bytes[..n];
+        self.buf.resize(self.buf.len() + n - 1, 0);
+        self.buf.copy_within(start + 1..start + 1 + len, start + n);
+        self.buf[start..start + n].copy_from_slice(prefix);
     }
 
     /// One entry of a `map<string, string>` field.
@@ -149,6 +143,20 @@ impl Wire {
             w.string(2, value);
         });
     }
+}
+
+/// `value` as a protobuf varint: the bytes and how many of them are used.
+fn varint_bytes(mut value: u64) -> ([u8; 10], usize) {
+    let mut bytes = [0u8; 10];
+    let mut n = 0;
+    while value >= 0x80 {
+        // Low seven bits plus the continuation bit; the cast keeps exactly those.
+        bytes[n] = (value as u8 & 0x7f) | 0x80;
+        value >>= 7;
+        n += 1;
+    }
+    bytes[n] = value as u8;
+    (bytes, n + 1)
 }
 
 #[cfg(test)]

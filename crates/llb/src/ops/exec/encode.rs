@@ -224,19 +224,20 @@ fn write_mount(w: &mut Wire, m: &FrozenMount, input: i64, zero_indexes: bool, go
                 w.int32(2, sharing as i32);
             });
         }
-        MountKind::Secret(opt) => w.message(21, |w| {
-            w.string(1, &opt.id);
-            w.uint32(2, opt.uid);
-            w.uint32(3, opt.gid);
-            w.uint32(4, opt.mode);
-            w.bool(5, opt.optional);
+        MountKind::Secret(o) => w.message(21, |w| {
+            write_file_opt(w, &o.id, o.uid, o.gid, o.mode, o.optional);
         }),
-        MountKind::Ssh(opt) => w.message(22, |w| {
-            w.string(1, &opt.id);
-            w.uint32(2, opt.uid);
-            w.uint32(3, opt.gid);
-            w.uint32(4, opt.mode);
-            w.bool(5, opt.optional);
+        MountKind::Ssh(o) => w.message(22, |w| {
+            write_file_opt(w, &o.id, o.uid, o.gid, o.mode, o.optional);
         }),
     }
+}
+
+/// `pb.SecretOpt` and `pb.SshOpt`, which have the same fields under the same tags.
+fn write_file_opt(w: &mut Wire, id: &str, uid: u32, gid: u32, mode: u32, optional: bool) {
+    w.string(1, id);
+    w.uint32(2, uid);
+    w.uint32(3, gid);
+    w.uint32(4, mode);
+    w.bool(5, optional);
 }
