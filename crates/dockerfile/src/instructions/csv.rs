@@ -3,23 +3,29 @@
 //! Comma separated; a field starting with `"` is quoted and `""` inside it is
 //! a quote; a quote anywhere else is an error. Messages follow Go's
 //! `csv.ParseError` ("parse error on line 1, column N: …").
+//!
+//! Fields without quotes are borrowed from the input; only quoted fields,
+//! whose text differs from the input, are copied.
 
-pub fn fields(input: &str) -> Result<Vec<String>, String> {
+use std::borrow::Cow;
+
+pub fn fields(input: &str) -> Result<Vec<Cow<'_, str>>, String> {
     let line = input.strip_suffix("\r\n").or_else(|| input.strip_suffix('\n')).unwrap_or(input);
     if line.is_empty() {
         return Err("EOF".to_string());
     }
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<Cow<str>> = Vec::new();
     let mut pos = 0;
     loop {
         let rest = &line[pos..];
         if !rest.starts_with('"') {
-            let end = rest.find(',').unwrap_or(rest.len());
+            // Byte searches: `,` and `"` are ASCII, so they find the same positions as `str::find`.
+            let end = rest.bytes().position(|b| b == b',').unwrap_or(rest.len());
             let field = &rest[..end];
-            if let Some(j) = field.find('"') {
+            if let Some(j) = field.bytes().position(|b| b == b'"') {
                 return Err(parse_error(pos + j, "bare \" in non-quoted-field"));
             }
-            out.push(field.to_string());
+            out.push(Cow::Borrowed(field));
             if end == rest.len() {
                 return Ok(out);
             }
@@ -42,11 +48,11 @@ pub fn fields(input: &str) -> Result<Vec<String>, String> {
                 }
                 Some(',') => {
                     pos += 1;
-                    out.push(field);
+                    out.push(Cow::Owned(field));
                     break;
                 }
                 None => {
-                    out.push(field);
+                    out.push(Cow::Owned(field));
                     return Ok(out);
                 }
                 Some(_) => return Err(parse_error(pos - 1, "extraneous or missing \" in quoted-field")),

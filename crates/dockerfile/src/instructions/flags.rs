@@ -57,11 +57,19 @@ impl Flags {
 
     /// Every value of a list flag.
     pub fn strings(&self, name: &str) -> Vec<FlagValue> {
-        self.given.iter().filter(|(n, _)| *n == name).map(|(_, v)| v.clone()).collect()
+        self.values(name).cloned().collect()
+    }
+
+    /// Every value of a list flag, borrowed.
+    pub(crate) fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a FlagValue> + 'a {
+        self.given.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v)
     }
 
     /// Names of the flags used, sorted (BuildKit's `FlagsUsed`, order made stable).
     pub fn used(&self) -> Vec<String> {
+        if self.given.is_empty() {
+            return Vec::new();
+        }
         let mut names: Vec<String> = self.given.iter().map(|(n, _)| n.to_string()).collect();
         names.sort();
         names.dedup();
@@ -71,7 +79,7 @@ impl Flags {
 
 /// Parses `words` against `specs`; the error text is BuildKit's.
 pub fn parse(words: &[Word], specs: &[FlagSpec]) -> Result<Flags, (String, Span)> {
-    let mut flags = Flags::default();
+    let mut flags = Flags { given: Vec::with_capacity(words.len()) };
     for word in words {
         let text = word.text.as_str();
         if text == "--" {
@@ -84,27 +92,26 @@ pub fn parse(words: &[Word], specs: &[FlagSpec]) -> Result<Flags, (String, Span)
             Some((name, value)) => (name, Some(value)),
             None => (after, None),
         };
-        let flag_name = format!("--{name}");
         let Some(spec) = specs.iter().find(|s| s.name == name) else {
             let mut names: Vec<&str> = specs.iter().map(|s| s.name).collect();
             names.sort_unstable();
-            let message = suggest::wrap(format!("unknown flag: {flag_name}"), name, &names, true);
+            let message = suggest::wrap(format!("unknown flag: --{name}"), name, &names, true);
             return Err((message, word.span));
         };
         if spec.kind != FlagKind::Strings && flags.is_used(spec.name) {
-            return Err((format!("duplicate flag specified: {flag_name}"), word.span));
+            return Err((format!("duplicate flag specified: --{name}"), word.span));
         }
         let value = match (spec.kind, value) {
-            (FlagKind::Bool, Some("")) => return Err((format!("missing a value on flag: {flag_name}"), word.span)),
+            (FlagKind::Bool, Some("")) => return Err((format!("missing a value on flag: --{name}"), word.span)),
             (FlagKind::Bool, value) => match value.unwrap_or("").to_lowercase().as_str() {
                 "true" | "" => "true".to_string(),
                 "false" => "false".to_string(),
                 _ => {
-                    let message = format!("expecting boolean value for flag {flag_name}, not: {}", value.unwrap_or(""));
+                    let message = format!("expecting boolean value for flag --{name}, not: {}", value.unwrap_or(""));
                     return Err((message, word.span));
                 }
             },
-            (_, None) => return Err((format!("missing a value on flag: {flag_name}"), word.span)),
+            (_, None) => return Err((format!("missing a value on flag: --{name}"), word.span)),
             (_, Some(value)) => value.to_string(),
         };
         flags.given.push((spec.name, FlagValue { value, span: word.span }));

@@ -6,6 +6,7 @@
 //! typed [`Mount`] therefore comes from [`parse_mount`] with an expander.
 
 use super::{csv, suggest};
+use std::borrow::Cow;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MountType {
@@ -86,7 +87,17 @@ const ALL_KEYS: [&str; 19] = [
 /// Parses a mount. With `expand == None` only the parse-time checks run and
 /// `Ok(None)` is returned; with an expander the full typed mount is returned.
 pub fn parse_mount(value: &str, expand: Option<Expander>) -> Result<Option<Mount>, String> {
-    let fields = csv::fields(value).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
+    parse_mount_fields(&mount_fields(value)?, expand)
+}
+
+/// The CSV fields of a mount value (the first step of [`parse_mount`]).
+pub(crate) fn mount_fields(value: &str) -> Result<Vec<Cow<'_, str>>, String> {
+    csv::fields(value).map_err(|e| format!("failed to parse csv mounts: {e}"))
+}
+
+/// [`parse_mount`] from the fields [`mount_fields`] returned, for callers that
+/// run both passes over one value and need to split it only once.
+pub(crate) fn parse_mount_fields(fields: &[Cow<str>], expand: Option<Expander>) -> Result<Option<Mount>, String> {
     let mut m = Mount {
         kind: MountType::Bind,
         from: String::new(),
@@ -103,16 +114,17 @@ pub fn parse_mount(value: &str, expand: Option<Expander>) -> Result<Option<Mount
         gid: None,
     };
     let mut read_only_auto = true;
-    for field in &fields {
+    for field in fields {
+        let field: &str = field;
         let (key, value) = match field.split_once('=') {
-            Some((key, value)) => (key.to_lowercase(), Some(value)),
-            None => (field.to_lowercase(), None),
+            Some((key, value)) => (lowercase(key), Some(value)),
+            None => (lowercase(field), None),
         };
         let Some(value) = value else {
             if expand.is_none() {
                 continue;
             }
-            match key.as_str() {
+            match &*key {
                 "readonly" | "ro" => {
                     m.read_only = true;
                     read_only_auto = false;
@@ -148,11 +160,21 @@ pub fn parse_mount(value: &str, expand: Option<Expander>) -> Result<Option<Mount
     finish(m, read_only_auto).map(Some)
 }
 
+/// `text.to_lowercase()`, borrowed when that would not change it (keys are
+/// usually written in lower case already).
+fn lowercase(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        Cow::Owned(text.to_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 fn apply_key(m: &mut Mount, key: &str, value: String, field: &str, read_only_auto: &mut bool) -> Result<(), String> {
     let invalid = |key: &str, value: &str| format!("invalid value for {key}: {value}");
     match key {
         "type" => {
-            m.kind = MountType::parse(&value.to_lowercase()).ok_or_else(|| {
+            m.kind = MountType::parse(&lowercase(&value)).ok_or_else(|| {
                 let options = ["bind", "cache", "secret", "ssh", "tmpfs"];
                 suggest::wrap(format!("unsupported mount type {}", crate::go_quote(&value)), &value, &options, true)
             })?;

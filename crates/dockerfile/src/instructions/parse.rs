@@ -22,17 +22,33 @@ pub const INSTRUCTIONS: [&str; 18] = [
 
 /// Builds the typed form of a parsed Dockerfile. The first error stops.
 pub fn parse_dockerfile(dockerfile: &Dockerfile) -> Result<Ir, Diagnostic> {
+    let instructions = &dockerfile.instructions;
+    let escape = dockerfile.escape;
+    let fail = |(message, span): Error| Diagnostic::error(message, span);
+    // Vectors sized up front are not regrown (moving every command) as they fill.
     let mut ir = Ir::default();
-    for instruction in &dockerfile.instructions {
-        let parsed = parse_instruction(instruction, ir.stages.len(), dockerfile.escape)
-            .map_err(|(message, span)| Diagnostic::error(message, span))?;
-        match parsed {
-            Parsed::Stage(stage) => ir.stages.push(*stage),
-            Parsed::Command(command) => match ir.stages.last_mut() {
-                Some(stage) => stage.commands.push(command),
-                None if matches!(command.kind, CommandKind::Arg(_)) => ir.meta_args.push(command),
-                None => return Err(Diagnostic::error("no build stage in current context", instruction.span)),
-            },
+    ir.stages.reserve_exact(instructions.iter().filter(|node| is_from(node)).count());
+    // One argument list, refilled for each instruction.
+    let mut args = Vec::new();
+    for (i, instruction) in instructions.iter().enumerate() {
+        fill_node_args(instruction, &mut args);
+        let req = Request { node: instruction, args: &args, span: instruction.span, escape };
+        if is_from(instruction) {
+            let mut stage = parse_from(&req, ir.stages.len()).map_err(fail)?;
+            stage.commands.reserve_exact(instructions[i + 1..].iter().take_while(|node| !is_from(node)).count());
+            ir.stages.push(stage);
+            continue;
+        }
+        // Before the first FROM only ARG is allowed (a global ARG); any other
+        // command is reported once it has parsed, as BuildKit does.
+        let in_stage = !ir.stages.is_empty();
+        let commands = match ir.stages.last_mut() {
+            Some(stage) => &mut stage.commands,
+            None => &mut ir.meta_args,
+        };
+        parse_command(&req, |command| commands.push(command)).map_err(fail)?;
+        if !in_stage && instruction.keyword != "arg" {
+            return Err(Diagnostic::error("no build stage in current context", instruction.span));
         }
     }
     if ir.stages.is_empty() {
@@ -42,7 +58,15 @@ pub fn parse_dockerfile(dockerfile: &Dockerfile) -> Result<Ir, Diagnostic> {
     Ok(ir)
 }
 
+/// A FROM starts a stage; every other instruction is a command.
+fn is_from(node: &Instruction) -> bool {
+    node.keyword == "from"
+}
+
 /// An instruction is either the start of a stage or a command inside one.
+// Commands are the common case: boxing them, as the lint suggests, would cost
+// an allocation for each.
+#[allow(clippy::large_enum_variant)]
 pub enum Parsed {
     Stage(Box<Stage>),
     Command(Command),
@@ -53,11 +77,25 @@ type Error = (String, Span);
 /// Parses one instruction; `stage_index` is the index a FROM would get and
 /// `escape` the file's escape character.
 pub fn parse_instruction(node: &Instruction, stage_index: usize, escape: char) -> Result<Parsed, Error> {
-    let span = node.span;
+    let mut args = Vec::new();
+    fill_node_args(node, &mut args);
+    let req = Request { node, args: &args, span: node.span, escape };
+    if is_from(node) {
+        return parse_from(&req, stage_index).map(|s| Parsed::Stage(Box::new(s)));
+    }
+    let mut command = None;
+    parse_command(&req, |parsed| command = Some(parsed))?;
+    Ok(Parsed::Command(command.expect("parse_command passes on the command it parsed")))
+}
+
+/// Parses an instruction other than FROM and hands the command to `store`.
+/// Storing it in place (`parse_dockerfile` pushes it onto the stage), rather
+/// than returning it, saves copying the large value through each caller.
+fn parse_command(req: &Request, store: impl FnOnce(Command)) -> Result<(), Error> {
+    let node = req.node;
+    let span = req.span;
     let fail = |message: String| (message, span);
-    let req = Request { node, args: node_args(node), span, escape };
     let kind = match node.keyword.as_str() {
-        "from" => return parse_from(&req, stage_index).map(|s| Parsed::Stage(Box::new(s))),
         "env" => CommandKind::Env(req.key_values("ENV")?),
         "label" => CommandKind::Label(req.key_values("LABEL")?),
         "maintainer" => {
@@ -65,15 +103,15 @@ pub fn parse_instruction(node: &Instruction, stage_index: usize, escape: char) -
             req.flags(&[])?;
             CommandKind::Maintainer(req.args[0].to_string())
         }
-        "add" => CommandKind::Add(parse_add(&req)?),
-        "copy" => CommandKind::Copy(parse_copy(&req)?),
-        "onbuild" => CommandKind::Onbuild(parse_onbuild(&req)?),
+        "add" => CommandKind::Add(parse_add(req)?),
+        "copy" => CommandKind::Copy(parse_copy(req)?),
+        "onbuild" => CommandKind::Onbuild(parse_onbuild(req)?),
         "workdir" => {
             req.exactly_one("WORKDIR")?;
             req.flags(&[])?;
             CommandKind::Workdir(req.args[0].to_string())
         }
-        "run" => CommandKind::Run(parse_run(&req)?),
+        "run" => CommandKind::Run(parse_run(req)?),
         "cmd" => {
             req.flags(&[])?;
             CommandKind::Cmd(req.cmd_line(false))
@@ -82,7 +120,7 @@ pub fn parse_instruction(node: &Instruction, stage_index: usize, escape: char) -
             req.flags(&[])?;
             CommandKind::Entrypoint(req.cmd_line(true))
         }
-        "healthcheck" => CommandKind::Healthcheck(parse_healthcheck(&req)?),
+        "healthcheck" => CommandKind::Healthcheck(parse_healthcheck(req)?),
         "expose" => {
             req.at_least_one("EXPOSE")?;
             req.flags(&[])?;
@@ -99,7 +137,7 @@ pub fn parse_instruction(node: &Instruction, stage_index: usize, escape: char) -
             req.at_least_one("VOLUME")?;
             req.flags(&[])?;
             let mut volumes = Vec::new();
-            for v in &req.args {
+            for v in req.args {
                 let v = v.trim();
                 if v.is_empty() {
                     return Err(fail("VOLUME specified can not be an empty string".into()));
@@ -113,10 +151,10 @@ pub fn parse_instruction(node: &Instruction, stage_index: usize, escape: char) -
             req.exactly_one("STOPSIGNAL")?;
             CommandKind::StopSignal(req.args[0].to_string())
         }
-        "arg" => CommandKind::Arg(parse_arg(&req)?),
+        "arg" => CommandKind::Arg(parse_arg(req)?),
         "shell" => {
             req.flags(&[])?;
-            let shell = handle_json_args(&req.args, node.json);
+            let shell = handle_json_args(req.args, node.json);
             if shell.is_empty() {
                 return Err(fail(at_least_one("SHELL")));
             }
@@ -131,7 +169,8 @@ pub fn parse_instruction(node: &Instruction, stage_index: usize, escape: char) -
             return Err(fail(message));
         }
     };
-    Ok(Parsed::Command(Command { kind, original: node.original.clone(), comments: node.comments.clone(), span }))
+    store(Command { kind, original: node.original.clone(), comments: node.comments.clone(), span });
+    Ok(())
 }
 
 /// The keyword as written (BuildKit reports unknown instructions in their own case).
@@ -140,20 +179,25 @@ fn raw_keyword(node: &Instruction) -> &str {
     node.original.trim().split(blank).next().unwrap_or("")
 }
 
-/// BuildKit's `nodeArgs`: the flat argument list of an instruction.
-fn node_args(node: &Instruction) -> Vec<&str> {
+/// BuildKit's `nodeArgs`: the flat argument list of an instruction, into `args`.
+fn fill_node_args<'a>(node: &'a Instruction, args: &mut Vec<&'a str>) {
+    args.clear();
+    push_node_args(node, args);
+}
+
+fn push_node_args<'a>(node: &'a Instruction, args: &mut Vec<&'a str>) {
     match &node.args {
-        Args::Empty => Vec::new(),
-        Args::Unknown => vec![""],
-        Args::Words(words) => words.iter().map(|w| w.text.as_str()).collect(),
-        Args::Pairs(pairs) => pairs
-            .iter()
-            .flat_map(|p| [p.key.text.as_str(), p.value.text.as_str(), if p.legacy { "" } else { "=" }])
-            .collect(),
+        Args::Empty => {}
+        Args::Unknown => args.push(""),
+        Args::Words(words) => args.extend(words.iter().map(|w| w.text.as_str())),
+        Args::Pairs(pairs) => {
+            for p in pairs {
+                args.extend([p.key.text.as_str(), p.value.text.as_str(), if p.legacy { "" } else { "=" }]);
+            }
+        }
         Args::Trigger(child) => {
-            let mut args = vec![raw_keyword(child)];
-            args.extend(node_args(child));
-            args
+            args.push(raw_keyword(child));
+            push_node_args(child, args);
         }
     }
 }
@@ -170,12 +214,16 @@ fn handle_json_args(args: &[&str], json: bool) -> Vec<String> {
     if json {
         return args.iter().map(|a| a.to_string()).collect();
     }
-    vec![args.join(" ")]
+    match args {
+        // The usual shell form: one word, nothing to join.
+        [only] => vec![only.to_string()],
+        _ => vec![args.join(" ")],
+    }
 }
 
 struct Request<'a> {
     node: &'a Instruction,
-    args: Vec<&'a str>,
+    args: &'a [&'a str],
     span: Span,
     escape: char,
 }
@@ -208,10 +256,10 @@ impl Request<'_> {
         if self.args.is_empty() {
             return Err(self.fail(at_least_one(command)));
         }
-        if self.args.len() % 3 != 0 {
+        if !self.args.len().is_multiple_of(3) {
             return Err(self.fail(format!("Bad input to {command}, too many arguments")));
         }
-        let mut pairs = Vec::new();
+        let mut pairs = Vec::with_capacity(self.args.len() / 3);
         for triple in self.args.chunks(3) {
             if triple[0].is_empty() {
                 return Err(self.fail(format!("{command} names can not be blank")));
@@ -228,7 +276,7 @@ impl Request<'_> {
             .iter()
             .map(|h| InlineFile { name: h.name.clone(), data: h.content.clone(), chomp: h.chomp })
             .collect();
-        let args = handle_json_args(&self.args, self.node.json);
+        let args = handle_json_args(self.args, self.node.json);
         CmdLine { is_nil: empty_as_nil && args.is_empty(), args, prepend_shell: !self.node.json, files }
     }
 
@@ -237,7 +285,9 @@ impl Request<'_> {
         if matches!(parse_heredoc(dest), Ok(Some(_))) {
             return Err(self.fail(format!("{command} cannot accept a heredoc as a destination")));
         }
-        let mut paths = SourcesAndDest { dest: dest.to_string(), sources: Vec::new(), contents: Vec::new() };
+        // Sources are rarely heredocs: size for all of them being plain paths.
+        let sources_vec = Vec::with_capacity(sources.len());
+        let mut paths = SourcesAndDest { dest: dest.to_string(), sources: sources_vec, contents: Vec::new() };
         for source in sources {
             match parse_heredoc(source) {
                 Ok(Some(head)) => {
@@ -259,14 +309,14 @@ fn no_destination(command: &str) -> String {
 }
 
 fn parse_from(req: &Request, index: usize) -> Result<Stage, Error> {
-    let args = &req.args;
+    let args = req.args;
     let name = match args.len() {
         3 if args[1].eq_ignore_ascii_case("as") => {
             let name = args[2].to_lowercase();
             if !is_valid_stage_name(&name) {
                 let message = format!(
                     "invalid name for build stage: {}, name can't start with a number or contain symbols",
-                    crate::go_quote(&args[2])
+                    crate::go_quote(args[2])
                 );
                 return Err(req.fail(message));
             }
@@ -303,8 +353,7 @@ fn doc_comment(comments: &[String], name: &str) -> String {
     if name.is_empty() {
         return String::new();
     }
-    let prefix = format!("{name} ");
-    comments.iter().find_map(|c| c.strip_prefix(&prefix)).unwrap_or("").to_string()
+    comments.iter().find_map(|c| c.strip_prefix(name)?.strip_prefix(' ')).unwrap_or("").to_string()
 }
 
 fn parse_add(req: &Request) -> Result<Add, Error> {
@@ -391,12 +440,15 @@ fn parse_run(req: &Request) -> Result<Run, Error> {
         flag("security", FlagKind::String),
     ])?;
     let mut devices = Vec::new();
-    for value in flags.strings("device") {
+    for value in flags.values("device") {
         devices.push(parse_device(&value.value).map_err(|m| req.fail(m))?);
     }
     let mut mounts = Vec::new();
-    for raw in flags.strings("mount") {
-        mount::parse_mount(&raw.value, None).map_err(|m| req.fail(m))?;
+    for raw in flags.values("mount") {
+        // `parse_mount(value, None)` and then, when possible, `parse_mount(value, Some(..))`,
+        // splitting the value once.
+        let fields = mount::mount_fields(&raw.value).map_err(|m| req.fail(m))?;
+        mount::parse_mount_fields(&fields, None).map_err(|m| req.fail(m))?;
         let parsed = (!raw.value.contains('$')).then(|| {
             let lexer = Lexer::new(req.escape);
             // Plain values (no quotes, escapes or `$`) expand to themselves.
@@ -407,9 +459,9 @@ fn parse_run(req: &Request) -> Result<Run, Error> {
                 }
                 lexer.process_word(v, &EmptyEnv).map_err(|e| e.message)
             };
-            mount::parse_mount(&raw.value, Some(&expand)).map(|m| m.expect("an expander yields a mount"))
+            mount::parse_mount_fields(&fields, Some(&expand)).map(|m| m.expect("an expander yields a mount"))
         });
-        mounts.push(MountFlag { raw, parsed });
+        mounts.push(MountFlag { raw: raw.clone(), parsed });
     }
     let network = match flags.string("network").map_or("default", |v| v.value.as_str()) {
         "default" => Network::Default,
@@ -436,7 +488,7 @@ fn parse_device(value: &str) -> Result<Device, String> {
         };
         match (key.as_str(), value) {
             ("required", None) => device.required = true,
-            (_, None) if device.name.is_empty() => device.name = field.clone(),
+            (_, None) if device.name.is_empty() => device.name = field.to_string(),
             (_, None) => return Err(format!("invalid field '{field}' must be a key=value pair")),
             ("name", Some(v)) => {
                 if !device.name.is_empty() {
@@ -447,7 +499,7 @@ fn parse_device(value: &str) -> Result<Device, String> {
             ("required", Some(v)) => {
                 device.required = mount::parse_bool(&v).ok_or_else(|| format!("invalid value for {key}: {v}"))?;
             }
-            (_, Some(_)) if device.name.is_empty() => device.name = field.clone(),
+            (_, Some(_)) if device.name.is_empty() => device.name = field.to_string(),
             (_, Some(_)) => {
                 let message = format!("unexpected key '{key}' in '{field}'");
                 return Err(suggest::wrap(message, &key, &["name", "required"], true));
@@ -530,7 +582,7 @@ fn parse_arg(req: &Request) -> Result<Vec<ArgDecl>, Error> {
         return Err(req.fail(at_least_one("ARG")));
     }
     let mut decls = Vec::new();
-    for arg in &req.args {
+    for arg in req.args {
         let (key, value) = match arg.split_once('=') {
             Some((key, value)) => (key.to_string(), Some(value.to_string())),
             None => (arg.to_string(), None),

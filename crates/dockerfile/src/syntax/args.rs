@@ -6,7 +6,7 @@
 
 use super::ast::{Args, Pair, Word};
 use super::json::{self, ArrayError};
-use super::lines::{is_space, LogicalLine};
+use super::lines::{is_ascii_space, is_space, LogicalLine};
 
 pub(crate) const NOT_STRING_ARRAY: &str = "when using JSON array syntax, arrays must be comprised of strings only";
 
@@ -71,17 +71,25 @@ fn is_blank(c: char) -> bool {
     matches!(c, '\t' | '\x0b' | '\x0c' | '\r' | ' ')
 }
 
+/// [`is_blank`] for a byte: the class is ASCII, so scanning bytes finds the
+/// same positions as scanning characters (and they are character boundaries).
+fn is_blank_byte(b: u8) -> bool {
+    matches!(b, b'\t' | b'\x0b' | b'\x0c' | b'\r' | b' ')
+}
+
 /// `reWhitespace.Split(text, -1)` as ranges.
 pub(crate) fn whitespace_list(ctx: &Ctx, start: usize, end: usize) -> Args {
     if start == end {
         return Args::Empty;
     }
-    let mut words = Vec::new();
+    // The first push would reserve room for four words anyway; asking for it
+    // up front skips the growth path.
+    let mut words = Vec::with_capacity(4);
     let text = ctx.text(start, end);
     let mut word_start = 0;
     let mut in_blank = false;
-    for (i, c) in text.char_indices() {
-        if is_blank(c) {
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if is_blank_byte(b) {
             if !in_blank {
                 words.push(ctx.word(&text[word_start..i], start + word_start, start + i));
                 in_blank = true;
@@ -108,9 +116,9 @@ pub(crate) fn string(ctx: &Ctx, start: usize, end: usize) -> Args {
 
 fn json_array(ctx: &Ctx, start: usize, end: usize) -> Result<Option<Parsed>, String> {
     let text = ctx.text(start, end);
-    match json::parse_string_array(text) {
-        Ok(strings) => {
-            let words = strings.into_iter().map(|s| ctx.word(s, start, end)).collect::<Vec<_>>();
+    // Every element spans the whole array (decoded text has no source range of its own).
+    match json::parse_string_array_with(text, |text| ctx.word(text, start, end)) {
+        Ok(words) => {
             let args = if words.is_empty() { Args::Empty } else { Args::Words(words) };
             Ok(Some(Parsed { args, json: true }))
         }
@@ -133,8 +141,9 @@ pub(crate) fn maybe_json_to_list(ctx: &Ctx, start: usize, end: usize) -> Result<
 /// BuildKit's `parseWords`: splits on Unicode space outside quotes; quotes and
 /// escape characters are kept in the words (the lexer handles them later), so
 /// every word is a slice of the text, except that an escape character ending
-/// the text is dropped.
-pub(crate) fn words(ctx: &Ctx, start: usize, end: usize) -> Vec<(String, usize, usize)> {
+/// the text is dropped. Returns the words as ranges of the logical line, so
+/// callers copy only the text they keep.
+pub(crate) fn words(ctx: &Ctx, start: usize, end: usize) -> Vec<(usize, usize)> {
     #[derive(Clone, Copy, PartialEq)]
     enum Phase {
         Spaces,
@@ -142,32 +151,49 @@ pub(crate) fn words(ctx: &Ctx, start: usize, end: usize) -> Vec<(String, usize, 
         Quote(char),
     }
     let text = ctx.text(start, end);
-    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let escape = ctx.escape;
+    // Bytes that change nothing but the end of the current word, so runs of
+    // them are skipped at once. Only ASCII qualifies: another character may be
+    // a Unicode space, and goes through the character-by-character path.
+    let plain = |b: u8, phase: Phase| {
+        let c = char::from(b);
+        b.is_ascii()
+            && match phase {
+                Phase::Word => !is_ascii_space(b) && c != '\'' && c != '"' && c != escape,
+                Phase::Quote(quote) => c != quote && (quote == '\'' || c != escape),
+                Phase::Spaces => false,
+            }
+    };
+    // Room for four words, as the first push would reserve, without the growth path.
+    let mut out = Vec::with_capacity(4);
     let mut word_start = 0;
     let mut blank_ok = false;
     let mut phase = Phase::Spaces;
-    let mut chars = text.char_indices().peekable();
-    let push = |out: &mut Vec<(String, usize, usize)>, from: usize, to: usize, blank_ok: bool| {
+    let push = |out: &mut Vec<(usize, usize)>, from: usize, to: usize, blank_ok: bool| {
         if blank_ok || to > from {
-            out.push((text[from..to].to_string(), start + from, start + to));
+            out.push((start + from, start + to));
         }
     };
     // Where the current word ends if the text ends now (a final escape is dropped).
     let mut word_end = 0;
-    while let Some((i, ch)) = chars.next() {
+    let mut i = 0;
+    while let Some(ch) = text[i..].chars().next() {
+        let next = i + ch.len_utf8();
         if phase == Phase::Spaces {
             if is_space(ch) {
+                i = next;
                 continue;
             }
             phase = Phase::Word;
             word_start = i;
         }
-        let next_end = chars.peek().map_or(text.len(), |&(j, _)| j);
         match phase {
             Phase::Word if is_space(ch) => {
                 push(&mut out, word_start, i, blank_ok);
                 phase = Phase::Spaces;
                 blank_ok = false;
+                i = next;
                 continue;
             }
             Phase::Word => {
@@ -175,34 +201,45 @@ pub(crate) fn words(ctx: &Ctx, start: usize, end: usize) -> Vec<(String, usize, 
                     phase = Phase::Quote(ch);
                     blank_ok = true;
                 }
-                if ch == ctx.escape {
-                    match chars.next() {
+                if ch == escape {
+                    match text[next..].chars().next() {
                         // The escaped character belongs to the word, even a quote or a space.
-                        Some((j, escaped)) => word_end = j + escaped.len_utf8(),
-                        None => word_end = i,
+                        Some(escaped) => {
+                            word_end = next + escaped.len_utf8();
+                            i = word_end;
+                        }
+                        None => {
+                            word_end = i;
+                            i = next;
+                        }
                     }
                     continue;
                 }
-                word_end = next_end;
             }
             Phase::Quote(quote) => {
                 if ch == quote {
                     phase = Phase::Word;
                 }
-                if ch == ctx.escape && quote != '\'' {
-                    match chars.next() {
-                        Some((j, escaped)) => word_end = j + escaped.len_utf8(),
+                if ch == escape && quote != '\'' {
+                    match text[next..].chars().next() {
+                        Some(escaped) => {
+                            word_end = next + escaped.len_utf8();
+                            i = word_end;
+                        }
                         None => {
                             phase = Phase::Word;
                             word_end = i;
+                            i = next;
                         }
                     }
                     continue;
                 }
-                word_end = next_end;
             }
             Phase::Spaces => {}
         }
+        let run = bytes[next..].iter().position(|&b| !plain(b, phase)).unwrap_or(bytes.len() - next);
+        word_end = next + run;
+        i = word_end;
     }
     if phase != Phase::Spaces {
         push(&mut out, word_start, word_end, blank_ok);
@@ -215,16 +252,16 @@ pub(crate) fn name_or_name_val(ctx: &Ctx, start: usize, end: usize) -> Args {
     if words.is_empty() {
         return Args::Empty;
     }
-    Args::Words(words.into_iter().map(|(w, s, e)| ctx.word(w, s, e)).collect())
+    Args::Words(words.into_iter().map(|(s, e)| ctx.word(ctx.text(s, e), s, e)).collect())
 }
 
 /// ENV and LABEL: the legacy `KEY value` form or `k=v …`.
 pub(crate) fn name_val(ctx: &Ctx, start: usize, end: usize, key: &str) -> Result<Args, String> {
     let found = words(ctx, start, end);
-    let Some(first) = found.first() else {
+    let Some(&(first_start, first_end)) = found.first() else {
         return Ok(Args::Empty);
     };
-    if !first.0.contains('=') {
+    if !ctx.text(first_start, first_end).contains('=') {
         let text = ctx.text(start, end);
         let Some(blank) = text.find(is_blank) else {
             return Err(format!("{key} must have two arguments"));
@@ -234,12 +271,13 @@ pub(crate) fn name_val(ctx: &Ctx, start: usize, end: usize, key: &str) -> Result
         let value = ctx.word(&text[value_start..], start + value_start, end);
         return Ok(Args::Pairs(vec![Pair { key: key_word, value, legacy: true }]));
     }
-    let mut pairs = Vec::new();
-    for (word, s, e) in found {
+    let mut pairs = Vec::with_capacity(found.len());
+    for (s, e) in found {
+        let word = ctx.text(s, e);
         let Some(eq) = word.find('=') else {
-            return Err(format!("Syntax error - can't find = in {}. Must be of the form: name=value", crate::go_quote(&word)));
+            return Err(format!("Syntax error - can't find = in {}. Must be of the form: name=value", crate::go_quote(word)));
         };
-        // The word text equals the source text (parseWords keeps quotes and escapes).
+        // The word is a slice of the line (parseWords keeps quotes and escapes).
         let key = ctx.word(&word[..eq], s, s + eq);
         let value = ctx.word(&word[eq + 1..], s + eq + 1, e);
         pairs.push(Pair { key, value, legacy: false });

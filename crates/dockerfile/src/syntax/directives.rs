@@ -43,6 +43,11 @@ impl DirectiveParser {
         DirectiveParser { prefix, seen: Vec::new(), done: false }
     }
 
+    /// Whether the directive block has ended: every further line is `Ok(None)`.
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
+    }
+
     /// Feeds one line (without newline). `Ok(Some)` for a directive, `Ok(None)`
     /// for anything else, `Err` for a repeated directive.
     pub fn parse_line(&mut self, line: &str) -> Result<Option<RawDirective>, String> {

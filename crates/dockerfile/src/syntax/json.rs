@@ -22,6 +22,12 @@ const MAX_DEPTH: usize = 10000;
 
 /// Parses `text` as a JSON array of strings (leading/trailing JSON whitespace allowed).
 pub fn parse_string_array(text: &str) -> Result<Vec<String>, ArrayError> {
+    parse_string_array_with(text, |string| string)
+}
+
+/// [`parse_string_array`], turning each string into a `T` as it is decoded,
+/// so a caller that wants its own element type needs no second vector.
+pub(crate) fn parse_string_array_with<T>(text: &str, mut each: impl FnMut(String) -> T) -> Result<Vec<T>, ArrayError> {
     let mut p = Parser { bytes: text.as_bytes(), text, pos: 0 };
     p.skip_ws();
     if p.peek() != Some(b'[') {
@@ -38,7 +44,7 @@ pub fn parse_string_array(text: &str) -> Result<Vec<String>, ArrayError> {
             p.skip_ws();
             if p.peek() == Some(b'"') {
                 let s = p.string().ok_or(ArrayError::Invalid)?;
-                strings.push(s);
+                strings.push(each(s));
             } else {
                 all_strings = false;
                 p.skip_value(1).ok_or(ArrayError::Invalid)?;
@@ -202,13 +208,16 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let rest = self.text.get(self.pos..)?;
-            let c = rest.chars().next()?;
-            self.pos += c.len_utf8();
-            match c {
-                '"' => return Some(out),
-                '\\' => self.escape(&mut out)?,
-                c if (c as u32) < 0x20 => return None,
-                c => out.push(c),
+            // Copy the run of ordinary characters in one go. The bytes that end
+            // it are ASCII, so the run ends on a character boundary.
+            let run = rest.bytes().position(|b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(rest.len());
+            out.push_str(&rest[..run]);
+            self.pos += run;
+            match self.next_byte()? {
+                b'"' => return Some(out),
+                b'\\' => self.escape(&mut out)?,
+                // An unescaped control character.
+                _ => return None,
             }
         }
     }

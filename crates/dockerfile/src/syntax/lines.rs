@@ -52,7 +52,7 @@ impl Iterator for PhysicalLines<'_> {
         }
         let bytes = self.source.as_bytes();
         let start = self.pos;
-        let newline = bytes[start..].iter().position(|&b| b == b'\n').map(|i| start + i);
+        let newline = find_newline(&bytes[start..]).map(|i| start + i);
         let without_newline = newline.unwrap_or(bytes.len());
         if without_newline - start > MAX_LINE_LEN {
             self.too_long = Some(start);
@@ -68,6 +68,30 @@ impl Iterator for PhysicalLines<'_> {
     }
 }
 
+/// `bytes.iter().position(|&b| b == b'\n')`, eight bytes at a time.
+///
+/// Every byte of the file passes through here, and testing one byte per step
+/// was a visible share of the parse. Each 8-byte word is XORed with `\n` in
+/// every byte, which turns newlines into zero bytes; `(w - 0x01…) & !w & 0x80…`
+/// then sets the top bit of the lowest zero byte (bits above it may be set
+/// spuriously, never below), so the lowest set bit gives the first newline.
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const NEWLINES: u64 = ONES * b'\n' as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("chunks of eight bytes")) ^ NEWLINES;
+        let zero_bytes = word.wrapping_sub(ONES) & !word & HIGHS;
+        if zero_bytes != 0 {
+            return Some(offset + zero_bytes.trailing_zeros() as usize / 8);
+        }
+        offset += 8;
+    }
+    chunks.remainder().iter().position(|&b| b == b'\n').map(|i| offset + i)
+}
+
 /// A logical line: text joined from pieces of physical lines, with an offset map.
 #[derive(Clone, Debug, Default)]
 pub struct LogicalLine {
@@ -77,6 +101,13 @@ pub struct LogicalLine {
 }
 
 impl LogicalLine {
+    /// An empty line with room for `text` bytes in `pieces` pieces. The parser
+    /// reuses one line for a whole file; starting at a typical size saves
+    /// growing it step by step on the first instructions.
+    pub(crate) fn with_capacity(text: usize, pieces: usize) -> Self {
+        LogicalLine { text: String::with_capacity(text), pieces: Vec::with_capacity(pieces) }
+    }
+
     /// Empties the line, keeping its buffers.
     pub fn clear(&mut self) {
         self.text.clear();
@@ -94,10 +125,19 @@ impl LogicalLine {
 
     /// The source offset of a byte offset in `text`.
     pub fn source_offset(&self, offset: usize) -> usize {
-        let index = match self.pieces.binary_search_by_key(&offset, |&(text, _)| text) {
-            Ok(i) => i,
-            Err(0) => return self.pieces.first().map_or(offset, |&(_, src)| src),
-            Err(i) => i - 1,
+        let pieces = &self.pieces;
+        // Offsets nearly always fall in the last piece (where arguments end)
+        // or the first (keyword, flags): try those before searching.
+        let index = if pieces.last().is_some_and(|&(text, _)| text <= offset) {
+            pieces.len() - 1
+        } else if pieces.len() >= 2 && pieces[0].0 <= offset && offset < pieces[1].0 {
+            0
+        } else {
+            match pieces.binary_search_by_key(&offset, |&(text, _)| text) {
+                Ok(i) => i,
+                Err(0) => return pieces.first().map_or(offset, |&(_, src)| src),
+                Err(i) => i - 1,
+            }
         };
         let (text, src) = self.pieces[index];
         src + (offset - text)
@@ -106,6 +146,10 @@ impl LogicalLine {
     /// The source span of `text[start..end]`. An end on a piece boundary stays
     /// in the earlier piece, so a span never swallows the gap between pieces.
     pub fn span(&self, start: usize, end: usize) -> Span {
+        // A single piece maps offsets by one shift (the common case, worth the shortcut).
+        if let [(0, src)] = self.pieces[..] {
+            return Span::new(src + start, src + end);
+        }
         let source_start = self.source_offset(start);
         let source_end = if end > start { self.source_offset(end - 1) + 1 } else { source_start };
         Span::new(source_start, source_end)
@@ -117,19 +161,49 @@ pub fn is_space(c: char) -> bool {
     c.is_whitespace()
 }
 
+/// The ASCII characters [`is_space`] accepts.
+pub(crate) fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b' ')
+}
+
+/// `s.trim_start_matches(is_space)`. Lines are nearly always ASCII, so ASCII
+/// bytes are tested directly; a non-ASCII character (which may be a Unicode
+/// space such as U+00A0) hands over to the character-by-character trim.
+pub(crate) fn trim_start_space(s: &str) -> &str {
+    let bytes = s.as_bytes();
+    let start = bytes.iter().position(|&b| !is_ascii_space(b)).unwrap_or(bytes.len());
+    if bytes.get(start).is_some_and(|b| !b.is_ascii()) {
+        return s[start..].trim_start_matches(is_space);
+    }
+    &s[start..]
+}
+
+/// `s.trim_end_matches(is_space)`, with the same ASCII fast path as [`trim_start_space`].
+pub(crate) fn trim_end_space(s: &str) -> &str {
+    let bytes = s.as_bytes();
+    let end = bytes.iter().rposition(|&b| !is_ascii_space(b)).map_or(0, |i| i + 1);
+    if end > 0 && !bytes[end - 1].is_ascii() {
+        return s[..end].trim_end_matches(is_space);
+    }
+    &s[..end]
+}
+
 /// Go's `bytes.TrimLeftFunc(s, unicode.IsSpace)`, as an offset into `s`.
 pub fn leading_space_len(s: &str) -> usize {
-    s.len() - s.trim_start_matches(is_space).len()
+    s.len() - trim_start_space(s).len()
 }
 
 /// BuildKit's `isComment`: the first non-space character is `#`.
 pub fn is_comment(line: &str) -> bool {
-    line.trim_start_matches(is_space).starts_with('#')
+    trim_start_space(line).starts_with('#')
 }
 
 /// BuildKit's line-continuation regex `([^E])E[ \t]*$|^E[ \t]*$` for escape
 /// character `E`. Returns the length of the text kept when `line` continues.
 pub fn continuation_cut(line: &str, escape: char) -> Option<usize> {
+    if escape.is_ascii() {
+        return continuation_cut_ascii(line.as_bytes(), escape as u8);
+    }
     let trimmed = line.trim_end_matches([' ', '\t']);
     let before = trimmed.strip_suffix(escape)?;
     if before.ends_with(escape) {
@@ -137,4 +211,43 @@ pub fn continuation_cut(line: &str, escape: char) -> Option<usize> {
         return None;
     }
     Some(before.len())
+}
+
+/// [`continuation_cut`] for an ASCII escape character (always the case in a
+/// Dockerfile: `\\` or `` ` ``), over bytes. Every byte it compares with is
+/// ASCII, so it finds what the character-based version finds.
+fn continuation_cut_ascii(line: &[u8], escape: u8) -> Option<usize> {
+    let trimmed = line.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(0, |i| i + 1);
+    let before = trimmed.checked_sub(1).filter(|&i| line[i] == escape)?;
+    if before > 0 && line[before - 1] == escape {
+        // `\\` at the end is an escaped escape, not a continuation.
+        return None;
+    }
+    Some(before)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_newline_matches_a_byte_search() {
+        let mut cases: Vec<Vec<u8>> = vec![b"".to_vec(), b"\n".to_vec(), b"no newline here at all".to_vec()];
+        // Every position within and across 8-byte words, with bytes that
+        // could confuse the word trick around it (0x0b, 0x09, 0x8a, 0xff).
+        for len in 0..40 {
+            for at in 0..len {
+                let mut bytes: Vec<u8> = (0..len).map(|i| [b'a', 0x0b, 0x09, 0x8a, 0xff, 0x00][i % 6]).collect();
+                bytes[at] = b'\n';
+                cases.push(bytes.clone());
+                if at + 1 < len {
+                    bytes[at + 1] = b'\n';
+                    cases.push(bytes);
+                }
+            }
+        }
+        for bytes in cases {
+            assert_eq!(find_newline(&bytes), bytes.iter().position(|&b| b == b'\n'), "{bytes:?}");
+        }
+    }
 }

@@ -17,7 +17,8 @@ use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 use args::{Ctx, Shape};
 use ast::{Args, Directive, Dockerfile, Heredoc, Instruction};
-use lines::{continuation_cut, is_comment, is_space, leading_space_len, LogicalLine, PhysicalLine, PhysicalLines};
+use lines::{continuation_cut, leading_space_len, trim_end_space, trim_start_space};
+use lines::{LogicalLine, PhysicalLine, PhysicalLines};
 
 /// The result of parsing: the tree (complete only without error diagnostics).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,21 +40,37 @@ impl Parsed {
 
 pub const NO_INSTRUCTIONS: &str = "file with no instructions";
 
+/// The most instructions [`parse`] reserves room for before it has seen them.
+const MAX_RESERVED_INSTRUCTIONS: usize = 1024;
+
 /// Parses a Dockerfile.
 pub fn parse(source: &str) -> Parsed {
+    // Each instruction starts on a line of its own, so the line count bounds
+    // the instruction count. Reserving that up front saves regrowing (and
+    // moving) the vector of instructions; the cap keeps a file of long
+    // heredocs from reserving much more than it uses.
+    let lines = count_newlines(source) + 1;
+    let instructions = Vec::with_capacity(lines.min(MAX_RESERVED_INSTRUCTIONS));
     let mut parser = Parser {
         source,
         lines: PhysicalLines::new(source),
         directives: directives::DirectiveParser::default(),
-        dockerfile: Dockerfile { escape: '\\', ..Dockerfile::default() },
+        dockerfile: Dockerfile { escape: '\\', instructions, ..Dockerfile::default() },
         diagnostics: Vec::new(),
         comments: Vec::new(),
-        logical: LogicalLine::default(),
+        logical: LogicalLine::with_capacity(256, 8),
     };
     if let Err(error) = parser.run() {
         parser.diagnostics.push(error);
     }
     Parsed { dockerfile: parser.dockerfile, diagnostics: parser.diagnostics }
+}
+
+/// The number of `\n` bytes in `text`. Counting per 255-byte chunk into a
+/// `u8` cannot overflow and lets the compiler compare many bytes at once.
+fn count_newlines(text: &str) -> usize {
+    let chunk_count = |chunk: &[u8]| chunk.iter().map(|&b| u8::from(b == b'\n')).sum::<u8>();
+    text.as_bytes().chunks(255).map(|chunk| usize::from(chunk_count(chunk))).sum()
 }
 
 struct Parser<'a> {
@@ -94,24 +111,27 @@ impl Parser<'_> {
     /// blank line, or the first line of an instruction.
     fn instruction_from(&mut self, line: PhysicalLine) -> Result<(), Diagnostic> {
         let source = self.source;
-        let raw = &source[line.start..line.end];
-        if is_comment(raw) {
+        let content = line.content(source);
+        let text_start = line.start + leading_space_len(content);
+        let text = &source[text_start..line.content_end];
+        // BuildKit's `isComment` on the raw line; `text` starts at its first
+        // non-space character, so one look at `text` answers it.
+        let is_comment_line = text.starts_with('#');
+        if is_comment_line {
             // BuildKit drops the line's first byte, not the `#`: an indented
             // comment keeps its `#` in the recorded text.
+            let raw = &source[line.start..line.end];
             let after_first = raw.char_indices().nth(1).map_or("", |(i, _)| &raw[i..]);
-            let comment = after_first.trim_matches(is_space);
+            let comment = trim_end_space(trim_start_space(after_first));
             if comment.is_empty() {
                 self.comments.clear();
             } else {
                 self.comments.push(comment.to_string());
             }
         }
-        let content = line.content(source);
-        let text_start = line.start + leading_space_len(content);
-        let text = &source[text_start..line.content_end];
         let line_span = Span::new(text_start, line.content_end);
         self.directive(text, line_span)?;
-        let text = if is_comment(text) { "" } else { text };
+        let text = if is_comment_line { "" } else { text };
         let (kept, mut end_of_line) = match continuation_cut(text, self.dockerfile.escape) {
             Some(kept) => (kept, false),
             None => (text.len(), true),
@@ -128,10 +148,12 @@ impl Parser<'_> {
             let Some(next) = self.lines.next() else { break };
             last_end = next.content_end;
             let content = next.content(source);
-            if is_comment(content) {
+            let trimmed = trim_start_space(content);
+            // BuildKit's `isComment`, on the line already trimmed.
+            if trimmed.starts_with('#') {
                 continue;
             }
-            if content.trim_start_matches(is_space).is_empty() {
+            if trimmed.is_empty() {
                 empty_line.get_or_insert(Span::new(next.start, next.content_end));
                 continue;
             }
@@ -146,25 +168,47 @@ impl Parser<'_> {
         let comments = std::mem::take(&mut self.comments);
         let ctx = Ctx { line: &logical, escape: self.dockerfile.escape };
         let built = build_instruction(&ctx, 0, logical.text.len(), comments);
-        let has_heredoc_marker = logical.text.contains("<<");
         self.logical = logical;
-        let mut instruction = built.map_err(|message| Diagnostic::error(message, Span::new(text_start, last_end)))?;
-        instruction.span = Span::new(text_start, last_end);
-        if has_heredoc_marker && can_contain_heredoc(&instruction) {
-            let heads = heredoc::heredocs_from_line(&instruction.original)
-                .map_err(|message| Diagnostic::error(message, instruction.span))?;
-            for head in heads {
-                let doc = self.read_heredoc_body(head, text_start)?;
-                instruction.span = instruction.span.cover(doc.span);
-                instruction.heredocs.push(doc);
+        let span = Span::new(text_start, last_end);
+        let instructions = &mut self.dockerfile.instructions;
+        // Pushed straight from the result, so the large value is copied once.
+        match built {
+            Ok(instruction) => instructions.push(instruction),
+            Err(message) => return Err(Diagnostic::error(message, span)),
+        }
+        let index = instructions.len() - 1;
+        instructions[index].span = span;
+        // The keyword test is cheaper than the search, so it goes first.
+        if can_contain_heredoc(&instructions[index]) && instructions[index].original.contains("<<") {
+            if let Err(error) = self.read_heredocs(index, text_start) {
+                // On error the tree ends with the instructions before this one.
+                self.dockerfile.instructions.pop();
+                return Err(error);
             }
         }
-        self.dockerfile.instructions.push(instruction);
+        Ok(())
+    }
+
+    /// Reads the bodies of the heredocs the instruction at `index` announces.
+    fn read_heredocs(&mut self, index: usize, start: usize) -> Result<(), Diagnostic> {
+        let instruction = &self.dockerfile.instructions[index];
+        let heads = heredoc::heredocs_from_line(&instruction.original)
+            .map_err(|message| Diagnostic::error(message, instruction.span))?;
+        for head in heads {
+            let doc = self.read_heredoc_body(head, start)?;
+            let instruction = &mut self.dockerfile.instructions[index];
+            instruction.span = instruction.span.cover(doc.span);
+            instruction.heredocs.push(doc);
+        }
         Ok(())
     }
 
     /// Feeds the directive parser; records directives and applies `escape`.
     fn directive(&mut self, text: &str, span: Span) -> Result<(), Diagnostic> {
+        // Directives only open a file; past them this is called for every line.
+        if self.directives.is_done() {
+            return Ok(());
+        }
         let found = self.directives.parse_line(text).map_err(|message| Diagnostic::error(message, span))?;
         let Some(found) = found else { return Ok(()) };
         if found.name == directives::ESCAPE {
@@ -187,7 +231,7 @@ impl Parser<'_> {
         let source = self.source;
         let mut content = String::new();
         let mut body_start = None;
-        while let Some(line) = self.lines.next() {
+        for line in self.lines.by_ref() {
             body_start.get_or_insert(line.start);
             let candidate = line.content(source);
             let candidate = if head.chomp { candidate.trim_start_matches('\t') } else { candidate };
@@ -223,8 +267,13 @@ fn build_instruction(ctx: &Ctx, start: usize, end: usize, comments: Vec<String>)
     let split = split::split_command(text, ctx.escape);
     let (kw_start, kw_end) = (start + split.keyword.0, start + split.keyword.1);
     let (args_start, args_end) = (start + split.args.0, start + split.args.1);
-    let keyword = ctx.text(kw_start, kw_end).to_lowercase();
-    let flags = split.flags.iter().map(|(f, s, e)| ctx.word(f.clone(), start + s, start + e)).collect();
+    let keyword = lowercase(ctx.text(kw_start, kw_end));
+    // Most instructions have no flags; skip the conversion machinery for them.
+    let flags = if split.flags.is_empty() {
+        Vec::new()
+    } else {
+        split.flags.into_iter().map(|(f, s, e)| ctx.word(f, start + s, start + e)).collect()
+    };
     let mut json = false;
     let args = match args::shape_of(&keyword) {
         None => Args::Unknown,
@@ -252,6 +301,16 @@ fn build_instruction(ctx: &Ctx, start: usize, end: usize, comments: Vec<String>)
         comments,
         span,
     })
+}
+
+/// `text.to_lowercase()`. Keywords are nearly always ASCII, for which
+/// lowering each byte gives the same text with less work.
+fn lowercase(text: &str) -> String {
+    if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.to_lowercase()
+    }
 }
 
 fn take_json(parsed: args::Parsed, json: &mut bool) -> Args {

@@ -10,6 +10,8 @@
 //! treats the UTF-8 continuation bytes 0x85/0xA0 as spaces). We keep UTF-8
 //! intact; ASCII input behaves identically.
 
+use super::lines::{trim_end_space, trim_start_space};
+
 /// Byte ranges into the logical line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Split {
@@ -33,12 +35,11 @@ fn is_ascii_space(b: u8) -> bool {
 /// Go's `strings.TrimSpace` as a range.
 fn trim_space(line: &str, start: usize, end: usize) -> (usize, usize) {
     let text = &line[start..end];
-    let left = text.len() - text.trim_start_matches(char::is_whitespace).len();
-    let right = text.trim_end_matches(char::is_whitespace).len();
-    if right <= left {
-        return (start + left, start + left);
+    let left = text.len() - trim_start_space(text).len();
+    if left == text.len() {
+        return (end, end);
     }
-    (start + left, start + right)
+    (start + left, start + trim_end_space(text).len())
 }
 
 pub fn split_command(line: &str, escape: char) -> Split {
@@ -69,12 +70,19 @@ enum Phase {
 fn extract_flags(line: &str, start: usize, end: usize, escape: u8) -> (Vec<(String, usize, usize)>, usize) {
     let bytes = line.as_bytes();
     let mut flags = Vec::new();
-    let mut word: Vec<u8> = Vec::with_capacity(end - start);
+    // Only flags with quotes or escapes need this buffer: it is allocated for
+    // the first of them, large enough for every flag of the line.
+    let mut word: Vec<u8> = Vec::new();
     let mut word_start = start;
     let mut blank_ok = false;
     let mut phase = Phase::Spaces;
     let mut pos = start;
-    let finish = |word: &Vec<u8>| String::from_utf8_lossy(word).into_owned();
+    // The word is valid UTF-8 (only ASCII bytes are ever dropped), so the
+    // lossy conversion is a fallback that never runs; checking first is faster.
+    let finish = |word: &Vec<u8>| match std::str::from_utf8(word) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(word).into_owned(),
+    };
     loop {
         if pos == end {
             if phase != Phase::Spaces && word.as_slice() != b"--" && (blank_ok || !word.is_empty()) {
@@ -91,6 +99,21 @@ fn extract_flags(line: &str, start: usize, end: usize, escape: u8) -> (Vec<(Stri
                 }
                 if ch != b'-' || pos + 1 == end || bytes[pos + 1] != b'-' {
                     return (flags, pos);
+                }
+                // Usually the flag has no quotes or escapes: it is then the
+                // word as written, taken in one piece.
+                let word_end = bytes[pos..end].iter().position(|&b| is_ascii_space(b)).map_or(end, |i| pos + i);
+                let raw = &bytes[pos..word_end];
+                if !raw.iter().any(|&b| b == b'\'' || b == b'"' || b == escape) {
+                    if raw == b"--" {
+                        return (flags, word_end);
+                    }
+                    flags.push((line[pos..word_end].to_string(), pos, word_end));
+                    pos = word_end;
+                    continue;
+                }
+                if word.capacity() == 0 {
+                    word.reserve(end - pos);
                 }
                 phase = Phase::Word;
                 word_start = pos;
