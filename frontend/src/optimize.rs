@@ -35,8 +35,11 @@ pub struct Rewritten {
     pub text: String,
     /// For each instruction of `text`, in order: its 1-based line range there, the
     /// original line ranges it stands for, and its progress note.
-    map: Vec<((u32, u32), Vec<(u32, u32)>, Option<String>)>,
+    map: LineMap,
 }
+
+/// For each rendered instruction: its line range, the original line ranges, its progress note.
+type LineMap = Vec<((u32, u32), Vec<(u32, u32)>, Option<String>)>;
 
 /// Optimises `source` unless the settings turn every pass off or nothing changes.
 pub fn rewrite(
@@ -82,7 +85,7 @@ fn line_map(
     source: &str,
     text: &str,
     optimized: &Optimized,
-) -> Result<Vec<((u32, u32), Vec<(u32, u32)>, Option<String>)>, LowerError> {
+) -> Result<LineMap, LowerError> {
     let original = dfopt_dockerfile::parse(source);
     let rendered = dfopt_dockerfile::parse(text);
     if rendered.error().is_some() {
