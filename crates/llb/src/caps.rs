@@ -18,25 +18,87 @@ pub use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
 ///
 /// A newtype over `&'static str` so that the ids this crate uses are named constants
 /// (see the `CAP_*`-style constants in this module) instead of loose string literals.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CapId(&'static str);
+///
+/// Each constant also carries its position in [`KNOWN`], so that [`CapSet::supports`]
+/// is one bit test instead of a string lookup (it runs for every op of every marshal).
+/// The position is a function of the id, so comparing and hashing both fields agrees
+/// with comparing the ids alone.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CapId {
+    id: &'static str,
+    bit: u8,
+}
 
 impl CapId {
     /// The id as BuildKit spells it.
     pub const fn as_str(self) -> &'static str {
-        self.0
+        self.id
+    }
+
+    /// The constant for `id`, with its position in [`KNOWN`]; a compile error when `id`
+    /// is not listed there.
+    const fn known(id: &'static str) -> Self {
+        match known_bit(id) {
+            Some(bit) => Self { id, bit },
+            None => panic!("cap id missing from KNOWN"),
+        }
+    }
+
+    fn mask(self) -> u64 {
+        1 << self.bit
     }
 }
 
+impl fmt::Debug for CapId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // As the former tuple struct printed: `CapId("source.image")`.
+        f.debug_tuple("CapId").field(&self.id).finish()
+    }
+}
+
+/// The position of `id` in [`KNOWN`], if it is one of this crate's constants.
+const fn known_bit(id: &str) -> Option<u8> {
+    let mut i = 0;
+    while i < KNOWN.len() {
+        if str_eq(KNOWN[i], id) {
+            // KNOWN has at most 64 entries (checked below), so this fits.
+            return Some(i as u8);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `a == b`, usable in a `const fn`.
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+// Every known cap must have a bit in a `u64`.
+const _: () = assert!(KNOWN.len() <= 64);
+
 impl fmt::Display for CapId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
+        f.write_str(self.id)
     }
 }
 
 macro_rules! caps {
     ($($(#[$doc:meta])* $name:ident = $id:literal;)*) => {
-        $($(#[$doc])* pub const $name: CapId = CapId($id);)*
+        /// Every id with a constant, in declaration order; a constant's bit is its index.
+        const KNOWN: &[&str] = &[$($id),*];
+        $($(#[$doc])* pub const $name: CapId = CapId::known($id);)*
     };
 }
 
@@ -117,15 +179,38 @@ caps! {
 /// Holds plain strings, not [`CapId`]s, because a newer daemon advertises ids this
 /// crate has never heard of; they are kept so that [`CapSet::supports_id`] can answer
 /// for them too. Backed by a `BTreeSet` so that iteration (e.g. in dumps) is stable.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// `known` mirrors `ids` for the ids that have a [`CapId`] constant (bit = position in
+/// `KNOWN`), so that [`CapSet::supports`] needs no string comparison. Every constructor
+/// and mutator goes through [`CapSet::from_ids`] or keeps both in step.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct CapSet {
     ids: BTreeSet<String>,
+    known: u64,
+}
+
+impl fmt::Debug for CapSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `known` is derived from `ids`; print what the derived impl printed before.
+        f.debug_struct("CapSet").field("ids", &self.ids).finish()
+    }
+}
+
+/// The bit of `id` in [`CapSet::known`], or 0 for an id without a constant.
+fn known_mask(id: &str) -> u64 {
+    known_bit(id).map_or(0, |bit| 1 << bit)
 }
 
 impl CapSet {
     /// An empty set: a daemon that supports nothing (every op is refused).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The set of `ids`, with the bits of the known ones.
+    fn from_ids(ids: BTreeSet<String>) -> Self {
+        let known = ids.iter().fold(0, |mask, id| mask | known_mask(id));
+        Self { ids, known }
     }
 
     /// Builds the set from a Ping answer given as `(id, enabled)` pairs. Disabled caps
@@ -140,7 +225,7 @@ impl CapSet {
             .filter(|(_, enabled)| *enabled)
             .map(|(id, _)| id.into())
             .collect();
-        Self { ids }
+        Self::from_ids(ids)
     }
 
     /// Builds the set from the `llb_caps` of a gateway `PongResponse`.
@@ -159,7 +244,7 @@ impl CapSet {
             .filter(|line| !line.ends_with("(disabled)"))
             .map(str::to_owned)
             .collect();
-        Self { ids }
+        Self::from_ids(ids)
     }
 
     /// The caps of BuildKit v0.8.3, which is what Docker 20.10's `docker build` runs.
@@ -174,17 +259,20 @@ impl CapSet {
 
     /// Adds one id (e.g. to model a daemon in a test).
     pub fn insert(&mut self, id: impl Into<String>) {
-        self.ids.insert(id.into());
+        let id = id.into();
+        self.known |= known_mask(&id);
+        self.ids.insert(id);
     }
 
     /// Removes one id (e.g. to model an older daemon in a test).
     pub fn remove(&mut self, id: &str) {
+        self.known &= !known_mask(id);
         self.ids.remove(id);
     }
 
     /// Whether the daemon advertises `cap`.
     pub fn supports(&self, cap: CapId) -> bool {
-        self.ids.contains(cap.as_str())
+        self.known & cap.mask() != 0
     }
 
     /// Whether the daemon advertises the cap spelled `id` (for ids without a constant).
@@ -210,9 +298,7 @@ impl CapSet {
 
 impl<S: Into<String>> FromIterator<S> for CapSet {
     fn from_iter<T: IntoIterator<Item = S>>(iter: T) -> Self {
-        Self {
-            ids: iter.into_iter().map(Into::into).collect(),
-        }
+        Self::from_ids(iter.into_iter().map(Into::into).collect())
     }
 }
 
@@ -245,6 +331,21 @@ mod tests {
         assert!(caps.supports(SOURCE_IMAGE));
         assert!(!caps.supports(MERGE_OP));
         assert_eq!(caps.len(), 1);
+    }
+
+    #[test]
+    fn known_bits_follow_the_ids() {
+        let mut caps = CapSet::buildkit_head();
+        caps.insert(MERGE_OP.as_str());
+        caps.remove(SOURCE_GIT.as_str());
+        caps.insert("some.future.cap");
+        for id in KNOWN {
+            let cap = CapId::known(id);
+            assert_eq!(cap.as_str(), *id);
+            assert_eq!(caps.supports(cap), caps.supports_id(id), "{id}");
+        }
+        assert!(caps.supports(MERGE_OP) && !caps.supports(SOURCE_GIT));
+        assert_eq!(format!("{SOURCE_GIT:?}"), r#"CapId("source.git")"#);
     }
 
     #[test]

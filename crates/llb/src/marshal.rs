@@ -13,7 +13,8 @@
 //! environment or a counter, so one graph always gives byte-identical bytes.
 
 use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{hash_map, BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use bollard_buildkit_proto::pb;
@@ -31,8 +32,46 @@ use crate::wire::Wire;
 /// the ops it reads.
 pub(crate) struct Encoder<'a> {
     caps: &'a CapSet,
-    digests: &'a HashMap<*const Node, String>,
+    /// Each visited node's position in the post-order, which indexes `digests`.
+    positions: &'a NodeMap<usize>,
+    /// The digests of the ops encoded so far, in post-order.
+    digests: &'a [String],
     replace: Option<&'a Replace>,
+}
+
+/// A map keyed by node identity. Only looked up, never iterated, so its order cannot
+/// reach the output.
+type NodeMap<V> = HashMap<*const Node, V, BuildHasherDefault<PtrHasher>>;
+
+/// A hasher for pointer keys: one multiply instead of SipHash. Graphs are built by the
+/// caller, not by an adversary, and a map holds one entry per op.
+#[derive(Default)]
+struct PtrHasher(u64);
+
+impl Hasher for PtrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used for pointers (they hash through `write_usize`); kept correct anyway.
+        for &b in bytes {
+            self.mix(self.0.rotate_left(8) ^ u64::from(b));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.mix(n as u64);
+    }
+}
+
+impl PtrHasher {
+    /// Fibonacci hashing mixes the value into the high bits; folding them down also
+    /// mixes the low bits, which pick the bucket (aligned addresses end in zeros).
+    fn mix(&mut self, value: u64) {
+        let x = value.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 32);
+    }
 }
 
 /// One op standing in for another while marshalling (see [`State::marshal_replacing`]).
@@ -59,10 +98,13 @@ impl<'a> Encoder<'a> {
     /// The `Op.inputs` entry for `output`. Post-order guarantees its op was encoded
     /// already.
     pub(crate) fn input(&self, output: &Output) -> Input<'a> {
+        let node = Replace::resolve(self.replace, &output.node);
+        let digests = self.digests;
         Input {
             digest: self
-                .digests
-                .get(&Arc::as_ptr(Replace::resolve(self.replace, &output.node)))
+                .positions
+                .get(&Arc::as_ptr(node))
+                .and_then(|&position| digests.get(position))
                 .map_or("", String::as_str),
             index: i64::from(output.index),
         }
@@ -138,8 +180,8 @@ impl State {
         let Some(root) = self.output() else {
             return Ok(pb::Definition::default());
         };
-        let mut digests: HashMap<*const Node, String> = HashMap::new();
-        let order = post_order(&root.node, replace);
+        let (order, positions) = post_order(&root.node, replace);
+        let mut digests: Vec<String> = Vec::with_capacity(order.len());
         let mut def = Vec::with_capacity(order.len() + 1);
         let mut metadata: BTreeMap<String, pb::OpMetadata> = BTreeMap::new();
         let mut sources = SourceCollector::default();
@@ -147,10 +189,11 @@ impl State {
         for node in order {
             let encoded = node.kind.encode(&Encoder {
                 caps,
+                positions: &positions,
                 digests: &digests,
                 replace,
             });
-            let op_caps = check_needs(&encoded.needs, caps, &node)?;
+            let op_caps = check_needs(&encoded.needs, caps, node)?;
             let bytes = encoded.bytes;
             let dgst = digest(&bytes);
             // The first op with a digest is emitted; later equal ones only add metadata.
@@ -163,11 +206,12 @@ impl State {
             };
             merge_metadata(entry, &node.meta, op_caps);
             sources.add(&dgst, &node.meta);
-            digests.insert(Arc::as_ptr(&node), dgst);
+            digests.push(dgst);
         }
 
         let root_input = Encoder {
             caps,
+            positions: &positions,
             digests: &digests,
             replace,
         }
@@ -208,32 +252,41 @@ impl State {
 }
 
 /// Inputs before readers, each node once, siblings in input order; the placeholder of
-/// `replace` is visited as its replacement.
-fn post_order(root: &Arc<Node>, replace: Option<&Replace>) -> Vec<Arc<Node>> {
+/// `replace` is visited as its replacement. Also returns each node's position in that
+/// order (by identity), which is where its digest will be.
+fn post_order<'a>(
+    root: &'a Arc<Node>,
+    replace: Option<&'a Replace>,
+) -> (Vec<&'a Node>, NodeMap<usize>) {
     let mut order = Vec::new();
     // Pointer identity only decides what was visited; the order comes from the stack.
-    let mut done: HashSet<*const Node> = HashSet::new();
+    let mut positions = NodeMap::default();
     let mut stack: Vec<(&Arc<Node>, bool)> = vec![(Replace::resolve(replace, root), false)];
+    // One buffer for every node's inputs.
+    let mut inputs: Vec<&Output> = Vec::new();
     while let Some((node, expanded)) = stack.pop() {
         let key = Arc::as_ptr(node);
         if expanded {
-            if done.insert(key) {
-                order.push(Arc::clone(node));
+            if let hash_map::Entry::Vacant(vacant) = positions.entry(key) {
+                vacant.insert(order.len());
+                order.push(&**node);
             }
             continue;
         }
-        if done.contains(&key) {
+        if positions.contains_key(&key) {
             continue;
         }
         stack.push((node, true));
-        for input in node.kind.inputs().into_iter().rev() {
+        inputs.clear();
+        node.kind.push_inputs(&mut inputs);
+        for input in inputs.iter().rev() {
             let child = Replace::resolve(replace, &input.node);
-            if !done.contains(&Arc::as_ptr(child)) {
+            if !positions.contains_key(&Arc::as_ptr(child)) {
                 stack.push((child, false));
             }
         }
     }
-    order
+    (order, positions)
 }
 
 /// Checks every need against the daemon's caps; returns the caps to record.

@@ -34,11 +34,23 @@ impl Wire {
         self.buf
     }
 
+    #[inline]
     fn key(&mut self, tag: u32, wire_type: u32) {
         self.varint(u64::from(tag << 3 | wire_type));
     }
 
+    /// Keys, lengths and small ints are almost always one byte: that case is a single
+    /// push, inlined; only larger values go through the general loop.
+    #[inline]
     fn varint(&mut self, value: u64) {
+        if value < 0x80 {
+            self.buf.push(value as u8);
+        } else {
+            self.long_varint(value);
+        }
+    }
+
+    fn long_varint(&mut self, value: u64) {
         let (bytes, n) = varint_bytes(value);
         self.buf.extend_from_slice(&bytes[..n]);
     }

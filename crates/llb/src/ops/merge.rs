@@ -105,8 +105,8 @@ pub(crate) struct MergeOp {
 }
 
 impl MergeOp {
-    pub(crate) fn inputs(&self) -> Vec<&Output> {
-        self.inputs.iter().collect()
+    pub(crate) fn push_inputs<'a>(&'a self, out: &mut Vec<&'a Output>) {
+        out.extend(&self.inputs);
     }
 
     pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
@@ -138,10 +138,9 @@ pub(crate) struct DiffOp {
 }
 
 impl DiffOp {
-    pub(crate) fn inputs(&self) -> Vec<&Output> {
-        std::iter::once(&self.lower)
-            .chain(self.upper.as_ref())
-            .collect()
+    pub(crate) fn push_inputs<'a>(&'a self, out: &mut Vec<&'a Output>) {
+        out.push(&self.lower);
+        out.extend(&self.upper);
     }
 
     pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {

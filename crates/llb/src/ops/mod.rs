@@ -112,14 +112,16 @@ impl OpKind {
         }
     }
 
-    /// The outputs this op reads, in the order they become `Op.inputs`.
-    pub(crate) fn inputs(&self) -> Vec<&Output> {
+    /// Appends the outputs this op reads to `out`, in the order they become
+    /// `Op.inputs`. Appending (rather than returning a `Vec`) lets the marshaller reuse
+    /// one buffer for the whole graph.
+    pub(crate) fn push_inputs<'a>(&'a self, out: &mut Vec<&'a Output>) {
         match self {
-            OpKind::Source(_) => Vec::new(),
-            OpKind::Exec(op) => op.inputs(),
-            OpKind::File(op) => op.inputs(),
-            OpKind::Merge(op) => op.inputs(),
-            OpKind::Diff(op) => op.inputs(),
+            OpKind::Source(_) => {}
+            OpKind::Exec(op) => op.push_inputs(out),
+            OpKind::File(op) => op.push_inputs(out),
+            OpKind::Merge(op) => op.push_inputs(out),
+            OpKind::Diff(op) => op.push_inputs(out),
         }
     }
 

@@ -519,10 +519,7 @@ pub(crate) struct ExecOp {
 }
 
 impl ExecOp {
-    pub(crate) fn inputs(&self) -> Vec<&Output> {
-        self.mounts
-            .iter()
-            .filter_map(|m| m.source.as_ref())
-            .collect()
+    pub(crate) fn push_inputs<'a>(&'a self, out: &mut Vec<&'a Output>) {
+        out.extend(self.mounts.iter().filter_map(|m| m.source.as_ref()));
     }
 }

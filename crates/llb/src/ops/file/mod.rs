@@ -248,8 +248,8 @@ pub(crate) struct FileOp {
 }
 
 impl FileOp {
-    pub(crate) fn inputs(&self) -> Vec<&Output> {
-        let mut inputs: Vec<&Output> = self.base.iter().collect();
+    pub(crate) fn push_inputs<'a>(&'a self, inputs: &mut Vec<&'a Output>) {
+        inputs.extend(&self.base);
         for action in &self.actions {
             if let FrozenAction::Copy {
                 source: Some(s), ..
@@ -261,7 +261,6 @@ impl FileOp {
                 inputs.push(from);
             }
         }
-        inputs
     }
 
     pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
