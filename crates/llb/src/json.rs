@@ -20,6 +20,25 @@ pub fn string_array<S: AsRef<str>>(items: &[S]) -> String {
     out
 }
 
+/// The bytes that may start something to escape: everything to escape is ASCII (control
+/// characters, `"`, `\`, and the HTML-sensitive `<`, `>`, `&`) except U+2028 and U+2029,
+/// which start with E2. A table lookup per byte keeps the scan over plain text short.
+const MAY_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'&' as usize] = true;
+    table[0xE2] = true;
+    table
+};
+
 /// Go's `json.Marshal` encoding of a string (with its HTML escaping), appended to `out`.
 /// Runs of bytes that need no escape are copied as slices.
 pub fn push_string(out: &mut String, s: &str) {
@@ -29,10 +48,7 @@ pub fn push_string(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        // Everything to escape is ASCII except U+2028 and U+2029 (E2 80 A8/A9).
-        let b = bytes[i];
-        let escape = b < 0x20 || matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | 0xE2);
-        if !escape {
+        if !MAY_ESCAPE[usize::from(bytes[i])] {
             i += 1;
             continue;
         }

@@ -104,10 +104,13 @@ pub fn is_abs(p: &str) -> bool {
 /// `keep_slash`, a trailing `/` or `/.` of the original survives cleaning, because for a
 /// copy destination it means "into this directory".
 pub fn absolute(cwd: &str, p: &str, keep_slash: bool) -> String {
-    let mut out = clean(p);
-    if !out.starts_with('/') {
-        out = join(&["/", cwd, &out]);
-    }
+    // Joining `p` uncleaned gives the same path as joining `clean(p)` (cleaning is
+    // lexical, and a relative `p` cleans to a relative path), with one string less.
+    let mut out = if p.starts_with('/') {
+        clean(p)
+    } else {
+        join(&["/", cwd, p])
+    };
     if keep_slash {
         if p.ends_with('/') && !out.ends_with('/') {
             out.push('/');
@@ -169,6 +172,25 @@ mod tests {
         }
     }
 
+    /// `absolute` as it was first written: clean `p`, then join a relative result.
+    fn absolute_by_cleaning_first(cwd: &str, p: &str, keep_slash: bool) -> String {
+        let mut out = clean(p);
+        if !out.starts_with('/') {
+            out = clean_by_parts(&["/", cwd, &out].join("/"));
+        }
+        if keep_slash {
+            if p.ends_with('/') && !out.ends_with('/') {
+                out.push('/');
+            } else if p.ends_with("/.") {
+                if out != "/" {
+                    out.push('/');
+                }
+                out.push('.');
+            }
+        }
+        out
+    }
+
     #[test]
     fn clean_agrees_with_the_parts_formulation() {
         let alphabet = ["/", ".", "..", "a", "bc", "é", "...", ".a"];
@@ -185,6 +207,15 @@ mod tests {
         }
         for w in &words {
             assert_eq!(clean(w), clean_by_parts(w), "clean({w:?})");
+            for cwd in ["", "/a/b/", "rel"] {
+                for keep_slash in [false, true] {
+                    assert_eq!(
+                        absolute(cwd, w, keep_slash),
+                        absolute_by_cleaning_first(cwd, w, keep_slash),
+                        "absolute({cwd:?}, {w:?}, {keep_slash})"
+                    );
+                }
+            }
         }
         assert_eq!(join(&["", "/", "", "a/", "../b"]), "/b");
         assert_eq!(join(&["a", "", "b"]), "a/b");

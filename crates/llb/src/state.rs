@@ -51,20 +51,23 @@ impl fmt::Debug for Output {
 }
 
 /// Settings that ops built on a state inherit.
+///
+/// Every setter copies these values, so the env and the platform, which most setters
+/// leave alone, are shared behind `Arc`s instead of being copied string by string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StateValues {
-    pub(crate) env: Vec<(String, String)>,
+    pub(crate) env: Arc<Vec<(String, String)>>,
     pub(crate) cwd: String,
     pub(crate) user: String,
     pub(crate) hostname: String,
     pub(crate) extra_hosts: Vec<(String, String)>,
-    pub(crate) platform: Option<Platform>,
+    pub(crate) platform: Option<Arc<Platform>>,
 }
 
 impl Default for StateValues {
     fn default() -> Self {
         Self {
-            env: Vec::new(),
+            env: Arc::default(),
             cwd: "/".to_owned(),
             user: String::new(),
             hostname: String::new(),
@@ -130,8 +133,9 @@ impl State {
     pub fn with_env(&self, key: impl Into<String>, value: impl Into<String>) -> Self {
         let (key, value) = (key.into(), value.into());
         self.update(|v| {
-            v.env.retain(|(k, _)| *k != key);
-            v.env.push((key, value));
+            let env = Arc::make_mut(&mut v.env);
+            env.retain(|(k, _)| *k != key);
+            env.push((key, value));
         })
     }
 
@@ -143,17 +147,18 @@ impl State {
         V: Into<String>,
     {
         self.update(|v| {
+            let env = Arc::make_mut(&mut v.env);
             for (key, value) in vars {
                 let key = key.into();
-                v.env.retain(|(k, _)| *k != key);
-                v.env.push((key, value.into()));
+                env.retain(|(k, _)| *k != key);
+                env.push((key, value.into()));
             }
         })
     }
 
     /// Removes `key` from the env.
     pub fn without_env(&self, key: &str) -> Self {
-        self.update(|v| v.env.retain(|(k, _)| k != key))
+        self.update(|v| Arc::make_mut(&mut v.env).retain(|(k, _)| k != key))
     }
 
     /// The env, in order.
@@ -235,12 +240,17 @@ impl State {
 
     /// Sets the platform execs run for.
     pub fn with_platform(&self, platform: Platform) -> Self {
-        self.update(|v| v.platform = Some(platform))
+        self.update(|v| v.platform = Some(Arc::new(platform)))
     }
 
     /// The platform, if set.
     pub fn platform(&self) -> Option<&Platform> {
-        self.values.platform.as_ref()
+        self.values.platform.as_deref()
+    }
+
+    /// The platform, shared.
+    pub(crate) fn shared_platform(&self) -> Option<Arc<Platform>> {
+        self.values.platform.clone()
     }
 }
 

@@ -15,7 +15,7 @@ impl ExecOp {
         let mut needs = Vec::with_capacity(4 + 3 * self.mounts.len());
         needs.push(Need::cap(caps::EXEC_META_BASE, "exec"));
         let settings = &*self.settings;
-        let is_windows = self.platform.as_ref().is_some_and(|p| p.os == "windows");
+        let is_windows = self.platform.as_deref().is_some_and(|p| p.os == "windows");
         let default_path = if enc.caps().supports(caps::EXEC_META_SETS_DEFAULT_PATH) {
             needs.push(Need::cap(
                 caps::EXEC_META_SETS_DEFAULT_PATH,
@@ -76,7 +76,7 @@ impl ExecOp {
             }
         };
 
-        let bytes = write_op(&inputs, 2, self.platform.as_ref(), |w| {
+        let bytes = write_op(&inputs, 2, self.platform.as_deref(), |w| {
             // pb.ExecOp
             w.message(1, |w| self.write_meta(w, default_path));
             for (m, input) in self.mounts.iter().zip(mount_inputs) {
@@ -103,7 +103,7 @@ impl ExecOp {
         for arg in &self.args {
             w.repeated_string(1, arg);
         }
-        for (key, value) in &settings.env {
+        for (key, value) in settings.env.iter() {
             w.repeated_string_parts(2, &[key, "=", value]);
         }
         if let Some(sock) = &self.ssh_auth_sock {

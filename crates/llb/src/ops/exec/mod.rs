@@ -141,9 +141,9 @@ impl Exec {
     /// Sets `key=value` for this exec only (replacing an inherited value).
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         let key = key.into();
-        let settings = Arc::make_mut(&mut self.settings);
-        settings.env.retain(|(k, _)| *k != key);
-        settings.env.push((key, value.into()));
+        let env = Arc::make_mut(&mut Arc::make_mut(&mut self.settings).env);
+        env.retain(|(k, _)| *k != key);
+        env.push((key, value.into()));
         self
     }
 
@@ -322,7 +322,7 @@ impl Exec {
             ulimits: self.ulimits,
             cgroup_parent: self.cgroup_parent,
             secret_env: self.secret_env,
-            platform: self.base.platform().cloned(),
+            platform: self.base.shared_platform(),
             go_v0_8: self.go_v0_8,
             mounts,
         };
@@ -347,7 +347,7 @@ impl Exec {
         let mut by_dest = BTreeMap::new();
         if !outputs.is_empty() {
             let mount_values = Arc::new(StateValues {
-                platform: self.base.platform().cloned(),
+                platform: self.base.shared_platform(),
                 ..StateValues::default()
             });
             for (dest, index) in outputs {
@@ -513,7 +513,7 @@ pub(crate) struct ExecOp {
     pub(super) ulimits: Vec<Ulimit>,
     pub(super) cgroup_parent: String,
     pub(super) secret_env: Vec<SecretEnv>,
-    pub(super) platform: Option<Platform>,
+    pub(super) platform: Option<Arc<Platform>>,
     pub(super) go_v0_8: bool,
     pub(super) mounts: Vec<FrozenMount>,
 }

@@ -1,6 +1,7 @@
 //! `docker-image://` sources.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::caps::{self, Need};
 use crate::error::Error;
@@ -97,8 +98,10 @@ impl Image {
         if let Some(record_type) = self.record_type {
             attrs.insert("image.recordtype".to_owned(), record_type);
         }
+        // The op and the resulting state share one platform.
+        let platform = self.platform.map(Arc::new);
         let values = StateValues {
-            platform: self.platform.clone(),
+            platform: platform.clone(),
             ..StateValues::default()
         };
         let op = SourceOp {
@@ -106,7 +109,7 @@ impl Image {
             attrs,
             needs,
             optional_attrs: Vec::new(),
-            platform: self.platform,
+            platform,
         };
         source_state(op, self.meta, values)
     }

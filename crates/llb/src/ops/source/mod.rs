@@ -34,7 +34,7 @@ pub(crate) struct SourceOp {
     /// changes nothing but speed).
     pub(crate) optional_attrs: Vec<OptionalAttr>,
     /// Only image sources are platform specific (as in the Go client).
-    pub(crate) platform: Option<Platform>,
+    pub(crate) platform: Option<Arc<Platform>>,
 }
 
 #[derive(Debug)]
@@ -57,7 +57,7 @@ impl SourceOp {
                 needs.push(Need::cap(attr.cap, attr.feature));
             }
         }
-        let bytes = write_op(&InputList::default(), 3, self.platform.as_ref(), |w| {
+        let bytes = write_op(&InputList::default(), 3, self.platform.as_deref(), |w| {
             // pb.SourceOp
             w.string(1, &self.identifier);
             if optional.is_empty() {
