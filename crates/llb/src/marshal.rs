@@ -258,12 +258,14 @@ fn post_order<'a>(
     root: &'a Arc<Node>,
     replace: Option<&'a Replace>,
 ) -> (Vec<&'a Node>, NodeMap<usize>) {
-    let mut order = Vec::new();
+    // Sized for a typical Dockerfile's graph, so that small graphs never regrow.
+    let mut order = Vec::with_capacity(32);
     // Pointer identity only decides what was visited; the order comes from the stack.
-    let mut positions = NodeMap::default();
-    let mut stack: Vec<(&Arc<Node>, bool)> = vec![(Replace::resolve(replace, root), false)];
+    let mut positions = NodeMap::with_capacity_and_hasher(32, Default::default());
+    let mut stack: Vec<(&Arc<Node>, bool)> = Vec::with_capacity(32);
+    stack.push((Replace::resolve(replace, root), false));
     // One buffer for every node's inputs.
-    let mut inputs: Vec<&Output> = Vec::new();
+    let mut inputs: Vec<&Output> = Vec::with_capacity(8);
     while let Some((node, expanded)) = stack.pop() {
         let key = Arc::as_ptr(node);
         if expanded {

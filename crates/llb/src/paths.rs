@@ -100,6 +100,21 @@ pub fn is_abs(p: &str) -> bool {
     p.starts_with('/')
 }
 
+/// BuildKit's `sourcePath` for a copy source: clean `src`, then join it with the source
+/// state's `cwd` if it is relative.
+pub(crate) fn source_path(cwd: &str, src: &str) -> String {
+    // As in `absolute`: joining the uncleaned `src` gives the same path with one string
+    // less. Only an empty `src` with an empty `cwd` would differ (`""` instead of `.`).
+    if src.starts_with('/') || src.is_empty() {
+        let cleaned = clean(src);
+        if cleaned.starts_with('/') {
+            return cleaned;
+        }
+        return join(&[cwd, &cleaned]);
+    }
+    join(&[cwd, src])
+}
+
 /// Makes `p` absolute relative to `cwd` (BuildKit's `normalizePath`). With
 /// `keep_slash`, a trailing `/` or `/.` of the original survives cleaning, because for a
 /// copy destination it means "into this directory".
@@ -208,6 +223,13 @@ mod tests {
         for w in &words {
             assert_eq!(clean(w), clean_by_parts(w), "clean({w:?})");
             for cwd in ["", "/a/b/", "rel"] {
+                let cleaned = clean(w);
+                let want = if cleaned.starts_with('/') {
+                    cleaned
+                } else {
+                    join(&[cwd, &cleaned])
+                };
+                assert_eq!(source_path(cwd, w), want, "source_path({cwd:?}, {w:?})");
                 for keep_slash in [false, true] {
                     assert_eq!(
                         absolute(cwd, w, keep_slash),

@@ -103,10 +103,10 @@ impl FileBuilder {
             return Err(Error::NoFileActions);
         }
         let base = self.base.output().cloned();
-        let cwd = self.base.cwd().to_owned();
+        let cwd = self.base.cwd();
         let mut actions = Vec::with_capacity(self.actions.len());
         for action in self.actions {
-            actions.push(freeze(action, &cwd, base.as_ref())?);
+            actions.push(freeze(action, cwd, base.as_ref())?);
         }
         let node = Arc::new(Node {
             kind: OpKind::File(FileOp {
@@ -220,13 +220,7 @@ fn freeze(action: Action, cwd: &str, base: Option<&Output>) -> Result<FrozenActi
             timestamp: a.timestamp,
         },
         Action::Copy(mut a) => {
-            // BuildKit's `sourcePath`: clean, then join with the source's cwd if relative.
-            let cleaned = paths::clean(&a.src);
-            let src = if cleaned.starts_with('/') {
-                cleaned
-            } else {
-                paths::join(&[a.source.cwd(), &cleaned])
-            };
+            let src = paths::source_path(a.source.cwd(), &a.src);
             let owner = freeze_chown(a.owner.take(), base)?;
             FrozenAction::Copy {
                 source: a.source.output().cloned(),
@@ -269,21 +263,20 @@ impl FileOp {
         // action results) is final before any action index is computed.
         let mut inputs = InputList::default();
         let base = self.base.as_ref().map_or(-1, |o| inputs.add(enc.input(o)));
-        let mut secondary = Vec::with_capacity(self.actions.len());
-        let mut name_inputs = Vec::with_capacity(self.actions.len());
+        // Per action: the secondary input and the input that resolves owner names.
+        let mut action_inputs: Vec<(i64, i64)> = Vec::with_capacity(self.actions.len());
         for action in &self.actions {
-            secondary.push(match action {
+            let secondary = match action {
                 FrozenAction::Copy { source, .. } => {
                     source.as_ref().map_or(-1, |o| inputs.add(enc.input(o)))
                 }
                 _ => -1,
-            });
-            name_inputs.push(
-                action
-                    .owner()
-                    .and_then(|o| o.names_from.as_ref())
-                    .map_or(-1, |o| inputs.add(enc.input(o))),
-            );
+            };
+            let names = action
+                .owner()
+                .and_then(|o| o.names_from.as_ref())
+                .map_or(-1, |o| inputs.add(enc.input(o)));
+            action_inputs.push((secondary, names));
             action.needs(&mut needs);
         }
         // Pass 2: the actions, chained.
@@ -293,7 +286,9 @@ impl FileOp {
         // asked to, see `FileBuilder::platform`).
         let bytes = write_op(&inputs, 4, self.platform.as_ref(), |w| {
             // pb.FileOp
-            for (i, action) in self.actions.iter().enumerate() {
+            for (i, (action, &(secondary, names))) in
+                self.actions.iter().zip(&action_inputs).enumerate()
+            {
                 let input = if i == 0 {
                     base
                 } else {
@@ -302,9 +297,9 @@ impl FileOp {
                 w.message(2, |w| {
                     // pb.FileAction
                     w.int64(1, input);
-                    w.int64(2, secondary.get(i).copied().unwrap_or(-1));
+                    w.int64(2, secondary);
                     w.int64(3, if i == last { 0 } else { -1 });
-                    action.write(w, name_inputs.get(i).copied().unwrap_or(-1));
+                    action.write(w, names);
                 });
             }
         });
