@@ -51,7 +51,6 @@ pub(crate) struct Dispatcher<'a> {
     pub(crate) proxy: Option<ProxyEnv>,
     pub(crate) cache_ns: String,
     pub(crate) warnings: Vec<Warning>,
-    pub(crate) names: BTreeMap<String, usize>,
     pub(crate) extra_hosts: Vec<(String, String)>,
 }
 
@@ -198,7 +197,6 @@ impl<'a> Dispatcher<'a> {
                 .cloned()
                 .unwrap_or_default(),
             warnings: Vec::new(),
-            names: plan.names(),
             extra_hosts: opts
                 .extra_hosts
                 .iter()
@@ -513,7 +511,7 @@ impl<'a> Dispatcher<'a> {
                 }
             };
         // Sources are looked up but never registered (BuildKit v0.8.3).
-        let sources = trigger_sources(&command, &self.names, self.plan.states.len())?;
+        let sources = trigger_sources(&command, &self.plan.names, self.plan.states.len())?;
         let lines = LineIndex::new(trigger).lines(command.span);
         let cmd = Cmd {
             command,

@@ -44,16 +44,33 @@ fn literal_prefix_len(lexer: &Lexer, word: &str) -> usize {
     if word.starts_with('\u{FEFF}') {
         return 0;
     }
-    // Byte by byte: every special character is ASCII (the escape is `\\` or a
-    // backquote; a non-ASCII one, which the parser never sets, is searched as a char).
-    let found = match u8::try_from(lexer.escape) {
-        Ok(escape) if escape.is_ascii() => word
-            .bytes()
-            .position(|b| matches!(b, b'$' | b'\'' | b'"' | b'<') || b == escape),
+    // Byte by byte through a table: every special character is ASCII, and the escape
+    // is `\\` or a backquote (another one, which the parser never sets, is searched
+    // as a char).
+    let found = match lexer.escape {
+        '\\' | '`' => {
+            let escape = if lexer.escape == '`' { b'`' } else { b'\\' };
+            word.bytes().position(|b| {
+                MAYBE_SPECIAL[usize::from(b)] && (b == escape || !matches!(b, b'\\' | b'`'))
+            })
+        }
         _ => word.find(['$', '\'', '"', '<', lexer.escape]),
     };
     found.unwrap_or(word.len())
 }
+
+/// The bytes [`literal_prefix_len`] stops at: `$`, quotes, `<` and both escape
+/// characters (only the lexer's own counts).
+static MAYBE_SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    let special = b"$'\"<\\`";
+    while i < special.len() {
+        table[special[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// A `$NAME` or `${NAME}` reference at the start of `s` whose name is ASCII
 /// (`[A-Za-z_][A-Za-z0-9_]*`) and is not followed by a non-ASCII character (which the
