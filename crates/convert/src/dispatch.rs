@@ -86,7 +86,10 @@ fn push_assignment(msg: &mut String, key: &str, value: &str) {
 
 /// `addEnv`: replace in place (first match), else append.
 fn add_env(env: &mut Vec<String>, key: &str, value: &str) {
-    let entry = format!("{key}={value}");
+    let mut entry = String::with_capacity(key.len() + 1 + value.len());
+    entry.push_str(key);
+    entry.push('=');
+    entry.push_str(value);
     match env.iter_mut().find(|e| parse_key_value(e).0 == key) {
         Some(e) => *e = entry,
         None => env.push(entry),
@@ -575,25 +578,22 @@ impl<'a> Dispatcher<'a> {
             }
             CommandKind::Cmd(line) => {
                 let args = self.with_shell(i, line);
+                let msg = format!("CMD {}", gofmt::quote_slice(&args));
                 let img = &mut self.rt[i].image;
-                img.config.cmd = args.clone();
+                img.config.cmd = args;
                 img.config.args_escaped = true;
+                img.commit(msg, false, false);
                 self.rt[i].cmd_set = true;
-                self.rt[i]
-                    .image
-                    .commit(format!("CMD {}", gofmt::quote_slice(&args)), false, false);
             }
             CommandKind::Entrypoint(line) => {
                 let args = self.with_shell(i, line);
-                self.rt[i].image.config.entrypoint = args.clone();
-                if !self.rt[i].cmd_set {
-                    self.rt[i].image.config.cmd = Vec::new();
+                let msg = format!("ENTRYPOINT {}", gofmt::quote_slice(&args));
+                let rt = &mut self.rt[i];
+                rt.image.config.entrypoint = args;
+                if !rt.cmd_set {
+                    rt.image.config.cmd = Vec::new();
                 }
-                self.rt[i].image.commit(
-                    format!("ENTRYPOINT {}", gofmt::quote_slice(&args)),
-                    false,
-                    false,
-                );
+                rt.image.commit(msg, false, false);
             }
             CommandKind::Healthcheck(h) => {
                 let health = Health {

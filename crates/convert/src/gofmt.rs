@@ -6,8 +6,16 @@ use dfopt_dockerfile::go_quote;
 
 /// `fmt.Sprintf("%q", []string{…})`: `["a" "b"]` (`[]` for an empty or nil slice).
 pub(crate) fn quote_slice(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| go_quote(s)).collect();
-    format!("[{}]", quoted.join(" "))
+    let mut out = String::with_capacity(2 + items.iter().map(|s| s.len() + 3).sum::<usize>());
+    out.push('[');
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            out.push(' ');
+        }
+        out.push_str(&go_quote(item));
+    }
+    out.push(']');
+    out
 }
 
 /// `fmt.Sprintf("%v", []string{…})`: `[a b]`.
