@@ -334,9 +334,8 @@ impl Dispatcher<'_> {
         if cfg.parents {
             msg.push_str(" --parents");
         }
-        let platform = self.stage_platform(i);
-        let text = self.display_text(i, original, false);
-        let name = self.prefix(i, &text, Some(&platform));
+        let prefix_platform = self.prefix_platform(i);
+        let name = self.display_name(i, original, false, prefix_platform.as_ref());
 
         let mut actions: Vec<FileCopy> = Vec::new();
         for src in &cfg.sources {
@@ -429,7 +428,7 @@ impl Dispatcher<'_> {
             msg.push_str(&content.path);
             let st = State::scratch()
                 .file()
-                .platform(platform.clone())
+                .platform(self.stage_platform(i))
                 .mkfile(Mkfile::new(
                     content.path.clone(),
                     0o644,
@@ -459,34 +458,40 @@ impl Dispatcher<'_> {
             );
         }
         let (base, file_platform) = if use_merge {
-            (State::scratch(), platform.clone())
+            (State::scratch(), self.stage_platform(i))
         } else {
             (
                 self.rt[i].state.clone(),
                 self.file_platform(&self.rt[i].state),
             )
         };
+        // The merge has the copy's location too.
+        let merge_location = use_merge.then(|| location.clone());
         let mut file = base.file().platform(file_platform);
         for a in actions {
             file = file.copy(a);
         }
         let copied = file
-            .custom_name(name.clone())
-            .location(location.clone())
+            .custom_name(name)
+            .location(location)
             .ignore_cache(ignore_cache)
             .build()
             .map_err(|e| err(e.to_string(), sp))?;
-        self.rt[i].state = if use_merge {
-            // The merge shows as `[i/N] LINK COPY …` with the copy's step number.
-            self.rt[i].cmd_index = self.rt[i].cmd_index.saturating_sub(1);
-            let link_name = self.prefix(i, &format!("LINK {text}"), Some(&platform));
-            Merge::new([self.rt[i].state.clone(), copied])
-                .custom_name(link_name)
-                .location(location)
-                .ignore_cache(ignore_cache)
-                .build()
-        } else {
-            copied
+        self.rt[i].state = match merge_location {
+            Some(location) => {
+                // The merge shows as `[i/N] LINK COPY …` with the copy's step number.
+                self.rt[i].cmd_index = self.rt[i].cmd_index.saturating_sub(1);
+                // The same text as in the copy's name (the state's env has not changed).
+                let text = self.display_text(i, original, false);
+                let link_name =
+                    self.prefix(i, &format!("LINK {text}"), prefix_platform.as_ref());
+                Merge::new([self.rt[i].state.clone(), copied])
+                    .custom_name(link_name)
+                    .location(location)
+                    .ignore_cache(ignore_cache)
+                    .build()
+            }
+            None => copied,
         };
         self.rt[i].image.commit(msg, true, true);
         Ok(())

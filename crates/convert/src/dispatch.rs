@@ -8,7 +8,6 @@
 //! are shown but were not counted).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use dfopt_dockerfile::instructions::{self, CmdLine, Command, CommandKind, KeyValue};
@@ -52,7 +51,6 @@ pub(crate) struct Dispatcher<'a> {
     pub(crate) proxy: Option<ProxyEnv>,
     pub(crate) cache_ns: String,
     pub(crate) warnings: Vec<Warning>,
-    pub(crate) names: BTreeMap<String, usize>,
     pub(crate) extra_hosts: Vec<(String, String)>,
 }
 
@@ -88,7 +86,10 @@ fn push_assignment(msg: &mut String, key: &str, value: &str) {
 
 /// `addEnv`: replace in place (first match), else append.
 fn add_env(env: &mut Vec<String>, key: &str, value: &str) {
-    let entry = format!("{key}={value}");
+    let mut entry = String::with_capacity(key.len() + 1 + value.len());
+    entry.push_str(key);
+    entry.push('=');
+    entry.push_str(value);
     match env.iter_mut().find(|e| parse_key_value(e).0 == key) {
         Some(e) => *e = entry,
         None => env.push(entry),
@@ -116,6 +117,32 @@ fn uppercase_cmd(s: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// [`uppercase_cmd`] of `s[start..]`, in place when the first word is ASCII.
+fn uppercase_first_word(s: &mut String, start: usize) {
+    let first_end = s[start..].find(' ').map_or(s.len(), |n| start + n);
+    if s[start..first_end].is_ascii() {
+        s[start..first_end].make_ascii_uppercase();
+    } else {
+        let upper = uppercase_cmd(&s[start..]);
+        s.truncate(start);
+        s.push_str(&upper);
+    }
+}
+
+/// `fmt.Sprintf("%*d/%d] ", width, index, total)` with the width of `total`'s counter
+/// ([`gofmt::counter_width`]): the index right-aligned with spaces.
+fn push_counter(out: &mut String, index: usize, total: usize) {
+    let mut buf = gofmt::DecimalBuf::default();
+    let index = buf.format(index);
+    for _ in index.len()..gofmt::counter_width(total) {
+        out.push(' ');
+    }
+    out.push_str(index);
+    out.push('/');
+    out.push_str(buf.format(total));
+    out.push_str("] ");
 }
 
 /// `proxyEnvFromBuildArgs` (keys compared case-insensitively; with two spellings of
@@ -173,7 +200,6 @@ impl<'a> Dispatcher<'a> {
                 .cloned()
                 .unwrap_or_default(),
             warnings: Vec::new(),
-            names: plan.names(),
             extra_hosts: opts
                 .extra_hosts
                 .iter()
@@ -236,15 +262,24 @@ impl<'a> Dispatcher<'a> {
 
     /// `prefixCommand`.
     pub(crate) fn prefix(&mut self, i: usize, s: &str, platform: Option<&Platform>) -> String {
+        let mut out = String::with_capacity(s.len() + 32);
+        self.push_prefix(i, &mut out, platform);
+        out.push_str(s);
+        out
+    }
+
+    /// The `[platform stage i/N] ` of `prefixCommand` (nothing for a stage that counts
+    /// no steps), appended to `out`; counts the step. Written piece by piece: this runs
+    /// for every vertex, and `format!` costs several times as much.
+    fn push_prefix(&mut self, i: usize, out: &mut String, platform: Option<&Platform>) {
         let d = &self.plan.states[i];
         if d.cmd_total == 0 {
-            return s.to_owned();
+            return;
         }
-        let mut out = String::with_capacity(s.len() + 32);
         out.push('[');
         if self.opts.prefix_platform {
             if let Some(p) = platform {
-                out.push_str(&platform::format(p));
+                platform::push_format(out, p);
                 out.push(' ');
             }
         }
@@ -253,11 +288,13 @@ impl<'a> Dispatcher<'a> {
             out.push(' ');
         }
         self.rt[i].cmd_index += 1;
-        let width = gofmt::counter_width(d.cmd_total);
-        // Writing into a String cannot fail.
-        let _ = write!(out, "{:>width$}/{}] ", self.rt[i].cmd_index, d.cmd_total);
-        out.push_str(s);
-        out
+        push_counter(out, self.rt[i].cmd_index, d.cmd_total);
+    }
+
+    /// The stage platform for [`Self::prefix`]: `None` when vertex names do not show
+    /// it, which spares cloning it.
+    pub(crate) fn prefix_platform(&self, i: usize) -> Option<Platform> {
+        self.opts.prefix_platform.then(|| self.stage_platform(i))
     }
 
     /// The vertex name of an instruction: its text with set variables expanded (the
@@ -269,25 +306,37 @@ impl<'a> Dispatcher<'a> {
         run: bool,
         platform: Option<&Platform>,
     ) -> String {
-        let text = self.display_text(i, original, run);
-        self.prefix(i, &text, platform)
+        let mut out = String::with_capacity(original.len() + 32);
+        self.push_prefix(i, &mut out, platform);
+        self.push_display_text(i, original, run, &mut out);
+        out
     }
 
     /// [`Self::display_name`] without the `[stage i/N] ` prefix.
     pub(crate) fn display_text(&self, i: usize, original: &str, run: bool) -> String {
+        let mut out = String::with_capacity(original.len());
+        self.push_display_text(i, original, run, &mut out);
+        out
+    }
+
+    /// [`Self::display_text`] appended to `out`.
+    fn push_display_text(&self, i: usize, original: &str, run: bool, out: &mut String) {
         let env = self.env(i);
+        let start = out.len();
         let expanded = if run {
             let lexer = Lexer {
                 raw_quotes: true,
                 skip_unset_env: true,
                 ..self.plan.lexer.clone()
             };
-            expand::process_word(&lexer, original, &env)
+            expand::process_word_into(&lexer, original, &env, out)
         } else {
-            expand::process_word(&self.plan.lexer, original, &env)
+            expand::process_word_into(&self.plan.lexer, original, &env, out)
+        };
+        if expanded.is_err() {
+            out.push_str(original);
         }
-        .unwrap_or_else(|_| original.to_owned());
-        uppercase_cmd(&expanded)
+        uppercase_first_word(out, start);
     }
 
     /// The platform the Go client records on a file op built on `state`: the state's,
@@ -465,7 +514,7 @@ impl<'a> Dispatcher<'a> {
                 }
             };
         // Sources are looked up but never registered (BuildKit v0.8.3).
-        let sources = trigger_sources(&command, &self.names, self.plan.states.len())?;
+        let sources = trigger_sources(&command, &self.plan.names, self.plan.states.len())?;
         let lines = LineIndex::new(trigger).lines(command.span);
         let cmd = Cmd {
             command,
@@ -529,25 +578,22 @@ impl<'a> Dispatcher<'a> {
             }
             CommandKind::Cmd(line) => {
                 let args = self.with_shell(i, line);
+                let msg = format!("CMD {}", gofmt::quote_slice(&args));
                 let img = &mut self.rt[i].image;
-                img.config.cmd = args.clone();
+                img.config.cmd = args;
                 img.config.args_escaped = true;
+                img.commit(msg, false, false);
                 self.rt[i].cmd_set = true;
-                self.rt[i]
-                    .image
-                    .commit(format!("CMD {}", gofmt::quote_slice(&args)), false, false);
             }
             CommandKind::Entrypoint(line) => {
                 let args = self.with_shell(i, line);
-                self.rt[i].image.config.entrypoint = args.clone();
-                if !self.rt[i].cmd_set {
-                    self.rt[i].image.config.cmd = Vec::new();
+                let msg = format!("ENTRYPOINT {}", gofmt::quote_slice(&args));
+                let rt = &mut self.rt[i];
+                rt.image.config.entrypoint = args;
+                if !rt.cmd_set {
+                    rt.image.config.cmd = Vec::new();
                 }
-                self.rt[i].image.commit(
-                    format!("ENTRYPOINT {}", gofmt::quote_slice(&args)),
-                    false,
-                    false,
-                );
+                rt.image.commit(msg, false, false);
             }
             CommandKind::Healthcheck(h) => {
                 let health = Health {
@@ -727,19 +773,22 @@ impl<'a> Dispatcher<'a> {
         } else {
             paths::join(&["/", &self.rt[i].image.config.working_dir, path])
         };
-        self.rt[i].image.config.working_dir = wd.clone();
         let Some((cmd, original)) = cmd else {
+            self.rt[i].image.config.working_dir = wd;
             return Ok(());
         };
-        let mut with_layer = false;
-        if wd != "/" {
+        let mut history = String::with_capacity(8 + wd.len());
+        history.push_str("WORKDIR ");
+        history.push_str(&wd);
+        let with_layer = wd != "/";
+        if with_layer {
             let mut mkdir = Mkdir::new(wd.clone(), 0o755).parents(true);
-            let user = self.rt[i].image.config.user.clone();
+            let user = &self.rt[i].image.config.user;
             if !user.is_empty() {
-                mkdir = mkdir.owner(Chown::parse(&user));
+                mkdir = mkdir.owner(Chown::parse(user));
             }
-            let platform = self.stage_platform(i);
-            let name = self.display_name(i, original, false, Some(&platform));
+            let platform = self.prefix_platform(i);
+            let name = self.display_name(i, original, false, platform.as_ref());
             let location = self.location(cmd.lines);
             let state = self.rt[i]
                 .state
@@ -751,11 +800,10 @@ impl<'a> Dispatcher<'a> {
                 .build()
                 .map_err(|e| err(e.to_string(), Some(cmd.span)))?;
             self.rt[i].state = state;
-            with_layer = true;
         }
-        self.rt[i]
-            .image
-            .commit(format!("WORKDIR {wd}"), with_layer, false);
+        let image = &mut self.rt[i].image;
+        image.config.working_dir = wd;
+        image.commit(history, with_layer, false);
         Ok(())
     }
 }

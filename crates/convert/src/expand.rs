@@ -44,16 +44,33 @@ fn literal_prefix_len(lexer: &Lexer, word: &str) -> usize {
     if word.starts_with('\u{FEFF}') {
         return 0;
     }
-    // Byte by byte: every special character is ASCII (the escape is `\\` or a
-    // backquote; a non-ASCII one, which the parser never sets, is searched as a char).
-    let found = match u8::try_from(lexer.escape) {
-        Ok(escape) if escape.is_ascii() => word
-            .bytes()
-            .position(|b| matches!(b, b'$' | b'\'' | b'"' | b'<') || b == escape),
+    // Byte by byte through a table: every special character is ASCII, and the escape
+    // is `\\` or a backquote (another one, which the parser never sets, is searched
+    // as a char).
+    let found = match lexer.escape {
+        '\\' | '`' => {
+            let escape = if lexer.escape == '`' { b'`' } else { b'\\' };
+            word.bytes().position(|b| {
+                MAYBE_SPECIAL[usize::from(b)] && (b == escape || !matches!(b, b'\\' | b'`'))
+            })
+        }
         _ => word.find(['$', '\'', '"', '<', lexer.escape]),
     };
     found.unwrap_or(word.len())
 }
+
+/// The bytes [`literal_prefix_len`] stops at: `$`, quotes, `<` and both escape
+/// characters (only the lexer's own counts).
+static MAYBE_SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    let special = b"$'\"<\\`";
+    while i < special.len() {
+        table[special[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// A `$NAME` or `${NAME}` reference at the start of `s` whose name is ASCII
 /// (`[A-Za-z_][A-Za-z0-9_]*`) and is not followed by a non-ASCII character (which the
@@ -88,24 +105,26 @@ fn simple_reference(s: &str) -> Option<(&str, &str, &str)> {
 /// `ProcessWord` for words whose only special characters are simple references
 /// ([`simple_reference`]), by far the most common case in instruction texts: each is
 /// replaced by its value; an unset one by nothing, or kept as written with
-/// `skip_unset_env`. `None` when the word needs the lexer.
-fn expand_simple(lexer: &Lexer, word: &str, env: &dyn Env) -> Option<String> {
+/// `skip_unset_env`. Appends to `out` and returns `true`, or returns `false` when the
+/// word needs the lexer (`out` may then hold part of the word: callers truncate it).
+fn expand_simple(lexer: &Lexer, word: &str, env: &dyn Env, out: &mut String) -> bool {
     if word.starts_with('\u{FEFF}') {
-        return None;
+        return false;
     }
-    let mut out = String::with_capacity(word.len());
     let mut rest = word;
     loop {
         let literal = literal_prefix_len(lexer, rest);
         out.push_str(&rest[..literal]);
         rest = &rest[literal..];
         if rest.is_empty() {
-            return Some(out);
+            return true;
         }
         if !rest.starts_with('$') {
-            return None;
+            return false;
         }
-        let (name, written, after) = simple_reference(rest)?;
+        let Some((name, written, after)) = simple_reference(rest) else {
+            return false;
+        };
         match env.get(name) {
             Some(value) => out.push_str(value),
             None if lexer.skip_unset_env => out.push_str(written),
@@ -124,18 +143,55 @@ pub(crate) fn process_word(lexer: &Lexer, word: &str, env: &dyn Env) -> Result<S
     if literal == word.len() {
         return Ok(word.to_owned());
     }
-    if let Some(expanded) = expand_simple(lexer, word, env) {
-        return Ok(expanded);
+    let mut out = String::with_capacity(word.len());
+    if expand_simple(lexer, word, env, &mut out) {
+        return Ok(out);
     }
+    out.clear();
+    lex_word(lexer, word, literal, env, out)
+}
+
+/// [`process_word`] appended to `out` (which, on error, is left as it was): one buffer
+/// for a vertex name and its prefix.
+pub(crate) fn process_word_into(
+    lexer: &Lexer,
+    word: &str,
+    env: &dyn Env,
+    out: &mut String,
+) -> Result<(), ShellError> {
+    let literal = literal_prefix_len(lexer, word);
+    if literal == word.len() {
+        out.push_str(word);
+        return Ok(());
+    }
+    let start = out.len();
+    if expand_simple(lexer, word, env, out) {
+        return Ok(());
+    }
+    out.truncate(start);
+    let expanded = lex_word(lexer, word, literal, env, String::new())?;
+    out.push_str(&expanded);
+    Ok(())
+}
+
+/// The lexer's `ProcessWord` of `word`, run from byte `literal` (the end of
+/// [`literal_prefix_len`]) on; `buf` is an empty buffer to reuse for the result.
+fn lex_word(
+    lexer: &Lexer,
+    word: &str,
+    literal: usize,
+    env: &dyn Env,
+    mut buf: String,
+) -> Result<String, ShellError> {
     if literal == 0 {
         return lexer.process_word(word, env);
     }
     match lexer.process_word(&word[literal..], env) {
         Ok(rest) => {
-            let mut out = String::with_capacity(literal + rest.len());
-            out.push_str(&word[..literal]);
-            out.push_str(&rest);
-            Ok(out)
+            buf.reserve(literal + rest.len());
+            buf.push_str(&word[..literal]);
+            buf.push_str(&rest);
+            Ok(buf)
         }
         // The error message quotes the whole word.
         Err(_) => lexer.process_word(word, env),
@@ -236,6 +292,14 @@ mod tests {
                 let fast = process_word(lexer, &word, &env).map_err(|e| e.message);
                 let slow = lexer.process_word(&word, &env).map_err(|e| e.message);
                 assert_eq!(fast, slow, "{word:?} with {lexer:?}");
+                let mut into = "x".to_owned();
+                let appended = process_word_into(lexer, &word, &env, &mut into)
+                    .map(|()| into.clone())
+                    .map_err(|e| e.message);
+                assert_eq!(appended, fast.map(|f| format!("x{f}")), "{word:?}");
+                if appended.is_err() {
+                    assert_eq!(into, "x");
+                }
             }
         }
     }

@@ -151,7 +151,7 @@ pub fn convert(
         _ => result.state.marshal(&opts.caps),
     }
     .map_err(|e| marshal_error(&e))?;
-    let mut warnings = plan.warnings.clone();
+    let mut warnings = plan.warnings;
     warnings.extend(result.warnings);
     Ok(Converted {
         definition,
@@ -177,18 +177,22 @@ fn run(
     let mut d = Dispatcher::new(plan, opts, source, context);
     d.resolve_bases(images)?;
     d.dispatch_stages()?;
+    // Everything is moved out of the dispatcher, which is done.
+    let Dispatcher {
+        mut rt, warnings, ..
+    } = d;
     let mut ctx_paths = BTreeSet::new();
-    for (i, rt) in d.rt.iter().enumerate() {
+    for (i, stage) in rt.iter_mut().enumerate() {
         if plan.reachable[i] {
-            ctx_paths.extend(rt.ctx_paths.iter().cloned());
+            ctx_paths.append(&mut stage.ctx_paths);
         }
     }
-    let target = &d.rt[plan.target];
+    let target = rt.swap_remove(plan.target);
     Ok(RunResult {
-        state: target.state.clone(),
-        image: target.image.clone(),
+        state: target.state,
+        image: target.image,
         ctx_paths,
-        warnings: d.warnings,
+        warnings,
     })
 }
 

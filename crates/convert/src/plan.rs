@@ -7,6 +7,7 @@
 //! Both phases of the public API build the same plan, so the images requested in
 //! phase 1 are exactly the ones phase 2 looks up.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use dfopt_dockerfile::instructions::{self, Command, CommandKind, Stage};
@@ -84,6 +85,9 @@ pub(crate) struct Plan {
     pub(crate) warnings: Vec<Warning>,
     /// The target platform (explicit, or the build platform).
     pub(crate) target_platform: Platform,
+    /// Stage names → state indices (registered states only; of two stages with one
+    /// name, the later).
+    pub(crate) names: BTreeMap<String, usize>,
 }
 
 pub(crate) const SCRATCH: &str = "scratch";
@@ -192,6 +196,7 @@ impl Plan {
             reachable: Vec::new(),
             warnings,
             target_platform,
+            names: BTreeMap::new(),
         };
         let mut names: BTreeMap<String, usize> = BTreeMap::new();
         for (i, stage) in ir.stages.iter().enumerate() {
@@ -256,6 +261,7 @@ impl Plan {
             plan.states[0].stage_name = String::new();
         }
         plan.reachable = plan.reachable_from(plan.target);
+        plan.names = names;
         Ok(plan)
     }
 
@@ -445,16 +451,6 @@ impl Plan {
         }
         seen
     }
-
-    /// Stage names → state indices (registered states only).
-    pub(crate) fn names(&self) -> BTreeMap<String, usize> {
-        self.states
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| !s.unregistered)
-            .filter_map(|(i, s)| s.name.clone().map(|n| (n, i)))
-            .collect()
-    }
 }
 
 /// The `type` and `from` of a `--mount` value without expanding anything (BuildKit's
@@ -466,59 +462,59 @@ pub(crate) fn static_mount_info(raw: &str) -> (Option<String>, String) {
     };
     let mut kind = Some("bind".to_owned());
     let mut from = String::new();
-    for field in fields {
+    for field in &fields {
         if let Some((key, value)) = field.split_once('=') {
-            match key.to_lowercase().as_str() {
-                "type" => {
-                    kind = (!value.contains('$')).then(|| value.to_lowercase());
-                }
-                "from" => from = value.to_owned(),
-                _ => {}
+            // `strings.ToLower(key) == "type"`: no non-ASCII character lower-cases to
+            // a letter of `type` or `from`, so an ASCII comparison is the same.
+            if key.eq_ignore_ascii_case("type") {
+                kind = (!value.contains('$')).then(|| value.to_lowercase());
+            } else if key.eq_ignore_ascii_case("from") {
+                from = value.to_owned();
             }
         }
     }
     (kind, from)
 }
 
-/// One record of Go's `encoding/csv` (default options).
-fn csv_fields(line: &str) -> Option<Vec<String>> {
+/// One record of Go's `encoding/csv` (default options). Unquoted fields are
+/// borrowed: this runs for every `--mount` before anything else.
+fn csv_fields(line: &str) -> Option<Vec<Cow<'_, str>>> {
     let mut fields = Vec::new();
-    let mut chars = line.chars().peekable();
+    let mut rest = line;
     loop {
-        let mut field = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let mut field = String::new();
+            let mut chars = quoted.char_indices();
             loop {
                 match chars.next() {
                     None => return None,
-                    Some('"') => match chars.peek() {
-                        Some('"') => {
+                    Some((at, '"')) => {
+                        let after = &quoted[at + 1..];
+                        if after.starts_with('"') {
                             chars.next();
                             field.push('"');
+                        } else if after.is_empty() || after.starts_with(',') {
+                            rest = after;
+                            break;
+                        } else {
+                            return None;
                         }
-                        Some(',') | None => break,
-                        Some(_) => return None,
-                    },
-                    Some(c) => field.push(c),
+                    }
+                    Some((_, c)) => field.push(c),
                 }
             }
+            fields.push(Cow::Owned(field));
         } else {
-            while let Some(&c) = chars.peek() {
-                if c == ',' {
-                    break;
-                }
-                if c == '"' {
-                    return None;
-                }
-                field.push(c);
-                chars.next();
+            let end = rest.find([',', '"']).unwrap_or(rest.len());
+            if rest[end..].starts_with('"') {
+                return None;
             }
+            fields.push(Cow::Borrowed(&rest[..end]));
+            rest = &rest[end..];
         }
-        fields.push(field);
-        match chars.next() {
-            Some(',') => continue,
+        match rest.strip_prefix(',') {
+            Some(after) => rest = after,
             None => return Some(fields),
-            Some(_) => return None,
         }
     }
 }
@@ -608,6 +604,23 @@ mod tests {
         assert_eq!(
             static_mount_info("\"type=tmpfs\",target=/x"),
             (Some("tmpfs".into()), String::new())
+        );
+        assert_eq!(
+            static_mount_info("TYPE=Cache,From=b"),
+            (Some("cache".into()), "b".into())
+        );
+        assert_eq!(
+            static_mount_info("\"from=a\"\"b\",type=bind,"),
+            (Some("bind".into()), "a\"b".into())
+        );
+        let bind = (Some("bind".to_owned()), String::new());
+        for bad in ["from=a\"", "\"from=a", "\"from=a\"x", "a,b\"c"] {
+            assert_eq!(static_mount_info(bad), bind, "{bad}");
+        }
+        assert_eq!(csv_fields(""), Some(vec![Cow::Borrowed("")]));
+        assert_eq!(
+            csv_fields("a,,\"\","),
+            Some(vec!["a".into(), "".into(), "".into(), "".into()])
         );
     }
 

@@ -76,15 +76,28 @@ pub(crate) fn normalize(p: &Platform, host: &Platform) -> Platform {
 
 /// `platforms.Format`: `os/arch[/variant]`, `unknown` without an OS.
 pub(crate) fn format(p: &Platform) -> String {
+    let mut out = String::with_capacity(p.os.len() + p.architecture.len() + p.variant.len() + 2);
+    push_format(&mut out, p);
+    out
+}
+
+/// [`format`] appended to `out`.
+pub(crate) fn push_format(out: &mut String, p: &Platform) {
     if p.os.is_empty() {
-        return "unknown".to_owned();
+        out.push_str("unknown");
+        return;
     }
-    [p.os.as_str(), p.architecture.as_str(), p.variant.as_str()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut first = true;
+    for part in [&p.os, &p.architecture, &p.variant] {
+        if part.is_empty() {
+            continue;
+        }
+        if !first {
+            out.push('/');
+        }
+        out.push_str(part);
+        first = false;
+    }
 }
 
 fn go_q(s: &str) -> String {

@@ -129,7 +129,12 @@ impl Dispatcher<'_> {
             DfNetwork::Default => self.opts.force_network_mode.unwrap_or(Network::Sandbox),
         };
         exec = exec.network(network);
-        let platform = self.rt[i].state.platform().cloned();
+        // Cloned only if vertex names show it.
+        let platform = self
+            .opts
+            .prefix_platform
+            .then(|| self.rt[i].state.platform().cloned())
+            .flatten();
         let name = self.display_name(i, &custom, true, platform.as_ref());
         exec = exec.custom_name(name);
         for (host, ip) in &self.extra_hosts {
@@ -351,7 +356,8 @@ fn run_command_string(
     let mut out = String::with_capacity(len + 32);
     out.push_str("RUN ");
     if !build_args.is_empty() {
-        out.push_str(&format!("|{}", build_args.len()));
+        out.push('|');
+        out.push_str(crate::gofmt::DecimalBuf::default().format(build_args.len()));
         for (k, v) in build_args {
             let value = env.get(k).or(v.as_deref()).unwrap_or_default();
             out.push(' ');
