@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::gojson::{self, match_field, type_error, JValue, Member, Writer};
+use crate::gojson::{self, match_field, type_error, JValue, Kind, Member, Reader, Writer};
 
 /// A Go map field: `None` is a nil map; clones share the map, as Go's do.
 #[derive(Debug, Clone, Default)]
@@ -46,11 +46,18 @@ impl<V: Clone> SharedMap<V> {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn snapshot(&self) -> BTreeMap<String, V> {
         self.inner
             .as_ref()
             .map(|m| m.borrow().clone())
             .unwrap_or_default()
+    }
+
+    /// The map if it is neither nil nor empty (what `omitempty` writes).
+    fn non_empty(&self) -> Option<std::cell::Ref<'_, BTreeMap<String, V>>> {
+        let map = self.inner.as_ref()?.borrow();
+        (!map.is_empty()).then_some(map)
     }
 
     /// A copy that shares nothing with `self` (a map decoded anew).
@@ -189,7 +196,18 @@ impl Image {
     }
 
     /// Decodes an image config as `json.Unmarshal` into `dockerfile2llb.Image` does.
+    /// Most configs take the fast path ([`read_image`]); the rest, and every config that
+    /// fails to decode, go through the [`JValue`] tree, which also words the errors.
     pub(crate) fn parse(bytes: &[u8]) -> Result<Image, String> {
+        if let Some(image) = read_image(bytes) {
+            return Ok(image);
+        }
+        Self::parse_tree(bytes)
+    }
+
+    /// The reference decoder: the whole document as a [`JValue`] tree first, then the
+    /// typed image from it.
+    fn parse_tree(bytes: &[u8]) -> Result<Image, String> {
         let value = gojson::parse(bytes)?;
         let mut image = Image::default();
         decode_image(&value, &mut image)?;
@@ -198,21 +216,21 @@ impl Image {
 
     /// `json.Marshal(img)`.
     pub(crate) fn to_json(&self) -> Result<String, String> {
-        let mut w = Writer::default();
+        let mut w = Writer::with_capacity(self.json_len_estimate());
         let mut o = Object::open(&mut w);
         if let Some(created) = &self.created {
-            o.key(&mut w, "created");
+            o.field(&mut w, "created");
             w.string(created);
         }
         if !self.author.is_empty() {
-            o.key(&mut w, "author");
+            o.field(&mut w, "author");
             w.string(&self.author);
         }
-        o.key(&mut w, "architecture");
+        o.field(&mut w, "architecture");
         w.string(&self.architecture);
-        o.key(&mut w, "os");
+        o.field(&mut w, "os");
         w.string(&self.os);
-        o.key(&mut w, "rootfs");
+        o.field(&mut w, "rootfs");
         w.raw("{\"type\":");
         w.string(&self.rootfs_type);
         w.raw(",\"diff_ids\":");
@@ -222,7 +240,7 @@ impl Image {
         }
         w.raw("}");
         if !self.history.is_empty() {
-            o.key(&mut w, "history");
+            o.field(&mut w, "history");
             w.raw("[");
             for (i, h) in self.history.iter().enumerate() {
                 if i > 0 {
@@ -232,14 +250,24 @@ impl Image {
             }
             w.raw("]");
         }
-        o.key(&mut w, "config");
+        o.field(&mut w, "config");
         write_config(&mut w, &self.config);
         if !self.variant.is_empty() {
-            o.key(&mut w, "variant");
+            o.field(&mut w, "variant");
             w.string(&self.variant);
         }
         w.raw("}");
         Ok(w.finish())
+    }
+}
+
+impl Image {
+    /// Roughly how long [`Image::to_json`]'s text is (history and environment make up
+    /// most of it), so the text is built without reallocating.
+    fn json_len_estimate(&self) -> usize {
+        let history: usize = self.history.iter().map(|h| h.created_by.len() + 96).sum();
+        let env: usize = self.config.env.iter().map(|e| e.len() + 3).sum();
+        512 + history + env
     }
 }
 
@@ -255,12 +283,26 @@ impl Object {
         Object { first: true }
     }
 
-    fn key(&mut self, w: &mut Writer, name: &str) {
+    fn separate(&mut self, w: &mut Writer) {
         if !self.first {
             w.raw(",");
         }
         self.first = false;
-        w.string(name);
+    }
+
+    /// A struct field's name: plain ASCII, so written as is (no escaping to do).
+    fn field(&mut self, w: &mut Writer, name: &'static str) {
+        debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        self.separate(w);
+        w.raw("\"");
+        w.raw(name);
+        w.raw("\":");
+    }
+
+    /// A map key: any text, escaped.
+    fn key(&mut self, w: &mut Writer, key: &str) {
+        self.separate(w);
+        w.string(key);
         w.raw(":");
     }
 }
@@ -268,23 +310,23 @@ impl Object {
 fn write_history(w: &mut Writer, h: &History) {
     let mut o = Object::open(w);
     if let Some(created) = &h.created {
-        o.key(w, "created");
+        o.field(w, "created");
         w.string(created);
     }
     if !h.created_by.is_empty() {
-        o.key(w, "created_by");
+        o.field(w, "created_by");
         w.string(&h.created_by);
     }
     if !h.author.is_empty() {
-        o.key(w, "author");
+        o.field(w, "author");
         w.string(&h.author);
     }
     if !h.comment.is_empty() {
-        o.key(w, "comment");
+        o.field(w, "comment");
         w.string(&h.comment);
     }
     if h.empty_layer {
-        o.key(w, "empty_layer");
+        o.field(w, "empty_layer");
         w.raw("true");
     }
     w.raw("}");
@@ -303,54 +345,51 @@ fn write_set(w: &mut Writer, map: &BTreeMap<String, ()>) {
 fn write_config(w: &mut Writer, c: &Config) {
     let mut o = Object::open(w);
     if !c.user.is_empty() {
-        o.key(w, "User");
+        o.field(w, "User");
         w.string(&c.user);
     }
-    let ports = c.exposed_ports.snapshot();
-    if !ports.is_empty() {
-        o.key(w, "ExposedPorts");
+    if let Some(ports) = c.exposed_ports.non_empty() {
+        o.field(w, "ExposedPorts");
         write_set(w, &ports);
     }
     if !c.env.is_empty() {
-        o.key(w, "Env");
+        o.field(w, "Env");
         w.string_array(&c.env);
     }
     if !c.entrypoint.is_empty() {
-        o.key(w, "Entrypoint");
+        o.field(w, "Entrypoint");
         w.string_array(&c.entrypoint);
     }
     if !c.cmd.is_empty() {
-        o.key(w, "Cmd");
+        o.field(w, "Cmd");
         w.string_array(&c.cmd);
     }
-    let volumes = c.volumes.snapshot();
-    if !volumes.is_empty() {
-        o.key(w, "Volumes");
+    if let Some(volumes) = c.volumes.non_empty() {
+        o.field(w, "Volumes");
         write_set(w, &volumes);
     }
     if !c.working_dir.is_empty() {
-        o.key(w, "WorkingDir");
+        o.field(w, "WorkingDir");
         w.string(&c.working_dir);
     }
-    let labels = c.labels.snapshot();
-    if !labels.is_empty() {
-        o.key(w, "Labels");
+    if let Some(labels) = c.labels.non_empty() {
+        o.field(w, "Labels");
         let mut lo = Object::open(w);
-        for (k, v) in &labels {
+        for (k, v) in labels.iter() {
             lo.key(w, k);
             w.string(v);
         }
         w.raw("}");
     }
     if !c.stop_signal.is_empty() {
-        o.key(w, "StopSignal");
+        o.field(w, "StopSignal");
         w.string(&c.stop_signal);
     }
     if let Some(h) = &c.healthcheck {
-        o.key(w, "Healthcheck");
+        o.field(w, "Healthcheck");
         let mut ho = Object::open(w);
         if !h.test.is_empty() {
-            ho.key(w, "Test");
+            ho.field(w, "Test");
             w.string_array(&h.test);
         }
         for (name, v) in [
@@ -361,33 +400,291 @@ fn write_config(w: &mut Writer, c: &Config) {
             ("Retries", h.retries),
         ] {
             if v != 0 {
-                ho.key(w, name);
+                ho.field(w, name);
                 w.raw(&v.to_string());
             }
         }
         w.raw("}");
     }
     if c.args_escaped {
-        o.key(w, "ArgsEscaped");
+        o.field(w, "ArgsEscaped");
         w.raw("true");
     }
-    o.key(w, "OnBuild");
+    o.field(w, "OnBuild");
     match &c.on_build {
         None => w.raw("null"),
         Some(v) => w.string_array(v),
     }
     if let Some(t) = c.stop_timeout {
-        o.key(w, "StopTimeout");
+        o.field(w, "StopTimeout");
         w.raw(&t.to_string());
     }
     if !c.shell.is_empty() {
-        o.key(w, "Shell");
+        o.field(w, "Shell");
         w.string_array(&c.shell);
     }
     w.raw("}");
 }
 
-// ---- decoding -------------------------------------------------------------------
+// ---- decoding: the fast path ------------------------------------------------------
+//
+// The same rules as the `decode_*` functions below, applied while reading the text
+// with [`Reader`] instead of on a [`JValue`] tree. `None` means "give up": either the
+// text is something `Reader` leaves to serde_json, or decoding fails; `Image::parse`
+// then runs the tree-based decoder, which gives the same image or the error text.
+
+fn read_image(bytes: &[u8]) -> Option<Image> {
+    let mut r = Reader::new(bytes)?;
+    let mut img = Image::default();
+    if !r.null()? {
+        r.object(|r, key| read_image_member(r, &key, &mut img))?;
+    }
+    r.end()?;
+    Some(img)
+}
+
+fn read_image_member(r: &mut Reader<'_>, key: &str, img: &mut Image) -> Option<()> {
+    const FIELDS: [&str; 8] = [
+        "created",
+        "author",
+        "architecture",
+        "os",
+        "config",
+        "rootfs",
+        "history",
+        "variant",
+    ];
+    match match_field(key, &FIELDS) {
+        Some("created") => read_time(r, &mut img.created),
+        Some("author") => read_string(r, &mut img.author),
+        Some("architecture") => read_string(r, &mut img.architecture),
+        Some("os") => read_string(r, &mut img.os),
+        Some("variant") => read_string(r, &mut img.variant),
+        Some("config") => {
+            if r.null()? {
+                return Some(());
+            }
+            r.object(|r, key| read_config_member(r, &key, &mut img.config))
+        }
+        Some("rootfs") => {
+            if r.null()? {
+                return Some(());
+            }
+            r.object(|r, key| match match_field(&key, &["type", "diff_ids"]) {
+                Some("type") => read_string(r, &mut img.rootfs_type),
+                Some("diff_ids") => {
+                    img.diff_ids = read_strings(r)?;
+                    Some(())
+                }
+                _ => r.skip(),
+            })
+        }
+        Some("history") => {
+            img.history.clear();
+            if r.null()? {
+                return Some(());
+            }
+            r.array(|r| {
+                let mut h = History::default();
+                if !r.null()? {
+                    r.object(|r, key| read_history_member(r, &key, &mut h))?;
+                }
+                img.history.push(h);
+                Some(())
+            })
+        }
+        _ => r.skip(),
+    }
+}
+
+fn read_history_member(r: &mut Reader<'_>, key: &str, h: &mut History) -> Option<()> {
+    const FIELDS: [&str; 5] = ["created", "created_by", "author", "comment", "empty_layer"];
+    match match_field(key, &FIELDS) {
+        Some("created") => read_time(r, &mut h.created),
+        Some("created_by") => read_string(r, &mut h.created_by),
+        Some("author") => read_string(r, &mut h.author),
+        Some("comment") => {
+            if !r.null()? {
+                h.comment = Cow::Owned(r.string()?.into_owned());
+            }
+            Some(())
+        }
+        Some("empty_layer") => read_bool(r, &mut h.empty_layer),
+        _ => r.skip(),
+    }
+}
+
+fn read_config_member(r: &mut Reader<'_>, key: &str, c: &mut Config) -> Option<()> {
+    const FIELDS: [&str; 14] = [
+        "User",
+        "ExposedPorts",
+        "Env",
+        "Entrypoint",
+        "Cmd",
+        "Volumes",
+        "WorkingDir",
+        "Labels",
+        "StopSignal",
+        "Healthcheck",
+        "ArgsEscaped",
+        "OnBuild",
+        "StopTimeout",
+        "Shell",
+    ];
+    match match_field(key, &FIELDS) {
+        Some("User") => read_string(r, &mut c.user),
+        Some("WorkingDir") => read_string(r, &mut c.working_dir),
+        Some("StopSignal") => read_string(r, &mut c.stop_signal),
+        Some("ArgsEscaped") => read_bool(r, &mut c.args_escaped),
+        Some("Env") => {
+            c.env = read_strings(r)?.unwrap_or_default();
+            Some(())
+        }
+        Some("Entrypoint") => {
+            c.entrypoint = read_strings(r)?.unwrap_or_default();
+            Some(())
+        }
+        Some("Cmd") => {
+            c.cmd = read_strings(r)?.unwrap_or_default();
+            Some(())
+        }
+        Some("OnBuild") => {
+            c.on_build = read_strings(r)?;
+            Some(())
+        }
+        // strslice.StrSlice: a string is a one-element list.
+        Some("Shell") => {
+            c.shell = if r.kind()? == Kind::String {
+                vec![r.string()?.into_owned()]
+            } else {
+                read_strings(r)?.unwrap_or_default()
+            };
+            Some(())
+        }
+        Some("ExposedPorts") => {
+            c.exposed_ports = read_set(r)?.unwrap_or_default();
+            Some(())
+        }
+        Some("Volumes") => {
+            c.volumes = read_set(r)?.unwrap_or_default();
+            Some(())
+        }
+        Some("Labels") => {
+            c.labels = SharedMap::default();
+            if r.null()? {
+                return Some(());
+            }
+            let mut map = BTreeMap::new();
+            r.object(|r, key| {
+                let mut value = String::new();
+                read_string(r, &mut value)?;
+                map.insert(key.into_owned(), value);
+                Some(())
+            })?;
+            c.labels = SharedMap::from_map(map);
+            Some(())
+        }
+        Some("StopTimeout") => {
+            c.stop_timeout = read_int(r)?;
+            Some(())
+        }
+        Some("Healthcheck") => {
+            if r.null()? {
+                c.healthcheck = None;
+                return Some(());
+            }
+            let mut h = c.healthcheck.take().unwrap_or_default();
+            r.object(|r, key| read_health_member(r, &key, &mut h))?;
+            c.healthcheck = Some(h);
+            Some(())
+        }
+        _ => r.skip(),
+    }
+}
+
+fn read_health_member(r: &mut Reader<'_>, key: &str, h: &mut Health) -> Option<()> {
+    const FIELDS: [&str; 5] = ["Test", "Interval", "Timeout", "StartPeriod", "Retries"];
+    let into = match match_field(key, &FIELDS) {
+        Some("Test") => {
+            h.test = read_strings(r)?.unwrap_or_default();
+            return Some(());
+        }
+        Some("Interval") => &mut h.interval,
+        Some("Timeout") => &mut h.timeout,
+        Some("StartPeriod") => &mut h.start_period,
+        Some("Retries") => &mut h.retries,
+        _ => return r.skip(),
+    };
+    if let Some(v) = read_int(r)? {
+        *into = v;
+    }
+    Some(())
+}
+
+/// A string field: `null` leaves it unchanged.
+fn read_string(r: &mut Reader<'_>, into: &mut String) -> Option<()> {
+    if !r.null()? {
+        *into = r.string()?.into_owned();
+    }
+    Some(())
+}
+
+fn read_bool(r: &mut Reader<'_>, into: &mut bool) -> Option<()> {
+    if !r.null()? {
+        *into = r.bool()?;
+    }
+    Some(())
+}
+
+/// `Some(None)` for `null`.
+fn read_int(r: &mut Reader<'_>) -> Option<Option<i64>> {
+    if r.null()? {
+        return Some(None);
+    }
+    r.int().map(Some)
+}
+
+/// A `time.Time` field: `null` leaves it unchanged.
+fn read_time(r: &mut Reader<'_>, into: &mut Option<String>) -> Option<()> {
+    if !r.null()? {
+        *into = Some(reformat_time(&r.string()?).ok()?);
+    }
+    Some(())
+}
+
+/// `[]string`: `Some(None)` for `null`; a `null` element is `""`.
+fn read_strings(r: &mut Reader<'_>) -> Option<Option<Vec<String>>> {
+    if r.null()? {
+        return Some(None);
+    }
+    let mut out = Vec::new();
+    r.array(|r| {
+        let mut s = String::new();
+        read_string(r, &mut s)?;
+        out.push(s);
+        Some(())
+    })?;
+    Some(Some(out))
+}
+
+/// `map[string]struct{}`: `Some(None)` for `null`; values must be objects or `null`.
+fn read_set(r: &mut Reader<'_>) -> Option<Option<SharedMap<()>>> {
+    if r.null()? {
+        return Some(None);
+    }
+    let mut map = BTreeMap::new();
+    r.object(|r, key| {
+        if !matches!(r.kind()?, Kind::Null | Kind::Object) {
+            return None;
+        }
+        r.skip()?;
+        map.insert(key.into_owned(), ());
+        Some(())
+    })?;
+    Some(Some(SharedMap::from_map(map)))
+}
+
+// ---- decoding: the tree-based reference (and error) path -------------------------------------------------------------------
 
 fn members<'a>(
     v: &'a JValue<'a>,
@@ -691,13 +988,11 @@ fn decode_time(v: &JValue<'_>, field: &str) -> Result<Option<String>, String> {
 pub(crate) fn reformat_time(s: &str) -> Result<String, String> {
     let fail = || format!("parsing time \"{s}\" as \"2006-01-02T15:04:05Z07:00\": cannot parse");
     let b = s.as_bytes();
+    // The decimal value of a run of (at most four) ASCII digits.
     let num = |range: std::ops::Range<usize>| -> Option<u32> {
-        let part = b.get(range)?;
-        if part.iter().all(u8::is_ascii_digit) {
-            std::str::from_utf8(part).ok()?.parse().ok()
-        } else {
-            None
-        }
+        b.get(range)?.iter().try_fold(0, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
     };
     let year = num(0..4).ok_or_else(fail)?;
     if b.get(4) != Some(&b'-') {
@@ -892,5 +1187,346 @@ mod tests {
         assert!(c.config.labels.is_nil());
         c.config.labels.make_if_nil();
         assert!(!c.config.labels.is_nil());
+    }
+
+    /// The fast path must give exactly what the tree decoder gives, whenever it does
+    /// not give up.
+    fn assert_same_as_tree(doc: &[u8]) -> bool {
+        let Some(fast) = read_image(doc) else {
+            return false;
+        };
+        let tree = Image::parse_tree(doc).unwrap_or_else(|e| {
+            panic!(
+                "fast path accepted what serde_json rejects ({e}): {}",
+                String::from_utf8_lossy(doc)
+            )
+        });
+        assert_eq!(
+            format!("{fast:?}"),
+            format!("{tree:?}"),
+            "{}",
+            String::from_utf8_lossy(doc)
+        );
+        assert_eq!(fast.to_json(), tree.to_json());
+        true
+    }
+
+    const FIXTURES: [&str; 9] = [
+        include_str!("../tests/fixtures/images/arm64.json"),
+        include_str!("../tests/fixtures/images/busybox.json"),
+        include_str!("../tests/fixtures/images/debian.json"),
+        include_str!("../tests/fixtures/images/e2e-busybox.json"),
+        include_str!("../tests/fixtures/images/e2e-empty.json"),
+        include_str!("../tests/fixtures/images/e2e-onb.json"),
+        include_str!("../tests/fixtures/images/empty.json"),
+        include_str!("../tests/fixtures/images/onbuild.json"),
+        include_str!("../tests/fixtures/images/web.json"),
+    ];
+
+    #[test]
+    fn fast_path_takes_the_fixtures() {
+        for doc in FIXTURES {
+            assert!(assert_same_as_tree(doc.as_bytes()), "{doc}");
+        }
+    }
+
+    #[test]
+    fn fast_path_edge_cases() {
+        let taken = [
+            "null",
+            " {} ",
+            r#"{"os":"a","os":null,"OS":"b","oS":"c"}"#,
+            r#"{"Architecture":"x\u00e9\n\/\"","config":{"env":["A=1",null],"ENV":null,"Cmd":[]}}"#,
+            r#"{"config":{"Labels":{"a":"1","a":"2","b":null},"Labels":{"c":"3"}}}"#,
+            r#"{"config":{"ExposedPorts":{"80/tcp":{"x":[1,2.5,-0]},"81":null},"Volumes":null}}"#,
+            r#"{"config":{"Healthcheck":{"Test":["CMD"],"Retries":3},"healthcheck":{"interval":-9,"Retries":null}}}"#,
+            r#"{"config":{"StopTimeout":5,"StopTimeout":null,"Shell":"sh","shell":null,"OnBuild":[]}}"#,
+            r#"{"history":[null,{"comment":null,"empty_layer":true,"created":"2019-01-01T1:00:00.10+00:00"}],"created":null}"#,
+            r#"{"rootfs":{"diff_ids":null,"TYPE":"layers"},"rootfs":null,"unknown":{"a":[{},[],"\u0000"]}}"#,
+            "{\"ſ\":1,\"\u{212a}\":2,\"é\":\"\u{7f}\"}",
+            r#"{"config":{"Healthcheck":{"Test":["X"],"Test":null},"OnBuild":["a"],"OnBuild":null}}"#,
+            r#"{"config":{"Labels":{"a":"1"},"Labels":null,"StopTimeout":3,"stopTimeout":null}}"#,
+        ];
+        let siblings = format!("{{\"x\":[{}{{}}]}}", "{},".repeat(100));
+        for doc in taken.iter().copied().chain([siblings.as_str()]) {
+            assert!(assert_same_as_tree(doc.as_bytes()), "{doc}");
+        }
+        // Left to the tree decoder: it decides (value or error text).
+        let left = [
+            "",
+            "[]",
+            "{\"os\":\"a\"} x",
+            r#"{"x":1e3}"#,
+            r#"{"x":12345678901234567890}"#,
+            r#"{"x":"\ud83d\ude00"}"#,
+            r#"{"x":"\ud800"}"#,
+            r#"{"config":{"StopTimeout":1.5}}"#,
+            r#"{"config":{"StopTimeout":-0}}"#,
+            r#"{"config":{"Env":"A=1"}}"#,
+            r#"{"created":"yesterday"}"#,
+            "{\"os\":\"\t\"}",
+            "{\"os\":\"\u{1f}\"}",
+            r#"{"x":01}"#,
+            r#"{"a":1,}"#,
+            &format!("{{\"x\":{}{}}}", "[".repeat(100), "]".repeat(100)),
+        ];
+        for doc in left {
+            assert!(read_image(doc.as_bytes()).is_none(), "{doc}");
+        }
+    }
+
+    /// xorshift64*: deterministic test data without a dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[self.below(items.len())]
+        }
+    }
+
+    const IMAGE_KEYS: &[&str] = &[
+        "created",
+        "author",
+        "architecture",
+        "os",
+        "config",
+        "rootfs",
+        "history",
+        "variant",
+        "container_config",
+        "os.version",
+    ];
+    const CONFIG_KEYS: &[&str] = &[
+        "User",
+        "ExposedPorts",
+        "Env",
+        "Entrypoint",
+        "Cmd",
+        "Volumes",
+        "WorkingDir",
+        "Labels",
+        "StopSignal",
+        "Healthcheck",
+        "ArgsEscaped",
+        "OnBuild",
+        "StopTimeout",
+        "Shell",
+        "Hostname",
+    ];
+    const HISTORY_KEYS: &[&str] = &[
+        "created",
+        "created_by",
+        "author",
+        "comment",
+        "empty_layer",
+        "x",
+    ];
+    const HEALTH_KEYS: &[&str] = &["Test", "Interval", "Timeout", "StartPeriod", "Retries", "x"];
+    const ROOTFS_KEYS: &[&str] = &["type", "diff_ids", "x"];
+
+    /// Writes a key from `keys`, sometimes in another case or an odd one; returns the
+    /// field it names.
+    fn gen_key(rng: &mut Rng, keys: &[&'static str], out: &mut String) -> &'static str {
+        let field = rng.pick(keys);
+        let key: String = match rng.below(12) {
+            0 => field.to_uppercase(),
+            1 => field.to_lowercase(),
+            2 => field
+                .chars()
+                .map(|c| {
+                    if rng.below(2) == 0 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
+            3 => rng
+                .pick(&["x", "\u{212a}", "ſ", "Env\\u0000", "\\u0045nv", ""])
+                .to_owned(),
+            _ => field.to_owned(),
+        };
+        out.push('"');
+        out.push_str(&key);
+        out.push('"');
+        field
+    }
+
+    /// Mostly a value of the type `field` has (often `null`), so decoding gets deep.
+    fn gen_field(rng: &mut Rng, field: &str, depth: u32, out: &mut String) {
+        if rng.below(30) == 0 || depth > 5 {
+            return gen_value(rng, depth, out);
+        }
+        if rng.below(4) == 0 {
+            return out.push_str("null");
+        }
+        match field {
+            "config" => gen_object(rng, CONFIG_KEYS, depth + 1, out),
+            "rootfs" => gen_object(rng, ROOTFS_KEYS, depth + 1, out),
+            "Healthcheck" => gen_object(rng, HEALTH_KEYS, depth + 1, out),
+            "container_config" => gen_object(rng, IMAGE_KEYS, depth + 1, out),
+            "history" => gen_array(rng, out, |rng, out| {
+                if rng.below(5) == 0 {
+                    out.push_str("null");
+                } else {
+                    gen_object(rng, HISTORY_KEYS, depth + 1, out);
+                }
+            }),
+            "Env" | "Cmd" | "Entrypoint" | "OnBuild" | "Shell" | "diff_ids" | "Test" => {
+                gen_array(rng, out, |rng, out| gen_scalar(rng, 4, out))
+            }
+            "Labels" | "ExposedPorts" | "Volumes" => {
+                out.push('{');
+                for i in 0..rng.below(4) {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(rng.pick(&["\"a\":", "\"b\":", "\"A\":", "\"\\u0061\":"]));
+                    out.push_str(rng.pick(&["null", "{}", "\"v\"", "\"w\"", "{\"x\":[1]}"]));
+                }
+                out.push('}');
+            }
+            "StopTimeout" | "Interval" | "Timeout" | "StartPeriod" | "Retries" => {
+                gen_scalar(rng, 2, out)
+            }
+            "ArgsEscaped" | "empty_layer" => gen_scalar(rng, 1, out),
+            "created" => out.push_str(rng.pick(&[
+                "\"2024-06-13T00:00:00Z\"",
+                "\"2019-01-01T00:00:00.1200+00:00\"",
+                "\"2019-01-01T1:00:00.5-07:30\"",
+                "\"2019-13-01T00:00:00Z\"",
+            ])),
+            _ => gen_scalar(rng, 4, out),
+        }
+    }
+
+    fn gen_array(rng: &mut Rng, out: &mut String, mut item: impl FnMut(&mut Rng, &mut String)) {
+        out.push('[');
+        for i in 0..rng.below(4) {
+            if i > 0 {
+                out.push(',');
+            }
+            item(rng, out);
+        }
+        out.push(']');
+    }
+
+    /// A scalar of the given kind (0 null, 1 bool, 2 number, 4 string).
+    fn gen_scalar(rng: &mut Rng, kind: usize, out: &mut String) {
+        let kind = if rng.below(20) == 0 {
+            rng.below(5)
+        } else {
+            kind
+        };
+        match kind {
+            0 => out.push_str("null"),
+            1 => out.push_str(rng.pick(&["true", "false"])),
+            2 | 3 => out.push_str(rng.pick(&[
+                "0",
+                "-0",
+                "3",
+                "-12",
+                "1.5",
+                "-0.0",
+                "1e3",
+                "2E-2",
+                "9223372036854775807",
+                "-9223372036854775808",
+                "123456789012345678",
+                "99999999999999999999",
+                "007",
+            ])),
+            _ => out.push_str(rng.pick(&[
+                "\"\"",
+                "\"bash\"",
+                "\"A=1\"",
+                "\"2024-06-13T00:00:00Z\"",
+                "\"x\\u00e9\\n\\t\\/\\\\\\\"y\"",
+                "\"\\ud83d\\ude00\"",
+                "\"\\u2028<&>\"",
+                "\"é\u{7f}\"",
+                "\"80/tcp\"",
+            ])),
+        }
+    }
+
+    fn gen_value(rng: &mut Rng, depth: u32, out: &mut String) {
+        match rng.below(if depth > 4 { 5 } else { 8 }) {
+            kind @ 0..=4 => gen_scalar(rng, kind, out),
+            5 | 6 => gen_array(rng, out, |rng, out| gen_value(rng, depth + 1, out)),
+            _ => gen_object(rng, IMAGE_KEYS, depth + 1, out),
+        }
+    }
+
+    fn gen_object(rng: &mut Rng, keys: &[&'static str], depth: u32, out: &mut String) {
+        // A few fields, each likely named more than once.
+        let fields: Vec<&'static str> = (0..3).map(|_| rng.pick(keys)).collect();
+        out.push('{');
+        for i in 0..rng.below(8) {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(rng.pick(&["", " ", "\n\t"]));
+            let field = gen_key(rng, &fields, out);
+            out.push(':');
+            gen_field(rng, field, depth, out);
+        }
+        out.push('}');
+    }
+
+    /// Mutates one byte range of `doc` (mostly making syntax errors).
+    fn mutate(rng: &mut Rng, doc: &str) -> Vec<u8> {
+        let mut bytes = doc.as_bytes().to_vec();
+        let at = rng.below(bytes.len() + 1);
+        let pieces = [
+            "{", "}", "[", "]", "\"", ",", ":", "\\", "\\u", "-", "0", "1", "e", ".", "null",
+            "nul", "true", " ", "\u{1}", "é", "\u{ff}",
+        ];
+        match rng.below(3) {
+            0 if at < bytes.len() => {
+                bytes.remove(at);
+            }
+            1 if at < bytes.len() => bytes[at] = rng.pick(&pieces).as_bytes()[0],
+            _ => {
+                let piece = rng.pick(&pieces).as_bytes().to_vec();
+                bytes.splice(at..at, piece);
+            }
+        }
+        bytes
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_tree_decoder() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let (mut taken, mut total) = (0, 0);
+        for _ in 0..20000 {
+            let mut doc = String::new();
+            gen_object(&mut rng, IMAGE_KEYS, 0, &mut doc);
+            total += 1;
+            if assert_same_as_tree(doc.as_bytes()) {
+                taken += 1;
+            }
+            let mutated = mutate(&mut rng, &doc);
+            assert_same_as_tree(&mutated);
+        }
+        for doc in FIXTURES {
+            for _ in 0..300 {
+                assert_same_as_tree(&mutate(&mut rng, doc));
+            }
+        }
+        eprintln!("TAKEN {taken} of {total}");
+        // The generator must reach the fast path often enough to test it.
+        assert!(taken * 4 > total, "fast path taken {taken} of {total}");
     }
 }

@@ -560,26 +560,38 @@ impl NamedRef {
         } else {
             None
         };
+        let name = r.name();
         Ok(NamedRef {
-            tag_name_only: r.to_string(),
-            name: r.name(),
+            tag_name_only: Self::full_text(&name, r.tag(), r.digest()),
+            name,
             tag,
             digest: r.digest().map(str::to_owned),
         })
     }
 
-    /// `ref.String()`, after `reference.WithDigest(ref, digest)` if a digest is given.
-    pub(crate) fn display(&self, digest: Option<&str>) -> String {
-        let mut s = self.name.clone();
-        if let Some(tag) = &self.tag {
+    /// `name[:tag][@digest]` (what `ImageRef`'s `Display` writes), allocated once.
+    fn full_text(name: &str, tag: Option<&str>, digest: Option<&str>) -> String {
+        let len = name.len() + tag.map_or(0, |t| 1 + t.len()) + digest.map_or(0, |d| 1 + d.len());
+        let mut s = String::with_capacity(len);
+        s.push_str(name);
+        if let Some(tag) = tag {
             s.push(':');
             s.push_str(tag);
         }
-        if let Some(d) = digest.or(self.digest.as_deref()) {
+        if let Some(digest) = digest {
             s.push('@');
-            s.push_str(d);
+            s.push_str(digest);
         }
         s
+    }
+
+    /// `ref.String()`, after `reference.WithDigest(ref, digest)` if a digest is given.
+    pub(crate) fn display(&self, digest: Option<&str>) -> String {
+        Self::full_text(
+            &self.name,
+            self.tag.as_deref(),
+            digest.or(self.digest.as_deref()),
+        )
     }
 }
 

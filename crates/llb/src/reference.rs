@@ -15,6 +15,7 @@
 //! One deliberate difference: a first component that looks like a domain but is not a
 //! valid host (`foo_bar.com/x`) is rejected here, where Go silently treats it as a path.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Why an image reference was rejected.
@@ -62,17 +63,28 @@ impl ImageRef {
         let (domain, remainder) = split_docker_domain(reference);
         let (name_and_tag, digest) = match remainder.split_once('@') {
             Some((n, d)) => (n, Some(d)),
-            None => (remainder.as_str(), None),
+            None => (remainder, None),
         };
         let (path, tag) = match name_and_tag.split_once(':') {
             Some((p, t)) => (p, Some(t)),
             None => (name_and_tag, None),
         };
+        // A one-component path on Docker Hub is an official image (`library/`). The
+        // prefix has neither `@` nor `:`, so adding it after splitting is the same as
+        // adding it to the remainder before.
+        let path: Cow<'_, str> = if domain == DEFAULT_DOMAIN && !remainder.contains('/') {
+            let mut prefixed = String::with_capacity(OFFICIAL_REPO_PREFIX.len() + path.len());
+            prefixed.push_str(OFFICIAL_REPO_PREFIX);
+            prefixed.push_str(path);
+            Cow::Owned(prefixed)
+        } else {
+            Cow::Borrowed(path)
+        };
 
         if path.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(fail(&format!("repository name ({path}) must be lowercase")));
         }
-        if !is_valid_domain(&domain) {
+        if !is_valid_domain(domain) {
             return Err(fail(&format!("invalid domain `{domain}`")));
         }
         if !path.split('/').all(is_valid_path_component) {
@@ -95,8 +107,8 @@ impl ImageRef {
             (t, _) => t.map(str::to_owned),
         };
         Ok(Self {
-            domain,
-            path: path.to_owned(),
+            domain: domain.to_owned(),
+            path: path.into_owned(),
             tag,
             digest: digest.map(str::to_owned),
         })
@@ -134,7 +146,11 @@ impl ImageRef {
 
     /// `domain/path`, without tag or digest.
     pub fn name(&self) -> String {
-        format!("{}/{}", self.domain, self.path)
+        let mut name = String::with_capacity(self.domain.len() + 1 + self.path.len());
+        name.push_str(&self.domain);
+        name.push('/');
+        name.push_str(&self.path);
+        name
     }
 
     /// The tag, if any (always present when there is no digest).
@@ -150,21 +166,26 @@ impl ImageRef {
 
 impl fmt::Display for ImageRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.domain, self.path)?;
+        f.write_str(&self.domain)?;
+        f.write_str("/")?;
+        f.write_str(&self.path)?;
         if let Some(tag) = &self.tag {
-            write!(f, ":{tag}")?;
+            f.write_str(":")?;
+            f.write_str(tag)?;
         }
         if let Some(digest) = &self.digest {
-            write!(f, "@{digest}")?;
+            f.write_str("@")?;
+            f.write_str(digest)?;
         }
         Ok(())
     }
 }
 
-/// distribution/reference `splitDockerDomain`.
-fn split_docker_domain(name: &str) -> (String, String) {
-    let (domain, remainder) = match name.split_once('/') {
-        None => (DEFAULT_DOMAIN, name.to_owned()),
+/// distribution/reference `splitDockerDomain`, without its `library/` prefixing
+/// (done by the caller): the domain and the rest of `name`.
+fn split_docker_domain(name: &str) -> (&str, &str) {
+    match name.split_once('/') {
+        None => (DEFAULT_DOMAIN, name),
         Some((maybe_domain, rest)) => {
             if maybe_domain == "localhost"
                 || maybe_domain.contains(['.', ':'])
@@ -175,19 +196,12 @@ fn split_docker_domain(name: &str) -> (String, String) {
                 } else {
                     maybe_domain
                 };
-                (domain, rest.to_owned())
+                (domain, rest)
             } else {
-                (DEFAULT_DOMAIN, name.to_owned())
+                (DEFAULT_DOMAIN, name)
             }
         }
-    };
-    if domain == DEFAULT_DOMAIN && !remainder.contains('/') {
-        return (
-            domain.to_owned(),
-            format!("{OFFICIAL_REPO_PREFIX}{remainder}"),
-        );
     }
-    (domain.to_owned(), remainder)
 }
 
 fn is_lower_hex(b: u8) -> bool {
