@@ -34,8 +34,9 @@ pub(crate) struct Encoder<'a> {
     caps: &'a CapSet,
     /// Each visited node's position in the post-order, which indexes `digests`.
     positions: &'a NodeMap<usize>,
-    /// The digests of the ops encoded so far, in post-order.
-    digests: &'a [String],
+    /// The digests of the ops encoded so far, in post-order, concatenated: each is
+    /// [`DIGEST_LEN`] bytes long (one buffer per marshal instead of a `String` per op).
+    digests: &'a str,
     replace: Option<&'a Replace>,
 }
 
@@ -104,8 +105,10 @@ impl<'a> Encoder<'a> {
             digest: self
                 .positions
                 .get(&Arc::as_ptr(node))
-                .and_then(|&position| digests.get(position))
-                .map_or("", String::as_str),
+                .and_then(|&position| {
+                    digests.get(position * DIGEST_LEN..(position + 1) * DIGEST_LEN)
+                })
+                .unwrap_or(""),
             index: i64::from(output.index),
         }
     }
@@ -120,6 +123,16 @@ pub(crate) struct Input<'a> {
 
 /// `sha256:<hex>` of `bytes`, the digest BuildKit gives an op.
 pub fn digest(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(DIGEST_LEN);
+    push_digest(&mut out, bytes);
+    out
+}
+
+/// The length of `sha256:<hex>`.
+const DIGEST_LEN: usize = 7 + 64;
+
+/// Appends `sha256:<hex>` of `bytes` to `out`.
+fn push_digest(out: &mut String, bytes: &[u8]) {
     let hash = Sha256::digest(bytes);
     // Hex digits into a buffer first: one copy instead of 64 checked pushes.
     let mut hex = [0u8; 64];
@@ -127,11 +140,9 @@ pub fn digest(bytes: &[u8]) -> String {
         pair[0] = HEX[usize::from(byte >> 4)];
         pair[1] = HEX[usize::from(byte & 0xf)];
     }
-    let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     // Always ASCII, so never the empty fallback.
     out.push_str(std::str::from_utf8(&hex).unwrap_or_default());
-    out
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -181,23 +192,30 @@ impl State {
             return Ok(pb::Definition::default());
         };
         let (order, positions) = post_order(&root.node, replace);
-        let mut digests: Vec<String> = Vec::with_capacity(order.len());
+        let mut digests = String::with_capacity(order.len() * DIGEST_LEN);
         let mut def = Vec::with_capacity(order.len() + 1);
         let mut metadata: BTreeMap<String, pb::OpMetadata> = BTreeMap::new();
         let mut sources = SourceCollector::default();
+        // Every op's needs, cleared and reused.
+        let mut needs = Vec::with_capacity(16);
 
         for node in order {
-            let encoded = node.kind.encode(&Encoder {
-                caps,
-                positions: &positions,
-                digests: &digests,
-                replace,
-            });
-            let op_caps = check_needs(&encoded.needs, caps, node)?;
-            let bytes = encoded.bytes;
-            let dgst = digest(&bytes);
+            needs.clear();
+            let bytes = node.kind.encode(
+                &Encoder {
+                    caps,
+                    positions: &positions,
+                    digests: &digests,
+                    replace,
+                },
+                &mut needs,
+            );
+            let op_caps = check_needs(&needs, caps, node)?;
+            let start = digests.len();
+            push_digest(&mut digests, &bytes);
+            let dgst = &digests[start..];
             // The first op with a digest is emitted; later equal ones only add metadata.
-            let entry = match metadata.entry(dgst.clone()) {
+            let entry = match metadata.entry(dgst.to_owned()) {
                 Entry::Vacant(vacant) => {
                     def.push(bytes);
                     vacant.insert(pb::OpMetadata::default())
@@ -205,8 +223,7 @@ impl State {
                 Entry::Occupied(occupied) => occupied.into_mut(),
             };
             merge_metadata(entry, &node.meta, op_caps);
-            sources.add(&dgst, &node.meta);
-            digests.push(dgst);
+            sources.add(dgst, &node.meta);
         }
 
         let root_input = Encoder {

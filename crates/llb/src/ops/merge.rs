@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::caps::{self, Need};
 use crate::marshal::Encoder;
-use crate::ops::{write_op, Encoded, InputList, Node, OpKind, OpMeta, OpOptions};
+use crate::ops::{write_op, InputList, Node, OpKind, OpMeta, OpOptions};
 use crate::state::{Output, State};
 
 /// Builder for a merge: the layers of several states stacked, later ones on top.
@@ -109,7 +109,7 @@ impl MergeOp {
         out.extend(&self.inputs);
     }
 
-    pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
+    pub(crate) fn encode(&self, enc: &Encoder<'_>, needs: &mut Vec<Need>) -> Vec<u8> {
         // One `Op.inputs` entry per merge input, even for repeats: order is the meaning.
         let mut inputs = InputList::default();
         let indexes: Vec<i64> = self
@@ -123,10 +123,8 @@ impl MergeOp {
                 w.message(1, |w| w.int64(1, input));
             }
         });
-        Encoded {
-            bytes,
-            needs: vec![Need::cap(caps::MERGE_OP, "merge op")],
-        }
+        needs.push(Need::cap(caps::MERGE_OP, "merge op"));
+        bytes
     }
 }
 
@@ -143,7 +141,7 @@ impl DiffOp {
         out.extend(&self.upper);
     }
 
-    pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
+    pub(crate) fn encode(&self, enc: &Encoder<'_>, needs: &mut Vec<Need>) -> Vec<u8> {
         let mut inputs = InputList::default();
         let lower = inputs.push(enc.input(&self.lower));
         let upper = self
@@ -155,9 +153,7 @@ impl DiffOp {
             w.message(1, |w| w.int64(1, lower));
             w.message(2, |w| w.int64(1, upper));
         });
-        Encoded {
-            bytes,
-            needs: vec![Need::cap(caps::DIFF_OP, "diff op")],
-        }
+        needs.push(Need::cap(caps::DIFF_OP, "diff op"));
+        bytes
     }
 }

@@ -95,12 +95,6 @@ pub(crate) enum OpKind {
     Diff(merge::DiffOp),
 }
 
-/// An op encoded for the wire (`pb.Op` bytes), plus what it needs from the daemon.
-pub(crate) struct Encoded {
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) needs: Vec<Need>,
-}
-
 impl OpKind {
     pub(crate) fn name(&self) -> &'static str {
         match self {
@@ -125,13 +119,20 @@ impl OpKind {
         }
     }
 
-    pub(crate) fn encode(&self, enc: &crate::marshal::Encoder<'_>) -> Encoded {
+    /// The op as `pb.Op` bytes; appends what that encoding needs from the daemon to
+    /// `needs`, a buffer the marshaller clears and reuses for every op (one allocation
+    /// per marshal instead of one per op).
+    pub(crate) fn encode(
+        &self,
+        enc: &crate::marshal::Encoder<'_>,
+        needs: &mut Vec<Need>,
+    ) -> Vec<u8> {
         match self {
-            OpKind::Source(op) => op.encode(enc),
-            OpKind::Exec(op) => op.encode(enc),
-            OpKind::File(op) => op.encode(enc),
-            OpKind::Merge(op) => op.encode(enc),
-            OpKind::Diff(op) => op.encode(enc),
+            OpKind::Source(op) => op.encode(enc, needs),
+            OpKind::Exec(op) => op.encode(enc, needs),
+            OpKind::File(op) => op.encode(enc, needs),
+            OpKind::Merge(op) => op.encode(enc, needs),
+            OpKind::Diff(op) => op.encode(enc, needs),
         }
     }
 }

@@ -6,13 +6,11 @@ use super::{ExecOp, FrozenMount, MountKind, Network, Security, DEFAULT_PATH};
 use crate::caps::{self, Need};
 use crate::marshal::Encoder;
 use crate::ops::mount::CacheSharing;
-use crate::ops::{write_op, Encoded, InputList};
+use crate::ops::{write_op, InputList};
 use crate::wire::Wire;
 
 impl ExecOp {
-    pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
-        // Room for the usual caps of a few mounts without growing.
-        let mut needs = Vec::with_capacity(4 + 3 * self.mounts.len());
+    pub(crate) fn encode(&self, enc: &Encoder<'_>, needs: &mut Vec<Need>) -> Vec<u8> {
         needs.push(Need::cap(caps::EXEC_META_BASE, "exec"));
         let settings = &*self.settings;
         let is_windows = self.platform.as_deref().is_some_and(|p| p.os == "windows");
@@ -36,7 +34,7 @@ impl ExecOp {
         let mut mount_inputs = Vec::with_capacity(self.mounts.len());
         for m in &self.mounts {
             mount_inputs.push(m.source.as_ref().map_or(-1, |o| inputs.add(enc.input(o))));
-            mount_needs(m, &mut needs);
+            mount_needs(m, needs);
         }
         // Go v0.8 left `input` and `output` of secret and ssh mounts at 0 whenever the
         // exec had any input.
@@ -76,7 +74,7 @@ impl ExecOp {
             }
         };
 
-        let bytes = write_op(&inputs, 2, self.platform.as_deref(), |w| {
+        write_op(&inputs, 2, self.platform.as_deref(), |w| {
             // pb.ExecOp
             w.message(1, |w| self.write_meta(w, default_path));
             for (m, input) in self.mounts.iter().zip(mount_inputs) {
@@ -93,8 +91,7 @@ impl ExecOp {
                     w.bool(3, s.optional);
                 });
             }
-        });
-        Encoded { bytes, needs }
+        })
     }
 
     /// `pb.Meta`.

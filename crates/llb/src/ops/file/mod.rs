@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::caps::{self, Need};
 use crate::error::Error;
 use crate::marshal::Encoder;
-use crate::ops::{write_op, Encoded, InputList, Node, OpKind, OpMeta, OpOptions};
+use crate::ops::{write_op, InputList, Node, OpKind, OpMeta, OpOptions};
 use crate::paths;
 use crate::platform::Platform;
 use crate::state::{Output, State};
@@ -257,8 +257,8 @@ impl FileOp {
         }
     }
 
-    pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
-        let mut needs = vec![Need::cap(caps::FILE_BASE, "file op")];
+    pub(crate) fn encode(&self, enc: &Encoder<'_>, needs: &mut Vec<Need>) -> Vec<u8> {
+        needs.push(Need::cap(caps::FILE_BASE, "file op"));
         // Pass 1: every input gets its index, so that `len(Op.inputs)` (the offset of
         // action results) is final before any action index is computed.
         let mut inputs = InputList::default();
@@ -277,14 +277,14 @@ impl FileOp {
                 .and_then(|o| o.names_from.as_ref())
                 .map_or(-1, |o| inputs.add(enc.input(o)));
             action_inputs.push((secondary, names));
-            action.needs(&mut needs);
+            action.needs(needs);
         }
         // Pass 2: the actions, chained.
         let offset = inputs.len();
         let last = self.actions.len().saturating_sub(1);
         // File ops are not platform specific (BuildKit HEAD's client sends none unless
         // asked to, see `FileBuilder::platform`).
-        let bytes = write_op(&inputs, 4, self.platform.as_ref(), |w| {
+        write_op(&inputs, 4, self.platform.as_ref(), |w| {
             // pb.FileOp
             for (i, (action, &(secondary, names))) in
                 self.actions.iter().zip(&action_inputs).enumerate()
@@ -302,8 +302,7 @@ impl FileOp {
                     action.write(w, names);
                 });
             }
-        });
-        Encoded { bytes, needs }
+        })
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::caps::{CapId, Need};
 use crate::marshal::Encoder;
-use crate::ops::{write_op, Encoded, InputList, Node, OpKind, OpMeta};
+use crate::ops::{write_op, InputList, Node, OpKind, OpMeta};
 use crate::platform::Platform;
 use crate::state::{Output, State, StateValues};
 
@@ -46,8 +46,8 @@ pub(crate) struct OptionalAttr {
 }
 
 impl SourceOp {
-    pub(crate) fn encode(&self, enc: &Encoder<'_>) -> Encoded {
-        let mut needs = self.needs.clone();
+    pub(crate) fn encode(&self, enc: &Encoder<'_>, needs: &mut Vec<Need>) -> Vec<u8> {
+        needs.extend_from_slice(&self.needs);
         // The optional attributes the daemon understands, merged into the sorted
         // attributes as map entries are: by key.
         let mut optional: Vec<&OptionalAttr> = Vec::new();
@@ -57,7 +57,7 @@ impl SourceOp {
                 needs.push(Need::cap(attr.cap, attr.feature));
             }
         }
-        let bytes = write_op(&InputList::default(), 3, self.platform.as_deref(), |w| {
+        write_op(&InputList::default(), 3, self.platform.as_deref(), |w| {
             // pb.SourceOp
             w.string(1, &self.identifier);
             if optional.is_empty() {
@@ -77,8 +77,7 @@ impl SourceOp {
                     w.map_entry(2, key, value);
                 }
             }
-        });
-        Encoded { bytes, needs }
+        })
     }
 }
 
