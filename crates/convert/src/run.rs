@@ -194,7 +194,9 @@ impl Dispatcher<'_> {
             if m.kind == MountType::Tmpfs {
                 st = State::scratch();
             }
-            let target = if paths::is_abs(&paths::clean(&m.target)) {
+            // `filepath.IsAbs(filepath.Clean(target))`: cleaning keeps or drops nothing
+            // at the start, so this is whether the target itself starts with `/`.
+            let target = if paths::is_abs(&m.target) {
                 m.target.clone()
             } else {
                 paths::join(&["/", self.rt[i].state.cwd(), &m.target])
