@@ -372,9 +372,9 @@ impl<'a> Dispatcher<'a> {
                 continue;
             }
             if d.base_name == SCRATCH {
-                let tp = self.target_platform().clone();
-                self.rt[i].state = State::scratch().with_platform(tp.clone());
+                let tp = &plan.target_platform;
                 self.rt[i].image = Image::empty(&tp.os, &tp.architecture, &tp.variant);
+                self.rt[i].state = scratch_on(tp.clone());
                 self.rt[i].platform = d.platform.clone();
                 continue;
             }
@@ -418,8 +418,7 @@ impl<'a> Dispatcher<'a> {
                 self.rt[i].image = img;
             }
             if is_scratch {
-                let tp = self.target_platform().clone();
-                self.rt[i].state = State::scratch().with_platform(tp);
+                self.rt[i].state = scratch_on(self.target_platform().clone());
             } else {
                 let name = self.prefix(i, &format!("FROM {display}"), Some(&platform));
                 let source = ImageSource::new(&display)
@@ -430,8 +429,9 @@ impl<'a> Dispatcher<'a> {
                     .custom_name(name)
                     .location(self.loc_of(d.location))
                     .build();
-                let normalized = platform::normalize(&platform, &self.opts.build_platform);
-                self.rt[i].state = source.with_platform(normalized);
+                let mut source = source;
+                source.set_platform(platform::normalize(&platform, &self.opts.build_platform));
+                self.rt[i].state = source;
             }
             self.rt[i].platform = Some(platform);
         }
@@ -468,11 +468,10 @@ impl<'a> Dispatcher<'a> {
                     .push(format!("PATH={}", default_path_env(&os)));
             }
             let rt = &mut self.rt[i];
-            rt.state = rt
-                .state
-                .with_envs(rt.image.config.env.iter().map(|e| parse_key_value(e)));
+            rt.state
+                .set_envs(rt.image.config.env.iter().map(|e| parse_key_value(e)));
             if let Some(h) = self.opts.hostname.as_ref().filter(|h| !h.is_empty()) {
-                self.rt[i].state = self.rt[i].state.with_hostname(h.clone());
+                rt.state.set_hostname(h.as_str());
             }
             let wd = self.rt[i].image.config.working_dir.clone();
             if !wd.is_empty() {
@@ -546,9 +545,8 @@ impl<'a> Dispatcher<'a> {
                     push_assignment(&mut msg, k, v);
                     add_env(&mut rt.image.config.env, k, v);
                 }
-                rt.state = rt
-                    .state
-                    .with_envs(expanded.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                rt.state
+                    .set_envs(expanded.iter().map(|(k, v)| (k.as_str(), v.as_str())));
                 rt.image.commit(msg, false, false);
             }
             CommandKind::Run(run) => self.dispatch_run(i, cmd, run, original)?,
@@ -692,7 +690,7 @@ impl<'a> Dispatcher<'a> {
                     }
                     if let Some(v) = &resolved {
                         if !instructions::scope::NON_ENV_ARGS.contains(&key.as_str()) {
-                            self.rt[i].state = self.rt[i].state.with_env(key.clone(), v.clone());
+                            self.rt[i].state.set_env(key.as_str(), v.as_str());
                         }
                     }
                     self.rt[i].build_args.push((key, resolved));
@@ -750,7 +748,7 @@ impl<'a> Dispatcher<'a> {
     }
 
     pub(crate) fn dispatch_user(&mut self, i: usize, user: &str, commit: bool) {
-        self.rt[i].state = self.rt[i].state.with_user(user.to_owned());
+        self.rt[i].state.set_user(user);
         self.rt[i].image.config.user = user.to_owned();
         if commit {
             self.rt[i]
@@ -767,7 +765,7 @@ impl<'a> Dispatcher<'a> {
         path: &str,
         cmd: Option<(&Cmd, &str)>,
     ) -> Result<(), ConvertError> {
-        self.rt[i].state = self.rt[i].state.with_dir(path);
+        self.rt[i].state.set_dir(path);
         let wd = if paths::is_abs(path) {
             path.to_owned()
         } else {
@@ -806,6 +804,14 @@ impl<'a> Dispatcher<'a> {
         image.commit(history, with_layer, false);
         Ok(())
     }
+}
+
+/// An empty filesystem for `platform` (built in place: nothing else shares the
+/// fresh state's settings yet).
+pub(crate) fn scratch_on(platform: Platform) -> State {
+    let mut state = State::scratch();
+    state.set_platform(platform);
+    state
 }
 
 /// `autoDetectPlatform`.

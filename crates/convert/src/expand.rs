@@ -6,6 +6,8 @@
 //! source, ENV keys and values, …); building a `BTreeMap` of the env for each of them
 //! and lexing words like `/app` was most of the converter's work.
 
+use std::borrow::Cow;
+
 use dfopt_dockerfile::shell::{Env, Lexer, ShellError};
 use dfopt_llb::State;
 
@@ -21,7 +23,11 @@ impl Env for StateEnv<'_> {
 
 /// BuildKit's `metaArgsToMap` read in place: a declared-without-value arg is `""`, and
 /// of two entries with one key the later wins.
-pub(crate) struct MetaArgs<'a>(pub(crate) &'a [(String, Option<String>)]);
+pub(crate) struct MetaArgs<'a>(pub(crate) &'a [MetaArg]);
+
+/// One of BuildKit's `optMetaArgs`: a key (the predefined platform args' names are
+/// static, not allocated per conversion) and its value, if any.
+pub(crate) type MetaArg = (Cow<'static, str>, Option<String>);
 
 impl Env for MetaArgs<'_> {
     fn get(&self, name: &str) -> Option<&str> {
@@ -313,9 +319,9 @@ mod tests {
         assert_eq!(StateEnv(&state).get("A"), Some("3"));
         assert_eq!(StateEnv(&state).get("C"), None);
         let args = [
-            ("X".to_owned(), Some("1".to_owned())),
-            ("Y".to_owned(), None),
-            ("X".to_owned(), Some("2".to_owned())),
+            (Cow::Borrowed("X"), Some("1".to_owned())),
+            (Cow::Owned("Y".to_owned()), None),
+            (Cow::Borrowed("X"), Some("2".to_owned())),
         ];
         assert_eq!(MetaArgs(&args).get("X"), Some("2"));
         assert_eq!(MetaArgs(&args).get("Y"), Some(""));

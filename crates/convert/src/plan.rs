@@ -15,7 +15,7 @@ use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{ImageRef, Platform};
 
-use crate::expand::{self, MetaArgs};
+use crate::expand::{self, MetaArg, MetaArgs};
 use crate::options::{ConvertError, ConvertOptions, NoCache, Warning};
 use crate::platform;
 
@@ -78,7 +78,7 @@ pub(crate) struct Plan {
     pub(crate) lexer: Lexer,
     pub(crate) line_index: LineIndex,
     /// BuildKit's `optMetaArgs`: platform args, then global ARGs, build-args applied.
-    pub(crate) meta_args: Vec<(String, Option<String>)>,
+    pub(crate) meta_args: Vec<MetaArg>,
     pub(crate) states: Vec<DState>,
     pub(crate) target: usize,
     pub(crate) reachable: Vec<bool>,
@@ -156,7 +156,7 @@ impl Plan {
             .filter(|t| !t.is_empty())
             .or_else(|| ir.stages.last().and_then(|s| s.name.clone()))
             .unwrap_or_else(|| "default".to_owned());
-        let mut meta_args: Vec<(String, Option<String>)> = [
+        let mut meta_args: Vec<MetaArg> = [
             ("BUILDPLATFORM", platform::format(bp)),
             ("BUILDOS", bp.os.clone()),
             ("BUILDARCH", bp.architecture.clone()),
@@ -170,7 +170,7 @@ impl Plan {
         .into_iter()
         .map(|(k, v)| {
             let v = opts.build_args.get(k).cloned().unwrap_or(v);
-            (k.to_owned(), Some(v))
+            (Cow::Borrowed(k), Some(v))
         })
         .collect();
 
@@ -182,7 +182,7 @@ impl Plan {
                         expand::process_word(&lexer, v, &MetaArgs(&meta_args)).unwrap_or_default()
                     });
                     let value = opts.build_args.get(&decl.key).cloned().or(value);
-                    meta_args.push((decl.key.clone(), value));
+                    meta_args.push((Cow::Owned(decl.key.clone()), value));
                 }
             }
         }

@@ -10,7 +10,7 @@ use dfopt_dockerfile::shell::Env;
 use dfopt_dockerfile::syntax::heredoc::{chomp_content, parse_heredoc};
 use dfopt_llb::prelude::*;
 
-use crate::dispatch::{err, need, Dispatcher, COMMAND_KEY};
+use crate::dispatch::{err, need, scratch_on, Dispatcher, COMMAND_KEY};
 use crate::expand::{self, StateEnv};
 use crate::options::ConvertError;
 use crate::paths;
@@ -173,7 +173,7 @@ impl Dispatcher<'_> {
                 st = match cmd.sources.get(k).copied().flatten() {
                     Some(s) => self.rt[s].state.clone(),
                     None if from == SCRATCH => {
-                        State::scratch().with_platform(self.plan.target_platform.clone())
+                        scratch_on(self.plan.target_platform.clone())
                     }
                     None => {
                         return Err(err(format!("mount from {from} could not be resolved"), sp))
@@ -194,7 +194,9 @@ impl Dispatcher<'_> {
             if m.kind == MountType::Tmpfs {
                 st = State::scratch();
             }
-            let target = if paths::is_abs(&paths::clean(&m.target)) {
+            // `filepath.IsAbs(filepath.Clean(target))`: cleaning keeps or drops nothing
+            // at the start, so this is whether the target itself starts with `/`.
+            let target = if paths::is_abs(&m.target) {
                 m.target.clone()
             } else {
                 paths::join(&["/", self.rt[i].state.cwd(), &m.target])

@@ -118,6 +118,14 @@ impl State {
         }
     }
 
+    /// Changes the settings in place: they are copied only if another state (or an
+    /// op built on this one) still shares them. The `set_*` methods use this so a
+    /// caller that replaces its state anyway (the Dockerfile frontend, once per ENV,
+    /// WORKDIR, USER, …) does not copy every setting each time.
+    fn update_in_place(&mut self, f: impl FnOnce(&mut StateValues)) {
+        f(Arc::make_mut(&mut self.values));
+    }
+
     /// The op output this state's filesystem is, or `None` for scratch.
     pub fn output(&self) -> Option<&Output> {
         self.output.as_ref()
@@ -132,11 +140,13 @@ impl State {
     /// Go client does, so the env order (which is part of an exec's digest) matches.
     pub fn with_env(&self, key: impl Into<String>, value: impl Into<String>) -> Self {
         let (key, value) = (key.into(), value.into());
-        self.update(|v| {
-            let env = Arc::make_mut(&mut v.env);
-            env.retain(|(k, _)| *k != key);
-            env.push((key, value));
-        })
+        self.update(|v| push_env(Arc::make_mut(&mut v.env), key, value))
+    }
+
+    /// [`State::with_env`] in place (see [`State::set_dir`]).
+    pub fn set_env(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        let (key, value) = (key.into(), value.into());
+        self.update_in_place(|v| push_env(Arc::make_mut(&mut v.env), key, value));
     }
 
     /// [`State::with_env`] for each pair in order, as one update.
@@ -149,11 +159,24 @@ impl State {
         self.update(|v| {
             let env = Arc::make_mut(&mut v.env);
             for (key, value) in vars {
-                let key = key.into();
-                env.retain(|(k, _)| *k != key);
-                env.push((key, value.into()));
+                push_env(env, key.into(), value.into());
             }
         })
+    }
+
+    /// [`State::with_envs`] in place (see [`State::set_dir`]).
+    pub fn set_envs<I, K, V>(&mut self, vars: I)
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.update_in_place(|v| {
+            let env = Arc::make_mut(&mut v.env);
+            for (key, value) in vars {
+                push_env(env, key.into(), value.into());
+            }
+        });
     }
 
     /// Removes `key` from the env.
@@ -187,7 +210,20 @@ impl State {
     /// exec's cwd, which is part of its cache key, says so); a relative one is joined
     /// with the current directory and cleaned.
     pub fn with_dir(&self, dir: &str) -> Self {
-        let cwd = if dir.starts_with('/') {
+        let cwd = self.dir_value(dir);
+        self.update(|v| v.cwd = cwd)
+    }
+
+    /// [`State::with_dir`] in place: for a caller that would replace its state with
+    /// the result anyway, this copies the other settings only if they are shared.
+    pub fn set_dir(&mut self, dir: &str) {
+        let cwd = self.dir_value(dir);
+        self.update_in_place(|v| v.cwd = cwd);
+    }
+
+    /// The working directory [`State::with_dir`] sets.
+    fn dir_value(&self, dir: &str) -> String {
+        if dir.starts_with('/') {
             dir.to_owned()
         } else {
             let prev = if self.values.cwd.is_empty() {
@@ -196,8 +232,7 @@ impl State {
                 self.values.cwd.as_str()
             };
             paths::join(&[prev, dir])
-        };
-        self.update(|v| v.cwd = cwd)
+        }
     }
 
     /// The working directory (absolute).
@@ -211,6 +246,12 @@ impl State {
         self.update(|v| v.user = user)
     }
 
+    /// [`State::with_user`] in place (see [`State::set_dir`]).
+    pub fn set_user(&mut self, user: impl Into<String>) {
+        let user = user.into();
+        self.update_in_place(|v| v.user = user);
+    }
+
     /// The user.
     pub fn user(&self) -> &str {
         &self.values.user
@@ -220,6 +261,12 @@ impl State {
     pub fn with_hostname(&self, hostname: impl Into<String>) -> Self {
         let hostname = hostname.into();
         self.update(|v| v.hostname = hostname)
+    }
+
+    /// [`State::with_hostname`] in place (see [`State::set_dir`]).
+    pub fn set_hostname(&mut self, hostname: impl Into<String>) {
+        let hostname = hostname.into();
+        self.update_in_place(|v| v.hostname = hostname);
     }
 
     /// The hostname (empty = daemon default).
@@ -243,6 +290,11 @@ impl State {
         self.update(|v| v.platform = Some(Arc::new(platform)))
     }
 
+    /// [`State::with_platform`] in place (see [`State::set_dir`]).
+    pub fn set_platform(&mut self, platform: Platform) {
+        self.update_in_place(|v| v.platform = Some(Arc::new(platform)));
+    }
+
     /// The platform, if set.
     pub fn platform(&self) -> Option<&Platform> {
         self.values.platform.as_deref()
@@ -252,6 +304,13 @@ impl State {
     pub(crate) fn shared_platform(&self) -> Option<Arc<Platform>> {
         self.values.platform.clone()
     }
+}
+
+/// Sets `key=value` in an env: an existing key is removed and the pair appended (see
+/// [`State::with_env`]).
+fn push_env(env: &mut Vec<(String, String)>, key: String, value: String) {
+    env.retain(|(k, _)| *k != key);
+    env.push((key, value));
 }
 
 impl fmt::Debug for State {
@@ -287,6 +346,25 @@ mod tests {
         let many = State::scratch().with_envs([("A", "1"), ("B", "2"), ("A", "3")]);
         assert_eq!(many.env(), s.env());
         assert_eq!(s.without_env("A").get_env("A"), None);
+        let mut in_place = State::scratch();
+        in_place.set_env("A", "1");
+        in_place.set_envs([("B", "2"), ("A", "3")]);
+        assert_eq!(in_place.env(), s.env());
+    }
+
+    #[test]
+    fn setters_in_place_leave_shared_copies_alone() {
+        let before = State::scratch().with_dir("/app").with_user("u");
+        let mut s = before.clone();
+        s.set_dir("x/");
+        s.set_user("root");
+        s.set_hostname("h");
+        s.set_platform(Platform::new("linux", "arm64"));
+        assert_eq!(s.cwd(), before.with_dir("x/").cwd());
+        assert_eq!((s.user(), s.hostname()), ("root", "h"));
+        assert_eq!(s.platform().map(|p| p.architecture.as_str()), Some("arm64"));
+        assert_eq!((before.cwd(), before.user(), before.hostname()), ("/app", "u", ""));
+        assert!(before.platform().is_none());
     }
 
     #[test]
