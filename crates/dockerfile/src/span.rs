@@ -51,7 +51,7 @@ pub struct LineCol {
 /// `0x80` in each byte of `word` that is `\n`, zero elsewhere. Exact (no false
 /// positives from borrows, unlike the cheaper "has zero byte" test): the low seven
 /// bits are added separately, so no carry crosses a byte.
-fn newline_mask(word: u64) -> u64 {
+pub(crate) fn newline_mask(word: u64) -> u64 {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let x = word ^ 0x0a0a_0a0a_0a0a_0a0a;
     !(((x & LOW7) + LOW7) | x | LOW7)

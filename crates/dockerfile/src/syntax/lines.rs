@@ -5,7 +5,7 @@
 //! byte offsets; [`LogicalLine`] joins continuation parts while remembering
 //! where each byte came from, so spans stay exact across `\` continuations.
 
-use crate::span::Span;
+use crate::span::{newline_mask, Span};
 
 /// BuildKit's `bufio.MaxScanTokenSize - 1`: the longest line content accepted.
 pub const MAX_LINE_LEN: usize = 65535;
@@ -71,21 +71,15 @@ impl Iterator for PhysicalLines<'_> {
 /// `bytes.iter().position(|&b| b == b'\n')`, eight bytes at a time.
 ///
 /// Every byte of the file passes through here, and testing one byte per step
-/// was a visible share of the parse. Each 8-byte word is XORed with `\n` in
-/// every byte, which turns newlines into zero bytes; `(w - 0x01…) & !w & 0x80…`
-/// then sets the top bit of the lowest zero byte (bits above it may be set
-/// spuriously, never below), so the lowest set bit gives the first newline.
+/// was a visible share of the parse. [`newline_mask`] marks the newlines of a
+/// word (the same test `LineIndex` uses), so the lowest mark is the first one.
 fn find_newline(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    const NEWLINES: u64 = ONES * b'\n' as u64;
     let mut chunks = bytes.chunks_exact(8);
     let mut offset = 0;
     for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().expect("chunks of eight bytes")) ^ NEWLINES;
-        let zero_bytes = word.wrapping_sub(ONES) & !word & HIGHS;
-        if zero_bytes != 0 {
-            return Some(offset + zero_bytes.trailing_zeros() as usize / 8);
+        let mask = newline_mask(u64::from_le_bytes(chunk.try_into().expect("chunks of eight bytes")));
+        if mask != 0 {
+            return Some(offset + mask.trailing_zeros() as usize / 8);
         }
         offset += 8;
     }
