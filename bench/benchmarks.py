@@ -92,7 +92,7 @@ def goals(figures):
             if b["downloaded_bytes"] > 0:
                 saved.append(f"{b['step']}: {100 * (1 - d['downloaded_bytes'] / b['downloaded_bytes']):.0f}%")
             else:
-                saved.append(f"{b['step']}: nothing to download")
+                saved.append(f"{b['step']}: no apt/pip download")
         speed = [f"{b['step']}: {b['seconds'] / d['seconds']:.1f}x" for b, d in warm if d["seconds"] > 0]
         last_b, last_d = result["builtin"][-1], result["dfopt"][-1]
         size = f"{last_d['image_bytes'] / 1e6:.1f} MB vs {last_b['image_bytes'] / 1e6:.1f} MB"
@@ -143,7 +143,8 @@ that does nothing but return, so the difference between it and dfopt is dfopt's 
 
 For each example and each frontend: the build cache is emptied (cache mounts included), then a cold build, a no-op
 rebuild, and warm rebuilds after each edit in turn. "downloaded" is what apt (`Fetched … B`) and pip
-(`Downloading … (N kB)`) report; "wheels built" counts pip compiling source distributions. dfopt is used through
+(`Downloading … (N kB)`) report (npm and Go do not print what they download, so their steps show 0 B: compare
+their wall times); "wheels built" counts pip compiling source distributions. dfopt is used through
 `--build-arg BUILDKIT_SYNTAX=ourorg/optimizer`, the Dockerfiles are unchanged.
 
 {gains.strip()}
