@@ -443,18 +443,30 @@ fn read_image(bytes: &[u8]) -> Option<Image> {
     Some(img)
 }
 
+/// The Go struct fields of each config level, for `match_field` (Go matches JSON keys
+/// to them case-insensitively). Shared by the direct reader and the tree decoder.
+const IMAGE_FIELDS: [&str; 8] = ["created", "author", "architecture", "os", "config", "rootfs", "history", "variant"];
+const HISTORY_FIELDS: [&str; 5] = ["created", "created_by", "author", "comment", "empty_layer"];
+const CONFIG_FIELDS: [&str; 14] = [
+    "User",
+    "ExposedPorts",
+    "Env",
+    "Entrypoint",
+    "Cmd",
+    "Volumes",
+    "WorkingDir",
+    "Labels",
+    "StopSignal",
+    "Healthcheck",
+    "ArgsEscaped",
+    "OnBuild",
+    "StopTimeout",
+    "Shell",
+];
+const HEALTH_FIELDS: [&str; 5] = ["Test", "Interval", "Timeout", "StartPeriod", "Retries"];
+
 fn read_image_member(r: &mut Reader<'_>, key: &str, img: &mut Image) -> Option<()> {
-    const FIELDS: [&str; 8] = [
-        "created",
-        "author",
-        "architecture",
-        "os",
-        "config",
-        "rootfs",
-        "history",
-        "variant",
-    ];
-    match match_field(key, &FIELDS) {
+    match match_field(key, &IMAGE_FIELDS) {
         Some("created") => read_time(r, &mut img.created),
         Some("author") => read_string(r, &mut img.author),
         Some("architecture") => read_string(r, &mut img.architecture),
@@ -498,8 +510,7 @@ fn read_image_member(r: &mut Reader<'_>, key: &str, img: &mut Image) -> Option<(
 }
 
 fn read_history_member(r: &mut Reader<'_>, key: &str, h: &mut History) -> Option<()> {
-    const FIELDS: [&str; 5] = ["created", "created_by", "author", "comment", "empty_layer"];
-    match match_field(key, &FIELDS) {
+    match match_field(key, &HISTORY_FIELDS) {
         Some("created") => read_time(r, &mut h.created),
         Some("created_by") => read_string(r, &mut h.created_by),
         Some("author") => read_string(r, &mut h.author),
@@ -515,23 +526,7 @@ fn read_history_member(r: &mut Reader<'_>, key: &str, h: &mut History) -> Option
 }
 
 fn read_config_member(r: &mut Reader<'_>, key: &str, c: &mut Config) -> Option<()> {
-    const FIELDS: [&str; 14] = [
-        "User",
-        "ExposedPorts",
-        "Env",
-        "Entrypoint",
-        "Cmd",
-        "Volumes",
-        "WorkingDir",
-        "Labels",
-        "StopSignal",
-        "Healthcheck",
-        "ArgsEscaped",
-        "OnBuild",
-        "StopTimeout",
-        "Shell",
-    ];
-    match match_field(key, &FIELDS) {
+    match match_field(key, &CONFIG_FIELDS) {
         Some("User") => read_string(r, &mut c.user),
         Some("WorkingDir") => read_string(r, &mut c.working_dir),
         Some("StopSignal") => read_string(r, &mut c.stop_signal),
@@ -603,8 +598,7 @@ fn read_config_member(r: &mut Reader<'_>, key: &str, c: &mut Config) -> Option<(
 }
 
 fn read_health_member(r: &mut Reader<'_>, key: &str, h: &mut Health) -> Option<()> {
-    const FIELDS: [&str; 5] = ["Test", "Interval", "Timeout", "StartPeriod", "Retries"];
-    let into = match match_field(key, &FIELDS) {
+    let into = match match_field(key, &HEALTH_FIELDS) {
         Some("Test") => {
             h.test = read_strings(r)?.unwrap_or_default();
             return Some(());
@@ -768,21 +762,11 @@ fn decode_set(v: &JValue<'_>, field: &str) -> Result<Option<SharedMap<()>>, Stri
 }
 
 fn decode_image(v: &JValue<'_>, img: &mut Image) -> Result<(), String> {
-    const FIELDS: [&str; 8] = [
-        "created",
-        "author",
-        "architecture",
-        "os",
-        "config",
-        "rootfs",
-        "history",
-        "variant",
-    ];
     let Some(m) = members(v, "Image", "dockerfile2llb.Image")? else {
         return Ok(());
     };
     for (key, value) in m {
-        let Some(field) = match_field(key, &FIELDS) else {
+        let Some(field) = match_field(key, &IMAGE_FIELDS) else {
             continue;
         };
         match field {
@@ -828,12 +812,11 @@ fn decode_image(v: &JValue<'_>, img: &mut Image) -> Result<(), String> {
 }
 
 fn decode_history(v: &JValue<'_>, h: &mut History) -> Result<(), String> {
-    const FIELDS: [&str; 5] = ["created", "created_by", "author", "comment", "empty_layer"];
     let Some(m) = members(v, "Image.history", "v1.History")? else {
         return Ok(());
     };
     for (key, value) in m {
-        match match_field(key, &FIELDS) {
+        match match_field(key, &HISTORY_FIELDS) {
             Some("created") => {
                 if let Some(t) = decode_time(value, "History.created")? {
                     h.created = Some(t);
@@ -876,27 +859,11 @@ fn config_field_name(field: &str) -> &'static str {
 }
 
 fn decode_config(v: &JValue<'_>, c: &mut Config) -> Result<(), String> {
-    const FIELDS: [&str; 14] = [
-        "User",
-        "ExposedPorts",
-        "Env",
-        "Entrypoint",
-        "Cmd",
-        "Volumes",
-        "WorkingDir",
-        "Labels",
-        "StopSignal",
-        "Healthcheck",
-        "ArgsEscaped",
-        "OnBuild",
-        "StopTimeout",
-        "Shell",
-    ];
     let Some(m) = members(v, "Image.config", "dockerfile2llb.ImageConfig")? else {
         return Ok(());
     };
     for (key, value) in m {
-        let Some(field) = match_field(key, &FIELDS) else {
+        let Some(field) = match_field(key, &CONFIG_FIELDS) else {
             continue;
         };
         let name = config_field_name(field);
@@ -936,10 +903,7 @@ fn decode_config(v: &JValue<'_>, c: &mut Config) -> Result<(), String> {
                 Some(hm) => {
                     let mut h = c.healthcheck.take().unwrap_or_default();
                     for (k, hv) in hm {
-                        let hf = match_field(
-                            k,
-                            &["Test", "Interval", "Timeout", "StartPeriod", "Retries"],
-                        );
+                        let hf = match_field(k, &HEALTH_FIELDS);
                         let hname = format!("HealthConfig.config.Healthcheck.{}", hf.unwrap_or(""));
                         match hf {
                             Some("Test") => {
