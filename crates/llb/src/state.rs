@@ -2,9 +2,11 @@
 //!
 //! A `State` is what the Dockerfile frontend threads through a stage: the filesystem
 //! produced so far (an [`Output`] of some op, or scratch) and the stage settings that
-//! `RUN` and `COPY` read (env, working directory, user, platform, …). Every method
-//! returns a new value; clones are two `Arc` bumps. Nothing borrows, so states can be
-//! stored in maps, sent across threads and kept for as long as needed.
+//! `RUN` and `COPY` read (env, working directory, user, platform, …). The `with_*`
+//! methods return a new value; their `set_*` twins change a state in place, copying
+//! its settings only when they are shared. Clones are two `Arc` bumps. Nothing
+//! borrows, so states can be stored in maps, sent across threads and kept for as long
+//! as needed.
 
 use std::fmt;
 use std::sync::Arc;
@@ -109,13 +111,11 @@ impl State {
         &self.values
     }
 
-    fn update(&self, f: impl FnOnce(&mut StateValues)) -> Self {
-        let mut values = (*self.values).clone();
-        f(&mut values);
-        Self {
-            output: self.output.clone(),
-            values: Arc::new(values),
-        }
+    /// A copy of this state changed by `set` (each `with_*` is its `set_*` on a copy).
+    fn changed(&self, set: impl FnOnce(&mut Self)) -> Self {
+        let mut next = self.clone();
+        set(&mut next);
+        next
     }
 
     /// Changes the settings in place: they are copied only if another state (or an
@@ -139,8 +139,7 @@ impl State {
     /// Sets `key=value`. An existing key is removed first and the pair appended, as the
     /// Go client does, so the env order (which is part of an exec's digest) matches.
     pub fn with_env(&self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        let (key, value) = (key.into(), value.into());
-        self.update(|v| push_env(Arc::make_mut(&mut v.env), key, value))
+        self.changed(|s| s.set_env(key, value))
     }
 
     /// [`State::with_env`] in place (see [`State::set_dir`]).
@@ -156,12 +155,7 @@ impl State {
         K: Into<String>,
         V: Into<String>,
     {
-        self.update(|v| {
-            let env = Arc::make_mut(&mut v.env);
-            for (key, value) in vars {
-                push_env(env, key.into(), value.into());
-            }
-        })
+        self.changed(|s| s.set_envs(vars))
     }
 
     /// [`State::with_envs`] in place (see [`State::set_dir`]).
@@ -181,7 +175,7 @@ impl State {
 
     /// Removes `key` from the env.
     pub fn without_env(&self, key: &str) -> Self {
-        self.update(|v| Arc::make_mut(&mut v.env).retain(|(k, _)| k != key))
+        self.changed(|s| s.update_in_place(|v| Arc::make_mut(&mut v.env).retain(|(k, _)| k != key)))
     }
 
     /// The env, in order.
@@ -202,7 +196,7 @@ impl State {
     /// one (like `WORKDIR`). The result is always absolute and clean.
     pub fn with_cwd(&self, dir: &str) -> Self {
         let cwd = paths::absolute(&self.values.cwd, dir, false);
-        self.update(|v| v.cwd = cwd)
+        self.changed(|s| s.update_in_place(|v| v.cwd = cwd))
     }
 
     /// Changes the working directory exactly as the Go client's `llb.Dir` does: an
@@ -210,8 +204,7 @@ impl State {
     /// exec's cwd, which is part of its cache key, says so); a relative one is joined
     /// with the current directory and cleaned.
     pub fn with_dir(&self, dir: &str) -> Self {
-        let cwd = self.dir_value(dir);
-        self.update(|v| v.cwd = cwd)
+        self.changed(|s| s.set_dir(dir))
     }
 
     /// [`State::with_dir`] in place: for a caller that would replace its state with
@@ -242,8 +235,7 @@ impl State {
 
     /// Sets the user execs run as (`""` = root; `uid[:gid]` or names).
     pub fn with_user(&self, user: impl Into<String>) -> Self {
-        let user = user.into();
-        self.update(|v| v.user = user)
+        self.changed(|s| s.set_user(user))
     }
 
     /// [`State::with_user`] in place (see [`State::set_dir`]).
@@ -259,8 +251,7 @@ impl State {
 
     /// Sets the hostname execs see.
     pub fn with_hostname(&self, hostname: impl Into<String>) -> Self {
-        let hostname = hostname.into();
-        self.update(|v| v.hostname = hostname)
+        self.changed(|s| s.set_hostname(hostname))
     }
 
     /// [`State::with_hostname`] in place (see [`State::set_dir`]).
@@ -277,7 +268,7 @@ impl State {
     /// Adds an `/etc/hosts` entry for execs (`--add-host`).
     pub fn with_extra_host(&self, host: impl Into<String>, ip: impl Into<String>) -> Self {
         let entry = (host.into(), ip.into());
-        self.update(|v| v.extra_hosts.push(entry))
+        self.changed(|s| s.update_in_place(|v| v.extra_hosts.push(entry)))
     }
 
     /// The extra hosts, in order.
@@ -287,7 +278,7 @@ impl State {
 
     /// Sets the platform execs run for.
     pub fn with_platform(&self, platform: Platform) -> Self {
-        self.update(|v| v.platform = Some(Arc::new(platform)))
+        self.changed(|s| s.set_platform(platform))
     }
 
     /// [`State::with_platform`] in place (see [`State::set_dir`]).
