@@ -7,9 +7,29 @@
 
 /// Go's `path.Clean`: lexically removes `.`, `..` and duplicate slashes.
 ///
-/// Go's own algorithm, writing into one buffer: paths are cleaned several times per
-/// instruction while converting a Dockerfile.
+/// Paths are cleaned several times per instruction while converting a Dockerfile and
+/// are nearly always clean already: those are copied as they are; the rest go through
+/// Go's own algorithm, writing into one buffer.
 pub fn clean(p: &str) -> String {
+    if is_clean(p) {
+        return p.to_owned();
+    }
+    rebuild_clean(p)
+}
+
+/// Whether `path.Clean` returns `p` unchanged: `/`, or a path whose elements (after one
+/// leading `/`) are all non-empty and neither `.` nor `..`. Conservative: some clean
+/// paths (`.`, `../x`) answer false and are simply rebuilt.
+fn is_clean(p: &str) -> bool {
+    if p == "/" {
+        return true;
+    }
+    let body = p.strip_prefix('/').unwrap_or(p);
+    !body.is_empty() && body.split('/').all(|e| !e.is_empty() && e != "." && e != "..")
+}
+
+/// Go's `path.Clean` algorithm proper.
+fn rebuild_clean(p: &str) -> String {
     if p.is_empty() {
         return ".".to_owned();
     }
@@ -60,18 +80,21 @@ pub fn clean(p: &str) -> String {
 }
 
 /// Go's `path.Join`: joins the non-empty elements with `/` and cleans the result.
+///
+/// No `/` is put after an element that already ends with one: cleaning collapses the
+/// slashes anyway, and `/` + `app` is then clean as joined, needing no second string.
 pub fn join(elements: &[&str]) -> String {
     let mut joined = String::with_capacity(elements.iter().map(|e| e.len() + 1).sum());
     for e in elements.iter().filter(|e| !e.is_empty()) {
-        if !joined.is_empty() {
+        if !joined.is_empty() && !joined.ends_with('/') {
             joined.push('/');
         }
         joined.push_str(e);
     }
-    if joined.is_empty() {
+    if joined.is_empty() || is_clean(&joined) {
         return joined;
     }
-    clean(&joined)
+    rebuild_clean(&joined)
 }
 
 /// Go's `path.Dir`: everything but the last element, cleaned (`.` when there is none).
@@ -187,6 +210,16 @@ mod tests {
         }
     }
 
+    /// Go's `path.Join` as written: non-empty elements joined with `/`, then cleaned.
+    fn join_by_parts(elements: &[&str]) -> String {
+        let joined = elements.iter().filter(|e| !e.is_empty()).copied().collect::<Vec<_>>().join("/");
+        if joined.is_empty() {
+            joined
+        } else {
+            clean_by_parts(&joined)
+        }
+    }
+
     /// `absolute` as it was first written: clean `p`, then join a relative result.
     fn absolute_by_cleaning_first(cwd: &str, p: &str, keep_slash: bool) -> String {
         let mut out = clean(p);
@@ -222,7 +255,11 @@ mod tests {
         }
         for w in &words {
             assert_eq!(clean(w), clean_by_parts(w), "clean({w:?})");
-            for cwd in ["", "/a/b/", "rel"] {
+            assert_eq!(rebuild_clean(w), clean_by_parts(w), "rebuild_clean({w:?})");
+            for cwd in ["", "/", "/a/b/", "rel", "x/", ".."] {
+                for pair in [[cwd, w.as_str()], [w.as_str(), cwd]] {
+                    assert_eq!(join(&pair), join_by_parts(&pair), "join({pair:?})");
+                }
                 let cleaned = clean(w);
                 let want = if cleaned.starts_with('/') {
                     cleaned
