@@ -155,7 +155,7 @@ pub fn is_space(c: char) -> bool {
     c.is_whitespace()
 }
 
-/// The ASCII characters [`is_space`] accepts.
+/// The ASCII characters [`is_space`] accepts (`unicode.IsSpace(rune(b))` for a byte).
 pub(crate) fn is_ascii_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b' ')
 }

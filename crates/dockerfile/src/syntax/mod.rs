@@ -267,7 +267,7 @@ fn build_instruction(ctx: &Ctx, start: usize, end: usize, comments: Vec<String>)
     let split = split::split_command(text, ctx.escape);
     let (kw_start, kw_end) = (start + split.keyword.0, start + split.keyword.1);
     let (args_start, args_end) = (start + split.args.0, start + split.args.1);
-    let keyword = lowercase(ctx.text(kw_start, kw_end));
+    let keyword = ctx.text(kw_start, kw_end).to_lowercase();
     // Most instructions have no flags; skip the conversion machinery for them.
     let flags = if split.flags.is_empty() {
         Vec::new()
@@ -301,16 +301,6 @@ fn build_instruction(ctx: &Ctx, start: usize, end: usize, comments: Vec<String>)
         comments,
         span,
     })
-}
-
-/// `text.to_lowercase()`. Keywords are nearly always ASCII, for which
-/// lowering each byte gives the same text with less work.
-fn lowercase(text: &str) -> String {
-    if text.is_ascii() {
-        text.to_ascii_lowercase()
-    } else {
-        text.to_lowercase()
-    }
 }
 
 fn take_json(parsed: args::Parsed, json: &mut bool) -> Args {

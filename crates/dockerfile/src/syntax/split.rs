@@ -10,7 +10,7 @@
 //! treats the UTF-8 continuation bytes 0x85/0xA0 as spaces). We keep UTF-8
 //! intact; ASCII input behaves identically.
 
-use super::lines::{trim_end_space, trim_start_space};
+use super::lines::{is_ascii_space, trim_end_space, trim_start_space};
 
 /// Byte ranges into the logical line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,11 +25,6 @@ pub struct Split {
 /// BuildKit's `reWhitespace`: `[\t\v\f\r ]`.
 fn is_blank(b: u8) -> bool {
     matches!(b, b'\t' | b'\x0b' | b'\x0c' | b'\r' | b' ')
-}
-
-/// Bytes `unicode.IsSpace(rune(b))` accepts among ASCII.
-fn is_ascii_space(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b' ')
 }
 
 /// Go's `strings.TrimSpace` as a range.
