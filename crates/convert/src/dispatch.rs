@@ -134,7 +134,8 @@ fn uppercase_first_word(s: &mut String, start: usize) {
 /// `fmt.Sprintf("%*d/%d] ", width, index, total)` with the width of `total`'s counter
 /// ([`gofmt::counter_width`]): the index right-aligned with spaces.
 fn push_counter(out: &mut String, index: usize, total: usize) {
-    let mut buf = gofmt::DecimalBuf::default();
+    // `itoa` writes the digits without the formatting machinery or an allocation.
+    let mut buf = itoa::Buffer::new();
     let index = buf.format(index);
     for _ in index.len()..gofmt::counter_width(total) {
         out.push(' ');

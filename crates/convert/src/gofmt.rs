@@ -111,29 +111,6 @@ pub(crate) fn counter_width(n: usize) -> usize {
     width.max(1)
 }
 
-/// Room for the decimal digits of any `usize`, so that numbers in vertex names and
-/// history entries are written without allocating (`to_string` allocates, `write!`
-/// goes through the formatting machinery).
-#[derive(Default)]
-pub(crate) struct DecimalBuf([u8; 20]);
-
-impl DecimalBuf {
-    /// `strconv.Itoa(n)`, in this buffer.
-    pub(crate) fn format(&mut self, mut n: usize) -> &str {
-        let mut start = self.0.len();
-        loop {
-            start -= 1;
-            self.0[start] = b"0123456789"[n % 10];
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        // Only ASCII digits were written.
-        std::str::from_utf8(&self.0[start..]).unwrap_or_default()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,14 +156,6 @@ mod tests {
         assert_eq!(value_slice(&v), r#"[/bin/sh -c echo "hi"]"#);
         let keys = ["80/tcp".to_owned(), "443/tcp".to_owned()];
         assert_eq!(value_set(keys.iter()), "map[443/tcp:{} 80/tcp:{}]");
-    }
-
-    #[test]
-    fn decimals() {
-        let mut buf = DecimalBuf::default();
-        for n in [0, 7, 10, 99, 1000, 123_456, usize::MAX] {
-            assert_eq!(buf.format(n), n.to_string());
-        }
     }
 
     #[test]

@@ -359,7 +359,7 @@ fn run_command_string(
     out.push_str("RUN ");
     if !build_args.is_empty() {
         out.push('|');
-        out.push_str(crate::gofmt::DecimalBuf::default().format(build_args.len()));
+        out.push_str(itoa::Buffer::new().format(build_args.len()));
         for (k, v) in build_args {
             let value = env.get(k).or(v.as_deref()).unwrap_or_default();
             out.push(' ');
