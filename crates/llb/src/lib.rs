@@ -64,7 +64,7 @@ pub use bollard_buildkit_proto::pb;
 pub use caps::{CapId, CapSet};
 pub use dump::{dump, dump_bytes};
 pub use error::Error;
-pub use marshal::{digest, encode_definition};
+pub use marshal::{digest, encode_definition, OpFieldOrder};
 pub use ops::exec::{Exec, ExecState, Network, ProxyEnv, SecretEnv, Security, Ulimit};
 pub use ops::file::{Chown, FileBuilder, FileCopy, Mkdir, Mkfile, Rm, Symlink, UserSpec};
 pub use ops::merge::{Diff, Merge};

@@ -96,6 +96,11 @@ impl<'a> Encoder<'a> {
         self.caps
     }
 
+    /// The order in which `pb.Op` fields are written for this daemon.
+    pub(crate) fn field_order(&self) -> OpFieldOrder {
+        OpFieldOrder::for_caps(self.caps)
+    }
+
     /// The `Op.inputs` entry for `output`. Post-order guarantees its op was encoded
     /// already.
     pub(crate) fn input(&self, output: &Output) -> Input<'a> {
@@ -110,6 +115,37 @@ impl<'a> Encoder<'a> {
                 })
                 .unwrap_or(""),
             index: i64::from(output.index),
+        }
+    }
+}
+
+/// The order in which a `pb.Op`'s fields are written, which decides its digest.
+///
+/// Protobuf leaves field order to the encoder, and BuildKit's encoders differ:
+/// gogo-protobuf (BuildKit up to v0.16) writes fields by number, with the `op` oneof
+/// (exec 2, source 3, file 4, …) between `inputs` (1) and `platform` (10);
+/// vtprotobuf (v0.17) and Go's deterministic `proto.Marshal` (v0.18+, which
+/// re-marshals every op a frontend sends and uses that digest for the vertex) write
+/// oneof fields after all others. Only `pb.Op` is affected among the messages dfopt
+/// writes: `FileAction`'s oneof already has the highest numbers, and `UserOpt` is a
+/// oneof alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpFieldOrder {
+    /// By field number: what BuildKit up to v0.16 (Docker 20.10–27.2) writes.
+    FieldNumber,
+    /// The `op` oneof after `inputs`, `platform` and `constraints`: BuildKit v0.17+.
+    OneofLast,
+}
+
+impl OpFieldOrder {
+    /// The daemon's order, told by its caps: `exec.validexitcode` first appeared in
+    /// v0.17, together with the change of encoder. (v0.17 keeps a frontend's digests
+    /// as sent, so either order names its vertices; v0.18+ needs this one.)
+    pub fn for_caps(caps: &CapSet) -> Self {
+        if caps.supports(crate::caps::EXEC_VALID_EXIT_CODE) {
+            OpFieldOrder::OneofLast
+        } else {
+            OpFieldOrder::FieldNumber
         }
     }
 }

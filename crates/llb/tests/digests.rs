@@ -89,3 +89,78 @@ fn pinned_builder_digests() {
         Some("sha256:df9463c9e10f89a4fe011ec3534cb9a8dbb089971024c95f3c1c2a562a24d4c4")
     );
 }
+
+/// The field numbers of the top-level fields of a protobuf message, in wire order.
+fn top_level_fields(mut bytes: &[u8]) -> Vec<u64> {
+    fn varint(bytes: &mut &[u8]) -> u64 {
+        let mut value = 0;
+        for shift in (0..64).step_by(7) {
+            let (&byte, rest) = bytes.split_first().expect("truncated varint");
+            *bytes = rest;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                break;
+            }
+        }
+        value
+    }
+    let mut fields = Vec::new();
+    while !bytes.is_empty() {
+        let key = varint(&mut bytes);
+        fields.push(key >> 3);
+        match key & 7 {
+            0 => {
+                varint(&mut bytes);
+            }
+            2 => {
+                let len = usize::try_from(varint(&mut bytes)).expect("length");
+                bytes = &bytes[len..];
+            }
+            other => panic!("unexpected wire type {other}"),
+        }
+    }
+    fields
+}
+
+/// BuildKit v0.18+ re-marshals every op with Go's deterministic encoding, which writes
+/// the `op` oneof after `inputs`, `platform` and `constraints`; a daemon advertising
+/// `exec.validexitcode` (v0.17+) gets that order, older ones field-number order. The
+/// same op either way: only the order (and so the digest) differs.
+#[test]
+fn op_field_order_follows_the_daemon() {
+    let graph = common::dockerfile_graph().unwrap_or_else(|e| panic!("{e}"));
+    let old = common::marshal(&graph, &CapSet::buildkit_v0_8());
+    let modern_caps = CapSet::buildkit_head();
+    assert_eq!(
+        dfopt_llb::OpFieldOrder::for_caps(&modern_caps),
+        dfopt_llb::OpFieldOrder::OneofLast
+    );
+    let modern = common::marshal(&graph, &modern_caps);
+    let ops = |def: &pb::Definition| -> Vec<pb::Op> {
+        let last = def.def.len() - 1;
+        def.def[..last]
+            .iter()
+            .map(|b| pb::Op::decode(b.as_slice()).unwrap_or_else(|e| panic!("{e}")))
+            .collect()
+    };
+    let (old_ops, modern_ops) = (ops(&old), ops(&modern));
+    assert_eq!(old_ops.len(), modern_ops.len());
+    for ((old_bytes, modern_bytes), (old_op, modern_op)) in
+        old.def.iter().zip(&modern.def).zip(old_ops.iter().zip(&modern_ops))
+    {
+        let body = [2, 3, 4, 5, 6, 7];
+        let old_fields = top_level_fields(old_bytes);
+        let modern_fields = top_level_fields(modern_bytes);
+        // Field-number order, oneof included.
+        assert!(old_fields.windows(2).all(|w| w[0] <= w[1]), "{old_fields:?}");
+        // The oneof last, everything before it by number.
+        let (last, rest) = modern_fields.split_last().expect("fields");
+        assert!(body.contains(last), "{modern_fields:?}");
+        assert!(rest.iter().all(|f| !body.contains(f)), "{modern_fields:?}");
+        assert!(rest.windows(2).all(|w| w[0] <= w[1]), "{modern_fields:?}");
+        // Same message; inputs differ only by the digests they name.
+        let strip = |op: &pb::Op| pb::Op { inputs: Vec::new(), ..op.clone() };
+        assert_eq!(strip(old_op), strip(modern_op));
+        assert_eq!(old_op.inputs.len(), modern_op.inputs.len());
+    }
+}

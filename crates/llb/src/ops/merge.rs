@@ -117,7 +117,7 @@ impl MergeOp {
             .iter()
             .map(|o| inputs.push(enc.input(o)))
             .collect();
-        let bytes = write_op(&inputs, 6, None, |w| {
+        let bytes = write_op(enc, &inputs, 6, None, |w| {
             // pb.MergeOp
             for input in indexes {
                 w.message(1, |w| w.int64(1, input));
@@ -148,7 +148,7 @@ impl DiffOp {
             .upper
             .as_ref()
             .map_or(-1, |o| inputs.push(enc.input(o)));
-        let bytes = write_op(&inputs, 7, None, |w| {
+        let bytes = write_op(enc, &inputs, 7, None, |w| {
             // pb.DiffOp
             w.message(1, |w| w.int64(1, lower));
             w.message(2, |w| w.int64(1, upper));

@@ -14,7 +14,7 @@ pub mod source;
 use std::collections::BTreeMap;
 
 use crate::caps::Need;
-use crate::marshal::Input;
+use crate::marshal::{Encoder, Input, OpFieldOrder};
 use crate::platform::Platform;
 use crate::sourcemap::Location;
 use crate::state::Output;
@@ -176,7 +176,14 @@ pub(crate) fn to_i64(n: usize) -> i64 {
 /// the platform (10) and the `constraints` every non-terminal op carries
 /// (`WorkerConstraints{}`, as the Go client sends it; kept for byte-identical digests
 /// with Go-built LLB).
+///
+/// The order of the fields is the daemon's ([`OpFieldOrder`]): BuildKit up to v0.16
+/// marshals in field-number order (the oneof at its number), v0.17+ puts the oneof
+/// last, and v0.18+ re-marshals every op a frontend sends that way and uses that
+/// digest for the vertex; so the digests in the source map and in `Warn` requests
+/// name real vertices only when written in the daemon's order.
 pub(crate) fn write_op(
+    enc: &Encoder<'_>,
     inputs: &InputList<'_>,
     body_tag: u32,
     platform: Option<&Platform>,
@@ -189,10 +196,21 @@ pub(crate) fn write_op(
             w.int64(2, input.index);
         });
     }
-    w.message(body_tag, body);
-    if let Some(platform) = platform {
-        w.message(10, |w| platform.write(w));
+    let write_rest = |w: &mut Wire| {
+        if let Some(platform) = platform {
+            w.message(10, |w| platform.write(w));
+        }
+        w.message(11, |_| {});
+    };
+    match enc.field_order() {
+        OpFieldOrder::FieldNumber => {
+            w.message(body_tag, body);
+            write_rest(&mut w);
+        }
+        OpFieldOrder::OneofLast => {
+            write_rest(&mut w);
+            w.message(body_tag, body);
+        }
     }
-    w.message(11, |_| {});
     w.into_bytes()
 }

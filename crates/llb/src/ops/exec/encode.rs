@@ -74,7 +74,7 @@ impl ExecOp {
             }
         };
 
-        write_op(&inputs, 2, self.platform.as_deref(), |w| {
+        write_op(enc, &inputs, 2, self.platform.as_deref(), |w| {
             // pb.ExecOp
             w.message(1, |w| self.write_meta(w, default_path));
             for (m, input) in self.mounts.iter().zip(mount_inputs) {

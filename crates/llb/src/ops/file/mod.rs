@@ -284,7 +284,7 @@ impl FileOp {
         let last = self.actions.len().saturating_sub(1);
         // File ops are not platform specific (BuildKit HEAD's client sends none unless
         // asked to, see `FileBuilder::platform`).
-        write_op(&inputs, 4, self.platform.as_ref(), |w| {
+        write_op(enc, &inputs, 4, self.platform.as_ref(), |w| {
             // pb.FileOp
             for (i, (action, &(secondary, names))) in
                 self.actions.iter().zip(&action_inputs).enumerate()

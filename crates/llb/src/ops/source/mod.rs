@@ -57,7 +57,7 @@ impl SourceOp {
                 needs.push(Need::cap(attr.cap, attr.feature));
             }
         }
-        write_op(&InputList::default(), 3, self.platform.as_deref(), |w| {
+        write_op(enc, &InputList::default(), 3, self.platform.as_deref(), |w| {
             // pb.SourceOp
             w.string(1, &self.identifier);
             if optional.is_empty() {
