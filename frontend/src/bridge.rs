@@ -282,7 +282,11 @@ impl Bridge {
         };
         self.check_size("Solve", &request)?;
         let mut client = self.client.clone();
-        let timeout = if evaluate { self.config.timeouts.evaluate } else { self.config.timeouts.solve };
+        let timeout = if evaluate {
+            self.config.timeouts.evaluate
+        } else {
+            self.config.timeouts.solve
+        };
         let response = timed("Solve", timeout, client.solve(request)).await?;
         let Some(result) = response.result else {
             return Ok(response.r#ref);
@@ -554,10 +558,14 @@ async fn timed<T>(
 fn failed_vertex(details: &[u8]) -> Option<String> {
     use prost::Message;
     let status = bollard_buildkit_proto::google::rpc::Status::decode(details).ok()?;
-    status.details.iter().find(|any| any.type_url.ends_with("errdefs.Vertex+json")).and_then(|any| {
-        let value: serde_json::Value = serde_json::from_slice(&any.value).ok()?;
-        value.get("digest")?.as_str().map(str::to_owned)
-    })
+    status
+        .details
+        .iter()
+        .find(|any| any.type_url.ends_with("errdefs.Vertex+json"))
+        .and_then(|any| {
+            let value: serde_json::Value = serde_json::from_slice(&any.value).ok()?;
+            value.get("digest")?.as_str().map(str::to_owned)
+        })
 }
 
 /// How the daemon reports a missing file: `open …: no such file or directory` (code

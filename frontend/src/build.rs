@@ -34,8 +34,8 @@ use crate::contexts::{stage_override, BuildContexts};
 use crate::dockerfile_source::{self, LoadedDockerfile};
 use crate::errors::{BuildError, LineRange, SourceFile};
 use crate::lowering::{
-    LowerWarning,
-    ImageToResolve, LowerError, LowerRequest, Lowered, Lowering, ResolvedImages, MAX_RESOLVE_ROUNDS,
+    ImageToResolve, LowerError, LowerRequest, LowerWarning, Lowered, Lowering, ResolvedImages,
+    MAX_RESOLVE_ROUNDS,
 };
 use crate::options::FrontendEnv;
 use crate::platform::{self, OciPlatform};
@@ -169,7 +169,8 @@ async fn build(
 
     mark("ping", &mut since);
     let contexts = BuildContexts::prepare(bridge, &caps, &env).await?;
-    let loaded = dockerfile_source::load(bridge, &caps, &env.options, &env.session_id, &contexts).await?;
+    let loaded =
+        dockerfile_source::load(bridge, &caps, &env.options, &env.session_id, &contexts).await?;
     mark("read-dockerfile", &mut since);
     note_syntax_forwarding(&env, &loaded);
     if let Some(request) = &env.options.request_id {
@@ -184,7 +185,10 @@ async fn build(
             contexts: &contexts,
         };
         let metadata = subrequests::answer(&context, request).await?;
-        return Ok(BuildOutput { refs: ResultRefs::Single(String::new()), metadata });
+        return Ok(BuildOutput {
+            refs: ResultRefs::Single(String::new()),
+            metadata,
+        });
     }
     let source = loaded.dockerfile.source_file();
     let parsed = dfopt_dockerfile::parse(&loaded.dockerfile.text);
@@ -204,9 +208,17 @@ async fn build(
     };
     let mut builds = Vec::new();
     for target in targets {
-        let lowered =
-            lower_for_platform(bridge, lowering, &env, &loaded, &parsed, &caps, &contexts, target.clone())
-                .await?;
+        let lowered = lower_for_platform(
+            bridge,
+            lowering,
+            &env,
+            &loaded,
+            &parsed,
+            &caps,
+            &contexts,
+            target.clone(),
+        )
+        .await?;
         mark("resolve+lower", &mut since);
         if builds.is_empty() {
             send_warnings(bridge, &caps, &loaded, &lowered.warnings).await;
@@ -219,10 +231,20 @@ async fn build(
     }
     let evaluate = caps.gateway_supports(crate::caps::gateway::SOLVE_EVALUATE);
     let references = solve_all(bridge, &env, &builds, evaluate, &source).await?;
-    mark(if evaluate { "solve(evaluate)" } else { "solve" }, &mut since);
+    mark(
+        if evaluate { "solve(evaluate)" } else { "solve" },
+        &mut since,
+    );
     // One line per build in the daemon log: where a build's time goes.
-    let report: Vec<String> = phases.iter().map(|(name, d)| format!("{name}={}ms", d.as_millis())).collect();
-    crate::log(format_args!("timings {} total={}ms", report.join(" "), started.elapsed().as_millis()));
+    let report: Vec<String> = phases
+        .iter()
+        .map(|(name, d)| format!("{name}={}ms", d.as_millis()))
+        .collect();
+    crate::log(format_args!(
+        "timings {} total={}ms",
+        report.join(" "),
+        started.elapsed().as_millis()
+    ));
     let results: Vec<(Platform, String, Lowered)> = builds
         .into_iter()
         .zip(references)
@@ -247,7 +269,12 @@ async fn build(
 /// Sends the first platform's warnings (the change records are the same for every
 /// platform) with `Warn` where the daemon has the `gateway.warnings` cap; they are
 /// in the daemon log either way. A failing `Warn` is logged, never fatal.
-async fn send_warnings(bridge: &Bridge, caps: &Caps, loaded: &LoadedDockerfile, warnings: &[LowerWarning]) {
+async fn send_warnings(
+    bridge: &Bridge,
+    caps: &Caps,
+    loaded: &LoadedDockerfile,
+    warnings: &[LowerWarning],
+) {
     if warnings.is_empty() || !caps.gateway_supports(crate::caps::gateway::WARNINGS) {
         return;
     }
@@ -258,17 +285,37 @@ async fn send_warnings(bridge: &Bridge, caps: &Caps, loaded: &LoadedDockerfile, 
         language: "Dockerfile".to_owned(),
     };
     // The vertex of the Dockerfile's own source op, as BuildKit's frontend uses.
-    let digest = loaded.definition.def.first().map(|op| dfopt_llb::digest(op)).unwrap_or_default();
+    let digest = loaded
+        .definition
+        .def
+        .first()
+        .map(|op| dfopt_llb::digest(op))
+        .unwrap_or_default();
     for warning in warnings {
         let ranges = warning
             .lines
             .iter()
             .map(|r| pb::Range {
-                start: Some(pb::Position { line: i32::try_from(r.start).unwrap_or(i32::MAX), character: 0 }),
-                end: Some(pb::Position { line: i32::try_from(r.end).unwrap_or(i32::MAX), character: 0 }),
+                start: Some(pb::Position {
+                    line: i32::try_from(r.start).unwrap_or(i32::MAX),
+                    character: 0,
+                }),
+                end: Some(pb::Position {
+                    line: i32::try_from(r.end).unwrap_or(i32::MAX),
+                    character: 0,
+                }),
             })
             .collect();
-        if let Err(error) = bridge.warn(&digest, &warning.short, &warning.detail, info.clone(), ranges).await {
+        if let Err(error) = bridge
+            .warn(
+                &digest,
+                &warning.short,
+                &warning.detail,
+                info.clone(),
+                ranges,
+            )
+            .await
+        {
             crate::log(format_args!("Warn failed: {error}"));
             return;
         }
@@ -291,7 +338,12 @@ async fn solve_all(
         let definition = lowered.definition.clone();
         let cache_imports = env.options.cache_imports.clone();
         tasks.spawn(async move {
-            (index, bridge.solve_with_cache(definition, &cache_imports, evaluate).await)
+            (
+                index,
+                bridge
+                    .solve_with_cache(definition, &cache_imports, evaluate)
+                    .await,
+            )
         });
     }
     let mut results: Vec<Option<Result<String, BridgeError>>> = vec![None; builds.len()];
@@ -341,7 +393,11 @@ pub(crate) async fn lower_for_platform(
         .apply(bridge, caps, &env.options.context_key, &platform, lowered)
         .await?;
     if let Some(dockerfile) = &rewritten {
-        restore_source_data(&mut lowered.definition, &dockerfile.data, &loaded.dockerfile.data);
+        restore_source_data(
+            &mut lowered.definition,
+            &dockerfile.data,
+            &loaded.dockerfile.data,
+        );
     }
     Ok(lowered)
 }
@@ -360,8 +416,17 @@ fn restore_source_data(definition: &mut pb::Definition, rewritten: &[u8], origin
 
 /// A failed solve, located at the Dockerfile lines of the failing step when the
 /// daemon named the vertex and the Definition's source map knows it.
-fn solve_error(error: &BridgeError, definition: &pb::Definition, source: &SourceFile) -> BuildError {
-    let BridgeError::Status { message, vertex: Some(digest), .. } = error else {
+fn solve_error(
+    error: &BridgeError,
+    definition: &pb::Definition,
+    source: &SourceFile,
+) -> BuildError {
+    let BridgeError::Status {
+        message,
+        vertex: Some(digest),
+        ..
+    } = error
+    else {
         return BuildError::new(error.to_string()).with_code(error.code());
     };
     let ranges: Vec<LineRange> = step_location(definition, digest)
@@ -371,7 +436,11 @@ fn solve_error(error: &BridgeError, definition: &pb::Definition, source: &Source
                 .iter()
                 .filter_map(|r| {
                     let start = u32::try_from(r.start.as_ref()?.line).ok()?;
-                    let end = r.end.as_ref().and_then(|e| u32::try_from(e.line).ok()).unwrap_or(start);
+                    let end = r
+                        .end
+                        .as_ref()
+                        .and_then(|e| u32::try_from(e.line).ok())
+                        .unwrap_or(start);
                     Some(LineRange::new(start, end))
                 })
                 .collect()
@@ -386,7 +455,9 @@ fn solve_error(error: &BridgeError, definition: &pb::Definition, source: &Source
     } else {
         message.clone()
     };
-    BuildError::new(message).with_code(error.code()).at(source, ranges)
+    BuildError::new(message)
+        .with_code(error.code())
+        .at(source, ranges)
 }
 
 /// The source location of the vertex `digest`, or, for a vertex that has none
@@ -530,7 +601,10 @@ async fn resolve_images(
         .unwrap_or_else(|| request.build_platform.clone());
     let mut registry_images = Vec::new();
     for image in images {
-        match contexts.resolve(bridge, &image.key, &default_platform).await {
+        match contexts
+            .resolve(bridge, &image.key, &default_platform)
+            .await
+        {
             Ok(Some(answer)) => {
                 resolved.insert(image.key, answer);
             }
@@ -630,7 +704,9 @@ struct ExportPlatform {
     platform: OciPlatform,
 }
 
-fn multi_platform_output(results: Vec<(Platform, String, Lowered)>) -> Result<BuildOutput, BuildError> {
+fn multi_platform_output(
+    results: Vec<(Platform, String, Lowered)>,
+) -> Result<BuildOutput, BuildError> {
     let mut refs = BTreeMap::new();
     let mut metadata = BTreeMap::new();
     let mut platforms = Vec::new();
@@ -669,7 +745,11 @@ mod tests {
             .filter_map(|line| line.trim().strip_prefix("moby.buildkit.frontend.caps=\""))
             .filter_map(|rest| rest.split('"').next())
             .collect();
-        assert_eq!(labels.len(), 2, "the prebuilt and release stages both carry the label");
+        assert_eq!(
+            labels.len(),
+            2,
+            "the prebuilt and release stages both carry the label"
+        );
         for label in labels {
             let claimed: Vec<&str> = label.split(',').collect();
             assert_eq!(claimed, SUPPORTED_FRONTEND_CAPS);
@@ -691,7 +771,10 @@ mod tests {
         });
         let source_digest = dfopt_llb::digest(&source);
         let reader = encode(pb::Op {
-            inputs: vec![pb::Input { digest: source_digest.clone(), index: 0 }],
+            inputs: vec![pb::Input {
+                digest: source_digest.clone(),
+                index: 0,
+            }],
             ..Default::default()
         });
         let at_line = |line: i32| pb::Locations {
@@ -706,7 +789,9 @@ mod tests {
         let definition = pb::Definition {
             def: vec![source, reader.clone()],
             source: Some(pb::Source {
-                locations: [(dfopt_llb::digest(&reader), at_line(3))].into_iter().collect(),
+                locations: [(dfopt_llb::digest(&reader), at_line(3))]
+                    .into_iter()
+                    .collect(),
                 ..Default::default()
             }),
             ..Default::default()

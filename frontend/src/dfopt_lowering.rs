@@ -15,7 +15,8 @@ use crate::optimize;
 
 use crate::errors::LineRange;
 use crate::lowering::{
-    ImageKey, ImageToResolve, LowerError, LowerRequest, LowerWarning, Lowered, Lowering, ResolvedImages,
+    ImageKey, ImageToResolve, LowerError, LowerRequest, LowerWarning, Lowered, Lowering,
+    ResolvedImages,
 };
 use crate::options::{self, ImageResolveMode, NetworkMode};
 
@@ -24,18 +25,41 @@ use crate::options::{self, ImageResolveMode, NetworkMode};
 pub struct DfoptLowering;
 
 impl Lowering for DfoptLowering {
-    fn images(&self, request: &LowerRequest, _resolved: &ResolvedImages) -> Result<Vec<ImageToResolve>, LowerError> {
+    fn images(
+        &self,
+        request: &LowerRequest,
+        _resolved: &ResolvedImages,
+    ) -> Result<Vec<ImageToResolve>, LowerError> {
         let opts = convert_options(request);
         let source = &request.dockerfile.text;
-        let wanted = dfopt_convert::images_to_resolve(source, &opts).map_err(|e| lower_error(&e, source))?;
-        Ok(wanted.into_iter().map(|r| ImageToResolve { key: image_key(&r), lines: None }).collect())
+        let wanted =
+            dfopt_convert::images_to_resolve(source, &opts).map_err(|e| lower_error(&e, source))?;
+        Ok(wanted
+            .into_iter()
+            .map(|r| ImageToResolve {
+                key: image_key(&r),
+                lines: None,
+            })
+            .collect())
     }
 
-    fn lower(&self, request: &LowerRequest, resolved: &ResolvedImages) -> Result<Lowered, LowerError> {
+    fn lower(
+        &self,
+        request: &LowerRequest,
+        resolved: &ResolvedImages,
+    ) -> Result<Lowered, LowerError> {
         let opts = convert_options(request);
         let original = &request.dockerfile.text;
-        let target = request.target_platform.clone().unwrap_or_else(|| request.build_platform.clone());
-        let infos = optimize::image_infos(original, &opts.build_args, platform_args(&request.build_platform, &target), resolved);
+        let target = request
+            .target_platform
+            .clone()
+            .unwrap_or_else(|| request.build_platform.clone());
+        let infos = optimize::image_infos(
+            original,
+            &opts.build_args,
+            platform_args(&request.build_platform, &target),
+            resolved,
+        );
         let rewritten = optimize::rewrite(
             original,
             &opts.build_args,
@@ -44,7 +68,9 @@ impl Lowering for DfoptLowering {
             Some(request.build_platform.to_string()),
             infos,
         )?;
-        let source = rewritten.as_ref().map_or(original.as_str(), |r| r.text.as_str());
+        let source = rewritten
+            .as_ref()
+            .map_or(original.as_str(), |r| r.text.as_str());
         let located = |e: &ConvertError| match &rewritten {
             None => lower_error(e, source),
             Some(r) => match e.lines(source) {
@@ -59,7 +85,10 @@ impl Lowering for DfoptLowering {
         let mut images = BTreeMap::new();
         for r in &wanted {
             if let Some(image) = resolved.get(&image_key(r)) {
-                let answer = dfopt_convert::ResolvedImage { digest: image.digest.clone(), config: image.config.clone() };
+                let answer = dfopt_convert::ResolvedImage {
+                    digest: image.digest.clone(),
+                    config: image.config.clone(),
+                };
                 images.insert(r.key.clone(), answer);
             }
         }
@@ -72,19 +101,34 @@ impl Lowering for DfoptLowering {
                 .map(|span| {
                     let (start, end) = span_lines(&LineIndex::new(source), span);
                     match &rewritten {
-                        Some(r) => r.original_lines(start, end).into_iter().map(|(s, e)| LineRange::new(s, e)).collect(),
+                        Some(r) => r
+                            .original_lines(start, end)
+                            .into_iter()
+                            .map(|(s, e)| LineRange::new(s, e))
+                            .collect(),
                         None => vec![LineRange::new(start, end)],
                     }
                 })
                 .unwrap_or_default();
-            warnings.push(LowerWarning { short: warning.message.clone(), detail: Vec::new(), lines });
+            warnings.push(LowerWarning {
+                short: warning.message.clone(),
+                detail: Vec::new(),
+                lines,
+            });
         }
         let mut definition = converted.definition;
         if let Some(rewritten) = &rewritten {
             rewritten.restore(&mut definition, &request.dockerfile.data);
             let index = LineIndex::new(original);
-            for change in rewritten.optimized.rewrites().chain(rewritten.optimized.reports()) {
-                eprintln!("dfopt: {}: {} ({})", change.pass, change.title, change.reason);
+            for change in rewritten
+                .optimized
+                .rewrites()
+                .chain(rewritten.optimized.reports())
+            {
+                eprintln!(
+                    "dfopt: {}: {} ({})",
+                    change.pass, change.title, change.reason
+                );
                 let lines = change
                     .ranges
                     .iter()
@@ -100,7 +144,12 @@ impl Lowering for DfoptLowering {
                 });
             }
         }
-        Ok(Lowered { definition, image_config: converted.image_config, metadata: BTreeMap::new(), warnings })
+        Ok(Lowered {
+            definition,
+            image_config: converted.image_config,
+            metadata: BTreeMap::new(),
+            warnings,
+        })
     }
 }
 
@@ -118,11 +167,17 @@ fn platform_args(build: &Platform, target: &Platform) -> Vars {
 
 /// First and last 1-based line of a byte span (its end is exclusive).
 fn span_lines(index: &LineIndex, span: Span) -> (u32, u32) {
-    (index.line(span.start), index.line(span.end.saturating_sub(1).max(span.start)))
+    (
+        index.line(span.start),
+        index.line(span.end.saturating_sub(1).max(span.start)),
+    )
 }
 
 fn image_key(request: &ImageRequest) -> ImageKey {
-    ImageKey { reference: request.reference.clone(), platform: Some(request.platform.clone()) }
+    ImageKey {
+        reference: request.reference.clone(),
+        platform: Some(request.platform.clone()),
+    }
 }
 
 fn lower_error(error: &ConvertError, source: &str) -> LowerError {
@@ -135,7 +190,11 @@ fn lower_error(error: &ConvertError, source: &str) -> LowerError {
 /// The converter's view of the build options.
 fn convert_options(request: &LowerRequest) -> ConvertOptions {
     let o = &request.options;
-    let mut opts = ConvertOptions::new(request.session_id.clone(), request.build_platform.clone(), request.caps.llb.clone());
+    let mut opts = ConvertOptions::new(
+        request.session_id.clone(),
+        request.build_platform.clone(),
+        request.caps.llb.clone(),
+    );
     opts.target = o.target.clone();
     opts.build_args = o.build_args.clone();
     opts.labels = o.labels.clone();
@@ -159,7 +218,11 @@ fn convert_options(request: &LowerRequest) -> ConvertOptions {
         NetworkMode::Host => Some(Network::Host),
         NetworkMode::None => Some(Network::None),
     };
-    opts.extra_hosts = o.extra_hosts.iter().map(|h| (h.host.clone(), h.ip.to_string())).collect();
+    opts.extra_hosts = o
+        .extra_hosts
+        .iter()
+        .map(|h| (h.host.clone(), h.ip.to_string()))
+        .collect();
     opts.hostname = o.hostname.clone();
     opts
 }

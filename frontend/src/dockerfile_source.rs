@@ -59,7 +59,10 @@ pub async fn load(
     session_id: &str,
     contexts: &BuildContexts,
 ) -> Result<LoadedDockerfile, BuildError> {
-    let filename = contexts.filename.as_deref().unwrap_or(options.filename.as_str());
+    let filename = contexts
+        .filename
+        .as_deref()
+        .unwrap_or(options.filename.as_str());
     let read_dockerfile = async {
         let definition = match &contexts.dockerfile {
             Some(graph) => graph.clone(),

@@ -183,9 +183,17 @@ impl BuildError {
             Some((source, ranges)) => match (ranges.first(), ranges.last()) {
                 // Several instructions (RUNs dfopt merged into one step): the whole span.
                 (Some(first), Some(last)) if ranges.len() > 1 => {
-                    format!("{}:{}-{}: {}", source.filename(), first.start, last.end, self.message)
+                    format!(
+                        "{}:{}-{}: {}",
+                        source.filename(),
+                        first.start,
+                        last.end,
+                        self.message
+                    )
                 }
-                (Some(first), _) => format!("{}:{}: {}", source.filename(), first.start, self.message),
+                (Some(first), _) => {
+                    format!("{}:{}: {}", source.filename(), first.start, self.message)
+                }
                 _ => self.message.clone(),
             },
             None => self.message.clone(),

@@ -50,14 +50,21 @@ pub fn rewrite(
     build_platform: Option<String>,
     images: BTreeMap<usize, ImageInfo>,
 ) -> Result<Option<Rewritten>, LowerError> {
-    let settings = Settings::from_sources(build_args.get(DFOPT_BUILD_ARG).map(String::as_str), source)
-        .map_err(|e| match e.line {
-            Some(line) => {
-                let line = u32::try_from(line).unwrap_or(u32::MAX);
-                LowerError::at(e.message, LineRange { start: line, end: line })
-            }
-            None => LowerError::new(e.message),
-        })?;
+    let settings =
+        Settings::from_sources(build_args.get(DFOPT_BUILD_ARG).map(String::as_str), source)
+            .map_err(|e| match e.line {
+                Some(line) => {
+                    let line = u32::try_from(line).unwrap_or(u32::MAX);
+                    LowerError::at(
+                        e.message,
+                        LineRange {
+                            start: line,
+                            end: line,
+                        },
+                    )
+                }
+                None => LowerError::new(e.message),
+            })?;
     if settings.is_off() {
         return Ok(None);
     }
@@ -76,23 +83,29 @@ pub fn rewrite(
     }
     let text = dfopt_optimizer::render(source, &optimized);
     let map = line_map(source, &text, &optimized)?;
-    Ok(Some(Rewritten { optimized, text, map }))
+    Ok(Some(Rewritten {
+        optimized,
+        text,
+        map,
+    }))
 }
 
 /// Pairs the rendered instructions with the original ones, in render order
 /// (global ARGs, then each stage's FROM and commands).
-fn line_map(
-    source: &str,
-    text: &str,
-    optimized: &Optimized,
-) -> Result<LineMap, LowerError> {
+fn line_map(source: &str, text: &str, optimized: &Optimized) -> Result<LineMap, LowerError> {
     let original = dfopt_dockerfile::parse(source);
     let rendered = dfopt_dockerfile::parse(text);
     if rendered.error().is_some() {
         return Err(LowerError::new("dfopt: the rewritten Dockerfile does not parse; build with --build-arg DFOPT=off and report this"));
     }
     let (orig_index, new_index) = (LineIndex::new(source), LineIndex::new(text));
-    let orig_lines = |i: usize| original.dockerfile.instructions.get(i).map(|ins| orig_index.lines(ins.span));
+    let orig_lines = |i: usize| {
+        original
+            .dockerfile
+            .instructions
+            .get(i)
+            .map(|ins| orig_index.lines(ins.span))
+    };
     let mut origins = Vec::new();
     for origin in &optimized.meta_origins {
         origins.push((origin.instructions.clone(), None));
@@ -138,7 +151,9 @@ impl Rewritten {
 
     /// Puts the user's Dockerfile back into the source map and renames rewritten steps.
     pub fn restore(&self, definition: &mut pb::Definition, original: &[u8]) {
-        let Some(source) = definition.source.as_mut() else { return };
+        let Some(source) = definition.source.as_mut() else {
+            return;
+        };
         for info in &mut source.infos {
             info.data = original.to_vec();
         }
@@ -156,8 +171,14 @@ impl Rewritten {
                             }
                             for &(s, e) in originals {
                                 ranges.push(pb::Range {
-                                    start: Some(pb::Position { line: s as i32, character: 0 }),
-                                    end: Some(pb::Position { line: e as i32, character: 0 }),
+                                    start: Some(pb::Position {
+                                        line: s as i32,
+                                        character: 0,
+                                    }),
+                                    end: Some(pb::Position {
+                                        line: e as i32,
+                                        character: 0,
+                                    }),
                                 });
                             }
                         }
@@ -211,10 +232,18 @@ pub fn image_infos(
         return infos;
     };
     for stage in &ir.stages {
-        let Ok(base) = lexer.process_word(&stage.base, &globals) else { continue };
-        let Ok(reference) = ImageRef::parse_normalized(&base) else { continue };
+        let Ok(base) = lexer.process_word(&stage.base, &globals) else {
+            continue;
+        };
+        let Ok(reference) = ImageRef::parse_normalized(&base) else {
+            continue;
+        };
         let wanted = reference.to_string();
-        let Some(image) = resolved.iter().find(|(key, _)| key.reference == wanted).map(|(_, image)| image) else {
+        let Some(image) = resolved
+            .iter()
+            .find(|(key, _)| key.reference == wanted)
+            .map(|(_, image)| image)
+        else {
             continue;
         };
         if let Some(info) = image_info(&image.config) {
@@ -226,10 +255,17 @@ pub fn image_infos(
 
 fn image_info(config: &[u8]) -> Option<ImageInfo> {
     let value: serde_json::Value = serde_json::from_slice(config).ok()?;
-    let cfg = value.get("config").cloned().unwrap_or(serde_json::Value::Null);
+    let cfg = value
+        .get("config")
+        .cloned()
+        .unwrap_or(serde_json::Value::Null);
     let strings = |v: Option<&serde_json::Value>| -> Vec<String> {
         v.and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).unwrap_or("").to_owned();
@@ -253,8 +289,15 @@ mod tests {
         if let Some(v) = dfopt {
             args.insert(DFOPT_BUILD_ARG.to_owned(), v.to_owned());
         }
-        rewrite(DOCKERFILE, &args, None, Some("linux/amd64".into()), Some("linux/amd64".into()), BTreeMap::new())
-            .expect("rewrite")
+        rewrite(
+            DOCKERFILE,
+            &args,
+            None,
+            Some("linux/amd64".into()),
+            Some("linux/amd64".into()),
+            BTreeMap::new(),
+        )
+        .expect("rewrite")
     }
 
     #[test]
@@ -278,17 +321,35 @@ mod tests {
         let rendered = LineIndex::new(&r.text);
         let parsed = dfopt_dockerfile::parse(&r.text);
         let (start, end) = rendered.lines(parsed.dockerfile.instructions[1].span);
-        let at = |line: u32| pb::Position { line: line as i32, character: 0 };
+        let at = |line: u32| pb::Position {
+            line: line as i32,
+            character: 0,
+        };
         let mut definition = pb::Definition::default();
-        definition.metadata.insert("sha256:run".into(), pb::OpMetadata {
-            description: [("llb.customname".to_owned(), "[2/4] RUN echo a".to_owned())].into(),
-            ..Default::default()
-        });
+        definition.metadata.insert(
+            "sha256:run".into(),
+            pb::OpMetadata {
+                description: [("llb.customname".to_owned(), "[2/4] RUN echo a".to_owned())].into(),
+                ..Default::default()
+            },
+        );
         definition.source = Some(pb::Source {
-            infos: vec![pb::SourceInfo { filename: "Dockerfile".into(), data: r.text.clone().into_bytes(), ..Default::default() }],
+            infos: vec![pb::SourceInfo {
+                filename: "Dockerfile".into(),
+                data: r.text.clone().into_bytes(),
+                ..Default::default()
+            }],
             locations: [(
                 "sha256:run".to_owned(),
-                pb::Locations { locations: vec![pb::Location { source_index: 0, ranges: vec![pb::Range { start: Some(at(start)), end: Some(at(end)) }] }] },
+                pb::Locations {
+                    locations: vec![pb::Location {
+                        source_index: 0,
+                        ranges: vec![pb::Range {
+                            start: Some(at(start)),
+                            end: Some(at(end)),
+                        }],
+                    }],
+                },
             )]
             .into(),
         });
@@ -298,7 +359,12 @@ mod tests {
         let lines: Vec<(i32, i32)> = source.locations["sha256:run"].locations[0]
             .ranges
             .iter()
-            .map(|r| (r.start.as_ref().map_or(0, |p| p.line), r.end.as_ref().map_or(0, |p| p.line)))
+            .map(|r| {
+                (
+                    r.start.as_ref().map_or(0, |p| p.line),
+                    r.end.as_ref().map_or(0, |p| p.line),
+                )
+            })
             .collect();
         assert_eq!(lines, vec![(3, 3), (4, 5)]);
         let name = &definition.metadata["sha256:run"].description["llb.customname"];
@@ -308,7 +374,15 @@ mod tests {
     #[test]
     fn dfopt_off_and_nothing_to_do_skip_the_rewrite() {
         assert!(rewritten(Some("off")).is_none());
-        let plain = rewrite("FROM busybox\nRUN true\n", &BTreeMap::new(), None, None, None, BTreeMap::new()).expect("ok");
+        let plain = rewrite(
+            "FROM busybox\nRUN true\n",
+            &BTreeMap::new(),
+            None,
+            None,
+            None,
+            BTreeMap::new(),
+        )
+        .expect("ok");
         assert!(plain.is_none());
     }
 
@@ -316,7 +390,9 @@ mod tests {
     fn a_bad_dfopt_value_is_a_clear_error() {
         let mut args = BTreeMap::new();
         args.insert(DFOPT_BUILD_ARG.to_owned(), "-merge-rnus".to_owned());
-        let error = rewrite(DOCKERFILE, &args, None, None, None, BTreeMap::new()).err().expect("error");
+        let error = rewrite(DOCKERFILE, &args, None, None, None, BTreeMap::new())
+            .err()
+            .expect("error");
         assert!(error.message.contains("merge-rnus"), "{}", error.message);
     }
 }

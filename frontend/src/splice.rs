@@ -97,9 +97,18 @@ pub fn splice(
                 }
             }
         }
-        let bytes = if changed { op.encode_to_vec() } else { bytes.clone() };
+        let bytes = if changed {
+            op.encode_to_vec()
+        } else {
+            bytes.clone()
+        };
         let new_digest = dfopt_llb::digest(&bytes);
-        out.push(bytes, &new_digest, graph.metadata(&digest), graph.locations(&digest));
+        out.push(
+            bytes,
+            &new_digest,
+            graph.metadata(&digest),
+            graph.locations(&digest),
+        );
         mapped.insert(
             digest.clone(),
             pb::Input {
@@ -115,7 +124,12 @@ pub fn splice(
             digest: new.digest.clone(),
             index: root.index,
         },
-        None => return Err(SpliceError(format!("root op {} was not visited", root.digest))),
+        None => {
+            return Err(SpliceError(format!(
+                "root op {} was not visited",
+                root.digest
+            )))
+        }
     };
     Ok(out.finish(new_root))
 }
@@ -325,7 +339,8 @@ impl Builder {
 }
 
 fn decode(bytes: &[u8]) -> Result<pb::Op, SpliceError> {
-    pb::Op::decode(bytes).map_err(|error| SpliceError(format!("an LLB op does not decode: {error}")))
+    pb::Op::decode(bytes)
+        .map_err(|error| SpliceError(format!("an LLB op does not decode: {error}")))
 }
 
 #[cfg(test)]
@@ -376,7 +391,11 @@ mod tests {
                 .build(),
         );
         let spliced = splice(&definition, &BTreeMap::from([(local.clone(), git)])).expect("splice");
-        assert!(dfopt_llb::validate(&spliced).is_ok(), "{:?}", dfopt_llb::validate(&spliced));
+        assert!(
+            dfopt_llb::validate(&spliced).is_ok(),
+            "{:?}",
+            dfopt_llb::validate(&spliced)
+        );
         let identifiers: Vec<String> = source_ops(&spliced)
             .expect("decodes")
             .into_iter()
@@ -385,7 +404,10 @@ mod tests {
         assert!(identifiers.contains(&"git://example.com/repo.git#main".to_owned()));
         assert!(!identifiers.contains(&"local://context".to_owned()));
         // The image op is untouched: same bytes, same digest.
-        let image = digest_of(&definition, "docker-image://docker.io/library/busybox:latest");
+        let image = digest_of(
+            &definition,
+            "docker-image://docker.io/library/busybox:latest",
+        );
         assert_eq!(
             digest_of(&spliced, "docker-image://docker.io/library/busybox:latest"),
             image
@@ -398,11 +420,17 @@ mod tests {
             .map(|bytes| pb::Op::decode(bytes.as_slice()).expect("op"))
             .find(|op| matches!(op.op, Some(pb::op::Op::File(_))))
             .expect("file op");
-        assert!(file_op.inputs.iter().any(|input| input.digest == git_digest));
+        assert!(file_op
+            .inputs
+            .iter()
+            .any(|input| input.digest == git_digest));
         assert!(spliced.metadata.contains_key(&git_digest));
         let git_meta = &spliced.metadata[&git_digest];
         assert_eq!(
-            git_meta.description.get("llb.customname").map(String::as_str),
+            git_meta
+                .description
+                .get("llb.customname")
+                .map(String::as_str),
             Some("load git")
         );
         // Every op has its metadata under its own digest.
@@ -426,10 +454,15 @@ mod tests {
             .build()
             .expect("file op");
         let replacement = marshal(&scoped);
-        let spliced = splice(&image, &BTreeMap::from([(root, replacement.clone())])).expect("splice");
+        let spliced =
+            splice(&image, &BTreeMap::from([(root, replacement.clone())])).expect("splice");
         assert!(dfopt_llb::validate(&spliced).is_ok());
         // Same ops as the replacement itself (same terminal input).
-        let last = |d: &pb::Definition| pb::Op::decode(d.def.last().expect("terminal").as_slice()).expect("op").inputs;
+        let last = |d: &pb::Definition| {
+            pb::Op::decode(d.def.last().expect("terminal").as_slice())
+                .expect("op")
+                .inputs
+        };
         assert_eq!(last(&spliced), last(&replacement));
     }
 
@@ -444,7 +477,9 @@ mod tests {
     fn broken_definitions_are_errors() {
         let (mut definition, local) = copy_from_context();
         // Drop the local op: the file op's input dangles.
-        definition.def.retain(|bytes| dfopt_llb::digest(bytes) != local);
+        definition
+            .def
+            .retain(|bytes| dfopt_llb::digest(bytes) != local);
         let error = splice(&definition, &BTreeMap::new()).expect_err("dangling input");
         assert!(error.to_string().contains("has no op"), "{error}");
         let garbage = pb::Definition {
@@ -461,21 +496,44 @@ mod tests {
         let file_digest = definition
             .def
             .iter()
-            .find(|bytes| matches!(pb::Op::decode(bytes.as_slice()).map(|op| op.op), Ok(Some(pb::op::Op::File(_)))))
+            .find(|bytes| {
+                matches!(
+                    pb::Op::decode(bytes.as_slice()).map(|op| op.op),
+                    Ok(Some(pb::op::Op::File(_)))
+                )
+            })
             .map(|bytes| dfopt_llb::digest(bytes))
             .expect("file op");
         let location = pb::Location {
             source_index: 0,
             ranges: vec![pb::Range {
-                start: Some(pb::Position { line: 2, character: 0 }),
-                end: Some(pb::Position { line: 2, character: 0 }),
+                start: Some(pb::Position {
+                    line: 2,
+                    character: 0,
+                }),
+                end: Some(pb::Position {
+                    line: 2,
+                    character: 0,
+                }),
             }],
         };
         definition.source = Some(pb::Source {
-            locations: BTreeMap::from([(file_digest, pb::Locations { locations: vec![location.clone()] })]),
-            infos: vec![pb::SourceInfo { filename: "Dockerfile".into(), ..pb::SourceInfo::default() }],
+            locations: BTreeMap::from([(
+                file_digest,
+                pb::Locations {
+                    locations: vec![location.clone()],
+                },
+            )]),
+            infos: vec![pb::SourceInfo {
+                filename: "Dockerfile".into(),
+                ..pb::SourceInfo::default()
+            }],
         });
-        let http = marshal(&dfopt_llb::Http::new("https://example.com/ctx").expect("http").build());
+        let http = marshal(
+            &dfopt_llb::Http::new("https://example.com/ctx")
+                .expect("http")
+                .build(),
+        );
         let spliced = splice(&definition, &BTreeMap::from([(local, http)])).expect("splice");
         let source = spliced.source.expect("source map");
         assert_eq!(source.infos.len(), 1);

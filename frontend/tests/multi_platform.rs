@@ -24,8 +24,14 @@ fn refs_of(result: &gw::Result) -> Vec<String> {
 #[tokio::test]
 async fn platforms_in_the_order_given() {
     let setup = DaemonSetup::with_dockerfile(DOCKERFILE).with_alpine();
-    let (outcome, daemon) =
-        run_dfopt(setup, &["platform=linux/arm64,linux/amd64,linux/arm/v7", "build-arg:DFOPT=off"]).await;
+    let (outcome, daemon) = run_dfopt(
+        setup,
+        &[
+            "platform=linux/arm64,linux/amd64,linux/arm/v7",
+            "build-arg:DFOPT=off",
+        ],
+    )
+    .await;
     assert_eq!(outcome, Outcome::Succeeded);
     let result = result_of(&daemon);
     let mut refs = refs_of(&result);
@@ -52,8 +58,12 @@ async fn platforms_in_the_order_given() {
     );
     // Each platform's config names its platform.
     let arm: serde_json::Value =
-        serde_json::from_slice(&result.metadata["containerimage.config/linux/arm/v7"]).expect("JSON");
-    assert_eq!((arm["architecture"].as_str(), arm["variant"].as_str()), (Some("arm"), Some("v7")));
+        serde_json::from_slice(&result.metadata["containerimage.config/linux/arm/v7"])
+            .expect("JSON");
+    assert_eq!(
+        (arm["architecture"].as_str(), arm["variant"].as_str()),
+        (Some("arm"), Some("v7"))
+    );
 
     // One final (evaluated) solve per platform, each with its platform on the ops.
     let finals: Vec<String> = daemon
@@ -64,14 +74,20 @@ async fn platforms_in_the_order_given() {
         .collect();
     assert_eq!(finals.len(), 3);
     for platform in ["linux/arm64", "linux/amd64", "linux/arm/v7"] {
-        assert!(finals.iter().any(|dump| dump.contains(&format!("platform: {platform}"))), "{platform}");
+        assert!(
+            finals
+                .iter()
+                .any(|dump| dump.contains(&format!("platform: {platform}"))),
+            "{platform}"
+        );
     }
 }
 
 #[tokio::test]
 async fn multi_platform_true_with_one_platform_is_a_map() {
     let setup = DaemonSetup::with_dockerfile(DOCKERFILE).with_alpine();
-    let (outcome, daemon) = run_dfopt(setup, &["platform=linux/arm64", "multi-platform=true"]).await;
+    let (outcome, daemon) =
+        run_dfopt(setup, &["platform=linux/arm64", "multi-platform=true"]).await;
     assert_eq!(outcome, Outcome::Succeeded);
     let result = result_of(&daemon);
     assert_eq!(refs_of(&result), ["linux/arm64"]);
@@ -101,27 +117,52 @@ async fn one_platform_is_a_single_ref() {
 #[tokio::test]
 async fn conflicting_multi_platform_false() {
     let setup = DaemonSetup::with_dockerfile(DOCKERFILE).with_alpine();
-    let (outcome, _) = run_dfopt(setup, &["platform=linux/arm64,linux/amd64", "multi-platform=false"]).await;
-    let Outcome::Failed(error) = outcome else { panic!("expected a failure, got {outcome:?}") };
-    assert!(error.message().contains("multi-platform=false with more than one target platform"), "{}", error.message());
+    let (outcome, _) = run_dfopt(
+        setup,
+        &["platform=linux/arm64,linux/amd64", "multi-platform=false"],
+    )
+    .await;
+    let Outcome::Failed(error) = outcome else {
+        panic!("expected a failure, got {outcome:?}")
+    };
+    assert!(
+        error
+            .message()
+            .contains("multi-platform=false with more than one target platform"),
+        "{}",
+        error.message()
+    );
 }
 
 #[tokio::test]
 async fn bad_platform_is_refused() {
     let setup = DaemonSetup::with_dockerfile(DOCKERFILE).with_alpine();
     let (outcome, _) = run_dfopt(setup, &["platform=linux/arm64,bogus/x/y/z"]).await;
-    let Outcome::Failed(error) = outcome else { panic!("expected a failure, got {outcome:?}") };
-    assert!(error.message().contains("failed to parse target platform bogus/x/y/z"), "{}", error.message());
+    let Outcome::Failed(error) = outcome else {
+        panic!("expected a failure, got {outcome:?}")
+    };
+    assert!(
+        error
+            .message()
+            .contains("failed to parse target platform bogus/x/y/z"),
+        "{}",
+        error.message()
+    );
 }
 
 #[tokio::test]
 async fn resolve_failure_fails_a_multi_platform_build() {
     // The last stage's base resolves on no platform.
-    let setup = DaemonSetup::with_dockerfile("FROM alpine
+    let setup = DaemonSetup::with_dockerfile(
+        "FROM alpine
 FROM --platform=linux/s390x nope
-").with_alpine();
+",
+    )
+    .with_alpine();
     let (outcome, daemon) = run_dfopt(setup, &["platform=linux/arm64,linux/amd64"]).await;
-    let Outcome::Failed(error) = outcome else { panic!("expected a failure, got {outcome:?}") };
+    let Outcome::Failed(error) = outcome else {
+        panic!("expected a failure, got {outcome:?}")
+    };
     assert!(error.message().contains("nope"), "{}", error.message());
     assert!(daemon.the_return().error.is_some());
 }

@@ -24,12 +24,18 @@ fn failure(outcome: Outcome) -> String {
 async fn docker_image_context_replaces_from() {
     let (outcome, daemon) = run_dfopt(
         setup("FROM base\nRUN echo hi\n"),
-        &["context:base=docker-image://alpine:3.18", "build-arg:DFOPT=off"],
+        &[
+            "context:base=docker-image://alpine:3.18",
+            "build-arg:DFOPT=off",
+        ],
     )
     .await;
     assert_eq!(outcome, Outcome::Succeeded);
-    let resolves: Vec<(String, String)> =
-        daemon.resolves().into_iter().map(|r| (r.r#ref, r.log_name)).collect();
+    let resolves: Vec<(String, String)> = daemon
+        .resolves()
+        .into_iter()
+        .map(|r| (r.r#ref, r.log_name))
+        .collect();
     assert_eq!(
         resolves,
         [(
@@ -38,9 +44,16 @@ async fn docker_image_context_replaces_from() {
         )]
     );
     let final_graph = daemon.final_definition();
-    assert!(dfopt_llb::validate(&final_graph).is_ok(), "{:?}", dfopt_llb::validate(&final_graph));
+    assert!(
+        dfopt_llb::validate(&final_graph).is_ok(),
+        "{:?}",
+        dfopt_llb::validate(&final_graph)
+    );
     let identifiers = source_identifiers(&final_graph);
-    assert_eq!(identifiers, ["docker-image://docker.io/library/alpine:3.18"]);
+    assert_eq!(
+        identifiers,
+        ["docker-image://docker.io/library/alpine:3.18"]
+    );
     let (_, name) = source_named(&final_graph, "docker-image://docker.io/library/alpine:3.18");
     assert_eq!(name, "[context base] alpine:3.18");
     // The context's image config is the base config.
@@ -66,16 +79,26 @@ async fn familiar_names_and_platform_keys() {
     let resolves = daemon.resolves();
     assert_eq!(resolves.len(), 1);
     assert_eq!(resolves[0].r#ref, "docker.io/library/alpine:latest");
-    assert_eq!(resolves[0].log_name, "[context base::linux/arm64] load metadata for alpine");
-    assert_eq!(resolves[0].platform.as_ref().map(|p| p.architecture.as_str()), Some("arm64"));
+    assert_eq!(
+        resolves[0].log_name,
+        "[context base::linux/arm64] load metadata for alpine"
+    );
+    assert_eq!(
+        resolves[0]
+            .platform
+            .as_ref()
+            .map(|p| p.architecture.as_str()),
+        Some("arm64")
+    );
 }
 
 #[tokio::test]
 async fn local_context_for_copy_from() {
     let mut setup = setup("FROM alpine\nCOPY --from=assets /logo.png /srv/\n");
-    setup
-        .graph_files
-        .insert("assets-dir".into(), [(".dockerignore".to_owned(), b"*.tmp\n".to_vec())].into());
+    setup.graph_files.insert(
+        "assets-dir".into(),
+        [(".dockerignore".to_owned(), b"*.tmp\n".to_vec())].into(),
+    );
     let (outcome, daemon) = run_dfopt(
         setup,
         &[
@@ -93,19 +116,39 @@ async fn local_context_for_copy_from() {
         .find(|s| graph_kind(s.definition.as_ref().expect("definition")) == "assets-dir")
         .expect("the .dockerignore solve");
     assert!(ignore_solve.evaluate, "evaluated like BuildKit");
-    let (ignore, ignore_name) = source_named(ignore_solve.definition.as_ref().expect("definition"), "local://assets-dir");
-    assert_eq!(ignore.attrs.get("local.followpaths").map(String::as_str), Some(r#"[".dockerignore"]"#));
-    assert_eq!(ignore.attrs.get("local.sharedkeyhint").map(String::as_str), Some("context:assets-.dockerignore"));
+    let (ignore, ignore_name) = source_named(
+        ignore_solve.definition.as_ref().expect("definition"),
+        "local://assets-dir",
+    );
+    assert_eq!(
+        ignore.attrs.get("local.followpaths").map(String::as_str),
+        Some(r#"[".dockerignore"]"#)
+    );
+    assert_eq!(
+        ignore.attrs.get("local.sharedkeyhint").map(String::as_str),
+        Some("context:assets-.dockerignore")
+    );
     assert_eq!(ignore_name, "[context assets] load .dockerignore");
 
     let final_graph = daemon.final_definition();
     assert!(dfopt_llb::validate(&final_graph).is_ok());
     let (local, name) = source_named(&final_graph, "local://assets-dir");
     assert_eq!(name, "[context assets] load from client");
-    assert_eq!(local.attrs.get("local.excludepatterns").map(String::as_str), Some(r#"["*.tmp"]"#));
-    assert_eq!(local.attrs.get("local.sharedkeyhint").map(String::as_str), Some("context:assets-k1"));
-    assert_eq!(local.attrs.get("local.session").map(String::as_str), Some("other-session"));
-    assert!(!source_identifiers(&final_graph).iter().any(|i| i.contains("library/assets")));
+    assert_eq!(
+        local.attrs.get("local.excludepatterns").map(String::as_str),
+        Some(r#"["*.tmp"]"#)
+    );
+    assert_eq!(
+        local.attrs.get("local.sharedkeyhint").map(String::as_str),
+        Some("context:assets-k1")
+    );
+    assert_eq!(
+        local.attrs.get("local.session").map(String::as_str),
+        Some("other-session")
+    );
+    assert!(!source_identifiers(&final_graph)
+        .iter()
+        .any(|i| i.contains("library/assets")));
     assert!(copies(&final_graph).iter().any(|c| c.src == "/logo.png"));
 }
 
@@ -113,33 +156,55 @@ async fn local_context_for_copy_from() {
 async fn git_context_for_a_run_mount() {
     let (outcome, daemon) = run_dfopt(
         setup("FROM alpine\nRUN --mount=from=tools,target=/t /t/run.sh\n"),
-        &["context:tools=https://example.com/tools.git#v2", "build-arg:DFOPT=off"],
+        &[
+            "context:tools=https://example.com/tools.git#v2",
+            "build-arg:DFOPT=off",
+        ],
     )
     .await;
     assert_eq!(outcome, Outcome::Succeeded);
     let final_graph = daemon.final_definition();
     assert!(dfopt_llb::validate(&final_graph).is_ok());
     let identifiers = source_identifiers(&final_graph);
-    assert!(identifiers.contains(&"git://example.com/tools.git#v2".to_owned()), "{identifiers:?}");
-    assert!(!identifiers.iter().any(|i| i.contains("library/tools")), "{identifiers:?}");
+    assert!(
+        identifiers.contains(&"git://example.com/tools.git#v2".to_owned()),
+        "{identifiers:?}"
+    );
+    assert!(
+        !identifiers.iter().any(|i| i.contains("library/tools")),
+        "{identifiers:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_stage_replaced_by_a_context_is_not_built() {
-    let dockerfile = "FROM alpine AS build\nRUN echo built > /out\n\nFROM alpine\nCOPY --from=build /out /out\n";
+    let dockerfile =
+        "FROM alpine AS build\nRUN echo built > /out\n\nFROM alpine\nCOPY --from=build /out /out\n";
     let (outcome, daemon) = run_dfopt(
         setup(dockerfile),
-        &["context:build=https://example.com/prebuilt.tar.gz", "build-arg:DFOPT=off"],
+        &[
+            "context:build=https://example.com/prebuilt.tar.gz",
+            "build-arg:DFOPT=off",
+        ],
     )
     .await;
     assert_eq!(outcome, Outcome::Succeeded);
     // The placeholder was never resolved over the bridge.
-    assert!(daemon.resolves().iter().all(|r| !r.r#ref.contains("dfopt.invalid")));
+    assert!(daemon
+        .resolves()
+        .iter()
+        .all(|r| !r.r#ref.contains("dfopt.invalid")));
     let final_graph = daemon.final_definition();
     assert!(dfopt_llb::validate(&final_graph).is_ok());
     let identifiers = source_identifiers(&final_graph);
-    assert!(identifiers.contains(&"https://example.com/prebuilt.tar.gz".to_owned()), "{identifiers:?}");
-    assert!(!identifiers.iter().any(|i| i.contains("dfopt.invalid")), "{identifiers:?}");
+    assert!(
+        identifiers.contains(&"https://example.com/prebuilt.tar.gz".to_owned()),
+        "{identifiers:?}"
+    );
+    assert!(
+        !identifiers.iter().any(|i| i.contains("dfopt.invalid")),
+        "{identifiers:?}"
+    );
     let has_exec = final_graph.def.iter().any(|bytes| {
         matches!(
             <dfopt_llb::pb::Op as prost::Message>::decode(bytes.as_slice()).map(|op| op.op),
@@ -149,9 +214,13 @@ async fn a_stage_replaced_by_a_context_is_not_built() {
     assert!(!has_exec, "the replaced stage's RUN must not be built");
     // The source map holds the user's Dockerfile, not the rewritten one.
     let infos = final_graph.source.expect("source map").infos;
-    assert!(infos.iter().all(|info| info.data.is_empty() || info.data == dockerfile.as_bytes()));
+    assert!(infos
+        .iter()
+        .all(|info| info.data.is_empty() || info.data == dockerfile.as_bytes()));
     let config = daemon.result_config();
-    assert!(config["rootfs"]["diff_ids"].to_string().contains("sha256:aaaa"));
+    assert!(config["rootfs"]["diff_ids"]
+        .to_string()
+        .contains("sha256:aaaa"));
 }
 
 #[tokio::test]
@@ -162,7 +231,10 @@ async fn a_replaced_target_stage_is_the_result() {
     )
     .await;
     assert_eq!(outcome, Outcome::Succeeded);
-    assert_eq!(source_identifiers(&daemon.final_definition()), ["docker-image://docker.io/library/alpine:3.18"]);
+    assert_eq!(
+        source_identifiers(&daemon.final_definition()),
+        ["docker-image://docker.io/library/alpine:3.18"]
+    );
 }
 
 #[tokio::test]
@@ -194,12 +266,18 @@ async fn input_context_with_image_config() {
     assert_eq!(outcome, Outcome::Succeeded);
     let final_graph = daemon.final_definition();
     assert!(dfopt_llb::validate(&final_graph).is_ok());
-    assert!(source_identifiers(&final_graph).iter().all(|i| i == "https://example.com/input"));
+    assert!(source_identifiers(&final_graph)
+        .iter()
+        .all(|i| i == "https://example.com/input"));
     let config = daemon.result_config();
     let env: Vec<String> = serde_json::from_value(config["config"]["Env"].clone()).expect("Env");
     assert!(env.contains(&"FROM_INPUT=1".to_owned()), "{env:?}");
     // The stand-in layer that kept the input from being taken for scratch is gone.
-    assert!(config["rootfs"]["diff_ids"].is_null(), "{}", config["rootfs"]);
+    assert!(
+        config["rootfs"]["diff_ids"].is_null(),
+        "{}",
+        config["rootfs"]
+    );
 }
 
 #[tokio::test]
@@ -212,8 +290,14 @@ async fn scratch_image_context() {
     assert_eq!(outcome, Outcome::Succeeded);
     let final_graph = daemon.final_definition();
     assert!(dfopt_llb::validate(&final_graph).is_ok());
-    assert!(!source_identifiers(&final_graph).iter().any(|i| i.contains("library/empty")));
-    let (outcome, daemon) = run_dfopt(setup("FROM base\n"), &["context:base=docker-image://scratch"]).await;
+    assert!(!source_identifiers(&final_graph)
+        .iter()
+        .any(|i| i.contains("library/empty")));
+    let (outcome, daemon) = run_dfopt(
+        setup("FROM base\n"),
+        &["context:base=docker-image://scratch"],
+    )
+    .await;
     assert_eq!(outcome, Outcome::Succeeded);
     assert!(daemon.resolves().is_empty());
 }
@@ -225,7 +309,10 @@ async fn oci_layout_context_needs_the_cap() {
     let (outcome, _) = run_dfopt(setup("FROM base\n"), &[option.as_str()]).await;
     let message = failure(outcome);
     assert!(message.contains("need BuildKit v0.11"), "{message}");
-    assert!(message.starts_with("failed to load named context base (oci-layout://"), "{message}");
+    assert!(
+        message.starts_with("failed to load named context base (oci-layout://"),
+        "{message}"
+    );
 
     let mut with_cap = setup("FROM base\n");
     with_cap.llb_caps.push("source.ocilayout".to_owned());
@@ -241,9 +328,15 @@ async fn oci_layout_context_needs_the_cap() {
     assert_eq!(resolve.session_id, SESSION_ID);
     let final_graph = daemon.final_definition();
     assert!(dfopt_llb::validate(&final_graph).is_ok());
-    let (source, name) = source_named(&final_graph, &format!("oci-layout://docker.io/library/base@{digest}"));
+    let (source, name) = source_named(
+        &final_graph,
+        &format!("oci-layout://docker.io/library/base@{digest}"),
+    );
     assert_eq!(name, "[context base] OCI load from client");
-    assert_eq!(source.attrs.get("oci.store").map(String::as_str), Some("mystore"));
+    assert_eq!(
+        source.attrs.get("oci.store").map(String::as_str),
+        Some("mystore")
+    );
 }
 
 #[tokio::test]
@@ -257,7 +350,11 @@ async fn bad_named_contexts_are_clear_errors() {
     assert!(failure(outcome).ends_with("invalid context specifier nocolon for base"));
     let (outcome, _) = run_dfopt(setup("FROM base\n"), &["context:base=input:absent"]).await;
     assert!(failure(outcome).ends_with("invalid input absent for base"));
-    let (outcome, _) = run_dfopt(setup("FROM base\n"), &["context:base=docker-image://nope:1"]).await;
+    let (outcome, _) = run_dfopt(
+        setup("FROM base\n"),
+        &["context:base=docker-image://nope:1"],
+    )
+    .await;
     assert!(failure(outcome).contains("docker.io/library/nope:1: not found"));
 }
 
@@ -265,9 +362,15 @@ async fn bad_named_contexts_are_clear_errors() {
 async fn unused_and_reserved_names_change_nothing() {
     let (outcome, daemon) = run_dfopt(
         setup("FROM alpine\n"),
-        &["context:other=docker-image://busybox", "context:scratch=docker-image://alpine"],
+        &[
+            "context:other=docker-image://busybox",
+            "context:scratch=docker-image://alpine",
+        ],
     )
     .await;
     assert_eq!(outcome, Outcome::Succeeded);
-    assert_eq!(source_identifiers(&daemon.final_definition()), ["docker-image://docker.io/library/alpine:latest"]);
+    assert_eq!(
+        source_identifiers(&daemon.final_definition()),
+        ["docker-image://docker.io/library/alpine:latest"]
+    );
 }

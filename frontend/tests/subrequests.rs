@@ -14,7 +14,9 @@ use dfopt_frontend::Outcome;
 use serde_json::{json, Value};
 
 fn fixture(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/subrequests").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/subrequests")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -24,7 +26,9 @@ async fn ask(setup: DaemonSetup, options: &[&str]) -> (HashMap<String, Vec<u8>>,
     assert_eq!(run.outcome, Outcome::Succeeded, "{:?}", run.outcome);
     let result = run.daemon.the_return().result.expect("a result");
     match result.result {
-        Some(gw::result::Result::Ref(reference)) => assert_eq!(reference.id, "", "no filesystem in an answer"),
+        Some(gw::result::Result::Ref(reference)) => {
+            assert_eq!(reference.id, "", "no filesystem in an answer")
+        }
         other => panic!("expected an empty ref, got {other:?}"),
     }
     // Nothing is built: only the Dockerfile and .dockerignore reads are solved.
@@ -33,7 +37,13 @@ async fn ask(setup: DaemonSetup, options: &[&str]) -> (HashMap<String, Vec<u8>>,
 }
 
 fn text(metadata: &HashMap<String, Vec<u8>>, key: &str) -> String {
-    String::from_utf8(metadata.get(key).unwrap_or_else(|| panic!("no {key}")).clone()).expect("utf-8")
+    String::from_utf8(
+        metadata
+            .get(key)
+            .unwrap_or_else(|| panic!("no {key}"))
+            .clone(),
+    )
+    .expect("utf-8")
 }
 
 fn json_of(metadata: &HashMap<String, Vec<u8>>) -> Value {
@@ -52,11 +62,20 @@ fn lines(start: u32, end: u32) -> Value {
 async fn describe_lists_every_answered_subrequest() {
     let (metadata, _) = ask(
         DaemonSetup::with_dockerfile("FROM busybox\n"),
-        &["requestid=frontend.subrequests.describe", "frontend.caps=moby.buildkit.frontend.subrequests"],
+        &[
+            "requestid=frontend.subrequests.describe",
+            "frontend.caps=moby.buildkit.frontend.subrequests",
+        ],
     )
     .await;
-    assert_eq!(text(&metadata, "result.json"), fixture("describe.result.json"));
-    assert_eq!(text(&metadata, "result.txt"), fixture("describe.result.txt"));
+    assert_eq!(
+        text(&metadata, "result.json"),
+        fixture("describe.result.json")
+    );
+    assert_eq!(
+        text(&metadata, "result.txt"),
+        fixture("describe.result.txt")
+    );
     assert_eq!(text(&metadata, "version"), "1.0.0");
     let mut keys: Vec<&String> = metadata.keys().collect();
     keys.sort();
@@ -66,10 +85,20 @@ async fn describe_lists_every_answered_subrequest() {
 #[tokio::test]
 async fn targets_lists_stages_with_doc_comments() {
     let dockerfile = fixture("targets.Dockerfile");
-    let (metadata, run) = ask(DaemonSetup::with_dockerfile(&dockerfile), &["requestid=frontend.targets"]).await;
-    assert!(run.daemon.resolves().is_empty(), "targets resolves no image");
+    let (metadata, run) = ask(
+        DaemonSetup::with_dockerfile(&dockerfile),
+        &["requestid=frontend.targets"],
+    )
+    .await;
+    assert!(
+        run.daemon.resolves().is_empty(),
+        "targets resolves no image"
+    );
     let raw = text(&metadata, "result.json");
-    assert!(raw.starts_with("{\n  \"targets\": [\n    {\n      \"name\": \"base\",\n"), "{raw}");
+    assert!(
+        raw.starts_with("{\n  \"targets\": [\n    {\n      \"name\": \"base\",\n"),
+        "{raw}"
+    );
     assert_eq!(
         json_of(&metadata),
         json!({
@@ -87,7 +116,11 @@ async fn targets_lists_stages_with_doc_comments() {
 #[tokio::test]
 async fn outline_reports_used_args_secrets_and_ssh() {
     let dockerfile = fixture("outline.Dockerfile");
-    let (metadata, _) = ask(DaemonSetup::with_dockerfile(&dockerfile), &["requestid=frontend.outline"]).await;
+    let (metadata, _) = ask(
+        DaemonSetup::with_dockerfile(&dockerfile),
+        &["requestid=frontend.outline"],
+    )
+    .await;
     assert_eq!(
         json_of(&metadata),
         json!({
@@ -114,11 +147,18 @@ async fn outline_of_another_target_and_build_arg_values() {
     let dockerfile = fixture("outline.Dockerfile");
     let (metadata, _) = ask(
         DaemonSetup::with_dockerfile(&dockerfile),
-        &["requestid=frontend.outline", "target=base", "build-arg:VERSION=2.0"],
+        &[
+            "requestid=frontend.outline",
+            "target=base",
+            "build-arg:VERSION=2.0",
+        ],
     )
     .await;
     // `base` uses no ARG; it has no doc comment and no mounts.
-    assert_eq!(json_of(&metadata), json!({"name": "base", "sources": [b64(&dockerfile)]}));
+    assert_eq!(
+        json_of(&metadata),
+        json!({"name": "base", "sources": [b64(&dockerfile)]})
+    );
     assert_eq!(text(&metadata, "result.txt"), "TARGET: base\n\n");
 
     let (metadata, _) = ask(
@@ -130,7 +170,10 @@ async fn outline_of_another_target_and_build_arg_values() {
     // reported, as in BuildKit (only an ARG that merely inherits the global value
     // keeps the global declaration).
     let args = &json_of(&metadata)["args"];
-    assert_eq!(args[1], json!({"name": "VERSION", "value": "2.0", "location": lines(12, 12)}));
+    assert_eq!(
+        args[1],
+        json!({"name": "VERSION", "value": "2.0", "location": lines(12, 12)})
+    );
 }
 
 #[tokio::test]
@@ -141,14 +184,19 @@ async fn outline_of_a_missing_target_fails_at_no_line() {
     )
     .await;
     let status = run.daemon.the_return().error.expect("an error");
-    assert_eq!(status.message, "target stage \"relase\" could not be found (did you mean release?)");
+    assert_eq!(
+        status.message,
+        "target stage \"relase\" could not be found (did you mean release?)"
+    );
 }
 
 #[tokio::test]
 async fn lint_reports_buildkit_rules_in_buildkit_order() {
     let dockerfile = fixture("lint.Dockerfile");
     let mut setup = DaemonSetup::with_dockerfile(&dockerfile);
-    setup.context_dir.insert(".dockerignore".into(), b"secret.txt\n".to_vec());
+    setup
+        .context_dir
+        .insert(".dockerignore".into(), b"secret.txt\n".to_vec());
     let (metadata, _) = ask(setup, &["requestid=frontend.lint"]).await;
     let result = json_of(&metadata);
     let warnings = result["warnings"].as_array().expect("warnings");
@@ -165,17 +213,31 @@ async fn lint_reports_buildkit_rules_in_buildkit_order() {
             )
         })
         .collect();
-    let want: Vec<String> = fixture("lint.expected").lines().map(str::to_owned).collect();
+    let want: Vec<String> = fixture("lint.expected")
+        .lines()
+        .map(str::to_owned)
+        .collect();
     assert_eq!(got, want);
     // Every warning carries the rule's description and documentation URL.
-    assert_eq!(warnings[1]["description"], "Stage names should be lowercase");
-    assert_eq!(warnings[1]["url"], "https://docs.docker.com/go/dockerfile/rule/stage-name-casing/");
+    assert_eq!(
+        warnings[1]["description"],
+        "Stage names should be lowercase"
+    );
+    assert_eq!(
+        warnings[1]["url"],
+        "https://docs.docker.com/go/dockerfile/rule/stage-name-casing/"
+    );
     assert!(result.get("buildError").is_none());
     let source = &result["sources"][0];
     assert_eq!(source["filename"], "Dockerfile");
     assert_eq!(source["language"], "Dockerfile");
     assert_eq!(source["data"], b64(&dockerfile));
-    assert!(source["definition"]["def"].as_array().is_some_and(|d| !d.is_empty()), "{source}");
+    assert!(
+        source["definition"]["def"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty()),
+        "{source}"
+    );
     assert_eq!(text(&metadata, "result.statuscode"), "1");
 
     let txt = text(&metadata, "result.txt");
@@ -197,17 +259,30 @@ async fn lint_of_a_clean_dockerfile_has_null_warnings_and_status_zero() {
     )
     .await;
     let raw = text(&metadata, "result.json");
-    assert!(raw.starts_with("{\n  \"warnings\": null,\n  \"sources\": ["), "{raw}");
+    assert!(
+        raw.starts_with("{\n  \"warnings\": null,\n  \"sources\": ["),
+        "{raw}"
+    );
     assert_eq!(text(&metadata, "result.statuscode"), "0");
     assert_eq!(text(&metadata, "result.txt"), "");
 }
 
 #[tokio::test]
 async fn lint_check_directive_skip_and_error() {
-    let dockerfile = "# check=skip=JSONArgsRecommended;error=true\nFROM busybox\nMAINTAINER me\nCMD echo hi\n";
-    let (metadata, _) = ask(DaemonSetup::with_dockerfile(dockerfile), &["requestid=frontend.lint"]).await;
+    let dockerfile =
+        "# check=skip=JSONArgsRecommended;error=true\nFROM busybox\nMAINTAINER me\nCMD echo hi\n";
+    let (metadata, _) = ask(
+        DaemonSetup::with_dockerfile(dockerfile),
+        &["requestid=frontend.lint"],
+    )
+    .await;
     let result = json_of(&metadata);
-    let rules: Vec<&str> = result["warnings"].as_array().expect("warnings").iter().filter_map(|w| w["ruleName"].as_str()).collect();
+    let rules: Vec<&str> = result["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|w| w["ruleName"].as_str())
+        .collect();
     assert_eq!(rules, ["MaintainerDeprecated"]);
     assert_eq!(
         result["buildError"],
@@ -217,7 +292,10 @@ async fn lint_check_directive_skip_and_error() {
     // The build-arg replaces the directive.
     let (metadata, _) = ask(
         DaemonSetup::with_dockerfile(dockerfile),
-        &["requestid=frontend.lint", "build-arg:BUILDKIT_DOCKERFILE_CHECK=skip=all"],
+        &[
+            "requestid=frontend.lint",
+            "build-arg:BUILDKIT_DOCKERFILE_CHECK=skip=all",
+        ],
     )
     .await;
     let result = json_of(&metadata);
@@ -229,11 +307,18 @@ async fn lint_check_directive_skip_and_error() {
 #[tokio::test]
 async fn lint_reports_a_parse_error_as_build_error() {
     let dockerfile = "FROM busybox\nBADINSTR x\n";
-    let (metadata, _) = ask(DaemonSetup::with_dockerfile(dockerfile), &["requestid=frontend.lint"]).await;
+    let (metadata, _) = ask(
+        DaemonSetup::with_dockerfile(dockerfile),
+        &["requestid=frontend.lint"],
+    )
+    .await;
     let result = json_of(&metadata);
     let error = &result["buildError"];
     assert!(
-        error["message"].as_str().is_some_and(|m| m.starts_with("dockerfile parse error on line 2: unknown instruction: BADINSTR")),
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m
+                .starts_with("dockerfile parse error on line 2: unknown instruction: BADINSTR")),
         "{error}"
     );
     assert_eq!(error["location"], lines(2, 2));
@@ -247,19 +332,38 @@ async fn lint_undefined_var_suggests_and_knows_image_env() {
     );
     setup.images.insert(
         "docker.io/library/busybox:latest".into(),
-        (format!("sha256:{}", "c".repeat(64)), br#"{"config":{"Env":["HOME_DIR=/root"]}}"#.to_vec()),
+        (
+            format!("sha256:{}", "c".repeat(64)),
+            br#"{"config":{"Env":["HOME_DIR=/root"]}}"#.to_vec(),
+        ),
     );
     let (metadata, run) = ask(setup, &["requestid=frontend.lint"]).await;
     assert_eq!(run.daemon.resolves().len(), 1);
     let result = json_of(&metadata);
-    let details: Vec<&str> = result["warnings"].as_array().expect("warnings").iter().filter_map(|w| w["detail"].as_str()).collect();
-    assert_eq!(details, ["Usage of undefined variable '$GREETNG' (did you mean $GREETING?)"]);
+    let details: Vec<&str> = result["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|w| w["detail"].as_str())
+        .collect();
+    assert_eq!(
+        details,
+        ["Usage of undefined variable '$GREETNG' (did you mean $GREETING?)"]
+    );
 }
 
 #[tokio::test]
 async fn convertllb_returns_the_definition_that_would_be_solved() {
-    let (metadata, run) = ask(DaemonSetup::with_dockerfile("FROM busybox\n"), &["requestid=frontend.convertllb"]).await;
-    assert_eq!(run.daemon.resolves().len(), 1, "images are resolved as for a build");
+    let (metadata, run) = ask(
+        DaemonSetup::with_dockerfile("FROM busybox\n"),
+        &["requestid=frontend.convertllb"],
+    )
+    .await;
+    assert_eq!(
+        run.daemon.resolves().len(),
+        1,
+        "images are resolved as for a build"
+    );
     let mut keys: Vec<&String> = metadata.keys().collect();
     keys.sort();
     assert_eq!(keys, ["result.json", "version"]);
@@ -267,14 +371,27 @@ async fn convertllb_returns_the_definition_that_would_be_solved() {
     let result = json_of(&metadata);
     let def = result["def"].as_object().expect("def");
     assert_eq!(def.len(), 2, "the image op and the terminal op: {result}");
-    assert!(def.keys().all(|k| k.starts_with("sha256:") && k.len() == 71));
-    let source = def.values().find_map(|op| op.get("source")).expect("a source op");
+    assert!(def
+        .keys()
+        .all(|k| k.starts_with("sha256:") && k.len() == 71));
+    let source = def
+        .values()
+        .find_map(|op| op.get("source"))
+        .expect("a source op");
     assert_eq!(
         source["identifier"],
-        format!("docker-image://docker.io/library/busybox:latest@sha256:{}", "b".repeat(64))
+        format!(
+            "docker-image://docker.io/library/busybox:latest@sha256:{}",
+            "b".repeat(64)
+        )
     );
-    let terminal = def.values().find(|op| op.get("source").is_none()).expect("terminal op");
-    assert!(terminal["inputs"][0]["digest"].as_str().is_some_and(|d| def.contains_key(d)));
+    let terminal = def
+        .values()
+        .find(|op| op.get("source").is_none())
+        .expect("terminal op");
+    assert!(terminal["inputs"][0]["digest"]
+        .as_str()
+        .is_some_and(|d| def.contains_key(d)));
     assert_eq!(result["source"], json!({}));
     assert!(result["metadata"].is_object());
 }
@@ -283,7 +400,10 @@ async fn convertllb_returns_the_definition_that_would_be_solved() {
 async fn subrequests_cap_is_accepted_and_others_still_refused() {
     let (_, _) = ask(
         DaemonSetup::with_dockerfile("FROM busybox\n"),
-        &["requestid=frontend.targets", "frontend.caps=moby.buildkit.frontend.subrequests"],
+        &[
+            "requestid=frontend.targets",
+            "frontend.caps=moby.buildkit.frontend.subrequests",
+        ],
     )
     .await;
     let run = run_frontend(
@@ -292,12 +412,25 @@ async fn subrequests_cap_is_accepted_and_others_still_refused() {
     )
     .await;
     let status = run.daemon.the_return().error.expect("an error");
-    assert_eq!(status.message, "unsupported frontend capability moby.buildkit.frontend.gitquerystring");
+    assert_eq!(
+        status.message,
+        "unsupported frontend capability moby.buildkit.frontend.gitquerystring"
+    );
 }
 
 #[tokio::test]
 async fn targets_of_an_invalid_dockerfile_fail_at_its_line() {
-    let run = run_frontend(DaemonSetup::with_dockerfile("FROM busybox\nCOPY x\n"), &["requestid=frontend.targets"]).await;
+    let run = run_frontend(
+        DaemonSetup::with_dockerfile("FROM busybox\nCOPY x\n"),
+        &["requestid=frontend.targets"],
+    )
+    .await;
     let status = run.daemon.the_return().error.expect("an error");
-    assert!(status.message.starts_with("Dockerfile:2: COPY requires at least two arguments"), "{}", status.message);
+    assert!(
+        status
+            .message
+            .starts_with("Dockerfile:2: COPY requires at least two arguments"),
+        "{}",
+        status.message
+    );
 }

@@ -173,9 +173,17 @@ fn binary_speaks_only_http2_on_stdout_and_exits_after_return() {
     }
     assert!(status.success(), "exit status {status:?}; stderr: {stderr}");
     let returned = daemon.the_return();
-    assert!(returned.error.is_none(), "unexpected error Return: {:?}; stderr: {stderr}", returned.error);
+    assert!(
+        returned.error.is_none(),
+        "unexpected error Return: {:?}; stderr: {stderr}",
+        returned.error
+    );
     let result = returned.result.expect("a result Return");
-    assert!(result.metadata.contains_key("containerimage.config"), "{:?}", result.metadata.keys());
+    assert!(
+        result.metadata.contains_key("containerimage.config"),
+        "{:?}",
+        result.metadata.keys()
+    );
     daemon.assert_protocol_rules();
 
     // Give the server task a moment to have consumed everything, then check bytes.

@@ -29,7 +29,12 @@ async fn change_records_are_sent_as_warnings_where_the_daemon_has_the_cap() {
     let lines: Vec<(i32, i32)> = merged
         .ranges
         .iter()
-        .map(|r| (r.start.as_ref().map_or(0, |p| p.line), r.end.as_ref().map_or(0, |p| p.line)))
+        .map(|r| {
+            (
+                r.start.as_ref().map_or(0, |p| p.line),
+                r.end.as_ref().map_or(0, |p| p.line),
+            )
+        })
         .collect();
     assert_eq!(lines, [(2, 2), (3, 3)]);
     assert!(!merged.detail.is_empty(), "the reason is the detail");

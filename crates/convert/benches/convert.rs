@@ -23,16 +23,37 @@ fn answers(source: &str, opts: &ConvertOptions) -> BTreeMap<String, ResolvedImag
     images_to_resolve(source, opts)
         .expect("benchmark input converts")
         .into_iter()
-        .map(|r| (r.key, ResolvedImage { digest: None, config: CONFIG.to_vec() }))
+        .map(|r| {
+            (
+                r.key,
+                ResolvedImage {
+                    digest: None,
+                    config: CONFIG.to_vec(),
+                },
+            )
+        })
         .collect()
 }
 
 fn bench(c: &mut Criterion) {
-    let opts = ConvertOptions::new("session", Platform::new("linux", "amd64"), CapSet::buildkit_v0_8());
-    for (name, source) in [("large-multistage (457 lines)", LARGE), ("fal-complete (20 lines)", FAL)] {
+    let opts = ConvertOptions::new(
+        "session",
+        Platform::new("linux", "amd64"),
+        CapSet::buildkit_v0_8(),
+    );
+    for (name, source) in [
+        ("large-multistage (457 lines)", LARGE),
+        ("fal-complete (20 lines)", FAL),
+    ] {
         let images = answers(source, &opts);
         c.bench_function(&format!("parse+convert+marshal {name}"), |b| {
-            b.iter(|| convert(black_box(source), &opts, &images).expect("converts").definition.def.len())
+            b.iter(|| {
+                convert(black_box(source), &opts, &images)
+                    .expect("converts")
+                    .definition
+                    .def
+                    .len()
+            })
         });
     }
 }

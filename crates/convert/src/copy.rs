@@ -483,8 +483,7 @@ impl Dispatcher<'_> {
                 self.rt[i].cmd_index = self.rt[i].cmd_index.saturating_sub(1);
                 // The same text as in the copy's name (the state's env has not changed).
                 let text = self.display_text(i, original, false);
-                let link_name =
-                    self.prefix(i, &format!("LINK {text}"), prefix_platform.as_ref());
+                let link_name = self.prefix(i, &format!("LINK {text}"), prefix_platform.as_ref());
                 Merge::new([self.rt[i].state.clone(), copied])
                     .custom_name(link_name)
                     .location(location)

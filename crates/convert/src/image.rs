@@ -420,7 +420,16 @@ fn write_config(w: &mut Writer, c: &Config) {
 
 /// The Go struct fields of each config level, for `match_field` (Go matches JSON keys
 /// to them case-insensitively).
-const IMAGE_FIELDS: [&str; 8] = ["created", "author", "architecture", "os", "config", "rootfs", "history", "variant"];
+const IMAGE_FIELDS: [&str; 8] = [
+    "created",
+    "author",
+    "architecture",
+    "os",
+    "config",
+    "rootfs",
+    "history",
+    "variant",
+];
 const HISTORY_FIELDS: [&str; 5] = ["created", "created_by", "author", "comment", "empty_layer"];
 const CONFIG_FIELDS: [&str; 14] = [
     "User",

@@ -172,9 +172,7 @@ impl Dispatcher<'_> {
             if !from.is_empty() {
                 st = match cmd.sources.get(k).copied().flatten() {
                     Some(s) => self.rt[s].state.clone(),
-                    None if from == SCRATCH => {
-                        scratch_on(self.plan.target_platform.clone())
-                    }
+                    None if from == SCRATCH => scratch_on(self.plan.target_platform.clone()),
                     None => {
                         return Err(err(format!("mount from {from} could not be resolved"), sp))
                     }

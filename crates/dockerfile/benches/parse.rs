@@ -22,9 +22,15 @@ fn parse_and_type(source: &str) -> usize {
 }
 
 fn bench(c: &mut Criterion) {
-    c.bench_function("parse+ir large-multistage (457 lines)", |b| b.iter(|| parse_and_type(black_box(LARGE))));
-    c.bench_function("parse+ir fal-complete (20 lines)", |b| b.iter(|| parse_and_type(black_box(FAL))));
-    c.bench_function("parse only large-multistage", |b| b.iter(|| parse(black_box(LARGE)).dockerfile.instructions.len()));
+    c.bench_function("parse+ir large-multistage (457 lines)", |b| {
+        b.iter(|| parse_and_type(black_box(LARGE)))
+    });
+    c.bench_function("parse+ir fal-complete (20 lines)", |b| {
+        b.iter(|| parse_and_type(black_box(FAL)))
+    });
+    c.bench_function("parse only large-multistage", |b| {
+        b.iter(|| parse(black_box(LARGE)).dockerfile.instructions.len())
+    });
 }
 
 criterion_group!(benches, bench);

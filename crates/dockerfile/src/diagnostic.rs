@@ -20,11 +20,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(message: impl Into<String>, span: Span) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, message: message.into(), span, rule: None }
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            rule: None,
+        }
     }
 
     pub fn warning(rule: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, message: message.into(), span, rule: Some(rule) }
+        Diagnostic {
+            severity: Severity::Warning,
+            message: message.into(),
+            span,
+            rule: Some(rule),
+        }
     }
 
     pub fn is_error(&self) -> bool {

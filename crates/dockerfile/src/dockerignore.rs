@@ -14,7 +14,6 @@
 //!
 //! Lines end at `\n`; one trailing `\r` is dropped (Go's `bufio.ScanLines`).
 
-
 /// Parses a `.dockerignore` file into exclude patterns.
 ///
 /// Invalid UTF-8 is replaced by U+FFFD: the patterns travel to the daemon as a JSON

@@ -7,7 +7,9 @@ use crate::syntax::dump::dump;
 
 /// Parses, types, dumps and expands `data`; must never panic.
 pub fn exercise(data: &[u8]) {
-    let Ok(source) = std::str::from_utf8(data) else { return };
+    let Ok(source) = std::str::from_utf8(data) else {
+        return;
+    };
     let parsed = crate::parse(source);
     let _ = dump(&parsed.dockerfile);
     let env = Vars::from_env_list(["PWD=/home", "EMPTY=", "LIST=a b  c"]);
@@ -27,7 +29,9 @@ pub fn exercise(data: &[u8]) {
     if parsed.error().is_some() {
         return;
     }
-    let Ok(ir) = parse_dockerfile(&parsed.dockerfile) else { return };
+    let Ok(ir) = parse_dockerfile(&parsed.dockerfile) else {
+        return;
+    };
     let lexer = Lexer::new(parsed.dockerfile.escape);
     for stage in &ir.stages {
         let _ = lexer.process_word(&stage.base, &env);
@@ -35,7 +39,8 @@ pub fn exercise(data: &[u8]) {
             if let CommandKind::Run(run) = &command.kind {
                 for mount in &run.mounts {
                     let expand = |v: &str| lexer.process_word(v, &env).map_err(|e| e.message);
-                    let _ = crate::instructions::mount::parse_mount(&mount.raw.value, Some(&expand));
+                    let _ =
+                        crate::instructions::mount::parse_mount(&mount.raw.value, Some(&expand));
                 }
             }
         }

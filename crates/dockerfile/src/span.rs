@@ -15,12 +15,18 @@ impl Span {
     /// A span from `start` to `end`; `end` is clamped so it never precedes `start`.
     pub fn new(start: usize, end: usize) -> Span {
         let start = to_u32(start);
-        Span { start, end: to_u32(end).max(start) }
+        Span {
+            start,
+            end: to_u32(end).max(start),
+        }
     }
 
     /// The smallest span covering both.
     pub fn cover(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     pub fn len(self) -> usize {
@@ -33,7 +39,9 @@ impl Span {
 
     /// The text this span covers in `source` (empty if out of bounds).
     pub fn text(self, source: &str) -> &str {
-        source.get(self.start as usize..self.end as usize).unwrap_or("")
+        source
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or("")
     }
 }
 
@@ -104,14 +112,23 @@ impl LineIndex {
         let line = self.line(offset);
         let start = self.line_starts[(line - 1) as usize] as usize;
         let end = (offset as usize).min(source.len());
-        let column = source.get(start..end).map_or(end.saturating_sub(start), |s| s.chars().count());
-        LineCol { line, column: to_u32(column + 1) }
+        let column = source
+            .get(start..end)
+            .map_or(end.saturating_sub(start), |s| s.chars().count());
+        LineCol {
+            line,
+            column: to_u32(column + 1),
+        }
     }
 
     /// First and last 1-based lines of a span (the last byte decides the end line).
     pub fn lines(&self, span: Span) -> (u32, u32) {
         let start = self.line(span.start);
-        let end = if span.end > span.start { self.line(span.end - 1) } else { start };
+        let end = if span.end > span.start {
+            self.line(span.end - 1)
+        } else {
+            start
+        };
         (start, end)
     }
 
@@ -129,12 +146,27 @@ mod tests {
     /// alignment and next to bytes that could borrow (`\x0b`, `\x8a`, `\x09`).
     #[test]
     fn line_starts_match_byte_scan() {
-        let pieces = ["\n", "a", "\u{8a}", "\x0b", "\t", "\n\n", "é", "FROM x\nRUN y\n"];
+        let pieces = [
+            "\n",
+            "a",
+            "\u{8a}",
+            "\x0b",
+            "\t",
+            "\n\n",
+            "é",
+            "FROM x\nRUN y\n",
+        ];
         let mut source = String::new();
         for round in 0..200 {
             source.push_str(pieces[(round * 7 + round / 3) % pieces.len()]);
             let expected: Vec<u32> = std::iter::once(0)
-                .chain(source.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| to_u32(i + 1)))
+                .chain(
+                    source
+                        .bytes()
+                        .enumerate()
+                        .filter(|&(_, b)| b == b'\n')
+                        .map(|(i, _)| to_u32(i + 1)),
+                )
                 .collect();
             assert_eq!(LineIndex::new(&source).line_starts, expected, "{source:?}");
         }

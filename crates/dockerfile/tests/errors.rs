@@ -19,7 +19,10 @@ fn first_error(source: &str) -> Option<Diagnostic> {
 #[test]
 fn error_messages() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/errors");
-    let mut names: Vec<_> = std::fs::read_dir(&dir).expect("fixtures").map(|e| e.expect("entry").path()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .collect();
     names.sort();
     let mut report = String::new();
     for path in names {

@@ -36,15 +36,28 @@ fn positive_testfiles_dump_exactly() {
         let parsed = parse(&read(&dir.join("Dockerfile")));
         let expected = read(&dir.join("result"));
         if let Some(error) = parsed.error() {
-            failures.push(format!("{}: unexpected error: {}", dir.display(), error.message));
+            failures.push(format!(
+                "{}: unexpected error: {}",
+                dir.display(),
+                error.message
+            ));
             continue;
         }
         let actual = dump(&parsed.dockerfile);
         if actual != expected {
-            failures.push(format!("{}:\n--- expected\n{expected}--- actual\n{actual}", dir.display()));
+            failures.push(format!(
+                "{}:\n--- expected\n{expected}--- actual\n{actual}",
+                dir.display()
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), dirs.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -53,7 +66,11 @@ fn negative_testfiles_fail() {
     assert_eq!(dirs.len(), 4, "expected BuildKit's 4 negative testfiles");
     for dir in &dirs {
         let parsed = parse(&read(&dir.join("Dockerfile")));
-        assert!(parsed.error().is_some(), "{} parsed without error", dir.display());
+        assert!(
+            parsed.error().is_some(),
+            "{} parsed without error",
+            dir.display()
+        );
     }
 }
 
@@ -63,6 +80,11 @@ fn testfile_line_spans() {
     let parsed = parse(&source);
     assert!(parsed.error().is_none(), "{:?}", parsed.error());
     let index = LineIndex::new(&source);
-    let lines: Vec<(u32, u32)> = parsed.dockerfile.instructions.iter().map(|i| index.lines(i.span)).collect();
+    let lines: Vec<(u32, u32)> = parsed
+        .dockerfile
+        .instructions
+        .iter()
+        .map(|i| index.lines(i.span))
+        .collect();
     assert_eq!(lines, vec![(5, 5), (11, 12), (17, 31)]);
 }

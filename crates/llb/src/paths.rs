@@ -25,7 +25,10 @@ fn is_clean(p: &str) -> bool {
         return true;
     }
     let body = p.strip_prefix('/').unwrap_or(p);
-    !body.is_empty() && body.split('/').all(|e| !e.is_empty() && e != "." && e != "..")
+    !body.is_empty()
+        && body
+            .split('/')
+            .all(|e| !e.is_empty() && e != "." && e != "..")
 }
 
 /// Go's `path.Clean` algorithm proper.
@@ -212,7 +215,12 @@ mod tests {
 
     /// Go's `path.Join` as written: non-empty elements joined with `/`, then cleaned.
     fn join_by_parts(elements: &[&str]) -> String {
-        let joined = elements.iter().filter(|e| !e.is_empty()).copied().collect::<Vec<_>>().join("/");
+        let joined = elements
+            .iter()
+            .filter(|e| !e.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("/");
         if joined.is_empty() {
             joined
         } else {

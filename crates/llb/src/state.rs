@@ -354,7 +354,10 @@ mod tests {
         assert_eq!(s.cwd(), before.with_dir("x/").cwd());
         assert_eq!((s.user(), s.hostname()), ("root", "h"));
         assert_eq!(s.platform().map(|p| p.architecture.as_str()), Some("arm64"));
-        assert_eq!((before.cwd(), before.user(), before.hostname()), ("/app", "u", ""));
+        assert_eq!(
+            (before.cwd(), before.user(), before.hostname()),
+            ("/app", "u", "")
+        );
         assert!(before.platform().is_none());
     }
 

@@ -145,21 +145,30 @@ fn op_field_order_follows_the_daemon() {
     };
     let (old_ops, modern_ops) = (ops(&old), ops(&modern));
     assert_eq!(old_ops.len(), modern_ops.len());
-    for ((old_bytes, modern_bytes), (old_op, modern_op)) in
-        old.def.iter().zip(&modern.def).zip(old_ops.iter().zip(&modern_ops))
+    for ((old_bytes, modern_bytes), (old_op, modern_op)) in old
+        .def
+        .iter()
+        .zip(&modern.def)
+        .zip(old_ops.iter().zip(&modern_ops))
     {
         let body = [2, 3, 4, 5, 6, 7];
         let old_fields = top_level_fields(old_bytes);
         let modern_fields = top_level_fields(modern_bytes);
         // Field-number order, oneof included.
-        assert!(old_fields.windows(2).all(|w| w[0] <= w[1]), "{old_fields:?}");
+        assert!(
+            old_fields.windows(2).all(|w| w[0] <= w[1]),
+            "{old_fields:?}"
+        );
         // The oneof last, everything before it by number.
         let (last, rest) = modern_fields.split_last().expect("fields");
         assert!(body.contains(last), "{modern_fields:?}");
         assert!(rest.iter().all(|f| !body.contains(f)), "{modern_fields:?}");
         assert!(rest.windows(2).all(|w| w[0] <= w[1]), "{modern_fields:?}");
         // Same message; inputs differ only by the digests they name.
-        let strip = |op: &pb::Op| pb::Op { inputs: Vec::new(), ..op.clone() };
+        let strip = |op: &pb::Op| pb::Op {
+            inputs: Vec::new(),
+            ..op.clone()
+        };
         assert_eq!(strip(old_op), strip(modern_op));
         assert_eq!(old_op.inputs.len(), modern_op.inputs.len());
     }

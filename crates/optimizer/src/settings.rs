@@ -129,14 +129,19 @@ impl Settings {
     /// A bad build-arg value has no line; a bad comment has its line.
     pub fn from_sources(build_arg: Option<&str>, source: &str) -> Result<Settings, SettingsError> {
         if let Some(value) = build_arg.filter(|v| !v.trim().is_empty()) {
-            let mut settings =
-                Settings::parse(value, "the DFOPT build-arg").map_err(SettingsError::without_line)?;
+            let mut settings = Settings::parse(value, "the DFOPT build-arg")
+                .map_err(SettingsError::without_line)?;
             settings.source = SettingsSource::BuildArg;
             return Ok(settings);
         }
         if let Some((value, line)) = directive(source)? {
-            let mut settings = Settings::parse(&value, "the `# dfopt=` comment")
-                .map_err(|message| SettingsError { message, line: Some(line) })?;
+            let mut settings =
+                Settings::parse(&value, "the `# dfopt=` comment").map_err(|message| {
+                    SettingsError {
+                        message,
+                        line: Some(line),
+                    }
+                })?;
             settings.source = SettingsSource::Directive;
             return Ok(settings);
         }
@@ -155,7 +160,10 @@ pub struct SettingsError {
 
 impl SettingsError {
     fn without_line(message: String) -> Self {
-        Self { message, line: None }
+        Self {
+            message,
+            line: None,
+        }
     }
 }
 
@@ -247,7 +255,10 @@ mod tests {
     #[test]
     fn directive_and_precedence() {
         let src = "# syntax=docker/dockerfile:1\n# dfopt = -cache-mounts\n\nFROM x\n# dfopt=off\n";
-        assert_eq!(directive(src).unwrap(), Some(("-cache-mounts".to_string(), 2)));
+        assert_eq!(
+            directive(src).unwrap(),
+            Some(("-cache-mounts".to_string(), 2))
+        );
         let s = Settings::from_sources(None, src).unwrap();
         assert_eq!(
             (s.enabled(), s.source),
@@ -268,7 +279,12 @@ mod tests {
         let bad = Settings::from_sources(None, "\n# dfopt=-merge-run\nFROM x").unwrap_err();
         assert_eq!(bad.line, Some(2));
         assert!(bad.message.contains("did you mean merge-runs?"), "{bad}");
-        assert_eq!(Settings::from_sources(Some("nope"), "FROM x").unwrap_err().line, None);
+        assert_eq!(
+            Settings::from_sources(Some("nope"), "FROM x")
+                .unwrap_err()
+                .line,
+            None
+        );
         assert_eq!(directive("# dfopt:keep\nFROM x").unwrap(), None);
     }
 }

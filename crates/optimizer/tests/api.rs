@@ -65,7 +65,9 @@ fn settings_sources() {
     let err = Settings::from_sources(Some("+cache-mount"), src).unwrap_err();
     assert!(
         err.message.contains("did you mean cache-mounts?")
-            && err.message.contains("merge-runs, cache-mounts, prune-stages"),
+            && err
+                .message
+                .contains("merge-runs, cache-mounts, prune-stages"),
         "{err}"
     );
     assert_eq!(err.line, None, "a build-arg has no line");

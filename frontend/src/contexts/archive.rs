@@ -168,7 +168,10 @@ fn parse_base256(field: &[u8]) -> Option<i64> {
 fn trim(field: &[u8]) -> &[u8] {
     let is_pad = |b: &u8| *b == b' ' || *b == 0;
     let start = field.iter().position(|b| !is_pad(b)).unwrap_or(field.len());
-    let end = field.iter().rposition(|b| !is_pad(b)).map_or(start, |i| i + 1);
+    let end = field
+        .iter()
+        .rposition(|b| !is_pad(b))
+        .map_or(start, |i| i + 1);
     &field[start..end]
 }
 
@@ -180,7 +183,9 @@ mod tests {
     fn header(name: &str, size: u64, typeflag: u8) -> Vec<u8> {
         let mut block = vec![0u8; BLOCK];
         block[..name.len()].copy_from_slice(name.as_bytes());
-        let octal = |value: u64, width: usize| format!("{value:0width$o}\0", width = width - 1).into_bytes();
+        let octal = |value: u64, width: usize| {
+            format!("{value:0width$o}\0", width = width - 1).into_bytes()
+        };
         block[100..108].copy_from_slice(&octal(0o644, 8));
         block[108..116].copy_from_slice(&octal(0, 8));
         block[116..124].copy_from_slice(&octal(0, 8));
@@ -236,14 +241,20 @@ mod tests {
 
     #[test]
     fn pax_header_needs_more_than_1024_bytes() {
-        let pax = with_data(header("PaxHeaders/x", 30, b'x'), b"30 path=some/very/long/name\n");
+        let pax = with_data(
+            header("PaxHeaders/x", 30, b'x'),
+            b"30 path=some/very/long/name\n",
+        );
         assert!(!is_archive(&pax));
     }
 
     #[test]
     fn git_archive_global_header_is_an_archive() {
         let comment = "52 comment=0123456789abcdef0123456789abcdef01234567\n";
-        let global = with_data(header("pax_global_header", comment.len() as u64, b'g'), comment.as_bytes());
+        let global = with_data(
+            header("pax_global_header", comment.len() as u64, b'g'),
+            comment.as_bytes(),
+        );
         assert!(is_archive(&global));
         let broken = with_data(header("pax_global_header", 10, b'g'), b"99 x=y\n");
         assert!(!is_archive(&broken));

@@ -61,7 +61,11 @@ pub struct BuildContexts {
 impl BuildContexts {
     /// Decides the build's sources. For an HTTP(S) context this downloads it (a
     /// `Solve` and a 1024-byte `ReadFile`) to tell an archive from a Dockerfile.
-    pub async fn prepare(bridge: &Bridge, caps: &Caps, env: &FrontendEnv) -> Result<Self, BuildError> {
+    pub async fn prepare(
+        bridge: &Bridge,
+        caps: &Caps,
+        env: &FrontendEnv,
+    ) -> Result<Self, BuildError> {
         let options = &env.options;
         let mut main = None;
         let mut dockerfile = None;
@@ -69,7 +73,8 @@ impl BuildContexts {
         match &options.remote_context {
             Some(RemoteContext::Git(url)) => {
                 let name = format!("[internal] load git source {url}");
-                let checkout = GitContext::parse(url)?.state(&name, options.context_keep_git_dir, caps)?;
+                let checkout =
+                    GitContext::parse(url)?.state(&name, options.context_keep_git_dir, caps)?;
                 let definition = marshal(&checkout, caps)?;
                 crate::log(format_args!("build context: git {url}"));
                 dockerfile = Some(definition.clone());
@@ -93,7 +98,8 @@ impl BuildContexts {
         let mut inputs = BTreeMap::new();
         if wants_inputs && caps.gateway_supports(gateway::FRONTEND_INPUTS) {
             inputs = bridge.inputs().await.map_err(|error| {
-                BuildError::new(format!("failed to get frontend inputs: {error}")).with_code(error.code())
+                BuildError::new(format!("failed to get frontend inputs: {error}"))
+                    .with_code(error.code())
             })?;
             if options.remote_context.is_none() {
                 dockerfile = inputs.get(INPUT_DOCKERFILE).cloned();
@@ -106,7 +112,9 @@ impl BuildContexts {
         match (&main, options.context_subdir.as_deref()) {
             (Some(context), Some(dir)) => {
                 crate::log(format_args!("build context: scoped to {dir}"));
-                let scoped = wrap(context, caps, |placeholder| remote::scope_to_subdir(placeholder, dir))?;
+                let scoped = wrap(context, caps, |placeholder| {
+                    remote::scope_to_subdir(placeholder, dir)
+                })?;
                 main = Some(scoped);
             }
             (None, Some(_)) => crate::log(format_args!(
@@ -139,7 +147,10 @@ impl BuildContexts {
         if self.named.is_empty() {
             return Ok(None);
         }
-        let platform = key.platform.clone().unwrap_or_else(|| default_platform.clone());
+        let platform = key
+            .platform
+            .clone()
+            .unwrap_or_else(|| default_platform.clone());
         let Some(spec) = self.spec_for(&key.reference, &platform)? else {
             return Ok(None);
         };
@@ -161,7 +172,8 @@ impl BuildContexts {
         mut lowered: Lowered,
     ) -> Result<Lowered, BuildError> {
         let local_context = format!("local://{context_key}");
-        let entries = splice::source_ops(&lowered.definition).map_err(|e| BuildError::new(e.to_string()))?;
+        let entries =
+            splice::source_ops(&lowered.definition).map_err(|e| BuildError::new(e.to_string()))?;
         let mut replacements = BTreeMap::new();
         for entry in entries {
             if entry.source.identifier == local_context {
@@ -179,7 +191,10 @@ impl BuildContexts {
             let platform = entry
                 .platform
                 .as_ref()
-                .map(|p| Platform::new(p.os.clone(), p.architecture.clone()).with_variant(p.variant.clone()))
+                .map(|p| {
+                    Platform::new(p.os.clone(), p.architecture.clone())
+                        .with_variant(p.variant.clone())
+                })
                 .unwrap_or_else(|| default_platform.clone());
             if let Some(spec) = self.spec_for(reference, &platform)? {
                 let loaded = self.named.load(bridge, &spec, &platform).await?;
@@ -198,7 +213,11 @@ impl BuildContexts {
     /// The named context for an image reference on a platform. A replaced stage
     /// whose context does not apply to the platform it is built for is an error (the
     /// stage was rewritten for another platform's key).
-    fn spec_for(&self, reference: &str, platform: &Platform) -> Result<Option<named::Spec>, BuildError> {
+    fn spec_for(
+        &self,
+        reference: &str,
+        platform: &Platform,
+    ) -> Result<Option<named::Spec>, BuildError> {
         let Some(name) = named::context_name(reference) else {
             return Ok(None);
         };
@@ -215,19 +234,30 @@ impl BuildContexts {
 
 /// Downloads an HTTP(S) context and sniffs it: (the context graph, whether it was an
 /// archive).
-async fn download(bridge: &Bridge, caps: &Caps, url: &str) -> Result<(pb::Definition, bool), BuildError> {
+async fn download(
+    bridge: &Bridge,
+    caps: &Caps,
+    url: &str,
+) -> Result<(pb::Definition, bool), BuildError> {
     let fetched = remote::http_state(url, "[internal] load remote build context")?;
     let definition = marshal(&fetched, caps)?;
     let reference = bridge.solve(definition.clone()).await.map_err(|error| {
         BuildError::new(format!("failed to resolve httpcontext: {error}")).with_code(error.code())
     })?;
     let header = bridge
-        .read_file_prefix(&reference, remote::HTTP_CONTEXT_FILENAME, archive::HEADER_LENGTH)
+        .read_file_prefix(
+            &reference,
+            remote::HTTP_CONTEXT_FILENAME,
+            archive::HEADER_LENGTH,
+        )
         .await
         .map_err(|error| {
-            BuildError::new(format!("failed to read downloaded context: {error}")).with_code(error.code())
+            BuildError::new(format!("failed to read downloaded context: {error}"))
+                .with_code(error.code())
         })?
-        .ok_or_else(|| BuildError::new("failed to read downloaded context: the download has no file"))?;
+        .ok_or_else(|| {
+            BuildError::new("failed to read downloaded context: the download has no file")
+        })?;
     if archive::is_archive(&header) {
         Ok((marshal(&remote::unpack(&fetched)?, caps)?, true))
     } else {
@@ -273,8 +303,15 @@ mod tests {
 
     #[test]
     fn wrap_puts_the_graph_under_the_new_ops() {
-        let caps = Caps { gateway: CapSet::from_iter(["solve.base"]), llb: CapSet::buildkit_v0_8() };
-        let http = marshal(&remote::http_state("https://h/x.tgz", "n").expect("http"), &caps).expect("marshal");
+        let caps = Caps {
+            gateway: CapSet::from_iter(["solve.base"]),
+            llb: CapSet::buildkit_v0_8(),
+        };
+        let http = marshal(
+            &remote::http_state("https://h/x.tgz", "n").expect("http"),
+            &caps,
+        )
+        .expect("marshal");
         let scoped = wrap(&http, &caps, |s| remote::scope_to_subdir(s, "sub")).expect("wrap");
         let identifiers: Vec<String> = splice::source_ops(&scoped)
             .expect("ops")

@@ -76,8 +76,9 @@ impl LoadedContext {
     /// filesystem but the config lists no layer.
     pub fn config_for_lowering(&self, platform: &Platform) -> Result<Vec<u8>, BuildError> {
         let mut value: serde_json::Value = match &self.config {
-            Some(config) => serde_json::from_slice(config)
-                .map_err(|error| BuildError::new(format!("invalid image config of a named context: {error}")))?,
+            Some(config) => serde_json::from_slice(config).map_err(|error| {
+                BuildError::new(format!("invalid image config of a named context: {error}"))
+            })?,
             None => empty_image(platform),
         };
         if self.definition.def.is_empty() || has_layers(&value) {
@@ -125,10 +126,14 @@ fn empty_image(platform: &Platform) -> serde_json::Value {
 /// Whether a config lists a layer (or a non-empty history entry, which the
 /// conversion also counts).
 fn has_layers(config: &serde_json::Value) -> bool {
-    let diff_ids = config["rootfs"]["diff_ids"].as_array().is_some_and(|ids| !ids.is_empty());
-    let history = config["history"]
+    let diff_ids = config["rootfs"]["diff_ids"]
         .as_array()
-        .is_some_and(|entries| entries.iter().any(|h| !h["empty_layer"].as_bool().unwrap_or(false)));
+        .is_some_and(|ids| !ids.is_empty());
+    let history = config["history"].as_array().is_some_and(|entries| {
+        entries
+            .iter()
+            .any(|h| !h["empty_layer"].as_bool().unwrap_or(false))
+    });
     diff_ids || history
 }
 
@@ -137,7 +142,9 @@ fn has_layers(config: &serde_json::Value) -> bool {
 pub fn scrub_placeholder_layer(config: &[u8]) -> Vec<u8> {
     let needle = format!("\"diff_ids\":[\"{PLACEHOLDER_LAYER}\"]");
     match std::str::from_utf8(config) {
-        Ok(text) if text.contains(&needle) => text.replace(&needle, "\"diff_ids\":null").into_bytes(),
+        Ok(text) if text.contains(&needle) => {
+            text.replace(&needle, "\"diff_ids\":null").into_bytes()
+        }
         _ => config.to_vec(),
     }
 }
@@ -167,7 +174,11 @@ pub fn context_name(reference: &str) -> Option<String> {
         name.push('@');
         name.push_str(digest);
     }
-    Some(name.strip_suffix(":latest").map(str::to_owned).unwrap_or(name))
+    Some(
+        name.strip_suffix(":latest")
+            .map(str::to_owned)
+            .unwrap_or(name),
+    )
 }
 
 /// The reference that stands for stage `name` in a rewritten Dockerfile.
@@ -229,7 +240,10 @@ impl NamedContexts {
 
     /// Whether some `context:` option uses `input:`.
     pub fn uses_inputs(options: &FrontendOptions) -> bool {
-        options.named_contexts.values().any(|v| v.starts_with("input:"))
+        options
+            .named_contexts
+            .values()
+            .any(|v| v.starts_with("input:"))
     }
 
     /// The option for `name` on `platform`: `NAME::<platform>` first, then `NAME`.
@@ -238,13 +252,15 @@ impl NamedContexts {
             return None;
         }
         let with_platform = format!("{name}::{}", platform::format(platform));
-        [with_platform, name.to_owned()].into_iter().find_map(|key| {
-            self.specs.get(&key).map(|value| Spec {
-                key,
-                name: name.to_owned(),
-                value: value.clone(),
+        [with_platform, name.to_owned()]
+            .into_iter()
+            .find_map(|key| {
+                self.specs.get(&key).map(|value| Spec {
+                    key,
+                    name: name.to_owned(),
+                    value: value.clone(),
+                })
             })
-        })
     }
 
     /// Loads `spec` for `platform` (once per build).
@@ -258,15 +274,17 @@ impl NamedContexts {
         if let Some(found) = self.cached(&cache_key) {
             return Ok(found);
         }
-        let loaded = Arc::new(self.load_uncached(bridge, spec, platform).await.map_err(|error| {
-            BuildError::new(format!(
-                "failed to load named context {} ({}): {}",
-                spec.key,
-                spec.value,
-                error.message()
-            ))
-            .with_code(error.code())
-        })?);
+        let loaded = Arc::new(self.load_uncached(bridge, spec, platform).await.map_err(
+            |error| {
+                BuildError::new(format!(
+                    "failed to load named context {} ({}): {}",
+                    spec.key,
+                    spec.value,
+                    error.message()
+                ))
+                .with_code(error.code())
+            },
+        )?);
         if let Ok(mut cache) = self.loaded.lock() {
             cache.insert(cache_key, Arc::clone(&loaded));
         }
@@ -290,9 +308,16 @@ impl NamedContexts {
                 spec.key
             )));
         };
-        let kind = if kind.starts_with("git@") { "git" } else { kind };
+        let kind = if kind.starts_with("git@") {
+            "git"
+        } else {
+            kind
+        };
         match kind {
-            "docker-image" => self.image(bridge, spec, rest.trim_start_matches("//"), platform).await,
+            "docker-image" => {
+                self.image(bridge, spec, rest.trim_start_matches("//"), platform)
+                    .await
+            }
             "git" => self.git(spec),
             "http" | "https" if crate::options::has_git_suffix(value) => self.git(spec),
             "http" | "https" => {
@@ -301,7 +326,10 @@ impl NamedContexts {
             }
             "local" => self.local(bridge, spec, rest).await,
             "input" => self.input(spec, rest),
-            "oci-layout" => self.oci_layout(bridge, spec, rest.trim_start_matches("//"), platform).await,
+            "oci-layout" => {
+                self.oci_layout(bridge, spec, rest.trim_start_matches("//"), platform)
+                    .await
+            }
             other => Err(BuildError::new(format!(
                 "unsupported context source {other} for {}",
                 spec.key
@@ -336,7 +364,12 @@ impl NamedContexts {
             .map_err(|error| BuildError::new(error.to_string()))?;
         let log_name = format!("[context {}] load metadata for {reference}", spec.key);
         let resolved = bridge
-            .resolve_image_config(&normalized.to_string(), Some(platform), self.resolve_mode, &log_name)
+            .resolve_image_config(
+                &normalized.to_string(),
+                Some(platform),
+                self.resolve_mode,
+                &log_name,
+            )
             .await
             .map_err(|error| BuildError::new(error.to_string()).with_code(error.code()))?;
         let state = Image::from_ref(normalized)
@@ -357,9 +390,15 @@ impl NamedContexts {
     /// `local:DIR`: the directory's `.dockerignore` is read first (as BuildKit does,
     /// with its own transfer), then the directory is the context, without the ignored
     /// files.
-    async fn local(&self, bridge: &Bridge, spec: &Spec, dir: &str) -> Result<LoadedContext, BuildError> {
+    async fn local(
+        &self,
+        bridge: &Bridge,
+        spec: &Spec,
+        dir: &str,
+    ) -> Result<LoadedContext, BuildError> {
         let session = self.local_session_ids.get(dir).unwrap_or(&self.session_id);
-        let invalid = |error: dfopt_llb::Error| BuildError::new(format!("invalid local context: {error}"));
+        let invalid =
+            |error: dfopt_llb::Error| BuildError::new(format!("invalid local context: {error}"));
         let mut ignore = Local::new(dir)
             .map_err(invalid)?
             .follow_paths([".dockerignore"])
@@ -382,7 +421,11 @@ impl NamedContexts {
             // BuildKit ignores read errors here too.
             Ok(None) | Err(_) => Vec::new(),
         };
-        let shared_key = self.shared_keys.get(&spec.key).map(String::as_str).unwrap_or("");
+        let shared_key = self
+            .shared_keys
+            .get(&spec.key)
+            .map(String::as_str)
+            .unwrap_or("");
         let mut local = Local::new(dir)
             .map_err(invalid)?
             .shared_key_hint(format!("context:{}-{shared_key}", spec.key))
@@ -426,16 +469,20 @@ impl NamedContexts {
         })?;
         let store = strip_tag(name_and_tag);
         if store.is_empty() {
-            return Err(BuildError::new(format!("oci-layout reference {reference:?} has no name")));
+            return Err(BuildError::new(format!(
+                "oci-layout reference {reference:?} has no name"
+            )));
         }
-        let dummy = dummy_reference(&spec.name, digest)
-            .map_err(|error| BuildError::new(format!("could not parse oci-layout reference: {error}")))?;
+        let dummy = dummy_reference(&spec.name, digest).map_err(|error| {
+            BuildError::new(format!("could not parse oci-layout reference: {error}"))
+        })?;
         let log_name = format!("[context {}] load metadata for {dummy}", spec.key);
         let resolved = bridge
             .resolve_oci_layout_config(&dummy, Some(platform), &self.session_id, store, &log_name)
             .await
             .map_err(|error| BuildError::new(error.to_string()).with_code(error.code()))?;
-        let definition = oci_layout_definition(&dummy, &self.session_id, store, platform, &spec.key)?;
+        let definition =
+            oci_layout_definition(&dummy, &self.session_id, store, platform, &spec.key)?;
         Ok(LoadedContext {
             definition,
             config: Some(resolved.config),
@@ -467,8 +514,9 @@ fn strip_tag(name: &str) -> &str {
 /// The image config in `input-metadata:NAME`: a JSON object of base64 values (Go's
 /// `map[string][]byte`), key `containerimage.config`.
 fn input_image_config(json: &str) -> Result<Option<Vec<u8>>, BuildError> {
-    let fields: BTreeMap<String, String> = serde_json::from_str(json)
-        .map_err(|error| BuildError::new(format!("failed to parse input metadata {json}: {error}")))?;
+    let fields: BTreeMap<String, String> = serde_json::from_str(json).map_err(|error| {
+        BuildError::new(format!("failed to parse input metadata {json}: {error}"))
+    })?;
     let Some(encoded) = fields.get(crate::build::IMAGE_CONFIG_KEY) else {
         return Ok(None);
     };
@@ -529,9 +577,13 @@ fn oci_layout_definition(
     metadata.insert(
         dfopt_llb::digest(&terminal_bytes),
         pb::OpMetadata {
-            caps: [("constraints".to_owned(), true), ("platform".to_owned(), true), ("meta.description".to_owned(), true)]
-                .into_iter()
-                .collect(),
+            caps: [
+                ("constraints".to_owned(), true),
+                ("platform".to_owned(), true),
+                ("meta.description".to_owned(), true),
+            ]
+            .into_iter()
+            .collect(),
             ..pb::OpMetadata::default()
         },
     );
@@ -548,11 +600,26 @@ mod tests {
 
     #[test]
     fn familiar_names() {
-        assert_eq!(context_name("docker.io/library/alpine:latest").as_deref(), Some("alpine"));
-        assert_eq!(context_name("docker.io/library/alpine:3.18").as_deref(), Some("alpine:3.18"));
-        assert_eq!(context_name("docker.io/foo/bar:latest").as_deref(), Some("foo/bar"));
-        assert_eq!(context_name("ghcr.io/a/b:1").as_deref(), Some("ghcr.io/a/b:1"));
-        assert_eq!(context_name("docker.io/library/base:latest").as_deref(), Some("base"));
+        assert_eq!(
+            context_name("docker.io/library/alpine:latest").as_deref(),
+            Some("alpine")
+        );
+        assert_eq!(
+            context_name("docker.io/library/alpine:3.18").as_deref(),
+            Some("alpine:3.18")
+        );
+        assert_eq!(
+            context_name("docker.io/foo/bar:latest").as_deref(),
+            Some("foo/bar")
+        );
+        assert_eq!(
+            context_name("ghcr.io/a/b:1").as_deref(),
+            Some("ghcr.io/a/b:1")
+        );
+        assert_eq!(
+            context_name("docker.io/library/base:latest").as_deref(),
+            Some("base")
+        );
         assert_eq!(context_name("Not A Ref"), None);
     }
 
@@ -560,26 +627,45 @@ mod tests {
     fn stage_placeholders_round_trip() {
         let placeholder = stage_placeholder("build.stage-1_x");
         assert!(placeholder.starts_with("dfopt.invalid/stage/"));
-        let normalized = ImageRef::parse_normalized(&placeholder).expect("valid reference").to_string();
-        assert_eq!(context_name(&normalized).as_deref(), Some("build.stage-1_x"));
+        let normalized = ImageRef::parse_normalized(&placeholder)
+            .expect("valid reference")
+            .to_string();
+        assert_eq!(
+            context_name(&normalized).as_deref(),
+            Some("build.stage-1_x")
+        );
     }
 
     fn contexts(specs: &[(&str, &str)]) -> NamedContexts {
         let mut options = FrontendOptions::default();
         for (key, value) in specs {
-            options.named_contexts.insert((*key).to_owned(), (*value).to_owned());
+            options
+                .named_contexts
+                .insert((*key).to_owned(), (*value).to_owned());
         }
-        let caps = Caps { gateway: dfopt_llb::CapSet::from_iter(["solve.base"]), llb: dfopt_llb::CapSet::buildkit_v0_8() };
+        let caps = Caps {
+            gateway: dfopt_llb::CapSet::from_iter(["solve.base"]),
+            llb: dfopt_llb::CapSet::buildkit_v0_8(),
+        };
         NamedContexts::new(&options, "sid", &caps, BTreeMap::new())
     }
 
     #[test]
     fn lookup_prefers_the_platform_key() {
-        let named = contexts(&[("base", "docker-image://a"), ("base::linux/arm64", "docker-image://b")]);
+        let named = contexts(&[
+            ("base", "docker-image://a"),
+            ("base::linux/arm64", "docker-image://b"),
+        ]);
         let arm = Platform::new("linux", "arm64");
         let amd = Platform::new("linux", "amd64");
-        assert_eq!(named.find("base", &arm).map(|s| s.value), Some("docker-image://b".to_owned()));
-        assert_eq!(named.find("base", &amd).map(|s| s.key), Some("base".to_owned()));
+        assert_eq!(
+            named.find("base", &arm).map(|s| s.value),
+            Some("docker-image://b".to_owned())
+        );
+        assert_eq!(
+            named.find("base", &amd).map(|s| s.key),
+            Some("base".to_owned())
+        );
         assert_eq!(named.find("other", &amd), None);
         let reserved = contexts(&[("scratch", "docker-image://a"), ("context", "local:x")]);
         assert_eq!(reserved.find("scratch", &amd), None);
@@ -590,30 +676,46 @@ mod tests {
     fn lowering_configs() {
         let platform = Platform::new("linux", "arm64");
         let filesystem = LoadedContext {
-            definition: pb::Definition { def: vec![vec![1]], ..pb::Definition::default() },
+            definition: pb::Definition {
+                def: vec![vec![1]],
+                ..pb::Definition::default()
+            },
             config: None,
         };
         let config: serde_json::Value =
-            serde_json::from_slice(&filesystem.config_for_lowering(&platform).expect("config")).expect("json");
+            serde_json::from_slice(&filesystem.config_for_lowering(&platform).expect("config"))
+                .expect("json");
         assert_eq!(config["architecture"], "arm64");
         assert_eq!(config["rootfs"]["diff_ids"][0], PLACEHOLDER_LAYER);
         assert_eq!(config["config"]["WorkingDir"], "/");
-        let scratch = LoadedContext { definition: pb::Definition::default(), config: None };
+        let scratch = LoadedContext {
+            definition: pb::Definition::default(),
+            config: None,
+        };
         let config: serde_json::Value =
-            serde_json::from_slice(&scratch.config_for_lowering(&platform).expect("config")).expect("json");
+            serde_json::from_slice(&scratch.config_for_lowering(&platform).expect("config"))
+                .expect("json");
         assert!(config["rootfs"]["diff_ids"].is_null());
         let image = LoadedContext {
             definition: filesystem.definition.clone(),
             config: Some(br#"{"rootfs":{"type":"layers","diff_ids":["sha256:aa"]}}"#.to_vec()),
         };
-        assert_eq!(image.config_for_lowering(&platform).expect("config"), image.config.clone().expect("config"));
-        let broken = LoadedContext { definition: pb::Definition::default(), config: Some(b"{".to_vec()) };
+        assert_eq!(
+            image.config_for_lowering(&platform).expect("config"),
+            image.config.clone().expect("config")
+        );
+        let broken = LoadedContext {
+            definition: pb::Definition::default(),
+            config: Some(b"{".to_vec()),
+        };
         assert!(broken.config_for_lowering(&platform).is_err());
     }
 
     #[test]
     fn scrubbing_the_placeholder_layer() {
-        let with = format!(r#"{{"os":"linux","rootfs":{{"type":"layers","diff_ids":["{PLACEHOLDER_LAYER}"]}}}}"#);
+        let with = format!(
+            r#"{{"os":"linux","rootfs":{{"type":"layers","diff_ids":["{PLACEHOLDER_LAYER}"]}}}}"#
+        );
         assert_eq!(
             String::from_utf8(scrub_placeholder_layer(with.as_bytes())).expect("utf8"),
             r#"{"os":"linux","rootfs":{"type":"layers","diff_ids":null}}"#
@@ -625,7 +727,10 @@ mod tests {
     #[test]
     fn input_metadata_config() {
         let json = r#"{"containerimage.config":"eyJvcyI6ImxpbnV4In0="}"#;
-        assert_eq!(input_image_config(json).expect("parse"), Some(br#"{"os":"linux"}"#.to_vec()));
+        assert_eq!(
+            input_image_config(json).expect("parse"),
+            Some(br#"{"os":"linux"}"#.to_vec())
+        );
         assert_eq!(input_image_config("{}").expect("parse"), None);
         assert!(input_image_config("[").is_err());
         assert!(input_image_config(r#"{"containerimage.config":"%%%"}"#).is_err());
@@ -637,7 +742,10 @@ mod tests {
         assert_eq!(strip_tag("localhost:5000/store"), "localhost:5000/store");
         assert_eq!(strip_tag("a/b:c"), "a/b");
         let digest = format!("sha256:{}", "a".repeat(64));
-        assert_eq!(dummy_reference("base", &digest).expect("ref"), format!("docker.io/library/base@{digest}"));
+        assert_eq!(
+            dummy_reference("base", &digest).expect("ref"),
+            format!("docker.io/library/base@{digest}")
+        );
         assert_eq!(
             dummy_reference("ghcr.io/a/b:1", &digest).expect("ref"),
             format!("ghcr.io/a/b:1@{digest}")
@@ -656,10 +764,22 @@ mod tests {
             "base",
         )
         .expect("definition");
-        assert!(dfopt_llb::validate(&definition).is_ok(), "{:?}", dfopt_llb::validate(&definition));
+        assert!(
+            dfopt_llb::validate(&definition).is_ok(),
+            "{:?}",
+            dfopt_llb::validate(&definition)
+        );
         let op = pb::Op::decode(definition.def[0].as_slice()).expect("op");
-        let Some(pb::op::Op::Source(source)) = op.op else { panic!("source op") };
-        assert_eq!(source.identifier, format!("oci-layout://docker.io/library/base@{digest}"));
-        assert_eq!(source.attrs.get("oci.store").map(String::as_str), Some("store"));
+        let Some(pb::op::Op::Source(source)) = op.op else {
+            panic!("source op")
+        };
+        assert_eq!(
+            source.identifier,
+            format!("oci-layout://docker.io/library/base@{digest}")
+        );
+        assert_eq!(
+            source.attrs.get("oci.store").map(String::as_str),
+            Some("store")
+        );
     }
 }

@@ -56,7 +56,8 @@ impl GitContext {
 
     /// The checkout (subdir applied) as a state.
     pub fn state(&self, name: &str, keep_git_dir: bool, caps: &Caps) -> Result<State, BuildError> {
-        let invalid = |error: dfopt_llb::Error| BuildError::new(format!("invalid git context: {error}"));
+        let invalid =
+            |error: dfopt_llb::Error| BuildError::new(format!("invalid git context: {error}"));
         let mut git = Git::new(&self.remote)
             .map_err(invalid)?
             .reference(self.reference.clone())
@@ -87,7 +88,9 @@ pub fn http_state(url: &str, name: &str) -> Result<State, BuildError> {
 pub fn unpack(download: &State) -> Result<State, BuildError> {
     State::scratch()
         .file()
-        .copy(FileCopy::new(download, format!("/{HTTP_CONTEXT_FILENAME}"), "/").attempt_unpack(true))
+        .copy(
+            FileCopy::new(download, format!("/{HTTP_CONTEXT_FILENAME}"), "/").attempt_unpack(true),
+        )
         .build()
         .map_err(|error| BuildError::new(format!("failed to unpack the build context: {error}")))
 }
@@ -98,7 +101,11 @@ pub fn scope_to_subdir(state: &State, dir: &str) -> Result<State, BuildError> {
         .file()
         .copy(FileCopy::new(state, dir, "/").contents_only(true))
         .build()
-        .map_err(|error| BuildError::new(format!("failed to scope the build context to {dir}: {error}")))
+        .map_err(|error| {
+            BuildError::new(format!(
+                "failed to scope the build context to {dir}: {error}"
+            ))
+        })
 }
 
 #[cfg(test)]
@@ -108,12 +115,19 @@ mod tests {
     use prost::Message;
 
     fn v0_8() -> Caps {
-        Caps { gateway: CapSet::from_iter(["solve.base"]), llb: CapSet::buildkit_v0_8() }
+        Caps {
+            gateway: CapSet::from_iter(["solve.base"]),
+            llb: CapSet::buildkit_v0_8(),
+        }
     }
 
     fn ops(state: &State, caps: &Caps) -> Vec<pb::Op> {
         let definition = state.marshal(&caps.llb).expect("marshal");
-        definition.def.iter().map(|b| pb::Op::decode(b.as_slice()).expect("op")).collect()
+        definition
+            .def
+            .iter()
+            .map(|b| pb::Op::decode(b.as_slice()).expect("op"))
+            .collect()
     }
 
     fn identifiers(ops: &[pb::Op]) -> Vec<String> {
@@ -134,7 +148,10 @@ mod tests {
         let plain = GitContext::parse("git@github.com:a/b.git").expect("parse");
         assert_eq!((plain.reference.as_str(), plain.subdir.as_str()), ("", ""));
         let only_dir = GitContext::parse("https://h/r.git#:sub").expect("parse");
-        assert_eq!((only_dir.reference.as_str(), only_dir.subdir.as_str()), ("", "sub"));
+        assert_eq!(
+            (only_dir.reference.as_str(), only_dir.subdir.as_str()),
+            ("", "sub")
+        );
         assert!(GitContext::parse("https://h/r.git?ref=v1#x")
             .expect_err("query")
             .message()
@@ -144,7 +161,9 @@ mod tests {
     #[test]
     fn subdir_is_a_copy_on_v0_8() {
         let git = GitContext::parse("https://h/r.git#v1:sub").expect("parse");
-        let state = git.state("[internal] load git source x", false, &v0_8()).expect("state");
+        let state = git
+            .state("[internal] load git source x", false, &v0_8())
+            .expect("state");
         let ops = ops(&state, &v0_8());
         assert_eq!(identifiers(&ops), ["git://h/r.git#v1"]);
         let copy = ops
@@ -167,7 +186,10 @@ mod tests {
     fn subdir_is_a_git_attribute_with_the_cap() {
         let mut llb = CapSet::buildkit_v0_8();
         llb.insert(caps::SOURCE_GIT_SUBDIR.as_str());
-        let caps = Caps { gateway: CapSet::from_iter(["solve.base"]), llb };
+        let caps = Caps {
+            gateway: CapSet::from_iter(["solve.base"]),
+            llb,
+        };
         let git = GitContext::parse("https://h/r.git#v1:sub").expect("parse");
         let ops = ops(&git.state("n", true, &caps).expect("state"), &caps);
         assert_eq!(identifiers(&ops), ["git://h/r.git#v1:sub"]);
@@ -176,12 +198,21 @@ mod tests {
 
     #[test]
     fn http_download_and_unpack() {
-        let download = http_state("https://h/ctx.tar.gz", "[internal] load remote build context").expect("http");
+        let download = http_state(
+            "https://h/ctx.tar.gz",
+            "[internal] load remote build context",
+        )
+        .expect("http");
         let unpacked = unpack(&download).expect("unpack");
         let ops = ops(&unpacked, &v0_8());
         assert_eq!(identifiers(&ops), ["https://h/ctx.tar.gz"]);
-        let Some(pb::op::Op::Source(source)) = &ops[0].op else { panic!("source first") };
-        assert_eq!(source.attrs.get("http.filename").map(String::as_str), Some("context"));
+        let Some(pb::op::Op::Source(source)) = &ops[0].op else {
+            panic!("source first")
+        };
+        assert_eq!(
+            source.attrs.get("http.filename").map(String::as_str),
+            Some("context")
+        );
         let has_unpack = ops.iter().any(|op| match &op.op {
             Some(pb::op::Op::File(file)) => file.actions.iter().any(|a| {
                 matches!(&a.action, Some(pb::file_action::Action::Copy(c)) if c.attempt_unpack_docker_compatibility && c.src == "/context")

@@ -41,15 +41,22 @@ pub fn rewrite(
     for instruction in &parsed.dockerfile.instructions {
         if instruction.keyword == "from" {
             blanking = false;
-            let Some((base, name)) = base_and_name(instruction) else { continue };
+            let Some((base, name)) = base_and_name(instruction) else {
+                continue;
+            };
             let platform = stage_platform(instruction).unwrap_or_else(|| target_platform.clone());
-            let Some(lookup) = stage_context_name(&name) else { continue };
+            let Some(lookup) = stage_context_name(&name) else {
+                continue;
+            };
             if named.find(&lookup, &platform).is_none() {
                 continue;
             }
             let replaced = Span::new(base.start as usize, instruction.span.end as usize);
             let newlines = newlines_in(text, replaced);
-            edits.push((replaced, format!("{} AS {name}{newlines}", stage_placeholder(&lookup))));
+            edits.push((
+                replaced,
+                format!("{} AS {name}{newlines}", stage_placeholder(&lookup)),
+            ));
             blanking = true;
         } else if blanking {
             edits.push((instruction.span, newlines_in(text, instruction.span)));
@@ -65,7 +72,10 @@ pub fn rewrite(
         rewritten.get(range.clone())?;
         rewritten.replace_range(range, replacement);
     }
-    Some(DockerfileSource::new(dockerfile.filename.clone(), rewritten.into_bytes()))
+    Some(DockerfileSource::new(
+        dockerfile.filename.clone(),
+        rewritten.into_bytes(),
+    ))
 }
 
 /// The base-name word's span and the lowercased stage name of `FROM base AS name`.
@@ -98,7 +108,9 @@ fn stage_platform(from: &Instruction) -> Option<Platform> {
 
 /// Only the newlines of `span` in `text`.
 fn newlines_in(text: &str, span: Span) -> String {
-    let part = text.get(span.start as usize..span.end as usize).unwrap_or("");
+    let part = text
+        .get(span.start as usize..span.end as usize)
+        .unwrap_or("");
     part.chars().filter(|&c| c == '\n').collect()
 }
 
@@ -112,32 +124,54 @@ mod tests {
     fn named(specs: &[(&str, &str)]) -> NamedContexts {
         let mut options = FrontendOptions::default();
         for (key, value) in specs {
-            options.named_contexts.insert((*key).to_owned(), (*value).to_owned());
+            options
+                .named_contexts
+                .insert((*key).to_owned(), (*value).to_owned());
         }
-        let caps = Caps { gateway: dfopt_llb::CapSet::from_iter(["solve.base"]), llb: dfopt_llb::CapSet::buildkit_v0_8() };
+        let caps = Caps {
+            gateway: dfopt_llb::CapSet::from_iter(["solve.base"]),
+            llb: dfopt_llb::CapSet::buildkit_v0_8(),
+        };
         NamedContexts::new(&options, "sid", &caps, BTreeMap::new())
     }
 
     fn rewritten(text: &str, specs: &[(&str, &str)]) -> Option<String> {
         let source = DockerfileSource::new("Dockerfile", text.as_bytes().to_vec());
         let parsed = dfopt_dockerfile::parse(text);
-        rewrite(&source, &parsed, &named(specs), &Platform::new("linux", "amd64")).map(|d| d.text)
+        rewrite(
+            &source,
+            &parsed,
+            &named(specs),
+            &Platform::new("linux", "amd64"),
+        )
+        .map(|d| d.text)
     }
 
     #[test]
     fn replaced_stage_keeps_its_lines() {
-        let text = "FROM busybox AS base\nRUN echo a \\\n  && echo b\nCOPY x /x\nFROM base\nRUN ls\n";
+        let text =
+            "FROM busybox AS base\nRUN echo a \\\n  && echo b\nCOPY x /x\nFROM base\nRUN ls\n";
         let out = rewritten(text, &[("base", "docker-image://alpine")]).expect("rewritten");
         let placeholder = stage_placeholder("base");
-        assert_eq!(out, format!("FROM {placeholder} AS base\n\n\n\nFROM base\nRUN ls\n"));
+        assert_eq!(
+            out,
+            format!("FROM {placeholder} AS base\n\n\n\nFROM base\nRUN ls\n")
+        );
         assert_eq!(out.lines().count(), text.lines().count());
     }
 
     #[test]
     fn flags_stay_and_other_stages_are_untouched() {
-        let text = "FROM --platform=linux/arm64 busybox AS Tools\nRUN x\nFROM busybox AS other\nRUN y\n";
+        let text =
+            "FROM --platform=linux/arm64 busybox AS Tools\nRUN x\nFROM busybox AS other\nRUN y\n";
         let out = rewritten(text, &[("tools", "local:tools")]).expect("rewritten");
-        assert!(out.starts_with(&format!("FROM --platform=linux/arm64 {} AS tools\n\n", stage_placeholder("tools"))), "{out}");
+        assert!(
+            out.starts_with(&format!(
+                "FROM --platform=linux/arm64 {} AS tools\n\n",
+                stage_placeholder("tools")
+            )),
+            "{out}"
+        );
         assert!(out.ends_with("FROM busybox AS other\nRUN y\n"), "{out}");
     }
 

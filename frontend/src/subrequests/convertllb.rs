@@ -31,7 +31,10 @@ pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
     )
     .await?;
     let json = definition_json(&lowered.definition)?;
-    Ok(reply(&CONVERT_LLB, vec![(RESULT_JSON, json.indented().into_bytes())]))
+    Ok(reply(
+        &CONVERT_LLB,
+        vec![(RESULT_JSON, json.indented().into_bytes())],
+    ))
 }
 
 /// The answer for one Definition.
@@ -50,6 +53,12 @@ pub fn definition_json(definition: &pb::Definition) -> Result<Json, BuildError> 
     for (digest, meta) in &definition.metadata {
         metadata = metadata.field(digest, pb_types::op_metadata(meta));
     }
-    let source = definition.source.as_ref().map_or_else(Json::object, protojson::source);
-    Ok(Json::object().field("def", def).field("metadata", metadata).field("source", source))
+    let source = definition
+        .source
+        .as_ref()
+        .map_or_else(Json::object, protojson::source);
+    Ok(Json::object()
+        .field("def", def)
+        .field("metadata", metadata)
+        .field("source", source))
 }

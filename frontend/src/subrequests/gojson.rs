@@ -135,7 +135,9 @@ pub fn push_string(out: &mut String, s: &str) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)))
+            }
             c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
             c => out.push(c),
         }
@@ -217,10 +219,17 @@ mod tests {
     #[test]
     fn tabwriter_pads_all_but_the_last_cell() {
         let rows = vec![
-            vec!["NAME".to_owned(), "VERSION".to_owned(), "DESCRIPTION".to_owned()],
+            vec![
+                "NAME".to_owned(),
+                "VERSION".to_owned(),
+                "DESCRIPTION".to_owned(),
+            ],
             vec!["outline".to_owned(), "1.0.0".to_owned(), "".to_owned()],
         ];
-        assert_eq!(tabwrite(&rows, 1), "NAME    VERSION DESCRIPTION\noutline 1.0.0   \n");
+        assert_eq!(
+            tabwrite(&rows, 1),
+            "NAME    VERSION DESCRIPTION\noutline 1.0.0   \n"
+        );
     }
 
     #[test]
@@ -256,7 +265,10 @@ pub mod pb_types {
             json = json.field("description", string_map(&m.description));
         }
         if let Some(export) = &m.export_cache {
-            json = json.field("export_cache", Json::object().field_omitempty("Value", Json::Bool(export.value)));
+            json = json.field(
+                "export_cache",
+                Json::object().field_omitempty("Value", Json::Bool(export.value)),
+            );
         }
         if !m.caps.is_empty() {
             json = json.field("caps", caps);
@@ -279,7 +291,10 @@ pub mod pb_types {
         for (k, v) in &def.metadata {
             metadata = metadata.field(k, op_metadata(v));
         }
-        let mut json = Json::object().field_omitempty("def", Json::Array(def.def.iter().map(|d| bytes(d)).collect()));
+        let mut json = Json::object().field_omitempty(
+            "def",
+            Json::Array(def.def.iter().map(|d| bytes(d)).collect()),
+        );
         if !def.metadata.is_empty() {
             json = json.field("metadata", metadata);
         }
@@ -294,13 +309,19 @@ pub mod pb_types {
         let mut locations = Json::object();
         for (digest, list) in &source.locations {
             let items = list.locations.iter().map(location).collect();
-            locations = locations.field(digest, Json::object().field_omitempty("locations", Json::Array(items)));
+            locations = locations.field(
+                digest,
+                Json::object().field_omitempty("locations", Json::Array(items)),
+            );
         }
         let mut json = Json::object();
         if !source.locations.is_empty() {
             json = json.field("locations", locations);
         }
-        json.field_omitempty("infos", Json::Array(source.infos.iter().map(source_info).collect()))
+        json.field_omitempty(
+            "infos",
+            Json::Array(source.infos.iter().map(source_info).collect()),
+        )
     }
 
     /// `pb.SourceInfo`.

@@ -19,8 +19,17 @@ pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
     let check = super::check_override(context)?;
     let text = &context.loaded.dockerfile.text;
     let parsed = dfopt_dockerfile::parse(text);
-    let images = if parsed.error().is_none() { context.base_images(&parsed).await } else { BTreeMap::new() };
-    let all_stages = context.env.options.target.as_deref().is_none_or(str::is_empty);
+    let images = if parsed.error().is_none() {
+        context.base_images(&parsed).await
+    } else {
+        BTreeMap::new()
+    };
+    let all_stages = context
+        .env
+        .options
+        .target
+        .as_deref()
+        .is_none_or(str::is_empty);
     let options = analysis_options(context, &images, check, all_stages);
     let analysis = lint::analyze(text, &parsed, &options);
 
@@ -32,20 +41,41 @@ pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
         language: "Dockerfile".to_owned(),
     };
     let mut json = Json::object()
-        .field("warnings", if warnings.is_empty() { Json::Null } else { Json::Array(warnings) })
+        .field(
+            "warnings",
+            if warnings.is_empty() {
+                Json::Null
+            } else {
+                Json::Array(warnings)
+            },
+        )
         .field("sources", Json::Array(vec![pb_types::source_info(&source)]));
     if let Some(error) = &analysis.error {
         json = json.field(
             "buildError",
-            Json::object().field("message", Json::str(&error.message)).field("location", location(&error.location)),
+            Json::object()
+                .field("message", Json::str(&error.message))
+                .field("location", location(&error.location)),
         );
     }
-    let status = if analysis.warnings.is_empty() && analysis.error.is_none() { "0" } else { "1" };
+    let status = if analysis.warnings.is_empty() && analysis.error.is_none() {
+        "0"
+    } else {
+        "1"
+    };
     Ok(super::reply(
         &LINT,
         vec![
             (RESULT_JSON, json.indented().into_bytes()),
-            (RESULT_TXT, print(&analysis, &context.loaded.dockerfile.filename, &context.loaded.dockerfile.data).into_bytes()),
+            (
+                RESULT_TXT,
+                print(
+                    &analysis,
+                    &context.loaded.dockerfile.filename,
+                    &context.loaded.dockerfile.data,
+                )
+                .into_bytes(),
+            ),
             (RESULT_STATUSCODE, status.as_bytes().to_vec()),
         ],
     ))
@@ -82,7 +112,9 @@ fn print(analysis: &Analysis, filename: &str, data: &[u8]) -> String {
 fn code_frame(filename: &str, data: &[u8], ranges: &[lint::Lines]) -> String {
     let text = String::from_utf8_lossy(data);
     let lines: Vec<&str> = text.split('\n').collect();
-    let Some(start) = ranges.iter().map(|r| r.0).min() else { return String::new() };
+    let Some(start) = ranges.iter().map(|r| r.0).min() else {
+        return String::new();
+    };
     let mut end = ranges.iter().map(|r| r.0.max(r.1)).max().unwrap_or(start) as usize;
     let mut start = start as usize;
     if start > lines.len() || start < 1 {
@@ -105,7 +137,9 @@ fn code_frame(filename: &str, data: &[u8], ranges: &[lint::Lines]) -> String {
     }
     let mut out = format!("{filename}:{first}\n--------------------\n");
     for i in start..=end {
-        let marked = ranges.iter().any(|r| (r.0 as usize) <= i && (r.0.max(r.1) as usize) >= i);
+        let marked = ranges
+            .iter()
+            .any(|r| (r.0 as usize) <= i && (r.0.max(r.1) as usize) >= i);
         let prefix = if marked { ">>>" } else { "   " };
         out.push_str(&format!(" {i:>3} | {prefix} {}\n", lines[i - 1]));
     }

@@ -130,7 +130,12 @@ impl Context<'_> {
     /// The platform the answer is about: the first `platform` option, else the
     /// build platform.
     fn target_platform(&self) -> Platform {
-        self.env.options.platforms.first().cloned().unwrap_or_else(|| self.env.build_platform.clone())
+        self.env
+            .options
+            .platforms
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.env.build_platform.clone())
     }
 
     /// BuildKit's predefined platform ARGs for the build and target platforms.
@@ -163,18 +168,27 @@ impl Context<'_> {
         let target = self.target_platform();
         let mut images = BTreeMap::new();
         for (stage, name) in bases {
-            let Ok(reference) = ImageRef::parse_normalized(&name) else { continue };
+            let Ok(reference) = ImageRef::parse_normalized(&name) else {
+                continue;
+            };
             let reference = reference.to_string();
             let log_name = format!("[internal] load metadata for {reference}");
             let resolved = self
                 .bridge
-                .resolve_image_config(&reference, Some(&target), options.image_resolve_mode, &log_name)
+                .resolve_image_config(
+                    &reference,
+                    Some(&target),
+                    options.image_resolve_mode,
+                    &log_name,
+                )
                 .await;
             match resolved {
                 Ok(image) => {
                     images.insert(stage, base_image(&image.config));
                 }
-                Err(error) => crate::log(format_args!("subrequest: cannot resolve {reference}: {error}")),
+                Err(error) => crate::log(format_args!(
+                    "subrequest: cannot resolve {reference}: {error}"
+                )),
             }
         }
         images
@@ -183,16 +197,25 @@ impl Context<'_> {
 
 /// `config.Env` and `config.Shell` of an image config.
 fn base_image(config: &[u8]) -> BaseImage {
-    let value: serde_json::Value = serde_json::from_slice(config).unwrap_or(serde_json::Value::Null);
+    let value: serde_json::Value =
+        serde_json::from_slice(config).unwrap_or(serde_json::Value::Null);
     let strings = |key: &str| -> Vec<String> {
         value
             .get("config")
             .and_then(|c| c.get(key))
             .and_then(|v| v.as_array())
-            .map(|items| items.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     };
-    BaseImage { env: strings("Env"), shell: strings("Shell") }
+    BaseImage {
+        env: strings("Env"),
+        shell: strings("Shell"),
+    }
 }
 
 /// The answer: metadata only.
@@ -216,14 +239,18 @@ fn parse(context: &Context<'_>) -> Result<dfopt_dockerfile::Parsed, BuildError> 
     let parsed = dfopt_dockerfile::parse(text);
     if let Some(diagnostic) = parsed.error() {
         let (start, end) = LineIndex::new(text).lines(diagnostic.span);
-        return Err(BuildError::new(diagnostic.message.clone()).at(&context.source(), vec![LineRange::new(start, end)]));
+        return Err(BuildError::new(diagnostic.message.clone())
+            .at(&context.source(), vec![LineRange::new(start, end)]));
     }
     Ok(parsed)
 }
 
 /// `[(key, bytes)]` → metadata with the `version` key.
 fn reply(definition: &Definition, entries: Vec<(&str, Vec<u8>)>) -> Reply {
-    let mut metadata: Reply = entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let mut metadata: Reply = entries
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
     metadata.insert(VERSION.to_owned(), definition.version.as_bytes().to_vec());
     metadata
 }
@@ -234,12 +261,17 @@ fn is_valid_image_ref(name: &str) -> bool {
 }
 
 /// `build-arg:BUILDKIT_DOCKERFILE_CHECK`, which replaces the `# check=` directive.
-fn check_override(context: &Context<'_>) -> Result<Option<dfopt_dockerfile::lint::CheckConfig>, BuildError> {
+fn check_override(
+    context: &Context<'_>,
+) -> Result<Option<dfopt_dockerfile::lint::CheckConfig>, BuildError> {
     const KEY: &str = "BUILDKIT_DOCKERFILE_CHECK";
     match context.env.options.build_args.get(KEY) {
         Some(value) => dfopt_dockerfile::lint::CheckConfig::parse(value)
             .map(Some)
-            .map_err(|e| BuildError::new(format!("failed to parse build-arg:{KEY}: {e}")).with_code(tonic::Code::InvalidArgument)),
+            .map_err(|e| {
+                BuildError::new(format!("failed to parse build-arg:{KEY}: {e}"))
+                    .with_code(tonic::Code::InvalidArgument)
+            }),
         None => Ok(None),
     }
 }
@@ -266,6 +298,10 @@ fn analysis_options<'a>(
 
 /// An analysis error as a build error at its Dockerfile lines.
 fn located(context: &Context<'_>, error: dfopt_dockerfile::lint::LintError) -> BuildError {
-    let ranges = error.location.iter().map(|&(start, end)| LineRange::new(start, end)).collect();
+    let ranges = error
+        .location
+        .iter()
+        .map(|&(start, end)| LineRange::new(start, end))
+        .collect();
     BuildError::new(error.message).at(&context.source(), ranges)
 }

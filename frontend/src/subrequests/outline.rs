@@ -36,13 +36,23 @@ pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
         .str_field("name", &outline.name)
         .str_field("description", &outline.description)
         .field_omitempty("args", Json::Array(args))
-        .field_omitempty("secrets", Json::Array(outline.secrets.iter().map(mount).collect()))
+        .field_omitempty(
+            "secrets",
+            Json::Array(outline.secrets.iter().map(mount).collect()),
+        )
         .field_omitempty("ssh", Json::Array(outline.ssh.iter().map(mount).collect()))
-        .field("sources", Json::Array(vec![bytes(&context.loaded.dockerfile.data)]));
+        .field(
+            "sources",
+            Json::Array(vec![bytes(&context.loaded.dockerfile.data)]),
+        );
 
     let mut text = String::new();
     if !outline.name.is_empty() || !outline.description.is_empty() {
-        let name = if outline.name.is_empty() { "(default)" } else { outline.name.as_str() };
+        let name = if outline.name.is_empty() {
+            "(default)"
+        } else {
+            outline.name.as_str()
+        };
         let mut rows = vec![vec!["TARGET:".to_owned(), name.to_owned()]];
         if !outline.description.is_empty() {
             rows.push(vec!["DESCRIPTION:".to_owned(), outline.description.clone()]);
@@ -51,8 +61,17 @@ pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
         text.push('\n');
     }
     if !outline.args.is_empty() {
-        let mut rows = vec![vec!["BUILD ARG".to_owned(), "VALUE".to_owned(), "DESCRIPTION".to_owned()]];
-        rows.extend(outline.args.iter().map(|a| vec![a.name.clone(), a.value.clone(), a.description.clone()]));
+        let mut rows = vec![vec![
+            "BUILD ARG".to_owned(),
+            "VALUE".to_owned(),
+            "DESCRIPTION".to_owned(),
+        ]];
+        rows.extend(
+            outline
+                .args
+                .iter()
+                .map(|a| vec![a.name.clone(), a.value.clone(), a.description.clone()]),
+        );
         text.push_str(&tabwrite(&rows, 3));
         text.push('\n');
     }
@@ -61,11 +80,22 @@ pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
             continue;
         }
         let mut rows = vec![vec![title.to_owned(), "REQUIRED".to_owned()]];
-        rows.extend(mounts.iter().map(|m| vec![m.name.clone(), if m.required { "true" } else { "" }.to_owned()]));
+        rows.extend(mounts.iter().map(|m| {
+            vec![
+                m.name.clone(),
+                if m.required { "true" } else { "" }.to_owned(),
+            ]
+        }));
         text.push_str(&tabwrite(&rows, 3));
         text.push('\n');
     }
-    Ok(reply(&OUTLINE, vec![(RESULT_JSON, json.indented().into_bytes()), (RESULT_TXT, text.into_bytes())]))
+    Ok(reply(
+        &OUTLINE,
+        vec![
+            (RESULT_JSON, json.indented().into_bytes()),
+            (RESULT_TXT, text.into_bytes()),
+        ],
+    ))
 }
 
 fn mount(m: &OutlineMount) -> Json {

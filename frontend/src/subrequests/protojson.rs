@@ -109,28 +109,46 @@ impl Msg {
 /// `pb.Op`.
 pub fn op(op: &pb::Op) -> Json {
     let mut msg = Msg::new().list("inputs", &op.inputs, |input| {
-        Msg::new().string("digest", &input.digest).int64("index", input.index).done()
+        Msg::new()
+            .string("digest", &input.digest)
+            .int64("index", input.index)
+            .done()
     });
     msg = match &op.op {
         Some(pb::op::Op::Exec(exec)) => msg.always("exec", exec_op(exec)),
         Some(pb::op::Op::Source(source)) => msg.always("source", source_op(source)),
-        Some(pb::op::Op::File(file)) => msg.always("file", Msg::new().list("actions", &file.actions, file_action).done()),
+        Some(pb::op::Op::File(file)) => msg.always(
+            "file",
+            Msg::new()
+                .list("actions", &file.actions, file_action)
+                .done(),
+        ),
         Some(pb::op::Op::Build(build)) => msg.always("build", build_op(build)),
         Some(pb::op::Op::Merge(merge)) => msg.always(
             "merge",
-            Msg::new().list("inputs", &merge.inputs, |i| Msg::new().int64("input", i.input).done()).done(),
+            Msg::new()
+                .list("inputs", &merge.inputs, |i| {
+                    Msg::new().int64("input", i.input).done()
+                })
+                .done(),
         ),
         Some(pb::op::Op::Diff(diff)) => msg.always(
             "diff",
             Msg::new()
-                .message("lower", diff.lower.as_ref(), |i| Msg::new().int64("input", i.input).done())
-                .message("upper", diff.upper.as_ref(), |i| Msg::new().int64("input", i.input).done())
+                .message("lower", diff.lower.as_ref(), |i| {
+                    Msg::new().int64("input", i.input).done()
+                })
+                .message("upper", diff.upper.as_ref(), |i| {
+                    Msg::new().int64("input", i.input).done()
+                })
                 .done(),
         ),
         None => msg,
     };
     msg.message("platform", op.platform.as_ref(), platform)
-        .message("constraints", op.constraints.as_ref(), |c| Msg::new().strings("filter", &c.filter).done())
+        .message("constraints", op.constraints.as_ref(), |c| {
+            Msg::new().strings("filter", &c.filter).done()
+        })
         .done()
 }
 
@@ -148,12 +166,33 @@ fn exec_op(exec: &pb::ExecOp) -> Json {
     Msg::new()
         .message("meta", exec.meta.as_ref(), meta)
         .list("mounts", &exec.mounts, mount)
-        .enumeration("network", exec.network, pb::NetMode::try_from(exec.network).ok().map(|e| e.as_str_name()))
-        .enumeration("security", exec.security, pb::SecurityMode::try_from(exec.security).ok().map(|e| e.as_str_name()))
+        .enumeration(
+            "network",
+            exec.network,
+            pb::NetMode::try_from(exec.network)
+                .ok()
+                .map(|e| e.as_str_name()),
+        )
+        .enumeration(
+            "security",
+            exec.security,
+            pb::SecurityMode::try_from(exec.security)
+                .ok()
+                .map(|e| e.as_str_name()),
+        )
         .list("secretenv", &exec.secretenv, |s| {
-            Msg::new().string("ID", &s.id).string("name", &s.name).boolean("optional", s.optional).done()
+            Msg::new()
+                .string("ID", &s.id)
+                .string("name", &s.name)
+                .boolean("optional", s.optional)
+                .done()
         })
-        .list("cdiDevices", &exec.cdi_devices, |d| Msg::new().string("name", &d.name).boolean("optional", d.optional).done())
+        .list("cdiDevices", &exec.cdi_devices, |d| {
+            Msg::new()
+                .string("name", &d.name)
+                .boolean("optional", d.optional)
+                .done()
+        })
         .done()
 }
 
@@ -172,13 +211,25 @@ fn meta(meta: &pb::Meta) -> Json {
                 .string("allProxy", &p.all_proxy)
                 .done()
         })
-        .list("extraHosts", &meta.extra_hosts, |h| Msg::new().string("Host", &h.host).string("IP", &h.ip).done())
+        .list("extraHosts", &meta.extra_hosts, |h| {
+            Msg::new()
+                .string("Host", &h.host)
+                .string("IP", &h.ip)
+                .done()
+        })
         .string("hostname", &meta.hostname)
         .list("ulimit", &meta.ulimit, |u| {
-            Msg::new().string("Name", &u.name).int64("Soft", u.soft).int64("Hard", u.hard).done()
+            Msg::new()
+                .string("Name", &u.name)
+                .int64("Soft", u.soft)
+                .int64("Hard", u.hard)
+                .done()
         })
         .string("cgroupParent", &meta.cgroup_parent)
-        .boolean("removeMountStubsRecursive", meta.remove_mount_stubs_recursive)
+        .boolean(
+            "removeMountStubsRecursive",
+            meta.remove_mount_stubs_recursive,
+        )
         .list("validExitCodes", &meta.valid_exit_codes, |c| Json::int(*c))
         .done()
 }
@@ -199,21 +250,41 @@ fn mount(m: &pb::Mount) -> Json {
         .string("dest", &m.dest)
         .int64("output", m.output)
         .boolean("readonly", m.readonly)
-        .enumeration("mountType", m.mount_type, pb::MountType::try_from(m.mount_type).ok().map(|e| e.as_str_name()))
-        .message("TmpfsOpt", m.tmpfs_opt.as_ref(), |t| Msg::new().int64("size", t.size).done())
+        .enumeration(
+            "mountType",
+            m.mount_type,
+            pb::MountType::try_from(m.mount_type)
+                .ok()
+                .map(|e| e.as_str_name()),
+        )
+        .message("TmpfsOpt", m.tmpfs_opt.as_ref(), |t| {
+            Msg::new().int64("size", t.size).done()
+        })
         .message("cacheOpt", m.cache_opt.as_ref(), |c| {
             Msg::new()
                 .string("ID", &c.id)
-                .enumeration("sharing", c.sharing, pb::CacheSharingOpt::try_from(c.sharing).ok().map(|e| e.as_str_name()))
+                .enumeration(
+                    "sharing",
+                    c.sharing,
+                    pb::CacheSharingOpt::try_from(c.sharing)
+                        .ok()
+                        .map(|e| e.as_str_name()),
+                )
                 .done()
         })
-        .message("secretOpt", m.secret_opt.as_ref(), |s| socket(&s.id, s.uid, s.gid, s.mode, s.optional))
-        .message("SSHOpt", m.ssh_opt.as_ref(), |s| socket(&s.id, s.uid, s.gid, s.mode, s.optional))
+        .message("secretOpt", m.secret_opt.as_ref(), |s| {
+            socket(&s.id, s.uid, s.gid, s.mode, s.optional)
+        })
+        .message("SSHOpt", m.ssh_opt.as_ref(), |s| {
+            socket(&s.id, s.uid, s.gid, s.mode, s.optional)
+        })
         .string("resultID", &m.result_id)
         .enumeration(
             "contentCache",
             m.content_cache,
-            pb::MountContentCache::try_from(m.content_cache).ok().map(|e| e.as_str_name()),
+            pb::MountContentCache::try_from(m.content_cache)
+                .ok()
+                .map(|e| e.as_str_name()),
         )
         .done()
 }
@@ -228,7 +299,9 @@ fn source_op(source: &pb::SourceOp) -> Json {
 fn build_op(build: &pb::BuildOp) -> Json {
     Msg::new()
         .int64("builder", build.builder)
-        .map("inputs", &build.inputs, |i| Msg::new().int64("input", i.input).done())
+        .map("inputs", &build.inputs, |i| {
+            Msg::new().int64("input", i.input).done()
+        })
         .message("def", build.def.as_ref(), definition)
         .map("attrs", &build.attrs, |v| Json::str(v.as_str()))
         .done()
@@ -249,14 +322,20 @@ fn file_action(action: &pb::FileAction) -> Json {
                 .int32("mode", i64::from(c.mode))
                 .boolean("followSymlink", c.follow_symlink)
                 .boolean("dirCopyContents", c.dir_copy_contents)
-                .boolean("attemptUnpackDockerCompatibility", c.attempt_unpack_docker_compatibility)
+                .boolean(
+                    "attemptUnpackDockerCompatibility",
+                    c.attempt_unpack_docker_compatibility,
+                )
                 .boolean("createDestPath", c.create_dest_path)
                 .boolean("allowWildcard", c.allow_wildcard)
                 .boolean("allowEmptyWildcard", c.allow_empty_wildcard)
                 .int64("timestamp", c.timestamp)
                 .strings("includePatterns", &c.include_patterns)
                 .strings("excludePatterns", &c.exclude_patterns)
-                .boolean("alwaysReplaceExistingDestPaths", c.always_replace_existing_dest_paths)
+                .boolean(
+                    "alwaysReplaceExistingDestPaths",
+                    c.always_replace_existing_dest_paths,
+                )
                 .string("modeStr", &c.mode_str)
                 .strings("requiredPaths", &c.required_paths)
                 .done(),
@@ -313,7 +392,13 @@ fn chown(owner: &pb::ChownOpt) -> Json {
 fn user_opt(user: &pb::UserOpt) -> Json {
     match &user.user {
         Some(pb::user_opt::User::ByName(named)) => Msg::new()
-            .always("byName", Msg::new().string("name", &named.name).int64("input", named.input).done())
+            .always(
+                "byName",
+                Msg::new()
+                    .string("name", &named.name)
+                    .int64("input", named.input)
+                    .done(),
+            )
             .done(),
         Some(pb::user_opt::User::ById(id)) => Msg::new().always("byID", Json::int(*id)).done(),
         None => Json::object(),
@@ -333,10 +418,16 @@ fn op_metadata(m: &pb::OpMetadata) -> Json {
     Msg::new()
         .boolean("ignoreCache", m.ignore_cache)
         .map("description", &m.description, |v| Json::str(v.as_str()))
-        .message("exportCache", m.export_cache.as_ref(), |e| Msg::new().boolean("Value", e.value).done())
+        .message("exportCache", m.export_cache.as_ref(), |e| {
+            Msg::new().boolean("Value", e.value).done()
+        })
         .map("caps", &m.caps, |v| Json::Bool(*v))
         .message("progressGroup", m.progress_group.as_ref(), |g| {
-            Msg::new().string("id", &g.id).string("name", &g.name).boolean("weak", g.weak).done()
+            Msg::new()
+                .string("id", &g.id)
+                .string("name", &g.name)
+                .boolean("weak", g.weak)
+                .done()
         })
         .done()
 }
@@ -344,7 +435,9 @@ fn op_metadata(m: &pb::OpMetadata) -> Json {
 /// `pb.Source`; `None` is written as `{}` (protojson of a nil message).
 pub fn source(source: &pb::Source) -> Json {
     Msg::new()
-        .map("locations", &source.locations, |l| Msg::new().list("locations", &l.locations, location).done())
+        .map("locations", &source.locations, |l| {
+            Msg::new().list("locations", &l.locations, location).done()
+        })
         .list("infos", &source.infos, |info| {
             Msg::new()
                 .string("filename", &info.filename)
@@ -360,13 +453,19 @@ fn location(location: &pb::Location) -> Json {
     Msg::new()
         .int32("sourceIndex", i64::from(location.source_index))
         .list("ranges", &location.ranges, |r| {
-            Msg::new().message("start", r.start.as_ref(), position).message("end", r.end.as_ref(), position).done()
+            Msg::new()
+                .message("start", r.start.as_ref(), position)
+                .message("end", r.end.as_ref(), position)
+                .done()
         })
         .done()
 }
 
 fn position(p: &pb::Position) -> Json {
-    Msg::new().int32("line", i64::from(p.line)).int32("character", i64::from(p.character)).done()
+    Msg::new()
+        .int32("line", i64::from(p.line))
+        .int32("character", i64::from(p.character))
+        .done()
 }
 
 #[cfg(test)]
@@ -376,14 +475,36 @@ mod tests {
     #[test]
     fn zero_values_are_left_out_and_int64_are_strings() {
         let op = pb::Op {
-            inputs: vec![pb::Input { digest: "sha256:a".into(), index: 0 }, pb::Input { digest: "sha256:b".into(), index: 2 }],
+            inputs: vec![
+                pb::Input {
+                    digest: "sha256:a".into(),
+                    index: 0,
+                },
+                pb::Input {
+                    digest: "sha256:b".into(),
+                    index: 2,
+                },
+            ],
             op: Some(pb::op::Op::Exec(pb::ExecOp {
-                meta: Some(pb::Meta { args: vec!["sh".into()], cwd: "/".into(), ..Default::default() }),
-                mounts: vec![pb::Mount { dest: "/".into(), output: 0, mount_type: 3, ..Default::default() }],
+                meta: Some(pb::Meta {
+                    args: vec!["sh".into()],
+                    cwd: "/".into(),
+                    ..Default::default()
+                }),
+                mounts: vec![pb::Mount {
+                    dest: "/".into(),
+                    output: 0,
+                    mount_type: 3,
+                    ..Default::default()
+                }],
                 network: 2,
                 ..Default::default()
             })),
-            platform: Some(pb::Platform { architecture: "amd64".into(), os: "linux".into(), ..Default::default() }),
+            platform: Some(pb::Platform {
+                architecture: "amd64".into(),
+                os: "linux".into(),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let json = super::op(&op).indented();
@@ -396,7 +517,9 @@ mod tests {
 
     #[test]
     fn user_by_id_zero_is_written() {
-        let user = pb::UserOpt { user: Some(pb::user_opt::User::ById(0)) };
+        let user = pb::UserOpt {
+            user: Some(pb::user_opt::User::ById(0)),
+        };
         assert_eq!(user_opt(&user).indented(), "{\n  \"byID\": 0\n}");
     }
 }

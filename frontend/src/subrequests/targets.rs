@@ -23,7 +23,8 @@ pub(super) fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
         Err(diagnostic) if diagnostic.message == NO_STAGES => Vec::new(),
         Err(diagnostic) => {
             let (start, end) = index.lines(diagnostic.span);
-            return Err(BuildError::new(diagnostic.message).at(&context.source(), vec![LineRange::new(start, end)]));
+            return Err(BuildError::new(diagnostic.message)
+                .at(&context.source(), vec![LineRange::new(start, end)]));
         }
     };
     let last = stages.len().saturating_sub(1);
@@ -38,7 +39,10 @@ pub(super) fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
                 .field_omitempty("default", Json::Bool(default))
                 .str_field("description", &stage.doc_comment)
                 .str_field("base", &stage.base)
-                .str_field("platform", stage.platform.as_ref().map_or("", |p| p.value.as_str()))
+                .str_field(
+                    "platform",
+                    stage.platform.as_ref().map_or("", |p| p.value.as_str()),
+                )
                 .field("location", location(&[index.lines(stage.span)])),
         );
         let shown = match (name.is_empty(), default) {
@@ -48,12 +52,20 @@ pub(super) fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
         };
         rows.push(vec![shown, stage.doc_comment.clone()]);
     }
-    let targets = if targets.is_empty() { Json::Null } else { Json::Array(targets) };
-    let json = Json::object()
-        .field("targets", targets)
-        .field("sources", Json::Array(vec![bytes(&context.loaded.dockerfile.data)]));
+    let targets = if targets.is_empty() {
+        Json::Null
+    } else {
+        Json::Array(targets)
+    };
+    let json = Json::object().field("targets", targets).field(
+        "sources",
+        Json::Array(vec![bytes(&context.loaded.dockerfile.data)]),
+    );
     Ok(reply(
         &TARGETS,
-        vec![(RESULT_JSON, json.indented().into_bytes()), (RESULT_TXT, tabwrite(&rows, 1).into_bytes())],
+        vec![
+            (RESULT_JSON, json.indented().into_bytes()),
+            (RESULT_TXT, tabwrite(&rows, 1).into_bytes()),
+        ],
     ))
 }

@@ -269,7 +269,9 @@ pub fn graph_kind(definition: &pb::Definition) -> String {
         Some(pb::op::Op::Source(source)) => Some(source.identifier.clone()),
         _ => None,
     });
-    let has_file_op = ops.iter().any(|op| matches!(op.op, Some(pb::op::Op::File(_))));
+    let has_file_op = ops
+        .iter()
+        .any(|op| matches!(op.op, Some(pb::op::Op::File(_))));
     match (first_source, has_file_op) {
         (Some(identifier), true) => format!("copy:{identifier}"),
         (Some(identifier), false) => identifier,
@@ -356,7 +358,9 @@ impl LlbBridge for FakeDaemon {
         let files = match kind.as_deref() {
             Some("dockerfile") => &self.setup.dockerfile_dir,
             Some("context") => &self.setup.context_dir,
-            Some(other) if self.setup.graph_files.contains_key(other) => &self.setup.graph_files[other],
+            Some(other) if self.setup.graph_files.contains_key(other) => {
+                &self.setup.graph_files[other]
+            }
             _ => return Err(Status::unknown(format!("no such ref {}", request.r#ref))),
         };
         match files.get(&request.file_path) {
@@ -676,9 +680,14 @@ impl DaemonSetup {
     /// Adds `alpine:latest` and `alpine:3.18` (one layer each, no digest, as Docker's
     /// local image store answers).
     pub fn with_alpine(mut self) -> Self {
-        for reference in ["docker.io/library/alpine:latest", "docker.io/library/alpine:3.18"] {
-            self.images
-                .insert(reference.to_owned(), (String::new(), ALPINE_CONFIG.to_vec()));
+        for reference in [
+            "docker.io/library/alpine:latest",
+            "docker.io/library/alpine:3.18",
+        ] {
+            self.images.insert(
+                reference.to_owned(),
+                (String::new(), ALPINE_CONFIG.to_vec()),
+            );
         }
         self
     }
@@ -699,7 +708,12 @@ pub fn source_named(definition: &pb::Definition, identifier: &str) -> (pb::Sourc
         .expect("the Definition decodes")
         .into_iter()
         .find(|entry| entry.source.identifier == identifier)
-        .unwrap_or_else(|| panic!("no source {identifier} in {:?}", source_identifiers(definition)));
+        .unwrap_or_else(|| {
+            panic!(
+                "no source {identifier} in {:?}",
+                source_identifiers(definition)
+            )
+        });
     let name = definition
         .metadata
         .get(&entry.digest)
@@ -744,7 +758,9 @@ impl FakeDaemon {
 
     /// Whether `Inputs` was called.
     pub fn asked_for_inputs(&self) -> bool {
-        self.calls().iter().any(|call| matches!(call, Call::Other("Inputs")))
+        self.calls()
+            .iter()
+            .any(|call| matches!(call, Call::Other("Inputs")))
     }
 
     /// The image config of a single-platform result.

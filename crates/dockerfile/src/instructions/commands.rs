@@ -38,7 +38,9 @@ pub struct Stage {
 impl Stage {
     /// BuildKit's name for the stage in messages: the `AS` name or `stage-N`.
     pub fn display_name(&self) -> String {
-        self.name.clone().unwrap_or_else(|| format!("stage-{}", self.index))
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("stage-{}", self.index))
     }
 }
 

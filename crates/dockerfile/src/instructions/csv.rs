@@ -10,7 +10,10 @@
 use std::borrow::Cow;
 
 pub fn fields(input: &str) -> Result<Vec<Cow<'_, str>>, String> {
-    let line = input.strip_suffix("\r\n").or_else(|| input.strip_suffix('\n')).unwrap_or(input);
+    let line = input
+        .strip_suffix("\r\n")
+        .or_else(|| input.strip_suffix('\n'))
+        .unwrap_or(input);
     if line.is_empty() {
         return Err("EOF".to_string());
     }
@@ -55,7 +58,12 @@ pub fn fields(input: &str) -> Result<Vec<Cow<'_, str>>, String> {
                     out.push(Cow::Owned(field));
                     return Ok(out);
                 }
-                Some(_) => return Err(parse_error(pos - 1, "extraneous or missing \" in quoted-field")),
+                Some(_) => {
+                    return Err(parse_error(
+                        pos - 1,
+                        "extraneous or missing \" in quoted-field",
+                    ))
+                }
             }
         }
     }
@@ -71,11 +79,26 @@ mod tests {
 
     #[test]
     fn records() {
-        assert_eq!(fields("a,b=c,"), Ok(vec!["a".into(), "b=c".into(), "".into()]));
-        assert_eq!(fields("\"a,b\",\"x\"\"y\""), Ok(vec!["a,b".into(), "x\"y".into()]));
-        assert_eq!(fields("a\"b"), Err("parse error on line 1, column 2: bare \" in non-quoted-field".into()));
-        assert_eq!(fields("\"ab"), Err("parse error on line 1, column 2: extraneous or missing \" in quoted-field".into()));
-        assert_eq!(fields("\"a\"b"), Err("parse error on line 1, column 3: extraneous or missing \" in quoted-field".into()));
+        assert_eq!(
+            fields("a,b=c,"),
+            Ok(vec!["a".into(), "b=c".into(), "".into()])
+        );
+        assert_eq!(
+            fields("\"a,b\",\"x\"\"y\""),
+            Ok(vec!["a,b".into(), "x\"y".into()])
+        );
+        assert_eq!(
+            fields("a\"b"),
+            Err("parse error on line 1, column 2: bare \" in non-quoted-field".into())
+        );
+        assert_eq!(
+            fields("\"ab"),
+            Err("parse error on line 1, column 2: extraneous or missing \" in quoted-field".into())
+        );
+        assert_eq!(
+            fields("\"a\"b"),
+            Err("parse error on line 1, column 3: extraneous or missing \" in quoted-field".into())
+        );
         assert_eq!(fields(""), Err("EOF".into()));
     }
 }

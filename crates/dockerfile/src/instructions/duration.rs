@@ -17,11 +17,15 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
     }
     let mut total: u128 = 0;
     while !rest.is_empty() {
-        let int_len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let int_len = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let (int_part, after) = rest.split_at(int_len);
         let (frac_part, after) = match after.strip_prefix('.') {
             Some(after) => {
-                let frac_len = after.find(|c: char| !c.is_ascii_digit()).unwrap_or(after.len());
+                let frac_len = after
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(after.len());
                 after.split_at(frac_len)
             }
             None => ("", after),
@@ -29,7 +33,9 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
         if int_part.is_empty() && frac_part.is_empty() {
             return Err(invalid());
         }
-        let unit_len = after.find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(after.len());
+        let unit_len = after
+            .find(|c: char| c == '.' || c.is_ascii_digit())
+            .unwrap_or(after.len());
         let (unit, after) = after.split_at(unit_len);
         if unit.is_empty() {
             return Err(format!("time: missing unit in duration {quoted}"));
@@ -41,9 +47,18 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
             "s" => 1_000_000_000,
             "m" => 60_000_000_000,
             "h" => 3_600_000_000_000,
-            _ => return Err(format!("time: unknown unit {} in duration {quoted}", crate::go_quote(unit))),
+            _ => {
+                return Err(format!(
+                    "time: unknown unit {} in duration {quoted}",
+                    crate::go_quote(unit)
+                ))
+            }
         };
-        let whole: u128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| invalid())? };
+        let whole: u128 = if int_part.is_empty() {
+            0
+        } else {
+            int_part.parse().map_err(|_| invalid())?
+        };
         let mut value = whole.checked_mul(scale).ok_or_else(invalid)?;
         let mut frac_scale = scale;
         for digit in frac_part.bytes() {
@@ -111,10 +126,22 @@ mod tests {
         assert_eq!(parse_duration("1.5ms"), Ok(1_500_000));
         assert_eq!(parse_duration("-2us"), Ok(-2_000));
         assert_eq!(parse_duration("0"), Ok(0));
-        assert_eq!(parse_duration("1"), Err("time: missing unit in duration \"1\"".into()));
-        assert_eq!(parse_duration("1d"), Err("time: unknown unit \"d\" in duration \"1d\"".into()));
-        assert_eq!(parse_duration(""), Err("time: invalid duration \"\"".into()));
-        assert_eq!(parse_duration(".s"), Err("time: invalid duration \".s\"".into()));
+        assert_eq!(
+            parse_duration("1"),
+            Err("time: missing unit in duration \"1\"".into())
+        );
+        assert_eq!(
+            parse_duration("1d"),
+            Err("time: unknown unit \"d\" in duration \"1d\"".into())
+        );
+        assert_eq!(
+            parse_duration(""),
+            Err("time: invalid duration \"\"".into())
+        );
+        assert_eq!(
+            parse_duration(".s"),
+            Err("time: invalid duration \".s\"".into())
+        );
     }
 
     #[test]

@@ -47,7 +47,11 @@ impl Flags {
 
     /// The value of a string flag, if given.
     pub fn string(&self, name: &str) -> Option<&FlagValue> {
-        self.given.iter().rev().find(|(n, _)| *n == name).map(|(_, v)| v)
+        self.given
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
     }
 
     /// The value of a bool flag if given (`--link`, `--link=true`, `--link=false`).
@@ -62,7 +66,10 @@ impl Flags {
 
     /// Every value of a list flag, borrowed.
     pub(crate) fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a FlagValue> + 'a {
-        self.given.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v)
+        self.given
+            .iter()
+            .filter(move |(n, _)| *n == name)
+            .map(|(_, v)| v)
     }
 
     /// Names of the flags used, sorted (BuildKit's `FlagsUsed`, order made stable).
@@ -79,7 +86,9 @@ impl Flags {
 
 /// Parses `words` against `specs`; the error text is BuildKit's.
 pub fn parse(words: &[Word], specs: &[FlagSpec]) -> Result<Flags, (String, Span)> {
-    let mut flags = Flags { given: Vec::with_capacity(words.len()) };
+    let mut flags = Flags {
+        given: Vec::with_capacity(words.len()),
+    };
     for word in words {
         let text = word.text.as_str();
         if text == "--" {
@@ -102,19 +111,30 @@ pub fn parse(words: &[Word], specs: &[FlagSpec]) -> Result<Flags, (String, Span)
             return Err((format!("duplicate flag specified: --{name}"), word.span));
         }
         let value = match (spec.kind, value) {
-            (FlagKind::Bool, Some("")) => return Err((format!("missing a value on flag: --{name}"), word.span)),
+            (FlagKind::Bool, Some("")) => {
+                return Err((format!("missing a value on flag: --{name}"), word.span))
+            }
             (FlagKind::Bool, value) => match value.unwrap_or("").to_lowercase().as_str() {
                 "true" | "" => "true".to_string(),
                 "false" => "false".to_string(),
                 _ => {
-                    let message = format!("expecting boolean value for flag --{name}, not: {}", value.unwrap_or(""));
+                    let message = format!(
+                        "expecting boolean value for flag --{name}, not: {}",
+                        value.unwrap_or("")
+                    );
                     return Err((message, word.span));
                 }
             },
             (_, None) => return Err((format!("missing a value on flag: --{name}"), word.span)),
             (_, Some(value)) => value.to_string(),
         };
-        flags.given.push((spec.name, FlagValue { value, span: word.span }));
+        flags.given.push((
+            spec.name,
+            FlagValue {
+                value,
+                span: word.span,
+            },
+        ));
     }
     Ok(flags)
 }

@@ -80,8 +80,25 @@ pub struct Mount {
 pub type Expander<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
 const ALL_KEYS: [&str; 19] = [
-    "type", "from", "source", "target", "readonly", "id", "sharing", "required", "size", "mode", "uid", "gid", "src", "dst",
-    "destination", "ro", "rw", "readwrite", "env",
+    "type",
+    "from",
+    "source",
+    "target",
+    "readonly",
+    "id",
+    "sharing",
+    "required",
+    "size",
+    "mode",
+    "uid",
+    "gid",
+    "src",
+    "dst",
+    "destination",
+    "ro",
+    "rw",
+    "readwrite",
+    "env",
 ];
 
 /// Parses a mount. With `expand == None` only the parse-time checks run and
@@ -97,7 +114,10 @@ pub(crate) fn mount_fields(value: &str) -> Result<Vec<Cow<'_, str>>, String> {
 
 /// [`parse_mount`] from the fields [`mount_fields`] returned, for callers that
 /// run both passes over one value and need to split it only once.
-pub(crate) fn parse_mount_fields(fields: &[Cow<str>], expand: Option<Expander>) -> Result<Option<Mount>, String> {
+pub(crate) fn parse_mount_fields(
+    fields: &[Cow<str>],
+    expand: Option<Expander>,
+) -> Result<Option<Mount>, String> {
     let mut m = Mount {
         kind: MountType::Bind,
         from: String::new(),
@@ -133,8 +153,15 @@ pub(crate) fn parse_mount_fields(fields: &[Cow<str>], expand: Option<Expander>) 
                     m.read_only = false;
                     read_only_auto = false;
                 }
-                "required" if matches!(m.kind, MountType::Secret | MountType::Ssh) => m.required = true,
-                "required" => return Err(format!("unexpected key '{key}' for mount type '{}'", m.kind.as_str())),
+                "required" if matches!(m.kind, MountType::Secret | MountType::Ssh) => {
+                    m.required = true
+                }
+                "required" => {
+                    return Err(format!(
+                        "unexpected key '{key}' for mount type '{}'",
+                        m.kind.as_str()
+                    ))
+                }
                 _ => return Err(format!("invalid field '{field}' must be a key=value pair")),
             }
             continue;
@@ -163,20 +190,34 @@ pub(crate) fn parse_mount_fields(fields: &[Cow<str>], expand: Option<Expander>) 
 /// `text.to_lowercase()`, borrowed when that would not change it (keys are
 /// usually written in lower case already).
 fn lowercase(text: &str) -> Cow<'_, str> {
-    if text.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+    if text
+        .bytes()
+        .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+    {
         Cow::Owned(text.to_lowercase())
     } else {
         Cow::Borrowed(text)
     }
 }
 
-fn apply_key(m: &mut Mount, key: &str, value: String, field: &str, read_only_auto: &mut bool) -> Result<(), String> {
+fn apply_key(
+    m: &mut Mount,
+    key: &str,
+    value: String,
+    field: &str,
+    read_only_auto: &mut bool,
+) -> Result<(), String> {
     let invalid = |key: &str, value: &str| format!("invalid value for {key}: {value}");
     match key {
         "type" => {
             m.kind = MountType::parse(&lowercase(&value)).ok_or_else(|| {
                 let options = ["bind", "cache", "secret", "ssh", "tmpfs"];
-                suggest::wrap(format!("unsupported mount type {}", crate::go_quote(&value)), &value, &options, true)
+                suggest::wrap(
+                    format!("unsupported mount type {}", crate::go_quote(&value)),
+                    &value,
+                    &options,
+                    true,
+                )
             })?;
         }
         "from" => m.from = value,
@@ -196,7 +237,12 @@ fn apply_key(m: &mut Mount, key: &str, value: String, field: &str, read_only_aut
         "size" if m.kind == MountType::Tmpfs => {
             m.size_limit = ram_in_bytes(&value).ok_or_else(|| invalid(key, &value))?;
         }
-        "required" | "size" => return Err(format!("unexpected key '{key}' for mount type '{}'", m.kind.as_str())),
+        "required" | "size" => {
+            return Err(format!(
+                "unexpected key '{key}' for mount type '{}'",
+                m.kind.as_str()
+            ))
+        }
         "id" => m.id = value,
         "sharing" => {
             m.sharing = Some(match value.to_lowercase().as_str() {
@@ -205,13 +251,30 @@ fn apply_key(m: &mut Mount, key: &str, value: String, field: &str, read_only_aut
                 "locked" => Sharing::Locked,
                 _ => {
                     let message = format!("unsupported sharing value {}", crate::go_quote(&value));
-                    return Err(suggest::wrap(message, &value, &["locked", "private", "shared"], true));
+                    return Err(suggest::wrap(
+                        message,
+                        &value,
+                        &["locked", "private", "shared"],
+                        true,
+                    ));
                 }
             });
         }
-        "mode" => m.mode = Some(parse_u32(&value, 8).ok_or_else(|| format!("invalid value {value} for mode"))?),
-        "uid" => m.uid = Some(parse_u32(&value, 10).ok_or_else(|| format!("invalid value {value} for uid"))?),
-        "gid" => m.gid = Some(parse_u32(&value, 10).ok_or_else(|| format!("invalid value {value} for gid"))?),
+        "mode" => {
+            m.mode = Some(
+                parse_u32(&value, 8).ok_or_else(|| format!("invalid value {value} for mode"))?,
+            )
+        }
+        "uid" => {
+            m.uid = Some(
+                parse_u32(&value, 10).ok_or_else(|| format!("invalid value {value} for uid"))?,
+            )
+        }
+        "gid" => {
+            m.gid = Some(
+                parse_u32(&value, 10).ok_or_else(|| format!("invalid value {value} for gid"))?,
+            )
+        }
         "env" => m.env = Some(value),
         _ => {
             let message = format!("unexpected key '{key}' in '{field}'");
@@ -222,7 +285,10 @@ fn apply_key(m: &mut Mount, key: &str, value: String, field: &str, read_only_aut
 }
 
 fn finish(mut m: Mount, read_only_auto: bool) -> Result<Mount, String> {
-    let file_info_allowed = matches!(m.kind, MountType::Secret | MountType::Ssh | MountType::Cache);
+    let file_info_allowed = matches!(
+        m.kind,
+        MountType::Secret | MountType::Ssh | MountType::Cache
+    );
     if !file_info_allowed {
         let kind = crate::go_quote(m.kind.as_str());
         if m.mode.is_some() {
@@ -253,7 +319,10 @@ fn finish(mut m: Mount, read_only_auto: bool) -> Result<Mount, String> {
         }
     }
     if m.sharing.is_some() && m.kind != MountType::Cache {
-        return Err(format!("invalid cache sharing set for {} mount", m.kind.as_str()));
+        return Err(format!(
+            "invalid cache sharing set for {} mount",
+            m.kind.as_str()
+        ));
     }
     Ok(m)
 }
@@ -277,9 +346,14 @@ fn parse_u32(value: &str, radix: u32) -> Option<u32> {
 
 /// docker/go-units `RAMInBytes`: `<number>[ ][kmgtp][i][b]`, binary multiples.
 pub fn ram_in_bytes(value: &str) -> Option<i64> {
-    let number_len = value.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(value.len());
+    let number_len = value
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(value.len());
     let (number, mut suffix) = value.split_at(number_len);
-    if !number.starts_with(|c: char| c.is_ascii_digit()) || number.ends_with('.') || number.contains("..") {
+    if !number.starts_with(|c: char| c.is_ascii_digit())
+        || number.ends_with('.')
+        || number.contains("..")
+    {
         return None;
     }
     let size: f64 = number.parse().ok()?;
@@ -317,30 +391,79 @@ mod tests {
     fn defaults_per_type() {
         let bind = full("target=/x").unwrap();
         assert_eq!((bind.kind, bind.read_only), (MountType::Bind, true));
-        let cache = full("type=cache,target=/root/.cache,sharing=locked,uid=1000,mode=0755").unwrap();
-        assert_eq!((cache.kind, cache.read_only, cache.sharing, cache.uid, cache.mode), (MountType::Cache, false, Some(Sharing::Locked), Some(1000), Some(0o755)));
+        let cache =
+            full("type=cache,target=/root/.cache,sharing=locked,uid=1000,mode=0755").unwrap();
+        assert_eq!(
+            (
+                cache.kind,
+                cache.read_only,
+                cache.sharing,
+                cache.uid,
+                cache.mode
+            ),
+            (
+                MountType::Cache,
+                false,
+                Some(Sharing::Locked),
+                Some(1000),
+                Some(0o755)
+            )
+        );
         let tmpfs = full("type=tmpfs,target=/t,size=64m").unwrap();
         assert_eq!(tmpfs.size_limit, 64 << 20);
     }
 
     #[test]
     fn errors_match_buildkit() {
-        assert_eq!(full("type=cahce,target=/x").unwrap_err(), "unsupported mount type \"cahce\" (did you mean cache?)");
-        assert_eq!(full("type=cache,target=/x,sharing=lock").unwrap_err(), "unsupported sharing value \"lock\" (did you mean locked?)");
-        assert_eq!(full("target=/x,tagret=/y").unwrap_err(), "unexpected key 'tagret' in 'tagret=/y' (did you mean target?)");
-        assert_eq!(full("target=/x,mode=0644").unwrap_err(), "mode not allowed for \"bind\" type mounts");
-        assert_eq!(full("type=cache,target=/x,mode=9").unwrap_err(), "invalid value 9 for mode");
-        assert_eq!(full("type=cache,target=/x,required").unwrap_err(), "unexpected key 'required' for mount type 'cache'");
-        assert_eq!(full("type=secret").unwrap_err(), "invalid secret mount. one of source, target required");
-        assert_eq!(full("type=bind,target=/x,sharing=shared").unwrap_err(), "invalid cache sharing set for bind mount");
-        assert_eq!(full("target").unwrap_err(), "invalid field 'target' must be a key=value pair");
-        assert_eq!(full("type=tmpfs,size=lots").unwrap_err(), "invalid value for size: lots");
+        assert_eq!(
+            full("type=cahce,target=/x").unwrap_err(),
+            "unsupported mount type \"cahce\" (did you mean cache?)"
+        );
+        assert_eq!(
+            full("type=cache,target=/x,sharing=lock").unwrap_err(),
+            "unsupported sharing value \"lock\" (did you mean locked?)"
+        );
+        assert_eq!(
+            full("target=/x,tagret=/y").unwrap_err(),
+            "unexpected key 'tagret' in 'tagret=/y' (did you mean target?)"
+        );
+        assert_eq!(
+            full("target=/x,mode=0644").unwrap_err(),
+            "mode not allowed for \"bind\" type mounts"
+        );
+        assert_eq!(
+            full("type=cache,target=/x,mode=9").unwrap_err(),
+            "invalid value 9 for mode"
+        );
+        assert_eq!(
+            full("type=cache,target=/x,required").unwrap_err(),
+            "unexpected key 'required' for mount type 'cache'"
+        );
+        assert_eq!(
+            full("type=secret").unwrap_err(),
+            "invalid secret mount. one of source, target required"
+        );
+        assert_eq!(
+            full("type=bind,target=/x,sharing=shared").unwrap_err(),
+            "invalid cache sharing set for bind mount"
+        );
+        assert_eq!(
+            full("target").unwrap_err(),
+            "invalid field 'target' must be a key=value pair"
+        );
+        assert_eq!(
+            full("type=tmpfs,size=lots").unwrap_err(),
+            "invalid value for size: lots"
+        );
         assert_eq!(full("a\"b").unwrap_err(), "failed to parse csv mounts: parse error on line 1, column 2: bare \" in non-quoted-field");
     }
 
     #[test]
     fn parse_time_check_rejects_from_variables() {
-        assert_eq!(parse_mount("from=$X,target=/x", None).unwrap_err(), "'from' doesn't support variable expansion, define alias stage instead");
+        assert_eq!(
+            parse_mount("from=$X,target=/x", None).unwrap_err(),
+            "'from' doesn't support variable expansion, define alias stage instead"
+        );
         assert_eq!(parse_mount("from=a$,target=/x", None), Ok(None));
         assert_eq!(parse_mount("type=bogus,from=x", None), Ok(None));
     }

@@ -16,8 +16,24 @@ pub const NO_STAGES: &str = "dockerfile contains no stages to build";
 
 /// Every instruction keyword BuildKit knows, upper case, sorted.
 pub const INSTRUCTIONS: [&str; 18] = [
-    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD",
-    "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "FROM",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
 ];
 
 /// Builds the typed form of a parsed Dockerfile. The first error stops.
@@ -27,15 +43,26 @@ pub fn parse_dockerfile(dockerfile: &Dockerfile) -> Result<Ir, Diagnostic> {
     let fail = |(message, span): Error| Diagnostic::error(message, span);
     // Vectors sized up front are not regrown (moving every command) as they fill.
     let mut ir = Ir::default();
-    ir.stages.reserve_exact(instructions.iter().filter(|node| is_from(node)).count());
+    ir.stages
+        .reserve_exact(instructions.iter().filter(|node| is_from(node)).count());
     // One argument list, refilled for each instruction.
     let mut args = Vec::new();
     for (i, instruction) in instructions.iter().enumerate() {
         fill_node_args(instruction, &mut args);
-        let req = Request { node: instruction, args: &args, span: instruction.span, escape };
+        let req = Request {
+            node: instruction,
+            args: &args,
+            span: instruction.span,
+            escape,
+        };
         if is_from(instruction) {
             let mut stage = parse_from(&req, ir.stages.len()).map_err(fail)?;
-            stage.commands.reserve_exact(instructions[i + 1..].iter().take_while(|node| !is_from(node)).count());
+            stage.commands.reserve_exact(
+                instructions[i + 1..]
+                    .iter()
+                    .take_while(|node| !is_from(node))
+                    .count(),
+            );
             ir.stages.push(stage);
             continue;
         }
@@ -48,11 +75,20 @@ pub fn parse_dockerfile(dockerfile: &Dockerfile) -> Result<Ir, Diagnostic> {
         };
         parse_command(&req, |command| commands.push(command)).map_err(fail)?;
         if !in_stage && instruction.keyword != "arg" {
-            return Err(Diagnostic::error("no build stage in current context", instruction.span));
+            return Err(Diagnostic::error(
+                "no build stage in current context",
+                instruction.span,
+            ));
         }
     }
     if ir.stages.is_empty() {
-        let end = dockerfile.instructions.last().map_or(Span::default(), |i| Span { start: i.span.end, end: i.span.end });
+        let end = dockerfile
+            .instructions
+            .last()
+            .map_or(Span::default(), |i| Span {
+                start: i.span.end,
+                end: i.span.end,
+            });
         return Err(Diagnostic::error(NO_STAGES, end));
     }
     Ok(ir)
@@ -76,16 +112,27 @@ type Error = (String, Span);
 
 /// Parses one instruction; `stage_index` is the index a FROM would get and
 /// `escape` the file's escape character.
-pub fn parse_instruction(node: &Instruction, stage_index: usize, escape: char) -> Result<Parsed, Error> {
+pub fn parse_instruction(
+    node: &Instruction,
+    stage_index: usize,
+    escape: char,
+) -> Result<Parsed, Error> {
     let mut args = Vec::new();
     fill_node_args(node, &mut args);
-    let req = Request { node, args: &args, span: node.span, escape };
+    let req = Request {
+        node,
+        args: &args,
+        span: node.span,
+        escape,
+    };
     if is_from(node) {
         return parse_from(&req, stage_index).map(|s| Parsed::Stage(Box::new(s)));
     }
     let mut command = None;
     parse_command(&req, |parsed| command = Some(parsed))?;
-    Ok(Parsed::Command(command.expect("parse_command passes on the command it parsed")))
+    Ok(Parsed::Command(
+        command.expect("parse_command passes on the command it parsed"),
+    ))
 }
 
 /// Parses an instruction other than FROM and hands the command to `store`.
@@ -159,17 +206,29 @@ fn parse_command(req: &Request, store: impl FnOnce(Command)) -> Result<(), Error
                 return Err(fail(at_least_one("SHELL")));
             }
             if !node.json {
-                return Err(fail("SHELL requires the arguments to be in JSON form".into()));
+                return Err(fail(
+                    "SHELL requires the arguments to be in JSON form".into(),
+                ));
             }
             CommandKind::Shell(shell)
         }
         _ => {
             let raw = raw_keyword(node);
-            let message = suggest::wrap(format!("unknown instruction: {raw}"), raw, &INSTRUCTIONS, false);
+            let message = suggest::wrap(
+                format!("unknown instruction: {raw}"),
+                raw,
+                &INSTRUCTIONS,
+                false,
+            );
             return Err(fail(message));
         }
     };
-    store(Command { kind, original: node.original.clone(), comments: node.comments.clone(), span });
+    store(Command {
+        kind,
+        original: node.original.clone(),
+        comments: node.comments.clone(),
+        span,
+    });
     Ok(())
 }
 
@@ -192,7 +251,11 @@ fn push_node_args<'a>(node: &'a Instruction, args: &mut Vec<&'a str>) {
         Args::Words(words) => args.extend(words.iter().map(|w| w.text.as_str())),
         Args::Pairs(pairs) => {
             for p in pairs {
-                args.extend([p.key.text.as_str(), p.value.text.as_str(), if p.legacy { "" } else { "=" }]);
+                args.extend([
+                    p.key.text.as_str(),
+                    p.value.text.as_str(),
+                    if p.legacy { "" } else { "=" },
+                ]);
             }
         }
         Args::Trigger(child) => {
@@ -264,7 +327,11 @@ impl Request<'_> {
             if triple[0].is_empty() {
                 return Err(self.fail(format!("{command} names can not be blank")));
             }
-            pairs.push(KeyValue { key: triple[0].to_string(), value: triple[1].to_string(), legacy: triple[2].is_empty() });
+            pairs.push(KeyValue {
+                key: triple[0].to_string(),
+                value: triple[1].to_string(),
+                legacy: triple[2].is_empty(),
+            });
         }
         Ok(pairs)
     }
@@ -274,28 +341,59 @@ impl Request<'_> {
             .node
             .heredocs
             .iter()
-            .map(|h| InlineFile { name: h.name.clone(), data: h.content.clone(), chomp: h.chomp })
+            .map(|h| InlineFile {
+                name: h.name.clone(),
+                data: h.content.clone(),
+                chomp: h.chomp,
+            })
             .collect();
         let args = handle_json_args(self.args, self.node.json);
-        CmdLine { is_nil: empty_as_nil && args.is_empty(), args, prepend_shell: !self.node.json, files }
+        CmdLine {
+            is_nil: empty_as_nil && args.is_empty(),
+            args,
+            prepend_shell: !self.node.json,
+            files,
+        }
     }
 
     fn sources_and_dest(&self, command: &str) -> Result<SourcesAndDest, Error> {
-        let (dest, sources) = self.args.split_last().ok_or_else(|| self.fail(no_destination(command)))?;
+        let (dest, sources) = self
+            .args
+            .split_last()
+            .ok_or_else(|| self.fail(no_destination(command)))?;
         if matches!(parse_heredoc(dest), Ok(Some(_))) {
-            return Err(self.fail(format!("{command} cannot accept a heredoc as a destination")));
+            return Err(self.fail(format!(
+                "{command} cannot accept a heredoc as a destination"
+            )));
         }
         // Sources are rarely heredocs: size for all of them being plain paths.
         let sources_vec = Vec::with_capacity(sources.len());
-        let mut paths = SourcesAndDest { dest: dest.to_string(), sources: sources_vec, contents: Vec::new() };
+        let mut paths = SourcesAndDest {
+            dest: dest.to_string(),
+            sources: sources_vec,
+            contents: Vec::new(),
+        };
         for source in sources {
             match parse_heredoc(source) {
                 Ok(Some(head)) => {
                     // BuildKit looks bodies up by name; the last heredoc of a name wins.
-                    let body = self.node.heredocs.iter().rev().find(|h| h.name == head.name);
+                    let body = self
+                        .node
+                        .heredocs
+                        .iter()
+                        .rev()
+                        .find(|h| h.name == head.name);
                     let data = body.map_or(String::new(), |h| h.content.clone());
-                    let data = if head.chomp { chomp_content(&data) } else { data };
-                    paths.contents.push(SourceContent { path: head.name, data, expand: head.expand });
+                    let data = if head.chomp {
+                        chomp_content(&data)
+                    } else {
+                        data
+                    };
+                    paths.contents.push(SourceContent {
+                        path: head.name,
+                        data,
+                        expand: head.expand,
+                    });
                 }
                 _ => paths.sources.push(source.to_string()),
             }
@@ -327,7 +425,9 @@ fn parse_from(req: &Request, index: usize) -> Result<Stage, Error> {
     };
     let flags = req.flags(&[flag("platform", FlagKind::String)])?;
     let comments = req.node.comments.clone();
-    let doc_comment = name.as_deref().map_or(String::new(), |n| doc_comment(&comments, n));
+    let doc_comment = name
+        .as_deref()
+        .map_or(String::new(), |n| doc_comment(&comments, n));
     Ok(Stage {
         index,
         name,
@@ -353,7 +453,11 @@ fn doc_comment(comments: &[String], name: &str) -> String {
     if name.is_empty() {
         return String::new();
     }
-    comments.iter().find_map(|c| c.strip_prefix(name)?.strip_prefix(' ')).unwrap_or("").to_string()
+    comments
+        .iter()
+        .find_map(|c| c.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or("")
+        .to_string()
 }
 
 fn parse_add(req: &Request) -> Result<Add, Error> {
@@ -410,7 +514,9 @@ fn parse_onbuild(req: &Request) -> Result<String, Error> {
     let trigger = req.args[0].trim().to_uppercase();
     match trigger.as_str() {
         "ONBUILD" => return Err(req.fail("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")),
-        "MAINTAINER" | "FROM" => return Err(req.fail(format!("{trigger} isn't allowed as an ONBUILD trigger"))),
+        "MAINTAINER" | "FROM" => {
+            return Err(req.fail(format!("{trigger} isn't allowed as an ONBUILD trigger")))
+        }
         _ => {}
     }
     let mut expression = strip_onbuild_prefix(&req.node.original).to_string();
@@ -427,7 +533,9 @@ fn strip_onbuild_prefix(original: &str) -> &str {
     let re_space = |c: char| matches!(c, '\t' | '\n' | '\x0c' | '\r' | ' ');
     let rest = original.trim_start_matches(re_space);
     match rest.get(..7) {
-        Some(word) if word.eq_ignore_ascii_case("onbuild") => rest[7..].trim_start_matches(re_space),
+        Some(word) if word.eq_ignore_ascii_case("onbuild") => {
+            rest[7..].trim_start_matches(re_space)
+        }
         _ => original,
     }
 }
@@ -459,28 +567,49 @@ fn parse_run(req: &Request) -> Result<Run, Error> {
                 }
                 lexer.process_word(v, &EmptyEnv).map_err(|e| e.message)
             };
-            mount::parse_mount_fields(&fields, Some(&expand)).map(|m| m.expect("an expander yields a mount"))
+            mount::parse_mount_fields(&fields, Some(&expand))
+                .map(|m| m.expect("an expander yields a mount"))
         });
-        mounts.push(MountFlag { raw: raw.clone(), parsed });
+        mounts.push(MountFlag {
+            raw: raw.clone(),
+            parsed,
+        });
     }
-    let network = match flags.string("network").map_or("default", |v| v.value.as_str()) {
+    let network = match flags
+        .string("network")
+        .map_or("default", |v| v.value.as_str())
+    {
         "default" => Network::Default,
         "none" => Network::None,
         "host" => Network::Host,
         other => return Err(req.fail(format!("invalid network mode {}", crate::go_quote(other)))),
     };
-    let security = match flags.string("security").map_or("sandbox", |v| v.value.as_str()) {
+    let security = match flags
+        .string("security")
+        .map_or("sandbox", |v| v.value.as_str())
+    {
         "sandbox" => Security::Sandbox,
         "insecure" => Security::Insecure,
         other => return Err(req.fail(format!("security {} is not valid", crate::go_quote(other)))),
     };
-    Ok(Run { cmd: req.cmd_line(false), mounts, network, security, devices, flags_used: flags.used() })
+    Ok(Run {
+        cmd: req.cmd_line(false),
+        mounts,
+        network,
+        security,
+        devices,
+        flags_used: flags.used(),
+    })
 }
 
 /// `--device=name[,required]` (BuildKit's `ParseDevice`).
 fn parse_device(value: &str) -> Result<Device, String> {
-    let fields = super::csv::fields(value).map_err(|e| format!("failed to parse csv devices: {e}"))?;
-    let mut device = Device { name: String::new(), required: false };
+    let fields =
+        super::csv::fields(value).map_err(|e| format!("failed to parse csv devices: {e}"))?;
+    let mut device = Device {
+        name: String::new(),
+        required: false,
+    };
     for field in fields {
         let (key, value) = match field.split_once('=') {
             Some((k, v)) => (k.to_lowercase(), Some(v.to_string())),
@@ -497,7 +626,8 @@ fn parse_device(value: &str) -> Result<Device, String> {
                 device.name = v;
             }
             ("required", Some(v)) => {
-                device.required = mount::parse_bool(&v).ok_or_else(|| format!("invalid value for {key}: {v}"))?;
+                device.required =
+                    mount::parse_bool(&v).ok_or_else(|| format!("invalid value for {key}: {v}"))?;
             }
             (_, Some(_)) if device.name.is_empty() => device.name = field.to_string(),
             (_, Some(_)) => {
@@ -517,7 +647,14 @@ fn parse_healthcheck(req: &Request) -> Result<Health, Error> {
         if !rest.is_empty() {
             return Err(req.fail("HEALTHCHECK NONE takes no arguments"));
         }
-        return Ok(Health { test: vec![kind], interval: 0, timeout: 0, start_period: 0, start_interval: 0, retries: 0 });
+        return Ok(Health {
+            test: vec![kind],
+            interval: 0,
+            timeout: 0,
+            start_period: 0,
+            start_interval: 0,
+            retries: 0,
+        });
     }
     let flags = req.flags(&[
         flag("interval", FlagKind::String),
@@ -535,7 +672,12 @@ fn parse_healthcheck(req: &Request) -> Result<Health, Error> {
             let kind = if req.node.json { "CMD" } else { "CMD-SHELL" };
             std::iter::once(kind.to_string()).chain(cmd).collect()
         }
-        _ => return Err(req.fail(format!("Unknown type {} in HEALTHCHECK (try CMD)", crate::go_quote(&kind)))),
+        _ => {
+            return Err(req.fail(format!(
+                "Unknown type {} in HEALTHCHECK (try CMD)",
+                crate::go_quote(&kind)
+            )))
+        }
     };
     let interval = |name: &str| -> Result<i64, Error> {
         let value = flags.string(name).map_or("", |v| v.value.as_str());
@@ -544,7 +686,10 @@ fn parse_healthcheck(req: &Request) -> Result<Health, Error> {
         }
         let d = duration::parse_duration(value).map_err(|m| req.fail(m))?;
         if d != 0 && d < 1_000_000 {
-            return Err(req.fail(format!("Interval {} cannot be less than 1ms", crate::go_quote(name))));
+            return Err(req.fail(format!(
+                "Interval {} cannot be less than 1ms",
+                crate::go_quote(name)
+            )));
         }
         Ok(d)
     };
@@ -572,9 +717,17 @@ fn parse_healthcheck(req: &Request) -> Result<Health, Error> {
 fn parse_go_int32(value: &str) -> Result<i32, String> {
     let digits = value.strip_prefix(['+', '-']).unwrap_or(value);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("strconv.ParseInt: parsing {}: invalid syntax", crate::go_quote(value)));
+        return Err(format!(
+            "strconv.ParseInt: parsing {}: invalid syntax",
+            crate::go_quote(value)
+        ));
     }
-    value.parse::<i32>().map_err(|_| format!("strconv.ParseInt: parsing {}: value out of range", crate::go_quote(value)))
+    value.parse::<i32>().map_err(|_| {
+        format!(
+            "strconv.ParseInt: parsing {}: value out of range",
+            crate::go_quote(value)
+        )
+    })
 }
 
 fn parse_arg(req: &Request) -> Result<Vec<ArgDecl>, Error> {
@@ -591,7 +744,11 @@ fn parse_arg(req: &Request) -> Result<Vec<ArgDecl>, Error> {
             return Err(req.fail("ARG names can not be blank"));
         }
         let doc_comment = doc_comment(&req.node.comments, &key);
-        decls.push(ArgDecl { key, value, doc_comment });
+        decls.push(ArgDecl {
+            key,
+            value,
+            doc_comment,
+        });
     }
     Ok(decls)
 }

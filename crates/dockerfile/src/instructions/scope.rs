@@ -43,7 +43,10 @@ impl Vars {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -52,7 +55,10 @@ impl Vars {
 
     /// `KEY=value` strings in order.
     pub fn to_env_list(&self) -> Vec<String> {
-        self.entries.iter().map(|(k, v)| format!("{k}={v}")).collect()
+        self.entries
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect()
     }
 }
 
@@ -88,14 +94,21 @@ pub fn resolve_meta_args(
         if let Some(value) = &value {
             vars.set(&decl.key, value);
         }
-        resolved.push(MetaArg { key: decl.key.clone(), value });
+        resolved.push(MetaArg {
+            key: decl.key.clone(),
+            value,
+        });
     }
     Ok((vars, resolved))
 }
 
 /// Names that are build options rather than variables: BuildKit never puts
 /// them into a RUN environment (`nonEnvArgs`), and neither does dfopt's switch.
-pub const NON_ENV_ARGS: [&str; 3] = ["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE", "DFOPT"];
+pub const NON_ENV_ARGS: [&str; 3] = [
+    "BUILDKIT_SBOM_SCAN_CONTEXT",
+    "BUILDKIT_SBOM_SCAN_STAGE",
+    "DFOPT",
+];
 
 /// The variables of one stage as instructions are applied in order.
 #[derive(Clone, Debug, Default)]
@@ -111,14 +124,25 @@ pub struct StageScope {
 impl StageScope {
     /// A stage starting from its base image's (or parent stage's) environment.
     pub fn new(image_env: Vars) -> StageScope {
-        StageScope { env: image_env.clone(), image_env, args: Vec::new() }
+        StageScope {
+            env: image_env.clone(),
+            image_env,
+            args: Vec::new(),
+        }
     }
 
     /// Expands every key and value of an ENV (against the env before it) and applies them.
-    pub fn apply_env(&mut self, pairs: &[KeyValue], lexer: &Lexer) -> Result<Vec<(String, String)>, ShellError> {
+    pub fn apply_env(
+        &mut self,
+        pairs: &[KeyValue],
+        lexer: &Lexer,
+    ) -> Result<Vec<(String, String)>, ShellError> {
         let mut expanded = Vec::new();
         for pair in pairs {
-            expanded.push((lexer.process_word(&pair.key, &self.env)?, lexer.process_word(&pair.value, &self.env)?));
+            expanded.push((
+                lexer.process_word(&pair.key, &self.env)?,
+                lexer.process_word(&pair.value, &self.env)?,
+            ));
         }
         for (key, value) in &expanded {
             self.env.set(key, value);
@@ -147,7 +171,10 @@ impl StageScope {
                     self.env.set(&decl.key, value);
                 }
             }
-            let arg = MetaArg { key: decl.key.clone(), value };
+            let arg = MetaArg {
+                key: decl.key.clone(),
+                value,
+            };
             self.args.retain(|a| a.key != arg.key);
             self.args.push(arg.clone());
             resolved.push(arg);
@@ -161,25 +188,51 @@ mod tests {
     use super::*;
 
     fn decl(key: &str, value: Option<&str>) -> ArgDecl {
-        ArgDecl { key: key.into(), value: value.map(str::to_string), doc_comment: String::new() }
+        ArgDecl {
+            key: key.into(),
+            value: value.map(str::to_string),
+            doc_comment: String::new(),
+        }
     }
 
     #[test]
     fn meta_args_resolve_in_order_and_build_args_win() {
         let lexer = Lexer::new('\\');
         let build_args = BTreeMap::from([("B".to_string(), "given".to_string())]);
-        let decls = [decl("A", Some("a-$TARGETOS")), decl("B", Some("x")), decl("C", Some("${A}-${B}")), decl("D", None)];
+        let decls = [
+            decl("A", Some("a-$TARGETOS")),
+            decl("B", Some("x")),
+            decl("C", Some("${A}-${B}")),
+            decl("D", None),
+        ];
         let initial = Vars::from_env_list(["TARGETOS=linux"]);
         let (vars, resolved) = resolve_meta_args(&decls, &build_args, initial, &lexer).unwrap();
         assert_eq!(vars.get("C"), Some("a-linux-given"));
-        assert_eq!(resolved[3], MetaArg { key: "D".into(), value: None });
+        assert_eq!(
+            resolved[3],
+            MetaArg {
+                key: "D".into(),
+                value: None
+            }
+        );
     }
 
     #[test]
     fn env_sees_the_environment_before_the_instruction() {
         let lexer = Lexer::new('\\');
         let mut scope = StageScope::new(Vars::from_env_list(["a=old"]));
-        let pairs = [KeyValue { key: "a".into(), value: "new".into(), legacy: false }, KeyValue { key: "b".into(), value: "$a".into(), legacy: false }];
+        let pairs = [
+            KeyValue {
+                key: "a".into(),
+                value: "new".into(),
+                legacy: false,
+            },
+            KeyValue {
+                key: "b".into(),
+                value: "$a".into(),
+                legacy: false,
+            },
+        ];
         scope.apply_env(&pairs, &lexer).unwrap();
         assert_eq!(scope.env.get("b"), Some("old"));
         assert_eq!(scope.image_env.to_env_list(), vec!["a=new", "b=old"]);
@@ -192,10 +245,23 @@ mod tests {
         let build_args = BTreeMap::from([("H".to_string(), "cli".to_string())]);
         let mut scope = StageScope::new(Vars::default());
         let resolved = scope
-            .apply_arg(&[decl("G", None), decl("H", Some("default")), decl("X", Some("$G!")), decl("DFOPT", Some("off"))], &build_args, &globals, &lexer)
+            .apply_arg(
+                &[
+                    decl("G", None),
+                    decl("H", Some("default")),
+                    decl("X", Some("$G!")),
+                    decl("DFOPT", Some("off")),
+                ],
+                &build_args,
+                &globals,
+                &lexer,
+            )
             .unwrap();
         let values: Vec<Option<&str>> = resolved.iter().map(|a| a.value.as_deref()).collect();
-        assert_eq!(values, vec![Some("global"), Some("cli"), Some("global!"), Some("off")]);
+        assert_eq!(
+            values,
+            vec![Some("global"), Some("cli"), Some("global!"), Some("off")]
+        );
         assert_eq!(scope.env.get("DFOPT"), None);
         assert!(scope.image_env.get("G").is_none());
     }

@@ -23,22 +23,36 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
 
 /// The suggestion for `value` among `options`, if any.
 pub fn search(value: &str, options: &[&str], case_sensitive: bool) -> Option<String> {
-    let needle = if case_sensitive { value.to_string() } else { value.to_lowercase() };
+    let needle = if case_sensitive {
+        value.to_string()
+    } else {
+        value.to_lowercase()
+    };
     let mut best: Option<String> = None;
     let mut best_distance = 3;
     for option in options {
-        let option = if case_sensitive { option.to_string() } else { option.to_lowercase() };
+        let option = if case_sensitive {
+            option.to_string()
+        } else {
+            option.to_lowercase()
+        };
         if needle == option {
             return None;
         }
         // Inputs longer than any option by 3+ characters cannot be within distance 2.
-        if needle.chars().count() > option.chars().count() + 2 || option.chars().count() > needle.chars().count() + 2 {
+        if needle.chars().count() > option.chars().count() + 2
+            || option.chars().count() > needle.chars().count() + 2
+        {
             continue;
         }
         let distance = levenshtein(&needle, &option);
         if distance < best_distance {
             best_distance = distance;
-            best = Some(if case_sensitive { option } else { match_case(&option, value) });
+            best = Some(if case_sensitive {
+                option
+            } else {
+                match_case(&option, value)
+            });
         }
     }
     best

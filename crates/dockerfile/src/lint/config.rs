@@ -40,7 +40,9 @@ impl CheckConfig {
                 },
                 "experimental" => match val.trim() {
                     "all" => config.experimental_all = true,
-                    list => config.experimental = list.split(',').map(|r| r.trim().to_owned()).collect(),
+                    list => {
+                        config.experimental = list.split(',').map(|r| r.trim().to_owned()).collect()
+                    }
                 },
                 "error" => {
                     let text = val.trim();
@@ -60,7 +62,9 @@ impl CheckConfig {
 
     /// The configuration of the file: the first `# check=` directive (its value up to
     /// the first space, as BuildKit's `ParseDirective` returns it).
-    pub fn from_directive(dockerfile: &crate::syntax::ast::Dockerfile) -> Result<CheckConfig, String> {
+    pub fn from_directive(
+        dockerfile: &crate::syntax::ast::Dockerfile,
+    ) -> Result<CheckConfig, String> {
         match dockerfile.directive(CHECK) {
             Some(directive) => {
                 let value = directive.value.split(' ').next().unwrap_or("");
@@ -75,7 +79,9 @@ impl CheckConfig {
     pub fn merged(&self, other: &CheckConfig) -> CheckConfig {
         let mut merged = self.clone();
         merged.experimental_all |= other.experimental_all;
-        merged.experimental.extend(other.experimental.iter().cloned());
+        merged
+            .experimental
+            .extend(other.experimental.iter().cloned());
         merged.skip_all |= other.skip_all;
         merged.skip.extend(other.skip.iter().cloned());
         merged
@@ -86,7 +92,9 @@ impl CheckConfig {
     pub fn with_comments(&self, comments: &[String]) -> CheckConfig {
         for comment in comments {
             let mut parser = DirectiveParser::with_prefix("");
-            let Ok(Some(directive)) = parser.parse_line(comment) else { continue };
+            let Ok(Some(directive)) = parser.parse_line(comment) else {
+                continue;
+            };
             if directive.name != CHECK {
                 continue;
             }
@@ -137,8 +145,14 @@ mod tests {
 
     #[test]
     fn bad_options_are_errors_with_buildkit_text() {
-        assert_eq!(CheckConfig::parse("skip").unwrap_err(), "invalid check option \"skip\"");
-        assert_eq!(CheckConfig::parse("nope=1").unwrap_err(), "invalid check option \"nope\"");
+        assert_eq!(
+            CheckConfig::parse("skip").unwrap_err(),
+            "invalid check option \"skip\""
+        );
+        assert_eq!(
+            CheckConfig::parse("nope=1").unwrap_err(),
+            "invalid check option \"nope\""
+        );
         assert_eq!(
             CheckConfig::parse("error=maybe").unwrap_err(),
             "failed to parse check option \"error=maybe\": strconv.ParseBool: parsing \"maybe\": invalid syntax"

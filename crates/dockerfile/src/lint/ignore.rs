@@ -47,7 +47,10 @@ enum Token {
     /// `.*`
     Rest,
     /// `[…]`
-    Class { negated: bool, items: Vec<(char, char)> },
+    Class {
+        negated: bool,
+        items: Vec<(char, char)>,
+    },
 }
 
 impl IgnoreMatcher {
@@ -71,7 +74,11 @@ impl IgnoreMatcher {
                 p = rest.to_owned();
             }
             let kind = compile(&p);
-            matcher.patterns.push(Pattern { cleaned: p, exclusion, kind });
+            matcher.patterns.push(Pattern {
+                cleaned: p,
+                exclusion,
+                kind,
+            });
         }
         Some(matcher)
     }
@@ -83,7 +90,9 @@ impl IgnoreMatcher {
 
     /// Whether a pattern is `*`, `**` or `**/*`, i.e. the whole context is ignored.
     pub fn ignores_root(&self) -> bool {
-        self.patterns.iter().any(|p| !p.exclusion && matches!(p.cleaned.as_str(), "*" | "**" | "**/*"))
+        self.patterns
+            .iter()
+            .any(|p| !p.exclusion && matches!(p.cleaned.as_str(), "*" | "**" | "**/*"))
     }
 
     /// `MatchesOrParentMatches`: the last pattern that matches `file` or one of its
@@ -259,12 +268,18 @@ fn match_from(tokens: &[Token], text: &[char], t: usize, p: usize, memo: &mut [u
     }
     let result = match tokens.get(t) {
         None => p == n,
-        Some(Token::Char(c)) => text.get(p) == Some(c) && match_from(tokens, text, t + 1, p + 1, memo),
-        Some(Token::AnyButSlash) => text.get(p).is_some_and(|&c| c != '/') && match_from(tokens, text, t + 1, p + 1, memo),
-        Some(Token::Class { negated, items }) => text.get(p).is_some_and(|&c| {
-            let inside = items.iter().any(|&(lo, hi)| lo <= c && c <= hi);
-            inside != *negated
-        }) && match_from(tokens, text, t + 1, p + 1, memo),
+        Some(Token::Char(c)) => {
+            text.get(p) == Some(c) && match_from(tokens, text, t + 1, p + 1, memo)
+        }
+        Some(Token::AnyButSlash) => {
+            text.get(p).is_some_and(|&c| c != '/') && match_from(tokens, text, t + 1, p + 1, memo)
+        }
+        Some(Token::Class { negated, items }) => {
+            text.get(p).is_some_and(|&c| {
+                let inside = items.iter().any(|&(lo, hi)| lo <= c && c <= hi);
+                inside != *negated
+            }) && match_from(tokens, text, t + 1, p + 1, memo)
+        }
         Some(Token::Star) => {
             let mut q = p;
             loop {
@@ -311,7 +326,6 @@ fn match_from(tokens: &[Token], text: &[char], t: usize, p: usize, memo: &mut [u
     result
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,7 +336,14 @@ mod tests {
 
     #[test]
     fn pattern_kinds() {
-        let ignore = m(&["node_modules", "*.log", "docs/**", "**/secret.txt", "a?c", "b[0-9]"]);
+        let ignore = m(&[
+            "node_modules",
+            "*.log",
+            "docs/**",
+            "**/secret.txt",
+            "a?c",
+            "b[0-9]",
+        ]);
         assert!(ignore.matches_or_parent_matches("node_modules"));
         assert!(ignore.matches_or_parent_matches("node_modules/x/y.js"));
         assert!(ignore.matches_or_parent_matches("debug.log"));

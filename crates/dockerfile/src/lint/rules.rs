@@ -20,7 +20,12 @@ pub struct Rule {
 }
 
 const fn rule(name: &'static str, description: &'static str, url: &'static str) -> Rule {
-    Rule { name, description, url, experimental: false }
+    Rule {
+        name,
+        description,
+        url,
+        experimental: false,
+    }
 }
 
 pub const STAGE_NAME_CASING: Rule = rule(
@@ -167,11 +172,17 @@ pub fn consistent_casing_detail(command: &str, casing: &str) -> String {
 }
 
 pub fn duplicate_stage_name_detail(name: &str) -> String {
-    format!("Duplicate stage name {}, stage names should be unique", q(name))
+    format!(
+        "Duplicate stage name {}, stage names should be unique",
+        q(name)
+    )
 }
 
 pub fn reserved_stage_name_detail(name: &str) -> String {
-    format!("Stage name should not use the same name as reserved stage {}", q(name))
+    format!(
+        "Stage name should not use the same name as reserved stage {}",
+        q(name)
+    )
 }
 
 pub fn json_args_detail(instruction: &str) -> String {
@@ -191,7 +202,10 @@ pub fn undefined_arg_in_from_detail(arg: &str, suggestion: Option<&str>) -> Stri
 }
 
 pub fn workdir_relative_detail(workdir: &str) -> String {
-    format!("Relative workdir {} can have unexpected results if the base image changes", q(workdir))
+    format!(
+        "Relative workdir {} can have unexpected results if the base image changes",
+        q(workdir)
+    )
 }
 
 pub fn undefined_var_detail(name: &str, suggestion: Option<&str>) -> String {
@@ -207,7 +221,9 @@ pub fn multiple_instructions_detail(instruction: &str) -> String {
 }
 
 pub fn legacy_key_value_detail(command: &str) -> String {
-    format!("\"{command} key=value\" should be used instead of legacy \"{command} key value\" format")
+    format!(
+        "\"{command} key=value\" should be used instead of legacy \"{command} key value\" format"
+    )
 }
 
 pub fn redundant_target_platform_detail(platform: &str) -> String {
@@ -215,7 +231,10 @@ pub fn redundant_target_platform_detail(platform: &str) -> String {
 }
 
 pub fn secrets_detail(instruction: &str, key: &str) -> String {
-    format!("Do not use ARG or ENV instructions for sensitive data ({instruction} {})", q(key))
+    format!(
+        "Do not use ARG or ENV instructions for sensitive data ({instruction} {})",
+        q(key)
+    )
 }
 
 pub fn invalid_default_arg_detail(base: &str) -> String {
@@ -223,11 +242,17 @@ pub fn invalid_default_arg_detail(base: &str) -> String {
 }
 
 pub fn platform_const_detail(platform: &str) -> String {
-    format!("FROM --platform flag should not use constant value {}", q(platform))
+    format!(
+        "FROM --platform flag should not use constant value {}",
+        q(platform)
+    )
 }
 
 pub fn copy_ignored_detail(command: &str, file: &str) -> String {
-    format!("Attempting to {command} file {} that is excluded by .dockerignore", q(file))
+    format!(
+        "Attempting to {command} file {} that is excluded by .dockerignore",
+        q(file)
+    )
 }
 
 pub fn invalid_description_detail(instruction: &str, name: &str) -> String {

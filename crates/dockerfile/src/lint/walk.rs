@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::config::CheckConfig;
 use super::ignore::IgnoreMatcher;
 use super::rules::{self, Rule};
-use super::{Analysis, LintError, Lines, Options, Outline, OutlineArg, OutlineMount, Warning};
+use super::{Analysis, Lines, LintError, Options, Outline, OutlineArg, OutlineMount, Warning};
 use crate::instructions::commands::{ArgDecl, Command, CommandKind, KeyValue, Stage};
 use crate::instructions::mount::{parse_mount, MountType};
 use crate::instructions::parse::{parse_instruction, Parsed as Node, NO_STAGES};
@@ -56,7 +56,11 @@ impl Sink {
         if !self.called.contains(&rule.name) {
             self.called.push(rule.name);
         }
-        self.warnings.push(Warning { rule, detail, location });
+        self.warnings.push(Warning {
+            rule,
+            detail,
+            location,
+        });
     }
 }
 
@@ -122,20 +126,34 @@ pub(super) fn run(source: &str, parsed: &Parsed, options: &Options) -> Analysis 
         Ok(outline) => (None, Some(outline)),
         Err(error) => (Some(error), None),
     };
-    Analysis { warnings: sink.warnings, error, outline }
+    Analysis {
+        warnings: sink.warnings,
+        error,
+        outline,
+    }
 }
 
-fn walk(source: &str, parsed: &Parsed, options: &Options, sink: &mut Sink) -> Result<Outline, LintError> {
+fn walk(
+    source: &str,
+    parsed: &Parsed,
+    options: &Options,
+    sink: &mut Sink,
+) -> Result<Outline, LintError> {
     let index = LineIndex::new(source);
     if source.is_empty() {
         return Err(error("the Dockerfile cannot be empty", Vec::new()));
     }
     let config = match &options.check {
         Some(config) => config.clone(),
-        None => CheckConfig::from_directive(&parsed.dockerfile).map_err(|m| error(m, Vec::new()))?,
+        None => {
+            CheckConfig::from_directive(&parsed.dockerfile).map_err(|m| error(m, Vec::new()))?
+        }
     };
     if let Some(diagnostic) = parsed.error() {
-        return Err(error(diagnostic.message.clone(), vec![index.lines(diagnostic.span)]));
+        return Err(error(
+            diagnostic.message.clone(),
+            vec![index.lines(diagnostic.span)],
+        ));
     }
     empty_continuations(parsed, &index, &config, sink);
     let (metas, stages) = parse_phase(source, parsed, &index, &config, sink)?;
@@ -145,7 +163,10 @@ fn walk(source: &str, parsed: &Parsed, options: &Options, sink: &mut Sink) -> Re
     let lexer = Lexer::new(parsed.dockerfile.escape);
     let target_name = match options.target {
         Some(target) => target.to_owned(),
-        None => stages.last().and_then(|s| s.stage.name.clone()).unwrap_or_default(),
+        None => stages
+            .last()
+            .and_then(|s| s.stage.name.clone())
+            .unwrap_or_default(),
     };
     let initial = default_args(options, &target_name);
     check_default_base_images(&stages, &metas, &initial, &lexer, options, &config, sink);
@@ -156,8 +177,18 @@ fn walk(source: &str, parsed: &Parsed, options: &Options, sink: &mut Sink) -> Re
     dependencies(&stages, &mut states, &lexer)?;
     let reachable = reachable(&states, target, options.all_stages);
 
-    let ignore = if options.dockerignore.is_empty() { None } else { IgnoreMatcher::new(options.dockerignore) };
-    let mut walker = Walker { lexer, globals, build_arg_values: options.build_args, ignore, sink };
+    let ignore = if options.dockerignore.is_empty() {
+        None
+    } else {
+        IgnoreMatcher::new(options.dockerignore)
+    };
+    let mut walker = Walker {
+        lexer,
+        globals,
+        build_arg_values: options.build_args,
+        ignore,
+        sink,
+    };
     for (i, def) in stages.iter().enumerate() {
         if !reachable[i] {
             continue;
@@ -165,19 +196,27 @@ fn walk(source: &str, parsed: &Parsed, options: &Options, sink: &mut Sink) -> Re
         walker.init_stage(&mut states, i, options);
         for cmd in &def.commands {
             let config = config.with_comments(&cmd.command.comments);
-            walker.dispatch(&mut states[i], cmd, &config).map_err(|m| error(m, vec![cmd.lines]))?;
+            walker
+                .dispatch(&mut states[i], cmd, &config)
+                .map_err(|m| error(m, vec![cmd.lines]))?;
         }
     }
 
     if config.error && !walker.sink.called.is_empty() {
-        let message = format!("lint violation found for rules: {}", walker.sink.called.join(", "));
+        let message = format!(
+            "lint violation found for rules: {}",
+            walker.sink.called.join(", ")
+        );
         return Err(error(message, Vec::new()));
     }
     Ok(outline(&states, &stages, target))
 }
 
 fn error(message: impl Into<String>, location: Vec<Lines>) -> LintError {
-    LintError { message: message.into(), location }
+    LintError {
+        message: message.into(),
+        location,
+    }
 }
 
 /// The parser's empty-continuation warnings. BuildKit places them on the last line
@@ -187,19 +226,31 @@ fn empty_continuations(parsed: &Parsed, index: &LineIndex, config: &CheckConfig,
         if warning.rule != Some(rules::NO_EMPTY_CONTINUATION.name) {
             continue;
         }
-        let node = parsed
-            .dockerfile
-            .instructions
-            .iter()
-            .find(|ins| ins.span.start <= warning.span.start && warning.span.start < ins.span.end.max(ins.span.start + 1));
+        let node = parsed.dockerfile.instructions.iter().find(|ins| {
+            ins.span.start <= warning.span.start
+                && warning.span.start < ins.span.end.max(ins.span.start + 1)
+        });
         let line = match node {
             Some(ins) => {
-                let end = ins.heredocs.first().map_or(ins.span.end, |h| h.span.start.saturating_sub(1));
-                index.lines(crate::Span { start: ins.span.start, end }).1
+                let end = ins
+                    .heredocs
+                    .first()
+                    .map_or(ins.span.end, |h| h.span.start.saturating_sub(1));
+                index
+                    .lines(crate::Span {
+                        start: ins.span.start,
+                        end,
+                    })
+                    .1
             }
             None => index.lines(warning.span).0,
         };
-        sink.run(config, rules::NO_EMPTY_CONTINUATION, vec![(line, line)], rules::no_empty_continuation_detail());
+        sink.run(
+            config,
+            rules::NO_EMPTY_CONTINUATION,
+            vec![(line, line)],
+            rules::no_empty_continuation_detail(),
+        );
     }
 }
 
@@ -219,19 +270,41 @@ fn parse_phase(
         let lines = index.lines(node.span);
         let keyword = node.keyword_span.text(source).to_owned();
         match node.keyword.as_str() {
-            "maintainer" => sink.run(&config, rules::MAINTAINER_DEPRECATED, vec![lines], rules::maintainer_detail()),
+            "maintainer" => sink.run(
+                &config,
+                rules::MAINTAINER_DEPRECATED,
+                vec![lines],
+                rules::maintainer_detail(),
+            ),
             "from" => from_casing(&keyword, node.words(), lines, &config, sink),
             _ => {}
         }
-        let typed = parse_instruction(node, stages.len(), parsed.dockerfile.escape).map_err(|(message, _)| {
-            error(format!("dockerfile parse error on line {}: {message}", lines.0), vec![lines])
-        })?;
+        let typed = parse_instruction(node, stages.len(), parsed.dockerfile.escape).map_err(
+            |(message, _)| {
+                error(
+                    format!("dockerfile parse error on line {}: {message}", lines.0),
+                    vec![lines],
+                )
+            },
+        )?;
         match typed {
             Node::Stage(stage) => {
                 if let Some(name) = &stage.name {
-                    definition_description("FROM", std::slice::from_ref(name), &node.comments, lines, &config, sink);
+                    definition_description(
+                        "FROM",
+                        std::slice::from_ref(name),
+                        &node.comments,
+                        lines,
+                        &config,
+                        sink,
+                    );
                 }
-                stages.push(StageDef { stage: *stage, keyword, lines, commands: Vec::new() });
+                stages.push(StageDef {
+                    stage: *stage,
+                    keyword,
+                    lines,
+                    commands: Vec::new(),
+                });
             }
             Node::Command(command) => {
                 if let CommandKind::Arg(decls) = &command.kind {
@@ -239,7 +312,11 @@ fn parse_phase(
                     definition_description("ARG", &keys, &node.comments, lines, &config, sink);
                 }
                 match stages.last_mut() {
-                    Some(stage) => stage.commands.push(Cmd { command, keyword, lines }),
+                    Some(stage) => stage.commands.push(Cmd {
+                        command,
+                        keyword,
+                        lines,
+                    }),
                     None => match command.kind {
                         CommandKind::Arg(decls) => metas.push(MetaArgCmd { decls, lines }),
                         _ => return Err(error("no build stage in current context", vec![lines])),
@@ -255,13 +332,24 @@ fn parse_phase(
 }
 
 /// StageNameCasing and FromAsCasing on `FROM image AS name`.
-fn from_casing(keyword: &str, words: &[crate::syntax::ast::Word], lines: Lines, config: &CheckConfig, sink: &mut Sink) {
+fn from_casing(
+    keyword: &str,
+    words: &[crate::syntax::ast::Word],
+    lines: Lines,
+    config: &CheckConfig,
+    sink: &mut Sink,
+) {
     if words.len() != 3 {
         return;
     }
     let name = &words[2].text;
     if *name != name.to_lowercase() {
-        sink.run(config, rules::STAGE_NAME_CASING, vec![lines], rules::stage_name_casing_detail(name));
+        sink.run(
+            config,
+            rules::STAGE_NAME_CASING,
+            vec![lines],
+            rules::stage_name_casing_detail(name),
+        );
     }
     let as_word = &words[1].text;
     let lower = keyword == keyword.to_lowercase();
@@ -274,7 +362,12 @@ fn from_casing(keyword: &str, words: &[crate::syntax::ast::Word], lines: Lines, 
         true
     };
     if !matches {
-        sink.run(config, rules::FROM_AS_CASING, vec![lines], rules::from_as_casing_detail(keyword, as_word));
+        sink.run(
+            config,
+            rules::FROM_AS_CASING,
+            vec![lines],
+            rules::from_as_casing_detail(keyword, as_word),
+        );
     }
 }
 
@@ -287,12 +380,18 @@ fn definition_description(
     config: &CheckConfig,
     sink: &mut Sink,
 ) {
-    let (Some(last), Some(first_key)) = (comments.last(), keys.first()) else { return };
+    let (Some(last), Some(first_key)) = (comments.last(), keys.first()) else {
+        return;
+    };
     let first_word = last.split(' ').next().unwrap_or("");
     if keys.iter().any(|k| k == first_word) {
         return;
     }
-    let example = if keys.len() > 1 { "<arg_key>" } else { first_key.as_str() };
+    let example = if keys.len() > 1 {
+        "<arg_key>"
+    } else {
+        first_key.as_str()
+    };
     sink.run(
         config,
         rules::INVALID_DEFINITION_DESCRIPTION,
@@ -305,12 +404,24 @@ fn definition_description(
 fn check_stage_names(stages: &[StageDef], config: &CheckConfig, sink: &mut Sink) {
     let mut seen = BTreeSet::new();
     for def in stages {
-        let Some(name) = &def.stage.name else { continue };
+        let Some(name) = &def.stage.name else {
+            continue;
+        };
         if RESERVED_STAGE_NAMES.contains(&name.as_str()) {
-            sink.run(config, rules::RESERVED_STAGE_NAME, vec![def.lines], rules::reserved_stage_name_detail(name));
+            sink.run(
+                config,
+                rules::RESERVED_STAGE_NAME,
+                vec![def.lines],
+                rules::reserved_stage_name_detail(name),
+            );
         }
         if !seen.insert(name.clone()) {
-            sink.run(config, rules::DUPLICATE_STAGE_NAME, vec![def.lines], rules::duplicate_stage_name_detail(name));
+            sink.run(
+                config,
+                rules::DUPLICATE_STAGE_NAME,
+                vec![def.lines],
+                rules::duplicate_stage_name_detail(name),
+            );
         }
     }
 }
@@ -318,7 +429,12 @@ fn check_stage_names(stages: &[StageDef], config: &CheckConfig, sink: &mut Sink)
 /// ConsistentInstructionCasing: every keyword (global ARGs excluded, as in BuildKit)
 /// against the majority casing.
 fn check_command_casing(stages: &[StageDef], config: &CheckConfig, sink: &mut Sink) {
-    let keywords = || stages.iter().flat_map(|d| std::iter::once((&d.keyword, d.lines)).chain(d.commands.iter().map(|c| (&c.keyword, c.lines))));
+    let keywords = || {
+        stages.iter().flat_map(|d| {
+            std::iter::once((&d.keyword, d.lines))
+                .chain(d.commands.iter().map(|c| (&c.keyword, c.lines)))
+        })
+    };
     let (mut lower, mut upper) = (0, 0);
     for (keyword, _) in keywords() {
         if *keyword == keyword.to_lowercase() {
@@ -336,7 +452,12 @@ fn check_command_casing(stages: &[StageDef], config: &CheckConfig, sink: &mut Si
         } else {
             continue;
         };
-        sink.run(config, rules::CONSISTENT_INSTRUCTION_CASING, vec![lines], rules::consistent_casing_detail(keyword, casing));
+        sink.run(
+            config,
+            rules::CONSISTENT_INSTRUCTION_CASING,
+            vec![lines],
+            rules::consistent_casing_detail(keyword, casing),
+        );
     }
 }
 
@@ -344,7 +465,14 @@ fn check_command_casing(stages: &[StageDef], config: &CheckConfig, sink: &mut Si
 /// build-arg.
 fn default_args(options: &Options, target_name: &str) -> Vars {
     let mut vars = options.platform_args.clone();
-    vars.set("TARGETSTAGE", if target_name.is_empty() { "default" } else { target_name });
+    vars.set(
+        "TARGETSTAGE",
+        if target_name.is_empty() {
+            "default"
+        } else {
+            target_name
+        },
+    );
     let keys: Vec<String> = vars.iter().map(|(k, _)| k.to_owned()).collect();
     for key in keys {
         if let Some(value) = options.build_args.get(&key) {
@@ -364,11 +492,20 @@ fn check_default_base_images(
     config: &CheckConfig,
     sink: &mut Sink,
 ) {
-    let Ok((defaults, _)) = meta_args(metas, initial, &BTreeMap::new(), lexer) else { return };
+    let Ok((defaults, _)) = meta_args(metas, initial, &BTreeMap::new(), lexer) else {
+        return;
+    };
     for def in stages {
-        let Ok(name) = lexer.process_word(&def.stage.base, &defaults) else { return };
+        let Ok(name) = lexer.process_word(&def.stage.base, &defaults) else {
+            return;
+        };
         if !(options.is_valid_image_ref)(&name) {
-            sink.run(config, rules::INVALID_DEFAULT_ARG_IN_FROM, vec![def.lines], rules::invalid_default_arg_detail(&def.stage.base));
+            sink.run(
+                config,
+                rules::INVALID_DEFAULT_ARG_IN_FROM,
+                vec![def.lines],
+                rules::invalid_default_arg_detail(&def.stage.base),
+            );
         }
     }
 }
@@ -436,16 +573,26 @@ fn build_states(
         let stage = &def.stage;
         let config = config.with_comments(&stage.comments);
         let location = vec![def.lines];
-        let base = lexer.process_word_with_matches(&stage.base, globals).map_err(|e| error(e.message, location.clone()))?;
+        let base = lexer
+            .process_word_with_matches(&stage.base, globals)
+            .map_err(|e| error(e.message, location.clone()))?;
         undefined_from_args(&base.unmatched, &arg_keys, &location, &config, sink);
         if base.result.is_empty() {
-            return Err(error(format!("base name ({}) should not be blank", stage.base), location));
+            return Err(error(
+                format!("base name ({}) should not be blank", stage.base),
+                location,
+            ));
         }
         let mut used = base.matched.clone();
         if let Some(platform) = stage.platform.as_ref().filter(|p| !p.value.is_empty()) {
-            let expanded = lexer.process_word_with_matches(&platform.value, globals).map_err(|e| {
-                error(format!("failed to process arguments for platform : {}", e.message), location.clone())
-            })?;
+            let expanded = lexer
+                .process_word_with_matches(&platform.value, globals)
+                .map_err(|e| {
+                    error(
+                        format!("failed to process arguments for platform : {}", e.message),
+                        location.clone(),
+                    )
+                })?;
             undefined_from_args(&expanded.unmatched, &arg_keys, &location, &config, sink);
             let target_platform = globals.get("TARGETPLATFORM").unwrap_or("");
             if expanded.matched.len() == 1
@@ -453,20 +600,41 @@ fn build_states(
                 && expanded.matched.contains("TARGETPLATFORM")
                 && expanded.result == target_platform
             {
-                sink.run(&config, rules::REDUNDANT_TARGET_PLATFORM, location.clone(), rules::redundant_target_platform_detail(&platform.value));
+                sink.run(
+                    &config,
+                    rules::REDUNDANT_TARGET_PLATFORM,
+                    location.clone(),
+                    rules::redundant_target_platform_detail(&platform.value),
+                );
             }
             if expanded.matched.is_empty() && expanded.unmatched.is_empty() {
-                const_platform(stage.name.as_deref().unwrap_or(""), &expanded.result, globals, &location, &config, sink);
+                const_platform(
+                    stage.name.as_deref().unwrap_or(""),
+                    &expanded.result,
+                    globals,
+                    &location,
+                    &config,
+                    sink,
+                );
             }
             if expanded.result.is_empty() {
-                return Err(error(format!("empty platform value from expression {}", platform.value), location));
+                return Err(error(
+                    format!("empty platform value from expression {}", platform.value),
+                    location,
+                ));
             }
             used.extend(expanded.matched);
         }
-        let mut rt = StageRt { name: stage.name.clone(), base_name: base.result.clone(), ..StageRt::default() };
+        let mut rt = StageRt {
+            name: stage.name.clone(),
+            base_name: base.result.clone(),
+            ..StageRt::default()
+        };
         // BuildKit looks the base up by the expanded name as written; the last stage
         // with that (lowercase) name wins.
-        rt.base_stage = states.iter().rposition(|s| s.name.as_deref() == Some(base.result.as_str()));
+        rt.base_stage = states
+            .iter()
+            .rposition(|s| s.name.as_deref() == Some(base.result.as_str()));
         match rt.base_stage {
             Some(b) => {
                 rt.all_args = states[b].all_args.clone();
@@ -481,24 +649,49 @@ fn build_states(
 }
 
 /// UndefinedArgInFrom for each unmatched name no ARG declares.
-fn undefined_from_args(unmatched: &BTreeSet<String>, keys: &[&str], location: &[Lines], config: &CheckConfig, sink: &mut Sink) {
+fn undefined_from_args(
+    unmatched: &BTreeSet<String>,
+    keys: &[&str],
+    location: &[Lines],
+    config: &CheckConfig,
+    sink: &mut Sink,
+) {
     for arg in unmatched {
         if keys.contains(&arg.as_str()) {
             continue;
         }
         let suggestion = suggest::search(arg, keys, true);
-        sink.run(config, rules::UNDEFINED_ARG_IN_FROM, location.to_vec(), rules::undefined_arg_in_from_detail(arg, suggestion.as_deref()));
+        sink.run(
+            config,
+            rules::UNDEFINED_ARG_IN_FROM,
+            location.to_vec(),
+            rules::undefined_arg_in_from_detail(arg, suggestion.as_deref()),
+        );
     }
 }
 
 /// FromPlatformFlagConstDisallowed: a literal `--platform` is allowed only when the
 /// stage name mentions its OS or architecture.
-fn const_platform(stage_name: &str, value: &str, globals: &Vars, location: &[Lines], config: &CheckConfig, sink: &mut Sink) {
-    let Some((os, arch)) = parse_platform(value, globals) else { return };
+fn const_platform(
+    stage_name: &str,
+    value: &str,
+    globals: &Vars,
+    location: &[Lines],
+    config: &CheckConfig,
+    sink: &mut Sink,
+) {
+    let Some((os, arch)) = parse_platform(value, globals) else {
+        return;
+    };
     if stage_name.contains(os.as_str()) || stage_name.contains(arch.as_str()) {
         return;
     }
-    sink.run(config, rules::FROM_PLATFORM_FLAG_CONST_DISALLOWED, location.to_vec(), rules::platform_const_detail(value));
+    sink.run(
+        config,
+        rules::FROM_PLATFORM_FLAG_CONST_DISALLOWED,
+        location.to_vec(),
+        rules::platform_const_detail(value),
+    );
 }
 
 /// The OS and architecture of a platform specifier, as containerd's `platforms.Parse`
@@ -506,7 +699,11 @@ fn const_platform(stage_name: &str, value: &str, globals: &Vars, location: &[Lin
 /// parse.
 fn parse_platform(value: &str, globals: &Vars) -> Option<(String, String)> {
     let parts: Vec<&str> = value.split('/').collect();
-    let valid = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+    let valid = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+    };
     if parts.len() > 3 || !parts.iter().all(|p| valid(p)) {
         return None;
     }
@@ -517,8 +714,20 @@ fn parse_platform(value: &str, globals: &Vars) -> Option<(String, String)> {
         "i386" | "i686" | "386" => "386".to_owned(),
         other => other.to_owned(),
     };
-    const OSES: [&str; 12] =
-        ["aix", "android", "darwin", "dragonfly", "freebsd", "illumos", "ios", "js", "linux", "netbsd", "openbsd", "windows"];
+    const OSES: [&str; 12] = [
+        "aix",
+        "android",
+        "darwin",
+        "dragonfly",
+        "freebsd",
+        "illumos",
+        "ios",
+        "js",
+        "linux",
+        "netbsd",
+        "openbsd",
+        "windows",
+    ];
     if parts.len() == 1 {
         let only = parts[0].to_lowercase();
         if OSES.contains(&only.as_str()) {
@@ -535,19 +744,34 @@ fn resolve_target(states: &[StageRt], target: Option<&str>) -> Result<usize, Lin
         return Ok(states.len() - 1);
     };
     let wanted = target.to_lowercase();
-    if let Some(i) = states.iter().rposition(|s| s.name.as_deref() == Some(wanted.as_str())) {
+    if let Some(i) = states
+        .iter()
+        .rposition(|s| s.name.as_deref() == Some(wanted.as_str()))
+    {
         return Ok(i);
     }
-    let names: Vec<String> =
-        states.iter().enumerate().map(|(i, s)| s.name.clone().unwrap_or_else(|| format!("stage-{i}"))).collect();
+    let names: Vec<String> = states
+        .iter()
+        .enumerate()
+        .map(|(i, s)| s.name.clone().unwrap_or_else(|| format!("stage-{i}")))
+        .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let message = suggest::wrap(format!("target stage {} could not be found", go_quote(target)), target, &names, true);
+    let message = suggest::wrap(
+        format!("target stage {} could not be found", go_quote(target)),
+        target,
+        &names,
+        true,
+    );
     Err(error(message, Vec::new()))
 }
 
 /// BuildKit's `buildStageDependencyGraph`: stages named by `COPY --from` and
 /// `RUN --mount from=`.
-fn dependencies(stages: &[StageDef], states: &mut [StageRt], lexer: &Lexer) -> Result<(), LintError> {
+fn dependencies(
+    stages: &[StageDef],
+    states: &mut [StageRt],
+    lexer: &Lexer,
+) -> Result<(), LintError> {
     let count = states.len();
     for (i, def) in stages.iter().enumerate() {
         for cmd in &def.commands {
@@ -555,7 +779,9 @@ fn dependencies(stages: &[StageDef], states: &mut [StageRt], lexer: &Lexer) -> R
             match &cmd.command.kind {
                 CommandKind::Copy(copy) => {
                     if let Some(from) = &copy.from {
-                        let expanded = lexer.process_word(&from.value, &EmptyEnv).map_err(|e| error(e.message, vec![cmd.lines]))?;
+                        let expanded = lexer
+                            .process_word(&from.value, &EmptyEnv)
+                            .map_err(|e| error(e.message, vec![cmd.lines]))?;
                         if expanded != from.value {
                             return Err(error(
                                 "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
@@ -564,7 +790,10 @@ fn dependencies(stages: &[StageDef], states: &mut [StageRt], lexer: &Lexer) -> R
                         }
                         if let Ok(index) = from.value.parse::<i64>() {
                             if index < 0 || index >= count as i64 {
-                                return Err(error(format!("invalid stage index {index}"), vec![cmd.lines]));
+                                return Err(error(
+                                    format!("invalid stage index {index}"),
+                                    vec![cmd.lines],
+                                ));
                             }
                             states[i].deps.insert(index as usize);
                             continue;
@@ -585,7 +814,10 @@ fn dependencies(stages: &[StageDef], states: &mut [StageRt], lexer: &Lexer) -> R
             }
             for from in froms {
                 let wanted = from.to_lowercase();
-                if let Some(dep) = states.iter().rposition(|s| s.name.as_deref() == Some(wanted.as_str())) {
+                if let Some(dep) = states
+                    .iter()
+                    .rposition(|s| s.name.as_deref() == Some(wanted.as_str()))
+                {
                     states[i].deps.insert(dep);
                 }
             }
@@ -626,7 +858,13 @@ impl Walker<'_> {
         if let Some(b) = states[i].base_stage.filter(|&b| b < i) {
             let (env, known, args, shell, workdir) = {
                 let base = &states[b];
-                (base.env.clone(), base.env_known, base.build_args.clone(), base.shell.clone(), base.workdir_set)
+                (
+                    base.env.clone(),
+                    base.env_known,
+                    base.build_args.clone(),
+                    base.shell.clone(),
+                    base.workdir_set,
+                )
             };
             let rt = &mut states[i];
             rt.env = env;
@@ -637,7 +875,11 @@ impl Walker<'_> {
             return;
         }
         let rt = &mut states[i];
-        let image = if rt.base_name == SCRATCH { Some(super::BaseImage::default()) } else { options.images.get(&i).cloned() };
+        let image = if rt.base_name == SCRATCH {
+            Some(super::BaseImage::default())
+        } else {
+            options.images.get(&i).cloned()
+        };
         rt.env_known = image.is_some();
         let image = image.unwrap_or_default();
         rt.env = Vars::from_env_list(image.env.iter().map(String::as_str));
@@ -648,19 +890,34 @@ impl Walker<'_> {
     }
 
     /// Expands `word` with the stage environment, reporting UndefinedVar.
-    fn expand(&mut self, rt: &StageRt, word: &str, raw: bool, config: &CheckConfig, lines: Lines) -> Result<String, String> {
+    fn expand(
+        &mut self,
+        rt: &StageRt,
+        word: &str,
+        raw: bool,
+        config: &CheckConfig,
+        lines: Lines,
+    ) -> Result<String, String> {
         let mut lexer = self.lexer.clone();
         if raw {
             lexer = Lexer::new('\\');
             lexer.skip_process_quotes = true;
         }
-        let expansion = lexer.process_word_with_matches(word, &rt.env).map_err(|e| e.message)?;
+        let expansion = lexer
+            .process_word_with_matches(word, &rt.env)
+            .map_err(|e| e.message)?;
         self.unmatched(rt, &expansion.unmatched, config, lines);
         Ok(expansion.result)
     }
 
     /// BuildKit's `reportUnmatchedVariables`.
-    fn unmatched(&mut self, rt: &StageRt, names: &BTreeSet<String>, config: &CheckConfig, lines: Lines) {
+    fn unmatched(
+        &mut self,
+        rt: &StageRt,
+        names: &BTreeSet<String>,
+        config: &CheckConfig,
+        lines: Lines,
+    ) {
         if !rt.env_known || names.is_empty() {
             return;
         }
@@ -671,11 +928,22 @@ impl Walker<'_> {
                 continue;
             }
             let suggestion = suggest::search(name, &keys, true);
-            self.sink.run(config, rules::UNDEFINED_VAR, vec![lines], rules::undefined_var_detail(name, suggestion.as_deref()));
+            self.sink.run(
+                config,
+                rules::UNDEFINED_VAR,
+                vec![lines],
+                rules::undefined_var_detail(name, suggestion.as_deref()),
+            );
         }
     }
 
-    fn expand_pairs(&mut self, rt: &StageRt, pairs: &[KeyValue], config: &CheckConfig, lines: Lines) -> Result<Vec<(String, String, bool)>, String> {
+    fn expand_pairs(
+        &mut self,
+        rt: &StageRt,
+        pairs: &[KeyValue],
+        config: &CheckConfig,
+        lines: Lines,
+    ) -> Result<Vec<(String, String, bool)>, String> {
         let mut out = Vec::new();
         for pair in pairs {
             let key = self.expand(rt, &pair.key, false, config, lines)?;
@@ -685,14 +953,24 @@ impl Walker<'_> {
         Ok(out)
     }
 
-    fn dispatch(&mut self, rt: &mut StageRt, cmd: &Cmd, config: &CheckConfig) -> Result<(), String> {
+    fn dispatch(
+        &mut self,
+        rt: &mut StageRt,
+        cmd: &Cmd,
+        config: &CheckConfig,
+    ) -> Result<(), String> {
         let lines = cmd.lines;
         let keyword = cmd.keyword.as_str();
         match &cmd.command.kind {
             CommandKind::Env(pairs) => {
                 for (key, value, legacy) in self.expand_pairs(rt, pairs, config, lines)? {
                     if legacy {
-                        self.sink.run(config, rules::LEGACY_KEY_VALUE_FORMAT, vec![lines], rules::legacy_key_value_detail(keyword));
+                        self.sink.run(
+                            config,
+                            rules::LEGACY_KEY_VALUE_FORMAT,
+                            vec![lines],
+                            rules::legacy_key_value_detail(keyword),
+                        );
                     }
                     self.secret_key("ENV", &key, config, lines);
                     rt.env.set(&key, &value);
@@ -701,20 +979,37 @@ impl Walker<'_> {
             CommandKind::Label(pairs) => {
                 for (_, _, legacy) in self.expand_pairs(rt, pairs, config, lines)? {
                     if legacy {
-                        self.sink.run(config, rules::LEGACY_KEY_VALUE_FORMAT, vec![lines], rules::legacy_key_value_detail(keyword));
+                        self.sink.run(
+                            config,
+                            rules::LEGACY_KEY_VALUE_FORMAT,
+                            vec![lines],
+                            rules::legacy_key_value_detail(keyword),
+                        );
                     }
                 }
             }
             CommandKind::Add(add) => {
                 for flag in [&add.chown, &add.chmod, &add.checksum] {
-                    self.expand(rt, flag.as_ref().map_or("", |f| f.value.as_str()), false, config, lines)?;
+                    self.expand(
+                        rt,
+                        flag.as_ref().map_or("", |f| f.value.as_str()),
+                        false,
+                        config,
+                        lines,
+                    )?;
                 }
                 let sources = self.expand_paths(rt, &add.paths, config, lines)?;
                 self.ignored_sources("Add", &sources, config, lines);
             }
             CommandKind::Copy(copy) => {
                 for flag in [&copy.chown, &copy.chmod] {
-                    self.expand(rt, flag.as_ref().map_or("", |f| f.value.as_str()), false, config, lines)?;
+                    self.expand(
+                        rt,
+                        flag.as_ref().map_or("", |f| f.value.as_str()),
+                        false,
+                        config,
+                        lines,
+                    )?;
                 }
                 let sources = self.expand_paths(rt, &copy.paths, config, lines)?;
                 if copy.from.is_none() {
@@ -724,7 +1019,12 @@ impl Walker<'_> {
             CommandKind::Workdir(path) => {
                 let path = self.expand(rt, path, false, config, lines)?;
                 if !rt.workdir_set && !path.starts_with('/') {
-                    self.sink.run(config, rules::WORKDIR_RELATIVE_PATH, vec![lines], rules::workdir_relative_detail(&path));
+                    self.sink.run(
+                        config,
+                        rules::WORKDIR_RELATIVE_PATH,
+                        vec![lines],
+                        rules::workdir_relative_detail(&path),
+                    );
                 }
                 rt.workdir_set = true;
             }
@@ -738,10 +1038,19 @@ impl Walker<'_> {
             }
             CommandKind::Run(run) => self.run_mounts(rt, run, config, lines)?,
             CommandKind::Cmd(line) | CommandKind::Entrypoint(line) => {
-                let which = if matches!(cmd.command.kind, CommandKind::Cmd(_)) { 0 } else { 1 };
+                let which = if matches!(cmd.command.kind, CommandKind::Cmd(_)) {
+                    0
+                } else {
+                    1
+                };
                 self.used_once(rt, which, keyword, config, lines);
                 if line.prepend_shell && rt.shell.is_empty() {
-                    self.sink.run(config, rules::JSON_ARGS_RECOMMENDED, vec![lines], rules::json_args_detail(keyword));
+                    self.sink.run(
+                        config,
+                        rules::JSON_ARGS_RECOMMENDED,
+                        vec![lines],
+                        rules::json_args_detail(keyword),
+                    );
                 }
             }
             CommandKind::Healthcheck(_) => self.used_once(rt, 2, keyword, config, lines),
@@ -754,10 +1063,22 @@ impl Walker<'_> {
 
     /// MultipleInstructionsDisallowed: the earlier CMD/ENTRYPOINT/HEALTHCHECK is the
     /// one reported, since it is the one ignored.
-    fn used_once(&mut self, rt: &mut StageRt, which: usize, keyword: &str, config: &CheckConfig, lines: Lines) {
+    fn used_once(
+        &mut self,
+        rt: &mut StageRt,
+        which: usize,
+        keyword: &str,
+        config: &CheckConfig,
+        lines: Lines,
+    ) {
         let slot = &mut rt.trackers[which];
         if let Some(previous) = *slot {
-            self.sink.run(config, rules::MULTIPLE_INSTRUCTIONS_DISALLOWED, vec![previous], rules::multiple_instructions_detail(keyword));
+            self.sink.run(
+                config,
+                rules::MULTIPLE_INSTRUCTIONS_DISALLOWED,
+                vec![previous],
+                rules::multiple_instructions_detail(keyword),
+            );
         }
         *slot = Some(lines);
     }
@@ -781,7 +1102,13 @@ impl Walker<'_> {
     }
 
     /// CopyIgnoredFile (BuildKit's `validateCopySourcePath`).
-    fn ignored_sources(&mut self, command: &str, sources: &[String], config: &CheckConfig, lines: Lines) {
+    fn ignored_sources(
+        &mut self,
+        command: &str,
+        sources: &[String],
+        config: &CheckConfig,
+        lines: Lines,
+    ) {
         let Some(ignore) = &self.ignore else { return };
         if ignore.has_exclusions() {
             return;
@@ -795,20 +1122,33 @@ impl Walker<'_> {
                 continue;
             }
             if ignore.matches_or_parent_matches(&cleaned) {
-                self.sink.run(config, rules::COPY_IGNORED_FILE, vec![lines], rules::copy_ignored_detail(command, &cleaned));
+                self.sink.run(
+                    config,
+                    rules::COPY_IGNORED_FILE,
+                    vec![lines],
+                    rules::copy_ignored_detail(command, &cleaned),
+                );
             }
         }
     }
 
     /// RUN mounts: expanded like BuildKit's `setMountState`; secrets and SSH sockets
     /// are recorded for the outline (first use of an id wins).
-    fn run_mounts(&mut self, rt: &mut StageRt, run: &crate::instructions::commands::Run, config: &CheckConfig, lines: Lines) -> Result<(), String> {
+    fn run_mounts(
+        &mut self,
+        rt: &mut StageRt,
+        run: &crate::instructions::commands::Run,
+        config: &CheckConfig,
+        lines: Lines,
+    ) -> Result<(), String> {
         for flag in &run.mounts {
             let unmatched = RefCell::new(BTreeSet::new());
             let env = &rt.env;
             let lexer = &self.lexer;
             let expander = |word: &str| -> Result<String, String> {
-                let expansion = lexer.process_word_with_matches(word, env).map_err(|e| e.message)?;
+                let expansion = lexer
+                    .process_word_with_matches(word, env)
+                    .map_err(|e| e.message)?;
                 unmatched.borrow_mut().extend(expansion.unmatched);
                 Ok(expansion.result)
             };
@@ -818,24 +1158,45 @@ impl Walker<'_> {
             let Some(mount) = parsed? else { continue };
             match mount.kind {
                 MountType::Secret => {
-                    let mut id = if mount.source.is_empty() { mount.id.clone() } else { mount.source.clone() };
+                    let mut id = if mount.source.is_empty() {
+                        mount.id.clone()
+                    } else {
+                        mount.source.clone()
+                    };
                     if id.is_empty() {
                         if mount.target.is_empty() {
                             return Err("one of source, target required".to_owned());
                         }
-                        id = mount.target.rsplit('/').find(|p| !p.is_empty()).unwrap_or("/").to_owned();
+                        id = mount
+                            .target
+                            .rsplit('/')
+                            .find(|p| !p.is_empty())
+                            .unwrap_or("/")
+                            .to_owned();
                     }
                     if !rt.secrets.iter().any(|s| s.name == id) {
-                        rt.secrets.push(OutlineMount { name: id, required: mount.required, location: vec![lines] });
+                        rt.secrets.push(OutlineMount {
+                            name: id,
+                            required: mount.required,
+                            location: vec![lines],
+                        });
                     }
                 }
                 MountType::Ssh => {
                     if !mount.source.is_empty() {
                         return Err("ssh does not support source".to_owned());
                     }
-                    let id = if mount.id.is_empty() { "default".to_owned() } else { mount.id.clone() };
+                    let id = if mount.id.is_empty() {
+                        "default".to_owned()
+                    } else {
+                        mount.id.clone()
+                    };
                     if !rt.ssh.iter().any(|s| s.name == id) {
-                        rt.ssh.push(OutlineMount { name: id, required: mount.required, location: vec![lines] });
+                        rt.ssh.push(OutlineMount {
+                            name: id,
+                            required: mount.required,
+                            location: vec![lines],
+                        });
                     }
                 }
                 _ => {}
@@ -845,7 +1206,13 @@ impl Walker<'_> {
     }
 
     /// BuildKit's `dispatchArg`.
-    fn arg(&mut self, rt: &mut StageRt, decls: &[ArgDecl], config: &CheckConfig, lines: Lines) -> Result<(), String> {
+    fn arg(
+        &mut self,
+        rt: &mut StageRt,
+        decls: &[ArgDecl],
+        config: &CheckConfig,
+        lines: Lines,
+    ) -> Result<(), String> {
         for (position, decl) in decls.iter().enumerate() {
             self.secret_key("ARG", &decl.key, config, lines);
             let given = self.build_arg_values.get(&decl.key);
@@ -887,10 +1254,26 @@ impl Walker<'_> {
     /// SecretsUsedInArgOrEnv: a name whose first or last `_`-separated word is a
     /// secret-ish token (and none of the allowed ones).
     fn secret_key(&mut self, instruction: &str, key: &str, config: &CheckConfig, lines: Lines) {
-        const DENY: [&str; 10] = ["apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "secret", "token"];
+        const DENY: [&str; 10] = [
+            "apikey",
+            "auth",
+            "credential",
+            "credentials",
+            "key",
+            "password",
+            "pword",
+            "passwd",
+            "secret",
+            "token",
+        ];
         const ALLOW: [&str; 3] = ["public", "file", "version"];
         if has_token(key, &DENY) && !has_token(key, &ALLOW) {
-            self.sink.run(config, rules::SECRETS_USED_IN_ARG_OR_ENV, vec![lines], rules::secrets_detail(instruction, key));
+            self.sink.run(
+                config,
+                rules::SECRETS_USED_IN_ARG_OR_ENV,
+                vec![lines],
+                rules::secrets_detail(instruction, key),
+            );
         }
     }
 }
@@ -912,26 +1295,57 @@ fn has_token(key: &str, tokens: &[&str]) -> bool {
 /// stage it builds on, sorted by line.
 fn outline(states: &[StageRt], stages: &[StageDef], target: usize) -> Outline {
     let mut args = Vec::new();
-    collect_args(states, target, &mut BTreeSet::new(), &mut BTreeSet::new(), &mut args);
+    collect_args(
+        states,
+        target,
+        &mut BTreeSet::new(),
+        &mut BTreeSet::new(),
+        &mut args,
+    );
     args.sort_by_key(|a: &ArgInfo| (a.location.first().map_or(0, |l| l.0), a.position));
     let mut secrets = Vec::new();
-    collect_mounts(states, target, &mut BTreeSet::new(), &mut BTreeSet::new(), &mut secrets, |s| &s.secrets);
+    collect_mounts(
+        states,
+        target,
+        &mut BTreeSet::new(),
+        &mut BTreeSet::new(),
+        &mut secrets,
+        |s| &s.secrets,
+    );
     let mut ssh = Vec::new();
-    collect_mounts(states, target, &mut BTreeSet::new(), &mut BTreeSet::new(), &mut ssh, |s| &s.ssh);
+    collect_mounts(
+        states,
+        target,
+        &mut BTreeSet::new(),
+        &mut BTreeSet::new(),
+        &mut ssh,
+        |s| &s.ssh,
+    );
     let stage = &stages[target].stage;
     Outline {
         name: stage.name.clone().unwrap_or_default(),
         description: stage.doc_comment.clone(),
         args: args
             .into_iter()
-            .map(|a| OutlineArg { name: a.name, description: a.description, value: a.value, location: a.location })
+            .map(|a| OutlineArg {
+                name: a.name,
+                description: a.description,
+                value: a.value,
+                location: a.location,
+            })
             .collect(),
         secrets,
         ssh,
     }
 }
 
-fn collect_args(states: &[StageRt], i: usize, visited: &mut BTreeSet<String>, stages_seen: &mut BTreeSet<usize>, out: &mut Vec<ArgInfo>) {
+fn collect_args(
+    states: &[StageRt],
+    i: usize,
+    visited: &mut BTreeSet<String>,
+    stages_seen: &mut BTreeSet<usize>,
+    out: &mut Vec<ArgInfo>,
+) {
     if !stages_seen.insert(i) {
         return;
     }
@@ -991,33 +1405,62 @@ fn collect_mounts(
 /// The stages whose base is an external image (not `scratch`, not an earlier stage),
 /// with the base name expanded by the global ARGs: the images to resolve before
 /// [`super::analyze`]. Stages whose FROM cannot be expanded are left out.
-pub fn external_bases(parsed: &Parsed, build_args: &BTreeMap<String, String>, platform_args: &Vars, target: Option<&str>) -> Vec<(usize, String)> {
-    let Ok(ir) = crate::instructions::parse_dockerfile(&parsed.dockerfile) else { return Vec::new() };
+pub fn external_bases(
+    parsed: &Parsed,
+    build_args: &BTreeMap<String, String>,
+    platform_args: &Vars,
+    target: Option<&str>,
+) -> Vec<(usize, String)> {
+    let Ok(ir) = crate::instructions::parse_dockerfile(&parsed.dockerfile) else {
+        return Vec::new();
+    };
     let lexer = Lexer::new(parsed.dockerfile.escape);
     let metas: Vec<MetaArgCmd> = ir
         .meta_args
         .iter()
         .filter_map(|c| match &c.kind {
-            CommandKind::Arg(decls) => Some(MetaArgCmd { decls: decls.clone(), lines: (0, 0) }),
+            CommandKind::Arg(decls) => Some(MetaArgCmd {
+                decls: decls.clone(),
+                lines: (0, 0),
+            }),
             _ => None,
         })
         .collect();
     let target_name = match target {
         Some(t) => t.to_owned(),
-        None => ir.stages.last().and_then(|s| s.name.clone()).unwrap_or_default(),
+        None => ir
+            .stages
+            .last()
+            .and_then(|s| s.name.clone())
+            .unwrap_or_default(),
     };
     let mut initial = platform_args.clone();
-    initial.set("TARGETSTAGE", if target_name.is_empty() { "default" } else { &target_name });
-    for key in initial.iter().map(|(k, _)| k.to_owned()).collect::<Vec<_>>() {
+    initial.set(
+        "TARGETSTAGE",
+        if target_name.is_empty() {
+            "default"
+        } else {
+            &target_name
+        },
+    );
+    for key in initial
+        .iter()
+        .map(|(k, _)| k.to_owned())
+        .collect::<Vec<_>>()
+    {
         if let Some(value) = build_args.get(&key) {
             initial.set(&key, value);
         }
     }
-    let Ok((globals, _)) = meta_args(&metas, &initial, build_args, &lexer) else { return Vec::new() };
+    let Ok((globals, _)) = meta_args(&metas, &initial, build_args, &lexer) else {
+        return Vec::new();
+    };
     let mut names: Vec<Option<String>> = Vec::new();
     let mut out = Vec::new();
     for stage in &ir.stages {
-        let base = lexer.process_word(&stage.base, &globals).unwrap_or_default();
+        let base = lexer
+            .process_word(&stage.base, &globals)
+            .unwrap_or_default();
         let is_stage = names.iter().any(|n| n.as_deref() == Some(base.as_str()));
         if !base.is_empty() && base != SCRATCH && !is_stage {
             out.push((stage.index, base));

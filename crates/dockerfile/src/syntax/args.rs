@@ -8,7 +8,8 @@ use super::ast::{Args, Pair, Word};
 use super::json::{self, ArrayError};
 use super::lines::{is_ascii_space, is_space, LogicalLine};
 
-pub(crate) const NOT_STRING_ARRAY: &str = "when using JSON array syntax, arrays must be comprised of strings only";
+pub(crate) const NOT_STRING_ARRAY: &str =
+    "when using JSON array syntax, arrays must be comprised of strings only";
 
 /// The logical line being parsed and the escape character in force.
 pub(crate) struct Ctx<'a> {
@@ -22,7 +23,10 @@ impl Ctx<'_> {
     }
 
     pub fn word(&self, text: impl Into<String>, start: usize, end: usize) -> Word {
-        Word { text: text.into(), span: self.line.span(start, end) }
+        Word {
+            text: text.into(),
+            span: self.line.span(start, end),
+        }
     }
 }
 
@@ -119,7 +123,11 @@ fn json_array(ctx: &Ctx, start: usize, end: usize) -> Result<Option<Parsed>, Str
     // Every element spans the whole array (decoded text has no source range of its own).
     match json::parse_string_array_with(text, |text| ctx.word(text, start, end)) {
         Ok(words) => {
-            let args = if words.is_empty() { Args::Empty } else { Args::Words(words) };
+            let args = if words.is_empty() {
+                Args::Empty
+            } else {
+                Args::Words(words)
+            };
             Ok(Some(Parsed { args, json: true }))
         }
         Err(ArrayError::NotStrings) => Err(NOT_STRING_ARRAY.to_string()),
@@ -135,7 +143,8 @@ pub(crate) fn maybe_json(ctx: &Ctx, start: usize, end: usize) -> Result<Parsed, 
 }
 
 pub(crate) fn maybe_json_to_list(ctx: &Ctx, start: usize, end: usize) -> Result<Parsed, String> {
-    Ok(json_array(ctx, start, end)?.unwrap_or_else(|| Parsed::plain(whitespace_list(ctx, start, end))))
+    Ok(json_array(ctx, start, end)?
+        .unwrap_or_else(|| Parsed::plain(whitespace_list(ctx, start, end))))
 }
 
 /// BuildKit's `parseWords`: splits on Unicode space outside quotes; quotes and
@@ -237,7 +246,10 @@ pub(crate) fn words(ctx: &Ctx, start: usize, end: usize) -> Vec<(usize, usize)> 
             }
             Phase::Spaces => {}
         }
-        let run = bytes[next..].iter().position(|&b| !plain(b, phase)).unwrap_or(bytes.len() - next);
+        let run = bytes[next..]
+            .iter()
+            .position(|&b| !plain(b, phase))
+            .unwrap_or(bytes.len() - next);
         word_end = next + run;
         i = word_end;
     }
@@ -252,7 +264,12 @@ pub(crate) fn name_or_name_val(ctx: &Ctx, start: usize, end: usize) -> Args {
     if words.is_empty() {
         return Args::Empty;
     }
-    Args::Words(words.into_iter().map(|(s, e)| ctx.word(ctx.text(s, e), s, e)).collect())
+    Args::Words(
+        words
+            .into_iter()
+            .map(|(s, e)| ctx.word(ctx.text(s, e), s, e))
+            .collect(),
+    )
 }
 
 /// ENV and LABEL: the legacy `KEY value` form or `k=v …`.
@@ -266,21 +283,33 @@ pub(crate) fn name_val(ctx: &Ctx, start: usize, end: usize, key: &str) -> Result
         let Some(blank) = text.find(is_blank) else {
             return Err(format!("{key} must have two arguments"));
         };
-        let value_start = blank + text[blank..].len() - text[blank..].trim_start_matches(is_blank).len();
+        let value_start =
+            blank + text[blank..].len() - text[blank..].trim_start_matches(is_blank).len();
         let key_word = ctx.word(&text[..blank], start, start + blank);
         let value = ctx.word(&text[value_start..], start + value_start, end);
-        return Ok(Args::Pairs(vec![Pair { key: key_word, value, legacy: true }]));
+        return Ok(Args::Pairs(vec![Pair {
+            key: key_word,
+            value,
+            legacy: true,
+        }]));
     }
     let mut pairs = Vec::with_capacity(found.len());
     for (s, e) in found {
         let word = ctx.text(s, e);
         let Some(eq) = word.find('=') else {
-            return Err(format!("Syntax error - can't find = in {}. Must be of the form: name=value", crate::go_quote(word)));
+            return Err(format!(
+                "Syntax error - can't find = in {}. Must be of the form: name=value",
+                crate::go_quote(word)
+            ));
         };
         // The word is a slice of the line (parseWords keeps quotes and escapes).
         let key = ctx.word(&word[..eq], s, s + eq);
         let value = ctx.word(&word[eq + 1..], s + eq + 1, e);
-        pairs.push(Pair { key, value, legacy: false });
+        pairs.push(Pair {
+            key,
+            value,
+            legacy: false,
+        });
     }
     Ok(Args::Pairs(pairs))
 }
@@ -293,12 +322,19 @@ pub(crate) fn health(ctx: &Ctx, start: usize, end: usize) -> Result<Parsed, Stri
     if sep == 0 {
         return Ok(Parsed::plain(Args::Empty));
     }
-    let next = sep + text[sep..].bytes().take_while(|&b| is_ascii_space(b)).count();
+    let next = sep
+        + text[sep..]
+            .bytes()
+            .take_while(|&b| is_ascii_space(b))
+            .count();
     let kind = ctx.word(&text[..sep], start, start + sep);
     let cmd = maybe_json(ctx, start + next, end)?;
     let mut words = vec![kind];
     if let Args::Words(rest) = cmd.args {
         words.extend(rest);
     }
-    Ok(Parsed { args: Args::Words(words), json: cmd.json })
+    Ok(Parsed {
+        args: Args::Words(words),
+        json: cmd.json,
+    })
 }

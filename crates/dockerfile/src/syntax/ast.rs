@@ -112,7 +112,9 @@ pub struct Instruction {
 impl Instruction {
     /// Text of the arguments after the flags, continuations joined.
     pub fn args_text(&self) -> &str {
-        self.original.get(self.args_range.0 as usize..self.args_range.1 as usize).unwrap_or("")
+        self.original
+            .get(self.args_range.0 as usize..self.args_range.1 as usize)
+            .unwrap_or("")
     }
 
     /// The argument words, or an empty slice for other shapes.

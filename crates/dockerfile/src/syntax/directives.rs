@@ -40,7 +40,11 @@ impl Default for DirectiveParser {
 
 impl DirectiveParser {
     pub fn with_prefix(prefix: &'static str) -> Self {
-        DirectiveParser { prefix, seen: Vec::new(), done: false }
+        DirectiveParser {
+            prefix,
+            seen: Vec::new(),
+            done: false,
+        }
     }
 
     /// Whether the directive block has ended: every further line is `Ok(None)`.
@@ -67,7 +71,10 @@ impl DirectiveParser {
             return Err(format!("only one {name} parser directive can be used"));
         }
         self.seen.push(name.clone());
-        Ok(Some(RawDirective { name, value: value.to_string() }))
+        Ok(Some(RawDirective {
+            name,
+            value: value.to_string(),
+        }))
     }
 }
 
@@ -130,7 +137,11 @@ pub fn detect_syntax(source: &str) -> Option<SyntaxDirective> {
             match parser.parse_line(line) {
                 Ok(Some(d)) if d.name == SYNTAX => {
                     let image = d.value.split(' ').next().unwrap_or("").to_string();
-                    return Some(SyntaxDirective { image, cmdline: d.value, line: (first_line + i + 1) as u32 });
+                    return Some(SyntaxDirective {
+                        image,
+                        cmdline: d.value,
+                        line: (first_line + i + 1) as u32,
+                    });
                 }
                 Ok(_) if parser.done => break,
                 Ok(_) => {}
@@ -140,7 +151,11 @@ pub fn detect_syntax(source: &str) -> Option<SyntaxDirective> {
     }
     let value = json::object_string_field(source, SYNTAX)?;
     let image = value.split(' ').next().unwrap_or("").to_string();
-    Some(SyntaxDirective { image, cmdline: value, line: first_line as u32 })
+    Some(SyntaxDirective {
+        image,
+        cmdline: value,
+        line: first_line as u32,
+    })
 }
 
 #[cfg(test)]
@@ -155,7 +170,13 @@ mod tests {
     #[test]
     fn value_is_trimmed_and_key_lowercased() {
         let r = parse_all(&["# SYNTAX = docker/dockerfile:1  "]);
-        assert_eq!(r[0], Ok(Some(RawDirective { name: "syntax".into(), value: "docker/dockerfile:1".into() })));
+        assert_eq!(
+            r[0],
+            Ok(Some(RawDirective {
+                name: "syntax".into(),
+                value: "docker/dockerfile:1".into()
+            }))
+        );
     }
 
     #[test]
@@ -168,14 +189,26 @@ mod tests {
     #[test]
     fn repeated_directive_is_an_error() {
         let r = parse_all(&["# escape=`", "# escape=\\"]);
-        assert_eq!(r[1], Err("only one escape parser directive can be used".into()));
+        assert_eq!(
+            r[1],
+            Err("only one escape parser directive can be used".into())
+        );
     }
 
     #[test]
     fn detect_syntax_forms() {
-        assert_eq!(detect_syntax("# syntax=a/b:1 --x\nFROM x").map(|s| (s.image, s.cmdline)), Some(("a/b:1".into(), "a/b:1 --x".into())));
-        assert_eq!(detect_syntax("#!/usr/bin/env x\n// syntax = c/d\nFROM x").map(|s| (s.image, s.line)), Some(("c/d".into(), 2)));
-        assert_eq!(detect_syntax("{\"syntax\": \"e/f\"}").map(|s| s.image), Some("e/f".into()));
+        assert_eq!(
+            detect_syntax("# syntax=a/b:1 --x\nFROM x").map(|s| (s.image, s.cmdline)),
+            Some(("a/b:1".into(), "a/b:1 --x".into()))
+        );
+        assert_eq!(
+            detect_syntax("#!/usr/bin/env x\n// syntax = c/d\nFROM x").map(|s| (s.image, s.line)),
+            Some(("c/d".into(), 2))
+        );
+        assert_eq!(
+            detect_syntax("{\"syntax\": \"e/f\"}").map(|s| s.image),
+            Some("e/f".into())
+        );
         assert_eq!(detect_syntax("FROM x\n# syntax=a/b"), None);
     }
 }

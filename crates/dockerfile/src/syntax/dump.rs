@@ -20,7 +20,11 @@ pub fn dump(dockerfile: &Dockerfile) -> String {
 pub fn dump_instruction(instruction: &Instruction) -> String {
     let mut out = instruction.keyword.clone();
     if !instruction.flags.is_empty() {
-        let flags: Vec<String> = instruction.flags.iter().map(|f| go_quote(&f.text)).collect();
+        let flags: Vec<String> = instruction
+            .flags
+            .iter()
+            .map(|f| go_quote(&f.text))
+            .collect();
         out.push_str(&format!(" [{}]", flags.join(" ")));
     }
     match &instruction.args {

@@ -17,7 +17,12 @@ pub struct HeredocHead {
 }
 
 pub fn heredocs_from_line(line: &str) -> Result<Vec<HeredocHead>, String> {
-    let lexer = Lexer { raw_quotes: true, raw_escapes: true, skip_unset_env: true, ..Lexer::new('\\') };
+    let lexer = Lexer {
+        raw_quotes: true,
+        raw_escapes: true,
+        skip_unset_env: true,
+        ..Lexer::new('\\')
+    };
     // BuildKit ignores lexing errors here: such a line simply has no heredocs.
     let words = lexer.process_words(line, &EmptyEnv).unwrap_or_default();
     let mut heads = Vec::new();
@@ -49,17 +54,30 @@ pub fn parse_heredoc(word: &str) -> Result<Option<HeredocHead>, String> {
         return Ok(None);
     }
     // strconv.ParseUint: an out-of-range number saturates.
-    let file_descriptor = word[..digits].parse::<u32>().unwrap_or(if digits == 0 { 0 } else { u32::MAX });
+    let file_descriptor =
+        word[..digits]
+            .parse::<u32>()
+            .unwrap_or(if digits == 0 { 0 } else { u32::MAX });
 
-    let plain = Lexer { skip_unset_env: true, ..Lexer::new('\\') };
-    let words = plain.process_words(rest, &EmptyEnv).map_err(|e| e.message)?;
+    let plain = Lexer {
+        skip_unset_env: true,
+        ..Lexer::new('\\')
+    };
+    let words = plain
+        .process_words(rest, &EmptyEnv)
+        .map_err(|e| e.message)?;
     let [name] = words.as_slice() else {
         return Ok(None);
     };
-    let raw = Lexer { raw_quotes: true, ..plain };
+    let raw = Lexer {
+        raw_quotes: true,
+        ..plain
+    };
     let raw_words = raw.process_words(rest, &EmptyEnv).map_err(|e| e.message)?;
     let [raw_name] = raw_words.as_slice() else {
-        return Err(format!("internal lexing of heredoc produced inconsistent results: {rest}"));
+        return Err(format!(
+            "internal lexing of heredoc produced inconsistent results: {rest}"
+        ));
     };
     let quotes = |s: &str| s.chars().filter(|&c| c == '\'' || c == '"').count();
     Ok(Some(HeredocHead {

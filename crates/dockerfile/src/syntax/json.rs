@@ -27,8 +27,15 @@ pub fn parse_string_array(text: &str) -> Result<Vec<String>, ArrayError> {
 
 /// [`parse_string_array`], turning each string into a `T` as it is decoded,
 /// so a caller that wants its own element type needs no second vector.
-pub(crate) fn parse_string_array_with<T>(text: &str, mut each: impl FnMut(String) -> T) -> Result<Vec<T>, ArrayError> {
-    let mut p = Parser { bytes: text.as_bytes(), text, pos: 0 };
+pub(crate) fn parse_string_array_with<T>(
+    text: &str,
+    mut each: impl FnMut(String) -> T,
+) -> Result<Vec<T>, ArrayError> {
+    let mut p = Parser {
+        bytes: text.as_bytes(),
+        text,
+        pos: 0,
+    };
     p.skip_ws();
     if p.peek() != Some(b'[') {
         return Err(ArrayError::Invalid);
@@ -71,7 +78,11 @@ pub(crate) fn parse_string_array_with<T>(text: &str, mut each: impl FnMut(String
 /// For `{"key": "value", …}` (valid JSON object as a whole), the string value of `key`.
 /// Duplicate keys: the last one wins, as in Go.
 pub fn object_string_field(text: &str, key: &str) -> Option<String> {
-    let mut p = Parser { bytes: text.as_bytes(), text, pos: 0 };
+    let mut p = Parser {
+        bytes: text.as_bytes(),
+        text,
+        pos: 0,
+    };
     p.skip_ws();
     if p.next_byte()? != b'{' {
         return None;
@@ -210,7 +221,10 @@ impl Parser<'_> {
             let rest = self.text.get(self.pos..)?;
             // Copy the run of ordinary characters in one go. The bytes that end
             // it are ASCII, so the run ends on a character boundary.
-            let run = rest.bytes().position(|b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(rest.len());
+            let run = rest
+                .bytes()
+                .position(|b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
             out.push_str(&rest[..run]);
             self.pos += run;
             match self.next_byte()? {
@@ -249,7 +263,9 @@ impl Parser<'_> {
     /// Go decodes `\uD83D\uDE00` as one character; anything else around a
     /// surrogate becomes U+FFFD and the following escape is left in place.
     fn surrogate_pair(&mut self, high: u32) -> char {
-        if (0xD800..0xDC00).contains(&high) && self.bytes.get(self.pos..self.pos + 2) == Some(b"\\u") {
+        if (0xD800..0xDC00).contains(&high)
+            && self.bytes.get(self.pos..self.pos + 2) == Some(b"\\u")
+        {
             let save = self.pos;
             self.pos += 2;
             if let Some(low) = self.hex4() {
@@ -272,7 +288,11 @@ impl Parser<'_> {
             self.skip_ws();
             match self.peek()? {
                 b'[' | b'{' => {
-                    let kind = if self.next_byte()? == b'[' { Container::Array } else { Container::Object };
+                    let kind = if self.next_byte()? == b'[' {
+                        Container::Array
+                    } else {
+                        Container::Object
+                    };
                     if depth + stack.len() + 1 > MAX_DEPTH {
                         return None;
                     }
@@ -299,7 +319,9 @@ impl Parser<'_> {
             }
             // After a value: close containers or move to the next element.
             loop {
-                let Some(&top) = stack.last() else { return Some(()) };
+                let Some(&top) = stack.last() else {
+                    return Some(());
+                };
                 self.skip_ws();
                 match (self.next_byte()?, top) {
                     (b',', Container::Array) => break,
@@ -335,21 +357,45 @@ mod tests {
     #[test]
     fn valid_arrays() {
         assert_eq!(parse_string_array(r#"[]"#), ok(&[]));
-        assert_eq!(parse_string_array(r#" [ "a" , "b\"c" ] "#), ok(&["a", "b\"c"]));
-        assert_eq!(parse_string_array(r#"["\u00e9\ud83d\ude00\ud800x"]"#), ok(&["é😀\u{fffd}x"]));
+        assert_eq!(
+            parse_string_array(r#" [ "a" , "b\"c" ] "#),
+            ok(&["a", "b\"c"])
+        );
+        assert_eq!(
+            parse_string_array(r#"["\u00e9\ud83d\ude00\ud800x"]"#),
+            ok(&["é😀\u{fffd}x"])
+        );
     }
 
     #[test]
     fn invalid_json_falls_back() {
-        for text in [r#"["a"] x"#, r#"['a']"#, r#"["a",]"#, r#"["a"#, "[\"a\tb\"]", r#"["\x"]"#, r#"[01]"#, r#"[{"a"}]"#] {
+        for text in [
+            r#"["a"] x"#,
+            r#"['a']"#,
+            r#"["a",]"#,
+            r#"["a"#,
+            "[\"a\tb\"]",
+            r#"["\x"]"#,
+            r#"[01]"#,
+            r#"[{"a"}]"#,
+        ] {
             assert_eq!(parse_string_array(text), Err(ArrayError::Invalid), "{text}");
         }
     }
 
     #[test]
     fn valid_non_strings_are_errors() {
-        for text in [r#"["a", 1]"#, r#"[null]"#, r#"["a", ["b"]]"#, r#"[{"a": [1, {"b": null}]}, -0.5e+3]"#] {
-            assert_eq!(parse_string_array(text), Err(ArrayError::NotStrings), "{text}");
+        for text in [
+            r#"["a", 1]"#,
+            r#"[null]"#,
+            r#"["a", ["b"]]"#,
+            r#"[{"a": [1, {"b": null}]}, -0.5e+3]"#,
+        ] {
+            assert_eq!(
+                parse_string_array(text),
+                Err(ArrayError::NotStrings),
+                "{text}"
+            );
         }
     }
 
@@ -363,7 +409,10 @@ mod tests {
 
     #[test]
     fn object_field() {
-        assert_eq!(object_string_field(r#"{"syntax": "a/b", "x": [1]}"#, "syntax"), Some("a/b".into()));
+        assert_eq!(
+            object_string_field(r#"{"syntax": "a/b", "x": [1]}"#, "syntax"),
+            Some("a/b".into())
+        );
         assert_eq!(object_string_field(r#"{"syntax": 1}"#, "syntax"), None);
         assert_eq!(object_string_field(r#"{"syntax": "a"} x"#, "syntax"), None);
     }

@@ -39,7 +39,11 @@ pub struct PhysicalLines<'a> {
 
 impl<'a> PhysicalLines<'a> {
     pub fn new(source: &'a str) -> Self {
-        PhysicalLines { source, pos: 0, too_long: None }
+        PhysicalLines {
+            source,
+            pos: 0,
+            too_long: None,
+        }
     }
 }
 
@@ -64,7 +68,11 @@ impl Iterator for PhysicalLines<'_> {
             content_end -= 1;
         }
         self.pos = end;
-        Some(PhysicalLine { start, content_end, end })
+        Some(PhysicalLine {
+            start,
+            content_end,
+            end,
+        })
     }
 }
 
@@ -77,13 +85,19 @@ fn find_newline(bytes: &[u8]) -> Option<usize> {
     let mut chunks = bytes.chunks_exact(8);
     let mut offset = 0;
     for chunk in &mut chunks {
-        let mask = newline_mask(u64::from_le_bytes(chunk.try_into().expect("chunks of eight bytes")));
+        let mask = newline_mask(u64::from_le_bytes(
+            chunk.try_into().expect("chunks of eight bytes"),
+        ));
         if mask != 0 {
             return Some(offset + mask.trailing_zeros() as usize / 8);
         }
         offset += 8;
     }
-    chunks.remainder().iter().position(|&b| b == b'\n').map(|i| offset + i)
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| offset + i)
 }
 
 /// A logical line: text joined from pieces of physical lines, with an offset map.
@@ -99,7 +113,10 @@ impl LogicalLine {
     /// reuses one line for a whole file; starting at a typical size saves
     /// growing it step by step on the first instructions.
     pub(crate) fn with_capacity(text: usize, pieces: usize) -> Self {
-        LogicalLine { text: String::with_capacity(text), pieces: Vec::with_capacity(pieces) }
+        LogicalLine {
+            text: String::with_capacity(text),
+            pieces: Vec::with_capacity(pieces),
+        }
     }
 
     /// Empties the line, keeping its buffers.
@@ -145,7 +162,11 @@ impl LogicalLine {
             return Span::new(src + start, src + end);
         }
         let source_start = self.source_offset(start);
-        let source_end = if end > start { self.source_offset(end - 1) + 1 } else { source_start };
+        let source_end = if end > start {
+            self.source_offset(end - 1) + 1
+        } else {
+            source_start
+        };
         Span::new(source_start, source_end)
     }
 }
@@ -165,7 +186,10 @@ pub(crate) fn is_ascii_space(b: u8) -> bool {
 /// space such as U+00A0) hands over to the character-by-character trim.
 pub(crate) fn trim_start_space(s: &str) -> &str {
     let bytes = s.as_bytes();
-    let start = bytes.iter().position(|&b| !is_ascii_space(b)).unwrap_or(bytes.len());
+    let start = bytes
+        .iter()
+        .position(|&b| !is_ascii_space(b))
+        .unwrap_or(bytes.len());
     if bytes.get(start).is_some_and(|b| !b.is_ascii()) {
         return s[start..].trim_start_matches(is_space);
     }
@@ -175,7 +199,10 @@ pub(crate) fn trim_start_space(s: &str) -> &str {
 /// `s.trim_end_matches(is_space)`, with the same ASCII fast path as [`trim_start_space`].
 pub(crate) fn trim_end_space(s: &str) -> &str {
     let bytes = s.as_bytes();
-    let end = bytes.iter().rposition(|&b| !is_ascii_space(b)).map_or(0, |i| i + 1);
+    let end = bytes
+        .iter()
+        .rposition(|&b| !is_ascii_space(b))
+        .map_or(0, |i| i + 1);
     if end > 0 && !bytes[end - 1].is_ascii() {
         return s[..end].trim_end_matches(is_space);
     }
@@ -211,7 +238,10 @@ pub fn continuation_cut(line: &str, escape: char) -> Option<usize> {
 /// Dockerfile: `\\` or `` ` ``), over bytes. Every byte it compares with is
 /// ASCII, so it finds what the character-based version finds.
 fn continuation_cut_ascii(line: &[u8], escape: u8) -> Option<usize> {
-    let trimmed = line.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(0, |i| i + 1);
+    let trimmed = line
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(0, |i| i + 1);
     let before = trimmed.checked_sub(1).filter(|&i| line[i] == escape)?;
     if before > 0 && line[before - 1] == escape {
         // `\\` at the end is an escaped escape, not a continuation.
@@ -226,12 +256,18 @@ mod tests {
 
     #[test]
     fn find_newline_matches_a_byte_search() {
-        let mut cases: Vec<Vec<u8>> = vec![b"".to_vec(), b"\n".to_vec(), b"no newline here at all".to_vec()];
+        let mut cases: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"\n".to_vec(),
+            b"no newline here at all".to_vec(),
+        ];
         // Every position within and across 8-byte words, with bytes that
         // could confuse the word trick around it (0x0b, 0x09, 0x8a, 0xff).
         for len in 0..40 {
             for at in 0..len {
-                let mut bytes: Vec<u8> = (0..len).map(|i| [b'a', 0x0b, 0x09, 0x8a, 0xff, 0x00][i % 6]).collect();
+                let mut bytes: Vec<u8> = (0..len)
+                    .map(|i| [b'a', 0x0b, 0x09, 0x8a, 0xff, 0x00][i % 6])
+                    .collect();
                 bytes[at] = b'\n';
                 cases.push(bytes.clone());
                 if at + 1 < len {
@@ -241,7 +277,11 @@ mod tests {
             }
         }
         for bytes in cases {
-            assert_eq!(find_newline(&bytes), bytes.iter().position(|&b| b == b'\n'), "{bytes:?}");
+            assert_eq!(
+                find_newline(&bytes),
+                bytes.iter().position(|&b| b == b'\n'),
+                "{bytes:?}"
+            );
         }
     }
 }

@@ -55,7 +55,11 @@ pub fn parse(source: &str) -> Parsed {
         source,
         lines: PhysicalLines::new(source),
         directives: directives::DirectiveParser::default(),
-        dockerfile: Dockerfile { escape: '\\', instructions, ..Dockerfile::default() },
+        dockerfile: Dockerfile {
+            escape: '\\',
+            instructions,
+            ..Dockerfile::default()
+        },
         diagnostics: Vec::new(),
         comments: Vec::new(),
         logical: LogicalLine::with_capacity(256, 8),
@@ -63,14 +67,20 @@ pub fn parse(source: &str) -> Parsed {
     if let Err(error) = parser.run() {
         parser.diagnostics.push(error);
     }
-    Parsed { dockerfile: parser.dockerfile, diagnostics: parser.diagnostics }
+    Parsed {
+        dockerfile: parser.dockerfile,
+        diagnostics: parser.diagnostics,
+    }
 }
 
 /// The number of `\n` bytes in `text`. Counting per 255-byte chunk into a
 /// `u8` cannot overflow and lets the compiler compare many bytes at once.
 fn count_newlines(text: &str) -> usize {
     let chunk_count = |chunk: &[u8]| chunk.iter().map(|&b| u8::from(b == b'\n')).sum::<u8>();
-    text.as_bytes().chunks(255).map(|chunk| usize::from(chunk_count(chunk))).sum()
+    text.as_bytes()
+        .chunks(255)
+        .map(|chunk| usize::from(chunk_count(chunk)))
+        .sum()
 }
 
 struct Parser<'a> {
@@ -101,7 +111,10 @@ impl Parser<'_> {
             return Err(Diagnostic::error(NO_INSTRUCTIONS, Span::new(end, end)));
         }
         if let Some(offset) = self.lines.too_long {
-            let message = format!("dockerfile line greater than max allowed size of {}", lines::MAX_LINE_LEN);
+            let message = format!(
+                "dockerfile line greater than max allowed size of {}",
+                lines::MAX_LINE_LEN
+            );
             return Err(Diagnostic::error(message, Span::new(offset, offset)));
         }
         Ok(())
@@ -159,14 +172,22 @@ impl Parser<'_> {
             }
             let cut = continuation_cut(content, self.dockerfile.escape);
             end_of_line = cut.is_none();
-            logical.push(source, next.start, next.start + cut.unwrap_or(content.len()));
+            logical.push(
+                source,
+                next.start,
+                next.start + cut.unwrap_or(content.len()),
+            );
         }
         if let Some(span) = empty_line {
             let message = format!("Empty continuation line found in: {}", logical.text);
-            self.diagnostics.push(Diagnostic::warning("NoEmptyContinuation", message, span));
+            self.diagnostics
+                .push(Diagnostic::warning("NoEmptyContinuation", message, span));
         }
         let comments = std::mem::take(&mut self.comments);
-        let ctx = Ctx { line: &logical, escape: self.dockerfile.escape };
+        let ctx = Ctx {
+            line: &logical,
+            escape: self.dockerfile.escape,
+        };
         let built = build_instruction(&ctx, 0, logical.text.len(), comments);
         self.logical = logical;
         let span = Span::new(text_start, last_end);
@@ -179,7 +200,8 @@ impl Parser<'_> {
         let index = instructions.len() - 1;
         instructions[index].span = span;
         // The keyword test is cheaper than the search, so it goes first.
-        if can_contain_heredoc(&instructions[index]) && instructions[index].original.contains("<<") {
+        if can_contain_heredoc(&instructions[index]) && instructions[index].original.contains("<<")
+        {
             if let Err(error) = self.read_heredocs(index, text_start) {
                 // On error the tree ends with the instructions before this one.
                 self.dockerfile.instructions.pop();
@@ -209,7 +231,10 @@ impl Parser<'_> {
         if self.directives.is_done() {
             return Ok(());
         }
-        let found = self.directives.parse_line(text).map_err(|message| Diagnostic::error(message, span))?;
+        let found = self
+            .directives
+            .parse_line(text)
+            .map_err(|message| Diagnostic::error(message, span))?;
         let Some(found) = found else { return Ok(()) };
         if found.name == directives::ESCAPE {
             self.dockerfile.escape = match found.value.as_str() {
@@ -223,18 +248,30 @@ impl Parser<'_> {
         }
         // A directive is not part of the comment above the next instruction.
         self.comments.pop();
-        self.dockerfile.directives.push(Directive { name: found.name, value: found.value, span });
+        self.dockerfile.directives.push(Directive {
+            name: found.name,
+            value: found.value,
+            span,
+        });
         Ok(())
     }
 
-    fn read_heredoc_body(&mut self, head: heredoc::HeredocHead, start: usize) -> Result<Heredoc, Diagnostic> {
+    fn read_heredoc_body(
+        &mut self,
+        head: heredoc::HeredocHead,
+        start: usize,
+    ) -> Result<Heredoc, Diagnostic> {
         let source = self.source;
         let mut content = String::new();
         let mut body_start = None;
         for line in self.lines.by_ref() {
             body_start.get_or_insert(line.start);
             let candidate = line.content(source);
-            let candidate = if head.chomp { candidate.trim_start_matches('\t') } else { candidate };
+            let candidate = if head.chomp {
+                candidate.trim_start_matches('\t')
+            } else {
+                candidate
+            };
             if candidate == head.name {
                 let span = Span::new(body_start.unwrap_or(line.start), line.content_end);
                 return Ok(Heredoc {
@@ -248,7 +285,10 @@ impl Parser<'_> {
             }
             content.push_str(line.with_newline(source));
         }
-        Err(Diagnostic::error("unterminated heredoc", Span::new(start, source.len())))
+        Err(Diagnostic::error(
+            "unterminated heredoc",
+            Span::new(start, source.len()),
+        ))
     }
 }
 
@@ -262,7 +302,12 @@ fn can_contain_heredoc(instruction: &Instruction) -> bool {
 }
 
 /// BuildKit's `newNodeFromLine` over `line[start..end]`.
-fn build_instruction(ctx: &Ctx, start: usize, end: usize, comments: Vec<String>) -> Result<Instruction, String> {
+fn build_instruction(
+    ctx: &Ctx,
+    start: usize,
+    end: usize,
+    comments: Vec<String>,
+) -> Result<Instruction, String> {
     let text = ctx.text(start, end);
     let split = split::split_command(text, ctx.escape);
     let (kw_start, kw_end) = (start + split.keyword.0, start + split.keyword.1);
@@ -272,20 +317,34 @@ fn build_instruction(ctx: &Ctx, start: usize, end: usize, comments: Vec<String>)
     let flags = if split.flags.is_empty() {
         Vec::new()
     } else {
-        split.flags.into_iter().map(|(f, s, e)| ctx.word(f, start + s, start + e)).collect()
+        split
+            .flags
+            .into_iter()
+            .map(|(f, s, e)| ctx.word(f, start + s, start + e))
+            .collect()
     };
     let mut json = false;
     let args = match args::shape_of(&keyword) {
         None => Args::Unknown,
-        Some(Shape::MaybeJson) => take_json(args::maybe_json(ctx, args_start, args_end)?, &mut json),
-        Some(Shape::MaybeJsonToList) => take_json(args::maybe_json_to_list(ctx, args_start, args_end)?, &mut json),
+        Some(Shape::MaybeJson) => {
+            take_json(args::maybe_json(ctx, args_start, args_end)?, &mut json)
+        }
+        Some(Shape::MaybeJsonToList) => take_json(
+            args::maybe_json_to_list(ctx, args_start, args_end)?,
+            &mut json,
+        ),
         Some(Shape::Health) => take_json(args::health(ctx, args_start, args_end)?, &mut json),
         Some(Shape::WhitespaceList) => args::whitespace_list(ctx, args_start, args_end),
         Some(Shape::String) => args::string(ctx, args_start, args_end),
         Some(Shape::NameVal(key)) => args::name_val(ctx, args_start, args_end, key)?,
         Some(Shape::NameOrNameVal) => args::name_or_name_val(ctx, args_start, args_end),
         Some(Shape::SubCommand) if args_start == args_end => Args::Empty,
-        Some(Shape::SubCommand) => Args::Trigger(Box::new(build_instruction(ctx, args_start, args_end, Vec::new())?)),
+        Some(Shape::SubCommand) => Args::Trigger(Box::new(build_instruction(
+            ctx,
+            args_start,
+            args_end,
+            Vec::new(),
+        )?)),
     };
     let span = ctx.line.span(kw_start, end);
     Ok(Instruction {

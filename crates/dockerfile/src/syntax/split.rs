@@ -43,7 +43,11 @@ pub fn split_command(line: &str, escape: char) -> Split {
     let keyword_end = (start..end).find(|&i| is_blank(bytes[i])).unwrap_or(end);
     let keyword = (start, keyword_end);
     if keyword_end == end {
-        return Split { keyword, flags: Vec::new(), args: (end, end) };
+        return Split {
+            keyword,
+            flags: Vec::new(),
+            args: (end, end),
+        };
     }
     let mut rest_start = keyword_end;
     while rest_start < end && is_blank(bytes[rest_start]) {
@@ -51,7 +55,11 @@ pub fn split_command(line: &str, escape: char) -> Split {
     }
     let (flags, args_start) = extract_flags(line, rest_start, end, escape as u8);
     let args = trim_space(line, args_start, end);
-    Split { keyword, flags, args }
+    Split {
+        keyword,
+        flags,
+        args,
+    }
 }
 
 #[derive(PartialEq)]
@@ -62,7 +70,12 @@ enum Phase {
 }
 
 /// Returns the flags and the offset where the arguments start.
-fn extract_flags(line: &str, start: usize, end: usize, escape: u8) -> (Vec<(String, usize, usize)>, usize) {
+fn extract_flags(
+    line: &str,
+    start: usize,
+    end: usize,
+    escape: u8,
+) -> (Vec<(String, usize, usize)>, usize) {
     let bytes = line.as_bytes();
     let mut flags = Vec::new();
     // Only flags with quotes or escapes need this buffer: it is allocated for
@@ -80,7 +93,8 @@ fn extract_flags(line: &str, start: usize, end: usize, escape: u8) -> (Vec<(Stri
     };
     loop {
         if pos == end {
-            if phase != Phase::Spaces && word.as_slice() != b"--" && (blank_ok || !word.is_empty()) {
+            if phase != Phase::Spaces && word.as_slice() != b"--" && (blank_ok || !word.is_empty())
+            {
                 flags.push((finish(&word), word_start, end));
             }
             return (flags, end);
@@ -97,7 +111,10 @@ fn extract_flags(line: &str, start: usize, end: usize, escape: u8) -> (Vec<(Stri
                 }
                 // Usually the flag has no quotes or escapes: it is then the
                 // word as written, taken in one piece.
-                let word_end = bytes[pos..end].iter().position(|&b| is_ascii_space(b)).map_or(end, |i| pos + i);
+                let word_end = bytes[pos..end]
+                    .iter()
+                    .position(|&b| is_ascii_space(b))
+                    .map_or(end, |i| pos + i);
                 let raw = &bytes[pos..word_end];
                 if !raw.iter().any(|&b| b == b'\'' || b == b'"' || b == escape) {
                     if raw == b"--" {
@@ -170,14 +187,32 @@ mod tests {
 
     fn flags(line: &str) -> (Vec<String>, String) {
         let s = split_command(line, '\\');
-        (s.flags.into_iter().map(|f| f.0).collect(), line[s.args.0..s.args.1].to_string())
+        (
+            s.flags.into_iter().map(|f| f.0).collect(),
+            line[s.args.0..s.args.1].to_string(),
+        )
     }
 
     #[test]
     fn flags_and_args() {
-        assert_eq!(flags("RUN --mount=type=cache,target=/x  --network=none echo hi "), (vec!["--mount=type=cache,target=/x".into(), "--network=none".into()], "echo hi".into()));
-        assert_eq!(flags("COPY --chown=\"a b\" x y"), (vec!["--chown=a b".into()], "x y".into()));
-        assert_eq!(flags("RUN -- --not-a-flag"), (vec![], "--not-a-flag".into()));
+        assert_eq!(
+            flags("RUN --mount=type=cache,target=/x  --network=none echo hi "),
+            (
+                vec![
+                    "--mount=type=cache,target=/x".into(),
+                    "--network=none".into()
+                ],
+                "echo hi".into()
+            )
+        );
+        assert_eq!(
+            flags("COPY --chown=\"a b\" x y"),
+            (vec!["--chown=a b".into()], "x y".into())
+        );
+        assert_eq!(
+            flags("RUN -- --not-a-flag"),
+            (vec![], "--not-a-flag".into())
+        );
         assert_eq!(flags("RUN --x=\"\""), (vec!["--x=".into()], "".into()));
         assert_eq!(flags("FROM"), (vec![], "".into()));
     }

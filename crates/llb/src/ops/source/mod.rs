@@ -57,27 +57,33 @@ impl SourceOp {
                 needs.push(Need::cap(attr.cap, attr.feature));
             }
         }
-        write_op(enc, &InputList::default(), 3, self.platform.as_deref(), |w| {
-            // pb.SourceOp
-            w.string(1, &self.identifier);
-            if optional.is_empty() {
-                for (key, value) in &self.attrs {
-                    w.map_entry(2, key, value);
+        write_op(
+            enc,
+            &InputList::default(),
+            3,
+            self.platform.as_deref(),
+            |w| {
+                // pb.SourceOp
+                w.string(1, &self.identifier);
+                if optional.is_empty() {
+                    for (key, value) in &self.attrs {
+                        w.map_entry(2, key, value);
+                    }
+                } else {
+                    let mut attrs: BTreeMap<&str, &str> = self
+                        .attrs
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect();
+                    for attr in optional {
+                        attrs.insert(attr.key, attr.value);
+                    }
+                    for (key, value) in attrs {
+                        w.map_entry(2, key, value);
+                    }
                 }
-            } else {
-                let mut attrs: BTreeMap<&str, &str> = self
-                    .attrs
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .collect();
-                for attr in optional {
-                    attrs.insert(attr.key, attr.value);
-                }
-                for (key, value) in attrs {
-                    w.map_entry(2, key, value);
-                }
-            }
-        })
+            },
+        )
     }
 }
 
