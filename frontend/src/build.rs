@@ -32,7 +32,7 @@ use crate::bridge::{Bridge, BridgeConfig, BridgeError, ResolvedImage, ResultRefs
 use crate::caps::Caps;
 use crate::contexts::{stage_override, BuildContexts};
 use crate::dockerfile_source::{self, LoadedDockerfile};
-use crate::errors::{BuildError, LineRange, SourceFile};
+use crate::errors::{BuildError, LineRange, MessageStyle, SourceFile};
 use crate::lowering::{
     ImageToResolve, LowerError, LowerRequest, LowerWarning, Lowered, Lowering, ResolvedImages,
     MAX_RESOLVE_ROUNDS,
@@ -135,7 +135,8 @@ where
         },
         Err(error) => error,
     };
-    match bridge.return_error(error.to_status()).await {
+    let style = MessageStyle::for_caps(bridge.caps());
+    match bridge.return_error(error.to_status(style)).await {
         Ok(()) => Outcome::Failed(error),
         Err(return_error) => Outcome::ProtocolFailure(format!(
             "failed to return the error ({}): {return_error}",

@@ -4,10 +4,11 @@
 //! depends on the client:
 //!
 //! * Docker 20.10's CLI prints only the status *message* (wrapped as `failed to solve
-//!   with frontend …: rpc error: code = Unknown desc = <message>`). So the message
-//!   itself starts with `Dockerfile:LINE: ` whenever a line is known.
+//!   with frontend …: rpc error: code = Unknown desc = <message>`). So there the
+//!   message itself starts with `Dockerfile:LINE: ` whenever a line is known.
 //! * buildx/buildctl also decode the status *details*: an `errdefs.Source` detail makes
-//!   them print the Dockerfile lines around the error.
+//!   them print the Dockerfile lines around the error, so the message stays BuildKit's
+//!   own, without a prefix ([`MessageStyle`]).
 //!
 //! Details are `google.protobuf.Any` values whose payload is **JSON**, not protobuf
 //! (BuildKit's `grpcerrors.withDetails` marshals with Go's `encoding/json`), under type
@@ -97,6 +98,32 @@ impl fmt::Debug for SourceFile {
             self.filename(),
             self.data().len()
         )
+    }
+}
+
+/// Whether a located error's message names its line itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageStyle {
+    /// `Dockerfile:3: message`: for Docker 20.10's CLI, which never renders the source
+    /// detail.
+    LocationPrefix,
+    /// BuildKit's message alone, as the daemon's own frontend sends it: buildx frames
+    /// the Dockerfile lines from the source detail.
+    Bare,
+}
+
+impl MessageStyle {
+    /// The style for a daemon with `caps` (`None`: it never answered `Ping`). Docker
+    /// 23 and later build through buildx, which renders source frames; their BuildKit
+    /// (v0.10+) is the first with the `gateway.warnings` cap. Docker 20.10 (BuildKit
+    /// v0.8, whose CLI prints the bare message) lacks it.
+    pub fn for_caps(caps: Option<&crate::caps::Caps>) -> Self {
+        match caps {
+            Some(caps) if caps.gateway_supports(crate::caps::gateway::WARNINGS) => {
+                MessageStyle::Bare
+            }
+            _ => MessageStyle::LocationPrefix,
+        }
     }
 }
 
@@ -200,16 +227,20 @@ impl BuildError {
         }
     }
 
-    /// The `google.rpc.Status` for `Return`.
-    pub fn to_status(&self) -> Status {
+    /// The `google.rpc.Status` for `Return`, its message in `style`.
+    pub fn to_status(&self, style: MessageStyle) -> Status {
         let mut details = Vec::new();
         if let Some((source, ranges)) = &self.location {
             details.push(source_detail(source, ranges));
         }
         details.extend(self.details.iter().cloned());
+        let message = match style {
+            MessageStyle::LocationPrefix => self.message(),
+            MessageStyle::Bare => self.message.clone(),
+        };
         Status {
             code: i32::from(self.code),
-            message: self.message(),
+            message,
             details,
         }
     }
@@ -333,7 +364,7 @@ mod tests {
 
     #[test]
     fn unlocated_error_is_plain() {
-        let status = BuildError::new("boom").to_status();
+        let status = BuildError::new("boom").to_status(MessageStyle::LocationPrefix);
         assert_eq!(status.code, 2);
         assert_eq!(status.message, "boom");
         assert!(status.details.is_empty());
@@ -343,9 +374,12 @@ mod tests {
     fn located_error_has_prefix_and_source_detail() {
         let source = SourceFile::new("Dockerfile", "FROM a\nRUN x\nBAD\n");
         let status = BuildError::new("unknown instruction: BAD")
-            .at(&source, vec![LineRange::line(3)])
-            .to_status();
+            .at(&source, vec![LineRange::line(3)]);
+        let bare = status.to_status(MessageStyle::Bare);
+        assert_eq!(bare.message, "unknown instruction: BAD");
+        let status = status.to_status(MessageStyle::LocationPrefix);
         assert_eq!(status.message, "Dockerfile:3: unknown instruction: BAD");
+        assert_eq!(bare.details, status.details);
         assert_eq!(status.details.len(), 1);
         assert_eq!(status.details[0].type_url, SOURCE_TYPE_URL);
         let json = String::from_utf8(status.details[0].value.clone()).unwrap_or_default();
@@ -360,13 +394,14 @@ mod tests {
         let source = SourceFile::new("Dockerfile", "x");
         let error = BuildError::new("m").at(&source, Vec::new());
         assert_eq!(error.message(), "m");
-        assert!(error.to_status().details.is_empty());
+        assert!(error.to_status(MessageStyle::Bare).details.is_empty());
     }
 
     #[test]
     fn capability_error() {
         let status =
-            BuildError::unsupported_frontend_cap("moby.buildkit.frontend.contexts").to_status();
+            BuildError::unsupported_frontend_cap("moby.buildkit.frontend.contexts")
+                .to_status(MessageStyle::Bare);
         assert_eq!(status.code, i32::from(Code::Unimplemented));
         assert_eq!(status.details[0].type_url, FRONTEND_CAP_TYPE_URL);
         assert_eq!(

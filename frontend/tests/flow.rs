@@ -220,6 +220,20 @@ async fn parse_error_points_at_the_line() {
     assert!(run.lowering.requests().is_empty());
 }
 
+/// A daemon with `gateway.warnings` (BuildKit v0.10+, Docker 23+) is driven by buildx,
+/// which frames the Dockerfile lines from the source detail itself: the message stays
+/// BuildKit's own, without the `Dockerfile:3: ` prefix Docker 20.10's CLI needs.
+#[tokio::test]
+async fn parse_error_message_is_bare_for_buildx_daemons() {
+    let dockerfile = "FROM busybox\nRUN true\nENV onlykey\nRUN after\n";
+    let mut setup = DaemonSetup::with_dockerfile(dockerfile);
+    setup.gateway_caps.push("gateway.warnings".to_owned());
+    let run = run_frontend(setup, &[]).await;
+    let status = error_of(&run.daemon.the_return());
+    assert_eq!(status.message, "ENV must have two arguments");
+    assert_eq!(status.details.len(), 1);
+}
+
 #[tokio::test]
 async fn lowercase_dockerfile_fallback() {
     let mut setup = DaemonSetup::empty();

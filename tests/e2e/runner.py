@@ -20,6 +20,21 @@ A case is a directory under tests/e2e/cases/<name>/ holding
   equivalent differential.py builds). The Dockerfile then comes from the remote,
   so only "buildarg" (and "builtin") modes apply)
 
+Legs and stores (tests/e2e/lib/env.sh): the cases run on the leg DFOPT_E2E_LEG
+("modern": Docker 28.5 + buildx, built with `docker buildx build`; "compat": Docker
+20.10, `docker build`) with the image store DFOPT_E2E_STORE ("classic" or, on the
+modern leg, "containerd"). In case.json, "legs": [..] limits a case to some legs
+(default both), "stores": [..] to some stores (default ["classic"]), and an object
+under a leg's name ("modern": {..}, "compat": {..}) overrides keys of case.json on
+that leg (e.g. the error texts, which differ between daemon versions; `null`
+removes a key).
+"expect_log": ["substring", ..] must each appear in the build output (warnings,
+progress names); "expect_frame": [N, ..] (with "expect_error"): the source frames
+buildx prints for the error mark exactly Dockerfile lines N, .. with `>>>`, in that
+order ("builtin_frame": the same for the daemon's own frontend, when it differs);
+"expect_stdout": ["substring", ..] in its stdout alone (the answer
+of `--call=...`), which then ends the case (no image is checked).
+
 Modes: "syntax" (a `# syntax=<frontend>` first line) and "buildarg"
 (`--build-arg BUILDKIT_SYNTAX=<frontend>`); both by default. DFOPT_E2E_MODES=builtin
 runs the cases with the daemon's own frontend instead, to validate the expectations.
@@ -41,6 +56,10 @@ import traceback
 
 DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
 FRONTEND = os.environ.get("DFOPT_FRONTEND_IMAGE", "ourorg/optimizer")
+LEG = os.environ.get("DFOPT_E2E_LEG", "compat")
+STORE = os.environ.get("DFOPT_E2E_STORE", "classic")
+# `docker buildx build` on the modern leg, `docker build` on Docker 20.10.
+BUILD = os.environ.get("DFOPT_E2E_BUILD", "build").split()
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "cases")
 WORK = os.path.join(os.environ.get("DFOPT_E2E_DIR", "/var/tmp/dfopt-e2e"), "cases")
@@ -183,7 +202,7 @@ def load_check(case_dir):
 
 
 def build_args(name, case, mode):
-    args = ["build", "--progress=plain"]
+    args = [*BUILD, "--progress=plain"]
     for key, value in sorted(case.get("build_args", {}).items()):
         args += ["--build-arg", f"{key}={value}"]
     if mode == "buildarg":
@@ -205,12 +224,24 @@ def http_url():
 
 
 def load_case(name):
-    """The case's case.json as a dict ({} when it has none)."""
+    """The case's case.json as a dict ({} when it has none), with the keys of this
+    leg's override object ("modern": {..} / "compat": {..}) applied."""
     path = os.path.join(CASES, name, "case.json")
     if not os.path.exists(path):
         return {}
     with open(path) as f:
-        return json.load(f)
+        case = json.load(f)
+    for key, value in case.get(LEG, {}).items():
+        if value is None:  # `null` removes the key on this leg
+            case.pop(key, None)
+        else:
+            case[key] = value
+    return case
+
+
+def case_applies(case):
+    """Whether the case runs on this leg and image store."""
+    return LEG in case.get("legs", ["modern", "compat"]) and STORE in case.get("stores", ["classic"])
 
 
 def case_inputs(name, case, work):
@@ -228,6 +259,21 @@ def case_inputs(name, case, work):
         os.makedirs(context, exist_ok=True)
     with open(dockerfile_source) as f:
         return context, f.read()
+
+
+def framed_lines(log):
+    """The Dockerfile lines the source frames of a buildx error output mark with `>>>`,
+    in order (a frame: `Dockerfile:N`, a dashed line, `  N | ...` lines, a dashed
+    line; the frames stand together just before the final `ERROR:` line)."""
+    marked, inside = [], False
+    for line in log.splitlines():
+        if re.match(r"^-{20}$", line):
+            inside = not inside
+            continue
+        found = re.match(r"^\s*(\d+) \| >>> ", line)
+        if inside and found:
+            marked.append(int(found.group(1)))
+    return marked
 
 
 def run_case(name, mode):
@@ -248,13 +294,26 @@ def run_case(name, mode):
         # The remote holds the Dockerfile: no -f, the URL is the context.
         args = build_args(name, case, mode)
         context = case["remote_context"].replace("{http}", http_url())
-    built = docker(*args, "-t", tag, context)
+    tag_args = [] if "expect_stdout" in case else ["-t", tag]
+    built = docker(*args, *tag_args, context)
     log = built.stdout + built.stderr
     with open(os.path.join(work, "build.log"), "w") as f:
         f.write(log)
-    if "expect_error" in case:
+    offset = 1 if mode == "syntax" else 0
+    for wanted in case.get("expect_log", []):
         # `{N}` is Dockerfile line N of the case; the syntax line shifts it by one.
-        offset = 1 if mode == "syntax" else 0
+        expected = re.sub(r"\{(\d+)\}", lambda m: str(int(m.group(1)) + offset), wanted)
+        if expected not in log:
+            tail = "\n".join(log.splitlines()[-12:])
+            raise CheckFailed(f"expected {expected!r} in the build output; it ends:\n{tail}")
+    if "expect_stdout" in case:
+        if built.returncode != case.get("exit", 0):
+            raise CheckFailed(f"exit {built.returncode}, expected {case.get('exit', 0)}:\n{log[-2000:]}")
+        for wanted in case["expect_stdout"]:
+            if wanted not in built.stdout:
+                raise CheckFailed(f"expected {wanted!r} in stdout:\n{built.stdout[-2000:]}")
+        return
+    if "expect_error" in case:
         wanted = case["builtin_error"] if mode == "builtin" else case["expect_error"]
         expected = re.sub(r"\{(\d+)\}", lambda m: str(int(m.group(1)) + offset), wanted)
         if built.returncode == 0:
@@ -262,6 +321,12 @@ def run_case(name, mode):
         if expected not in log:
             tail = "\n".join(log.splitlines()[-8:])
             raise CheckFailed(f"expected error {expected!r}; build output ends:\n{tail}")
+        frame = case.get("builtin_frame", case.get("expect_frame")) if mode == "builtin" else case.get("expect_frame")
+        if frame is not None:
+            wanted_lines = [line + offset for line in frame]
+            framed = framed_lines(log)
+            if framed != wanted_lines:
+                raise CheckFailed(f"source frame marks lines {framed}, expected {wanted_lines}")
         return
     if built.returncode != 0:
         tail = "\n".join(log.splitlines()[-15:])
@@ -298,6 +363,8 @@ def main(argv):
     forced = os.environ.get("DFOPT_E2E_MODES")
     for name in names:
         case = load_case(name)
+        if not case_applies(case):
+            continue
         modes = case.get("modes", ["syntax", "buildarg"])
         if forced:
             # "builtin" builds with the daemon's own frontend: it validates the

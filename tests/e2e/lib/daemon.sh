@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Starts and stops the private dockerd of the e2e tests (see env.sh for where
-# it lives). It never touches a system Docker: own data root, exec root,
-# socket and pidfile. Sourced (daemon_start / daemon_stop) or run directly:
+# it lives and which leg it is). It never touches a system Docker: own data
+# root, exec root, socket, pidfile and network namespace (netns.sh). The
+# compat leg runs the host's Debian dockerd; the modern leg runs the dockerd
+# of its rootfs (rootfs.sh), chrooted there, in a mount namespace that binds
+# the leg's work dir into the rootfs at the same path (so sockets, pidfile and
+# data root have one name inside and out). Sourced (daemon_start /
+# daemon_stop) or run directly:
 #   bash tests/e2e/lib/daemon.sh start|stop|status
 #
 # Knobs: DFOPT_E2E_START_TIMEOUT (s, default 60), DFOPT_E2E_STOP_TIMEOUT
 # (s, default 30), DFOPT_E2E_STORAGE_DRIVER (default overlay2, with a vfs
-# fallback when overlay2 cannot start), DFOPT_E2E_DOCKERD_LOG_LEVEL (default
-# info; a frontend's stderr is logged whatever the level).
+# fallback when overlay2 cannot start; the containerd image store has its
+# own), DFOPT_E2E_DOCKERD_LOG_LEVEL (default info; a frontend's stderr is
+# logged whatever the level).
 
 # Only Debian's binaries: /usr/local/bin holds a newer docker client, and
 # dockerd looks up containerd, runc and docker-init on its PATH.
@@ -66,27 +72,70 @@ _daemon_wait_ready() {
   return 2
 }
 
-# Starts dockerd with storage driver $1, waits for it. On failure prints
-# the log tail, leaves no process behind and returns non-zero.
+# The daemon.json of this store: the containerd image store is a feature
+# switch; the classic store is dockerd's default (an empty file also keeps
+# any system daemon.json out).
+_daemon_config_file() {
+  local file=$DFOPT_E2E_DIR/daemon-$DFOPT_E2E_STORE.json
+  if [[ $DFOPT_E2E_STORE == containerd ]]; then
+    printf '{"features": {"containerd-snapshotter": true}}\n' >"$file"
+  else
+    printf '{}\n' >"$file"
+  fi
+  printf '%s\n' "$file"
+}
+
+# Runs dockerd ARGS... as this leg runs it, in the foreground (the caller
+# puts it in the background): in the leg's network namespace, and for the
+# modern leg chrooted in its rootfs.
+_daemon_exec() {
+  if [[ $DFOPT_E2E_LEG == compat ]]; then
+    netns_exec env PATH=$_DAEMON_PATH /usr/sbin/dockerd "$@"
+    return
+  fi
+  # The rootfs's / must be a mount point (bound onto itself), or `docker
+  # import` fails with "remount /, flags: 0x84000: invalid argument".
+  netns_exec unshare --mount --fork -- bash -c '
+    set -e
+    root=$1 dir=$2
+    shift 2
+    mount --make-rprivate /
+    mount --bind "$root" "$root"
+    mount -t proc proc "$root/proc"
+    mount --rbind /sys "$root/sys"
+    mount --rbind /dev "$root/dev"
+    mkdir -p "$root$dir"
+    mount --bind "$dir" "$root$dir"
+    cp /etc/resolv.conf "$root/etc/resolv.conf"
+    exec chroot "$root" env PATH='"$_DAEMON_PATH"' /usr/sbin/dockerd "$@"
+  ' dockerd-modern "$DFOPT_E2E_ROOTFS" "$DFOPT_E2E_DIR" "$@"
+}
+
+# Starts dockerd with storage driver $1 (empty: the store's default), waits
+# for it. On failure prints the log tail, leaves no process behind and
+# returns non-zero.
 _daemon_try_start() {
-  local driver=$1 pid rc=0 extra
+  local driver=$1 pid rc=0 extra config
   mapfile -t extra < <(_daemon_mtu_args)
+  [[ -n $driver ]] && extra+=(--storage-driver "$driver")
+  config=$(_daemon_config_file)
   rm -f "$DFOPT_E2E_SOCK" "$DFOPT_E2E_PIDFILE"
   # The log is appended to across runs; keep one old generation past 20 MB.
   if [[ -f $DFOPT_E2E_LOG ]] && (($(stat -c %s "$DFOPT_E2E_LOG") > 20 * 1024 * 1024)); then
     mv -f "$DFOPT_E2E_LOG" "$DFOPT_E2E_LOG.old"
   fi
   _DAEMON_LOG_OFFSET=$(stat -c %s "$DFOPT_E2E_LOG" 2>/dev/null || echo 0)
-  printf '\n===== dfopt-e2e: dockerd start %(%F %T)T, storage driver %s\n' -1 "$driver" >>"$DFOPT_E2E_LOG"
+  printf '\n===== dfopt-e2e: dockerd (%s leg, %s store) start %(%F %T)T, storage driver %s\n' \
+    "$DFOPT_E2E_LEG" "$DFOPT_E2E_STORE" -1 "${driver:-default}" >>"$DFOPT_E2E_LOG"
   # --iptables/--bridge stay at their defaults: BuildKit in dockerd runs RUN
   # steps on the default bridge network, and with --bridge=none every RUN
   # fails with "network bridge not found". The bridge needs the NAT rules.
-  PATH=$_DAEMON_PATH /usr/sbin/dockerd \
+  _daemon_exec \
+    --config-file "$config" \
     --data-root "$DFOPT_E2E_DATA_ROOT" \
     --exec-root "$DFOPT_E2E_EXEC_ROOT" \
     --host "unix://$DFOPT_E2E_SOCK" \
     --pidfile "$DFOPT_E2E_PIDFILE" \
-    --storage-driver "$driver" \
     --log-level "${DFOPT_E2E_DOCKERD_LOG_LEVEL:-info}" \
     "${extra[@]}" \
     >>"$DFOPT_E2E_LOG" 2>&1 </dev/null &
@@ -94,12 +143,14 @@ _daemon_try_start() {
   _daemon_wait_ready "$pid" || rc=$?
   ((rc == 0)) && return 0
   if ((rc == 1)); then
-    e2e_log "dockerd (storage driver $driver) exited during startup; log tail ($DFOPT_E2E_LOG):"
+    e2e_log "dockerd (storage driver ${driver:-default}) exited during startup; log tail ($DFOPT_E2E_LOG):"
   else
-    e2e_log "dockerd (storage driver $driver) did not answer within ${DFOPT_E2E_START_TIMEOUT:-60}s; log tail ($DFOPT_E2E_LOG):"
+    e2e_log "dockerd (storage driver ${driver:-default}) did not answer within ${DFOPT_E2E_START_TIMEOUT:-60}s; log tail ($DFOPT_E2E_LOG):"
   fi
   # Without gRPC's connection chatter, which buries the real error.
   grep -v 'module=grpc' "$DFOPT_E2E_LOG" | tail -n 25 >&2
+  local dpid
+  dpid=$(cat "$DFOPT_E2E_PIDFILE" 2>/dev/null) && [[ $dpid =~ ^[0-9]+$ ]] && _daemon_stop_pid "$dpid"
   _daemon_stop_pid "$pid"
   _daemon_stop_containerd
   # A dockerd that dies in startup can leave its data root bind-mounted.
@@ -123,17 +174,23 @@ daemon_start() {
   mkdir -p "$DFOPT_E2E_DIR" "$DFOPT_E2E_DATA_ROOT" "$DFOPT_E2E_EXEC_ROOT" "$DFOPT_E2E_TMP" "$DOCKER_CONFIG"
 
   if pid=$(_daemon_pid); then
-    if _daemon_answers; then
+    if _daemon_answers && _daemon_store_matches; then
       e2e_log "dockerd already running (pid $pid), reusing it"
       return 0
     fi
-    e2e_log "dockerd pid $pid does not answer; restarting it"
+    e2e_log "dockerd pid $pid does not answer or has another image store; restarting it"
     daemon_stop
   fi
   # Mounts left by a daemon that was killed hard would confuse the new one.
   _daemon_unmount_leftovers
+  netns_start
 
-  if ! _daemon_try_start "$driver"; then
+  # The containerd image store has its own snapshotter ("overlayfs"); naming
+  # a graph driver there would fail.
+  if [[ $DFOPT_E2E_STORE == containerd ]]; then
+    _daemon_try_start "${DFOPT_E2E_STORAGE_DRIVER:-}" ||
+      e2e_die "dockerd failed to start with the containerd image store"
+  elif ! _daemon_try_start "$driver"; then
     # Fall back only when overlay2 itself was refused, not on other errors.
     if [[ $driver != overlay2 || -n ${DFOPT_E2E_STORAGE_DRIVER:-} ]] || ! _daemon_driver_refused; then
       e2e_die "dockerd failed to start (storage driver $driver)"
@@ -141,7 +198,18 @@ daemon_start() {
     e2e_log "overlay2 failed; retrying with the vfs storage driver (slow, copies every layer)"
     _daemon_try_start vfs || e2e_die "dockerd failed to start with overlay2 and with vfs"
   fi
-  e2e_log "dockerd $("$DOCKER" version --format '{{.Server.Version}}') up (pid $(cat "$DFOPT_E2E_PIDFILE")), storage driver $("$DOCKER" info --format '{{.Driver}}'), DOCKER_HOST=$DOCKER_HOST"
+  e2e_log "dockerd $("$DOCKER" version --format '{{.Server.Version}}') up ($DFOPT_E2E_LEG leg, $DFOPT_E2E_STORE store, pid $(cat "$DFOPT_E2E_PIDFILE")), storage driver $("$DOCKER" info --format '{{.Driver}}'), DOCKER_HOST=$DOCKER_HOST"
+}
+
+# True when the running daemon uses the image store this run wants.
+_daemon_store_matches() {
+  local driver_type
+  driver_type=$("$DOCKER" info --format '{{range .DriverStatus}}{{index . 0}}={{index . 1}};{{end}}' 2>/dev/null)
+  if [[ $DFOPT_E2E_STORE == containerd ]]; then
+    [[ $driver_type == *io.containerd.snapshotter* ]]
+  else
+    [[ $driver_type != *io.containerd.snapshotter* ]]
+  fi
 }
 
 # Unmounts anything still mounted below the work dir (deepest first). After
@@ -169,7 +237,7 @@ _daemon_stop_pid() {
     sleep 0.5
   fi
   # Reap it when it is this shell's child; a no-op otherwise.
-  wait "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null || true
   return 0
 }
 
@@ -220,9 +288,21 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
   source "$_here/env.sh"
   # shellcheck source=tests/e2e/lib/log.sh
   source "$_here/log.sh"
+  # shellcheck source=tests/e2e/lib/netns.sh
+  source "$_here/netns.sh"
+  # shellcheck source=tests/e2e/lib/rootfs.sh
+  source "$_here/rootfs.sh"
+  # shellcheck source=tests/e2e/lib/images.sh
+  source "$_here/images.sh"
   case ${1:-} in
-  start) daemon_start ;;
-  stop) daemon_stop ;;
+  start)
+    [[ $DFOPT_E2E_LEG == modern ]] && rootfs_ensure
+    daemon_start
+    ;;
+  stop)
+    daemon_stop
+    netns_stop
+    ;;
   status) daemon_status ;;
   *) e2e_die "usage: $0 start|stop|status" ;;
   esac

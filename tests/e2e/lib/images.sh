@@ -42,13 +42,22 @@ _images_run_logged() {
   fi
 }
 
+# True when FILE was made during this run of run.sh (DFOPT_E2E_RUN_STARTED):
+# a fresh run makes the shared inputs once, not once per leg.
+_images_made_this_run() {
+  local made
+  [[ -n ${DFOPT_E2E_RUN_STARTED:-} ]] || return 1
+  made=$(stat -c %Y "$1" 2>/dev/null) || return 1
+  ((made >= DFOPT_E2E_RUN_STARTED))
+}
+
 # The debootstrap tree as a tarball, made only when missing or when fresh.
 # Only machine-independent clean-up happens here; the machine's CA and apt
 # settings are added at import time, so a cached tarball never goes stale.
 _images_debootstrap_tarball() {
   local tarball=$DFOPT_E2E_CACHE/debootstrap-bookworm-minbase.tar
   local root=$DFOPT_E2E_TMP/debootstrap-root
-  if [[ -s $tarball && $DFOPT_E2E_FRESH != 1 ]]; then
+  if [[ -s $tarball ]] && { [[ $DFOPT_E2E_FRESH != 1 ]] || _images_made_this_run "$tarball"; }; then
     e2e_log "reusing cached $tarball"
     return 0
   fi

@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the e2e environment needs, only when missing:
-#   docker.io      - dockerd 20.10 with BuildKit built in, and the 20.10 client
+# Installs the Debian packages the e2e environment needs on the host, only
+# when missing:
+#   docker.io      - (compat leg) dockerd 20.10 with BuildKit built in, and
+#                    the 20.10 client
 #   debootstrap    - makes the debian:bookworm base image (no registry here)
+#                    and the modern leg's Debian-unstable rootfs
 #   busybox-static - a static /bin/busybox for the busybox:latest image; the
 #                    dynamic "busybox" package would not run inside an image
-# Sourced (then call install_ensure) or run directly. Needs root, as CI has.
+#   iproute2, iptables - the daemon's network namespace (netns.sh)
+# then, for the modern leg, its rootfs (rootfs.sh): Docker 28 is never
+# installed into the host. Sourced (then call install_ensure) or run
+# directly. Needs root, as CI has.
 
-E2E_INSTALL_PACKAGES=(docker.io debootstrap busybox-static)
+E2E_INSTALL_PACKAGES=(debootstrap busybox-static iproute2 iptables)
+if [[ $DFOPT_E2E_LEG == compat ]]; then
+  E2E_INSTALL_PACKAGES+=(docker.io)
+fi
 
 _install_missing() {
   local pkg
@@ -18,6 +27,14 @@ _install_missing() {
 }
 
 install_ensure() {
+  _install_host_packages
+  if [[ $DFOPT_E2E_LEG == modern ]]; then
+    rootfs_ensure
+  fi
+  [[ -x $DOCKER ]] || e2e_die "no Docker client at $DOCKER"
+}
+
+_install_host_packages() {
   local missing apt_log
   mapfile -t missing < <(_install_missing)
   if ((${#missing[@]} == 0)); then
@@ -39,7 +56,6 @@ install_ensure() {
   fi
   mapfile -t missing < <(_install_missing)
   ((${#missing[@]} == 0)) || e2e_die "still missing after install: ${missing[*]}"
-  [[ -x $DOCKER ]] || e2e_die "$DOCKER missing although docker.io is installed"
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
@@ -49,5 +65,9 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
   source "$_here/env.sh"
   # shellcheck source=tests/e2e/lib/log.sh
   source "$_here/log.sh"
+  # shellcheck source=tests/e2e/lib/images.sh
+  source "$_here/images.sh"
+  # shellcheck source=tests/e2e/lib/rootfs.sh
+  source "$_here/rootfs.sh"
   install_ensure
 fi

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Sourced: loopback-only fixture servers for ADD <url> and git sources.
-# dockerd fetches http and git sources itself, from the host's network
-# namespace, so 127.0.0.1 reaches a server started here.
+# dockerd fetches http and git sources itself, from its own network
+# namespace, so the server runs in the daemon's namespace (netns.sh) and
+# 127.0.0.1 reaches it from the daemon.
 #   servers_start   serves $DFOPT_E2E_DIR/www on 127.0.0.1:$DFOPT_E2E_HTTP_PORT,
 #                   including a dumb-HTTP git repository at /repo.git and the
 #                   remote build contexts below
@@ -32,12 +33,12 @@ servers_start() {
   git clone -q --bare "$work" "$DFOPT_E2E_WWW/repo.git"
   git -C "$DFOPT_E2E_WWW/repo.git" update-server-info
   servers_context_fixtures
-  python3 -m http.server "$DFOPT_E2E_HTTP_PORT" --bind 127.0.0.1 --directory "$DFOPT_E2E_WWW" \
+  netns_exec python3 -m http.server "$DFOPT_E2E_HTTP_PORT" --bind 127.0.0.1 --directory "$DFOPT_E2E_WWW" \
     >"$DFOPT_E2E_DIR/http.log" 2>&1 &
   echo $! >"$DFOPT_E2E_DIR/http.pid"
   local i
   for i in $(seq 50); do
-    python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+    netns_exec python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
       "http://127.0.0.1:$DFOPT_E2E_HTTP_PORT/hello.txt" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
