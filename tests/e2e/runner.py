@@ -13,6 +13,8 @@ A case is a directory under tests/e2e/cases/<name>/ holding
   error case: with it the case also runs in builtin mode, so expect_error and
   builtin_error side by side are the error-message parity table;
   "builtin_unsupported" in case.json: why Docker 20.10's own frontend cannot build it;
+"dfopt_only": why the expectations are dfopt's own (its warnings, ...): such a case
+is not run in builtin mode, but differential.py still compares it;
   "differential_known": why differential.py's builtin-vs-dfopt difference is intended;
   "remote_context": a URL built from instead of a local directory, e.g.
   "{http}/context.git" (the fixture server, tests/e2e/lib/servers.sh, which makes
@@ -29,11 +31,13 @@ under a leg's name ("modern": {..}, "compat": {..}) overrides keys of case.json 
 that leg (e.g. the error texts, which differ between daemon versions; `null`
 removes a key).
 "expect_log": ["substring", ..] must each appear in the build output (warnings,
-progress names); "expect_frame": [N, ..] (with "expect_error"): the source frames
-buildx prints for the error mark exactly Dockerfile lines N, .. with `>>>`, in that
-order ("builtin_frame": the same for the daemon's own frontend, when it differs);
-"expect_stdout": ["substring", ..] in its stdout alone (the answer
-of `--call=...`), which then ends the case (no image is checked).
+progress names); "expect_frame": [N, ..]: the source frames buildx prints (for the
+error; for the warnings with "debug": true, which runs `docker --debug`) mark exactly
+Dockerfile lines N, .. with `>>>`, in that order ("builtin_frame": the same for the
+daemon's own frontend, when it differs);
+"expect_stdout": ["substring", ..] in its stdout alone. "no_image": true for builds
+that make no image (`--call=...`): the exit code must be "exit" (default 0) and only
+the output is checked.
 
 Modes: "syntax" (a `# syntax=<frontend>` first line) and "buildarg"
 (`--build-arg BUILDKIT_SYNTAX=<frontend>`); both by default. DFOPT_E2E_MODES=builtin
@@ -184,6 +188,30 @@ class Target:
             self.fail(f"{what}: {needle!r} not found in {text!r}")
 
 
+class Output:
+    """What a build without an image produced (`--call=...`, `-o type=oci,...`): its
+    work dir (`{work}` in extra_args) and its output; check.py gets this instead of a
+    Target for "no_image" cases."""
+
+    def __init__(self, work, log):
+        self.work = work
+        self.log = log
+
+    def fail(self, message):
+        raise CheckFailed(message)
+
+    def oci_blob(self, archive, digest):
+        """A blob of an OCI layout tarball, parsed as JSON."""
+        name = "blobs/" + digest.replace(":", "/")
+        with tarfile.open(archive) as tar:
+            return json.load(tar.extractfile(name))
+
+    def oci_index(self, archive):
+        """The index.json of an OCI layout tarball."""
+        with tarfile.open(archive) as tar:
+            return json.load(tar.extractfile("index.json"))
+
+
 def docker(*args, check=False, timeout=900):
     proc = subprocess.run([DOCKER, *args], capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
@@ -214,6 +242,8 @@ def build_args(name, case, mode):
         item = item.replace("{case}", os.path.join(CASES, name))
         # `{http}` is the loopback fixture server (tests/e2e/lib/servers.sh).
         item = item.replace("{http}", http_url())
+        # `{work}` is the case's work dir of this mode (outputs such as OCI tarballs).
+        item = item.replace("{work}", os.path.join(WORK, name, mode))
         args.append(item)
     return args
 
@@ -276,6 +306,18 @@ def framed_lines(log):
     return marked
 
 
+def check_frames(case, mode, log, offset):
+    """The source frames of the output (an error's, or the warnings' with --debug)
+    mark exactly the lines "expect_frame" ("builtin_frame" in builtin mode) names."""
+    frame = case.get("builtin_frame", case.get("expect_frame")) if mode == "builtin" else case.get("expect_frame")
+    if frame is None:
+        return
+    wanted = [line + offset for line in frame]
+    framed = framed_lines(log)
+    if framed != wanted:
+        raise CheckFailed(f"source frames mark lines {framed}, expected {wanted}")
+
+
 def run_case(name, mode):
     case_dir = os.path.join(CASES, name)
     case = load_case(name)
@@ -294,8 +336,10 @@ def run_case(name, mode):
         # The remote holds the Dockerfile: no -f, the URL is the context.
         args = build_args(name, case, mode)
         context = case["remote_context"].replace("{http}", http_url())
-    tag_args = [] if "expect_stdout" in case else ["-t", tag]
-    built = docker(*args, *tag_args, context)
+    tag_args = [] if case.get("no_image") else ["-t", tag]
+    # `docker --debug` expands buildx's warning summary with source frames.
+    debug = ["--debug"] if case.get("debug") else []
+    built = docker(*debug, *args, *tag_args, context)
     log = built.stdout + built.stderr
     with open(os.path.join(work, "build.log"), "w") as f:
         f.write(log)
@@ -306,12 +350,16 @@ def run_case(name, mode):
         if expected not in log:
             tail = "\n".join(log.splitlines()[-12:])
             raise CheckFailed(f"expected {expected!r} in the build output; it ends:\n{tail}")
-    if "expect_stdout" in case:
+    for wanted in case.get("expect_stdout", []):
+        if wanted not in built.stdout:
+            raise CheckFailed(f"expected {wanted!r} in stdout:\n{built.stdout[-2000:]}")
+    if case.get("no_image"):
         if built.returncode != case.get("exit", 0):
             raise CheckFailed(f"exit {built.returncode}, expected {case.get('exit', 0)}:\n{log[-2000:]}")
-        for wanted in case["expect_stdout"]:
-            if wanted not in built.stdout:
-                raise CheckFailed(f"expected {wanted!r} in stdout:\n{built.stdout[-2000:]}")
+        check_frames(case, mode, log, offset)
+        check = load_check(case_dir)
+        if check:
+            check(Output(work, log))
         return
     if "expect_error" in case:
         wanted = case["builtin_error"] if mode == "builtin" else case["expect_error"]
@@ -321,16 +369,12 @@ def run_case(name, mode):
         if expected not in log:
             tail = "\n".join(log.splitlines()[-8:])
             raise CheckFailed(f"expected error {expected!r}; build output ends:\n{tail}")
-        frame = case.get("builtin_frame", case.get("expect_frame")) if mode == "builtin" else case.get("expect_frame")
-        if frame is not None:
-            wanted_lines = [line + offset for line in frame]
-            framed = framed_lines(log)
-            if framed != wanted_lines:
-                raise CheckFailed(f"source frame marks lines {framed}, expected {wanted_lines}")
+        check_frames(case, mode, log, offset)
         return
     if built.returncode != 0:
         tail = "\n".join(log.splitlines()[-15:])
         raise CheckFailed(f"build failed:\n{tail}")
+    check_frames(case, mode, log, offset)
     root = os.path.join(work, "rootfs")
     if case.get("local_export", True):
         # The local exporter (`-o type=local`), as users use it. Docker 20.10's client
@@ -369,7 +413,11 @@ def main(argv):
         if forced:
             # "builtin" builds with the daemon's own frontend: it validates the
             # expectations themselves (our error texts are not its format).
-            skip_builtin = ("expect_error" in case and "builtin_error" not in case) or "builtin_unsupported" in case
+            skip_builtin = (
+                ("expect_error" in case and "builtin_error" not in case)
+                or "builtin_unsupported" in case
+                or "dfopt_only" in case
+            )
             modes = [m for m in forced.split(",") if not (m == "builtin" and skip_builtin)]
         for mode in modes:
             try:

@@ -1,0 +1,3 @@
+def check(t):
+    t.file("/a", "a\n")
+    t.file("/b", "b\n")
