@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
-"""Runs every benchmark and writes BENCHMARKS.md from their output.
+"""Writes BENCHMARKS.md from the figures of one benchmark run.
 
   1. conversion speed: `cargo bench -p dfopt-convert` (parse + convert +
      marshal of the two shared inputs) and `cargo bench -p dfopt-dockerfile`
      (parse + typed IR), next to the official Go converter's figures for the
      same files on this machine kind (from ../shared/bench/README.md);
-  2. no-op rebuild: bench/noop-rebuild.sh (built-in frontend, dfopt, and a
-     minimal `# syntax=` frontend, side by side);
-  3. cold build, warm rebuilds after dependency changes, bytes downloaded,
-     image size and layers: bench/gains.py (built-in frontend vs dfopt).
+  2. per daemon leg (bench/leg.sh): the no-op rebuild (bench/noop-rebuild.sh:
+     built-in frontend, dfopt, and a minimal `# syntax=` frontend, side by
+     side), and cold builds, warm rebuilds after dependency changes, bytes
+     downloaded, image size and layers (bench/gains.py: built-in frontend vs
+     dfopt).
 
-Needs the daemon set up as bench/benchmarks.sh does; run that instead.
-  python3 bench/benchmarks.py [--out BENCHMARKS.md] [--rounds N]
+bench/benchmarks.sh runs it all; this script's two steps:
+  python3 bench/benchmarks.py conversion FIGURES/conversion.json
+  python3 bench/benchmarks.py write FIGURES OUT LEG...
 """
 
 import argparse
@@ -24,7 +26,6 @@ import subprocess
 import sys
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
 # The official Go converter (BuildKit v0.11.6 dockerfile2llb, parse + convert +
 # marshal, no image resolution, one core of this machine kind): the figures of
 # ../shared/bench/README.md, which also defines the inputs.
@@ -59,12 +60,17 @@ def machine():
                 break
     with open("/proc/meminfo") as f:
         mem_kb = int(f.readline().split()[1])
-    docker = subprocess.run([DOCKER, "version", "--format", "{{.Server.Version}}"],
-                            capture_output=True, text=True).stdout.strip() or "unknown"
     rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
     return (f"{cpu}, {os.cpu_count()} cores, {mem_kb / 1024 / 1024:.0f} GiB RAM, Linux {platform.release()}; "
-            f"Docker {docker} (BuildKit v0.8 built in), overlay2; {rustc}; the Debian package mirror and PyPI "
-            f"through this machine's proxy")
+            f"{rustc}; the Debian package mirror, PyPI and the npm registry through this machine's proxy")
+
+
+def leg_title(facts):
+    """`Docker 28.5.2+dfsg4 (BuildKit v0.25), buildx 0.29.1, overlay2`."""
+    buildkit = {"modern": "BuildKit v0.25", "compat": "BuildKit v0.8"}.get(facts["leg"], "BuildKit")
+    buildx = facts["buildx"].split()
+    with_buildx = f", buildx {buildx[1]}" if len(buildx) > 1 else ""
+    return f"Docker {facts['server']} ({buildkit}){with_buildx}, {facts['store']}"
 
 
 def conversion_table(convert, parse):
@@ -101,58 +107,77 @@ def goals(figures):
     return "\n".join(rows)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=os.path.join(REPO, "BENCHMARKS.md"))
-    parser.add_argument("--rounds", default="10", help="no-op rebuild rounds")
-    args = parser.parse_args()
+LEG_NAMES = {"modern": "Modern leg", "compat": "Compatibility leg"}
 
-    convert = criterion("dfopt-convert", "convert")
-    parse = criterion("dfopt-dockerfile", "parse")
-    noop = run(["bash", "bench/noop-rebuild.sh", args.rounds], env={**os.environ, "DFOPT_BENCH_SKIP_IMAGE": "1"})
-    gains_json = os.path.join(REPO, "target", "gains.json")
-    gains = run(["python3", "bench/gains.py", "--json", gains_json])
-    with open(gains_json) as f:
+
+def leg_section(figures_dir, leg):
+    """One leg's part of the document: no-op rebuild, example builds, goals."""
+    base = os.path.join(figures_dir, leg)
+    with open(os.path.join(base, "facts.json")) as f:
+        facts = json.load(f)
+    with open(os.path.join(base, "noop.txt")) as f:
+        noop = f.read().strip()
+    with open(os.path.join(base, "gains.md")) as f:
+        gains = f.read().strip()
+    with open(os.path.join(base, "gains.json")) as f:
         figures = json.load(f)
+    image_mb = facts["frontend_image_bytes"] / 1e6
+    return f"""## {LEG_NAMES.get(leg, leg)}: {leg_title(facts)}
 
+The dfopt frontend image in this daemon: {image_mb:.1f} MB.
+
+### No-op rebuild (`bench/noop-rebuild.sh`, examples/c-service, everything cached)
+
+```
+{noop}
+```
+
+Every `# syntax=` frontend pays for BuildKit starting its container; the "minimal `# syntax` floor" row is a frontend
+that does nothing but return, so the difference between it and dfopt is dfopt's own work, whose phases dfopt logs.
+
+### Builds of the examples (`bench/gains.py`)
+
+{gains.replace("### ", "#### ")}
+
+#### Against the goals (warm rebuilds are the steps after the no-op rebuild)
+
+{goals(figures)}
+"""
+
+
+def conversion(out):
+    """Criterion's medians of both conversion benchmarks, as JSON in `out`."""
+    figures = {"convert": criterion("dfopt-convert", "convert"), "parse": criterion("dfopt-dockerfile", "parse")}
+    with open(out, "w") as f:
+        json.dump(figures, f, indent=1)
+
+
+def write(figures_dir, out, legs):
+    with open(os.path.join(figures_dir, "conversion.json")) as f:
+        conv = json.load(f)
     today = datetime.date.today().isoformat()
+    sections = "\n".join(leg_section(figures_dir, leg) for leg in legs)
     doc = f"""# Benchmarks
 
-Produced by `bash bench/benchmarks.sh` on {today}; every figure below is from that one run, dfopt and the daemon's own
+Produced by `bash bench/benchmarks.sh` on {today}; every figure below is from that one run, dfopt and each daemon's own
 Dockerfile frontend side by side on the same daemon. Re-run it to refresh this file.
 
 Machine: {machine()}.
 
 ## Conversion speed (parse + convert + marshal, criterion medians)
 
-{conversion_table(convert, parse)}
+{conversion_table(conv["convert"], conv["parse"])}
 
 The Go figures are the official frontend's converter on this machine kind (`../shared/bench/README.md`); the inputs
 are copied into `crates/convert/benches/`. Base images are answered from a fixed config, as a daemon would.
 
-## No-op rebuild (`bench/noop-rebuild.sh`, examples/c-service, everything cached)
-
-```
-{noop.strip()}
-```
-
-Every `# syntax=` frontend pays for BuildKit starting its container; the "minimal `# syntax` floor" row is a frontend
-that does nothing but return, so the difference between it and dfopt is dfopt's own work.
-
-## Builds of the examples (`bench/gains.py`)
-
-For each example and each frontend: the build cache is emptied (cache mounts included), then a cold build, a no-op
-rebuild, and warm rebuilds after each edit in turn. "downloaded" is what apt (`Fetched … B`) and pip
+For each example and each frontend below: the build cache is emptied (cache mounts included), then a cold build, a
+no-op rebuild, and warm rebuilds after each edit in turn. "downloaded" is what apt (`Fetched … B`) and pip
 (`Downloading … (N kB)`) report (npm and Go do not print what they download, so their steps show 0 B: compare
 their wall times); "wheels built" counts pip compiling source distributions. dfopt is used through
 `--build-arg BUILDKIT_SYNTAX=ourorg/optimizer`, the Dockerfiles are unchanged.
 
-{gains.strip()}
-
-### Against the goals (warm rebuilds are the steps after the no-op rebuild)
-
-{goals(figures)}
-
+{sections}
 Notes:
 - pip's HTTP cache keeps a downloaded file only when the server allows it; PyPI does (`Cache-Control:
   max-age=365000000, immutable`), but this machine's package proxy strips Cache-Control, ETag and Last-Modified
@@ -160,11 +185,27 @@ Notes:
   pip cache saves here is the wheels pip *builds* (psycopg2 is a source distribution). On pypi.org the wheel
   downloads are cached too. apt's archives do not depend on HTTP headers: a warm apt step downloads only the
   release files of the lists.
-- Raw figures: `target/gains.json`.
+- Raw figures: `target/bench/<leg>/gains.json`.
 """
-    with open(args.out, "w") as f:
+    with open(out, "w") as f:
         f.write(doc)
-    print(f"wrote {args.out}", file=sys.stderr)
+    print(f"wrote {out}", file=sys.stderr)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    conv = sub.add_parser("conversion", help="run the criterion benchmarks, write their medians as JSON")
+    conv.add_argument("out")
+    wr = sub.add_parser("write", help="write BENCHMARKS.md from the figures of a run")
+    wr.add_argument("figures")
+    wr.add_argument("out")
+    wr.add_argument("legs", nargs="+")
+    args = parser.parse_args()
+    if args.command == "conversion":
+        conversion(args.out)
+    else:
+        write(args.figures, args.out, args.legs)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ and each frontend, in one run on the same daemon:
   4. each edit in turn, applied on top of the previous ones, then a warm
      rebuild (e.g. "+1 pip requirement", "+1 apt package", "source change").
 
-Every build is `docker build --progress=plain`; ours adds only
+Every build is `docker build --progress=plain` (`docker buildx build` on the
+modern leg); ours adds only
 `--build-arg BUILDKIT_SYNTAX=<frontend image>` (the Dockerfile is the same
 file). Per build it records the wall time, the bytes the package managers
 report downloading (apt's `Fetched N kB`, pip's `Downloading x (N kB)`), the
@@ -41,6 +42,8 @@ import time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
+# `docker buildx build` on the modern leg, `docker build` on Docker 20.10 (tests/e2e/lib/env.sh).
+BUILD = os.environ.get("DFOPT_E2E_BUILD", "build").split()
 FRONTEND = os.environ.get("DFOPT_FRONTEND_IMAGE", "ourorg/optimizer")
 WORK = os.path.join(os.environ.get("DFOPT_E2E_DIR", "/var/tmp/dfopt-e2e"), "bench")
 FRONTENDS = ("builtin", "dfopt")
@@ -141,7 +144,7 @@ def docker(*args, timeout=1800):
 
 
 def build(frontend, context, tag, log_path, extra=()):
-    args = ["build", "--progress=plain", "-t", tag, *extra]
+    args = [*BUILD, "--progress=plain", "-t", tag, *extra]
     if frontend == "dfopt":
         args += ["--build-arg", f"BUILDKIT_SYNTAX={FRONTEND}"]
     start = time.monotonic()

@@ -198,6 +198,72 @@ pub struct Bridge {
     client: LlbBridgeClient<Channel>,
     config: Arc<BridgeConfig>,
     caps: Option<Caps>,
+    waiting: Arc<DaemonWait>,
+}
+
+/// How long the frontend has waited for the daemon: the union of the intervals in
+/// which at least one call was in flight (concurrent calls count once), so that a
+/// build's wall time minus this is the frontend's own work.
+#[derive(Debug, Default)]
+struct DaemonWait {
+    state: std::sync::Mutex<WaitState>,
+}
+
+#[derive(Debug, Default)]
+struct WaitState {
+    in_flight: usize,
+    since: Option<std::time::Instant>,
+    total: Duration,
+}
+
+impl DaemonWait {
+    fn enter(&self) {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if state.in_flight == 0 {
+            state.since = Some(std::time::Instant::now());
+        }
+        state.in_flight += 1;
+    }
+
+    fn leave(&self) {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.in_flight = state.in_flight.saturating_sub(1);
+        if state.in_flight == 0 {
+            if let Some(since) = state.since.take() {
+                state.total += since.elapsed();
+            }
+        }
+    }
+
+    fn total(&self) -> Duration {
+        let state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.total + state.since.map_or(Duration::ZERO, |since| since.elapsed())
+    }
+}
+
+/// Marks one call in flight for as long as it lives (also when its future is dropped).
+struct WaitGuard<'a>(&'a DaemonWait);
+
+impl<'a> WaitGuard<'a> {
+    fn new(wait: &'a DaemonWait) -> Self {
+        wait.enter();
+        Self(wait)
+    }
+}
+
+impl Drop for WaitGuard<'_> {
+    fn drop(&mut self) {
+        self.0.leave();
+    }
 }
 
 impl Bridge {
@@ -210,7 +276,14 @@ impl Bridge {
             client,
             config: Arc::new(config),
             caps: None,
+            waiting: Arc::default(),
         }
+    }
+
+    /// How long this bridge and its clones have waited for the daemon so far, calls
+    /// in flight at the same time counted once.
+    pub fn daemon_wait(&self) -> Duration {
+        self.waiting.total()
     }
 
     /// The caps from the last successful [`Bridge::ping`] (inherited by clones).
@@ -228,6 +301,7 @@ impl Bridge {
     pub async fn ping(&mut self) -> Result<Caps, BridgeError> {
         let mut client = self.client.clone();
         let pong = timed(
+            &self.waiting,
             "Ping",
             self.config.timeouts.ping,
             client.ping(PingRequest {}),
@@ -287,7 +361,7 @@ impl Bridge {
         } else {
             self.config.timeouts.solve
         };
-        let response = timed("Solve", timeout, client.solve(request)).await?;
+        let response = timed(&self.waiting, "Solve", timeout, client.solve(request)).await?;
         let Some(result) = response.result else {
             return Ok(response.r#ref);
         };
@@ -341,6 +415,7 @@ impl Bridge {
         };
         let mut client = self.client.clone();
         let call = timed(
+            &self.waiting,
             "ReadFile",
             self.config.timeouts.read_file,
             client.read_file(request),
@@ -377,7 +452,13 @@ impl Bridge {
             ranges,
         };
         let mut client = self.client.clone();
-        timed("Warn", self.config.timeouts.ping, client.warn(request)).await?;
+        timed(
+            &self.waiting,
+            "Warn",
+            self.config.timeouts.ping,
+            client.warn(request),
+        )
+        .await?;
         Ok(())
     }
 
@@ -387,6 +468,7 @@ impl Bridge {
     pub async fn inputs(&self) -> Result<BTreeMap<String, pb::Definition>, BridgeError> {
         let mut client = self.client.clone();
         let response = timed(
+            &self.waiting,
             "Inputs",
             self.config.timeouts.solve,
             client.inputs(InputsRequest {}),
@@ -445,6 +527,7 @@ impl Bridge {
     ) -> Result<ResolvedImage, BridgeError> {
         let mut client = self.client.clone();
         let response = timed(
+            &self.waiting,
             "ResolveImageConfig",
             self.config.timeouts.resolve_image_config,
             client.resolve_image_config(request),
@@ -517,6 +600,7 @@ impl Bridge {
         self.check_size("Return", &request)?;
         let mut client = self.client.clone();
         timed(
+            &self.waiting,
             "Return",
             self.config.timeouts.return_result,
             client.r#return(request),
@@ -537,10 +621,12 @@ impl Bridge {
 
 /// Runs one call with a timeout and unwraps tonic's response.
 async fn timed<T>(
+    waiting: &DaemonWait,
     rpc: &'static str,
     after: Duration,
     call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
 ) -> Result<T, BridgeError> {
+    let _in_flight = WaitGuard::new(waiting);
     match tokio::time::timeout(after, call).await {
         Err(_elapsed) => Err(BridgeError::Timeout { rpc, after }),
         Ok(Err(status)) => Err(BridgeError::Status {

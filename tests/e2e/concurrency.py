@@ -37,7 +37,7 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner import DOCKER, FRONTEND  # noqa: E402
+from runner import BUILD, DOCKER, FRONTEND  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONTEXT = os.path.join(HERE, "concurrency")
@@ -54,7 +54,7 @@ LIST_FILE = re.compile(r"\b(InRelease|Release|Release\.gpg|Packages|Sources|Tran
 def build(n, out):
     start = time.monotonic()
     proc = subprocess.run(
-        [DOCKER, "build", "--progress=plain", "--build-arg", f"BUILDKIT_SYNTAX={FRONTEND}",
+        [DOCKER, *BUILD, "--progress=plain", "--build-arg", f"BUILDKIT_SYNTAX={FRONTEND}",
          "--build-arg", f"N={n}", "-t", f"dfopt-e2e/concurrency:{n}", CONTEXT],
         capture_output=True, text=True, timeout=900)
     out[n] = (proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start)
