@@ -4,8 +4,10 @@
 #   bash scripts/quickstart.sh
 #
 # 1. Finds a Docker to use: the one your `docker` already talks to when it
-#    answers, otherwise it installs Debian's docker.io (apt) and starts a
-#    private dockerd under /var/tmp/dfopt-e2e (stopped again at the end).
+#    answers, otherwise the test suite's private Docker 28.5 + buildx (Debian
+#    unstable's docker.io in a debootstrapped rootfs, never installed into the
+#    host; tests/e2e/lib) started under /var/tmp/dfopt-e2e/modern in its own
+#    network namespace (stopped again at the end).
 # 2. Makes sure the base images examples/python-app needs exist (pulled when a
 #    registry answers; on a machine without one they are made locally with
 #    debootstrap, as the tests do).
@@ -48,10 +50,10 @@ if users_docker_answers; then
 else
   # shellcheck source=tests/e2e/lib/all.sh
   source "$repo/tests/e2e/lib/all.sh"
-  say "no Docker answers: starting a private dockerd (Debian's docker.io) at $DOCKER_HOST"
+  say "no Docker answers: starting a private dockerd (Debian's docker.io, $DFOPT_E2E_LEG leg) at $DOCKER_HOST"
   install_ensure
   daemon_start
-  trap daemon_stop EXIT
+  trap 'daemon_stop; netns_stop' EXIT
   private=1
 fi
 # Never rebuild base images from scratch here, whatever CI says.

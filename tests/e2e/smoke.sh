@@ -11,6 +11,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The expected messages below are Docker 20.10's: the compat leg.
+DFOPT_E2E_LEG=${DFOPT_E2E_LEG:-compat}
 # shellcheck source=tests/e2e/lib/all.sh
 source "$here/lib/all.sh"
 
@@ -22,6 +24,7 @@ smoke_cleanup() {
     e2e_log "DFOPT_E2E_KEEP_DAEMON=1: leaving dockerd running ($DOCKER_HOST)"
   else
     daemon_stop
+    netns_stop
   fi
 }
 trap smoke_cleanup EXIT
@@ -125,6 +128,7 @@ main() {
   e2e_timed "smoke (d2) frontend stderr" smoke_frontend_stderr
   if [[ ${DFOPT_E2E_KEEP_DAEMON:-0} != 1 ]]; then
     e2e_timed daemon-stop daemon_stop
+    netns_stop
   fi
 
   e2e_log "timings (seconds):"
