@@ -30,6 +30,7 @@ use tonic::Code;
 
 use crate::bridge::{Bridge, BridgeConfig, BridgeError, ResolvedImage, ResultRefs};
 use crate::caps::Caps;
+use crate::checks;
 use crate::contexts::{stage_override, BuildContexts};
 use crate::dockerfile_source::{self, LoadedDockerfile};
 use crate::errors::{BuildError, LineRange, MessageStyle, SourceFile};
@@ -164,6 +165,7 @@ async fn build(
     let env = FrontendEnv::from_vars(vars)
         .map_err(|error| BuildError::new(error.to_string()).with_code(Code::InvalidArgument))?;
     check_request(&env)?;
+    let check = checks::check_override(&env.options)?;
     // Option names only (values may be private): what the daemon sent, for the log.
     let keys: Vec<&str> = env.options.raw.keys().map(String::as_str).collect();
     crate::log(format_args!("options: {}", keys.join(" ")));
@@ -209,7 +211,7 @@ async fn build(
     };
     let mut builds = Vec::new();
     for target in targets {
-        let lowered = lower_for_platform(
+        let result = lower_for_platform(
             bridge,
             lowering,
             &env,
@@ -219,11 +221,24 @@ async fn build(
             &contexts,
             target.clone(),
         )
-        .await?;
+        .await;
         mark("resolve+lower", &mut since);
-        if builds.is_empty() {
-            send_warnings(bridge, &caps, &loaded, &lowered.warnings).await;
-        }
+        let lowered = if builds.is_empty() {
+            // BuildKit's checks, once per build, with the first platform's images.
+            // Findings are sent even when the conversion failed: BuildKit sends
+            // them as it meets them, before it fails.
+            let resolved = match &result {
+                Ok((_, resolved)) => resolved,
+                Err(_) => &ResolvedImages::new(),
+            };
+            let analysis = checks::run(&env, &loaded, &parsed, resolved, &contexts, check.clone());
+            mark("checks", &mut since);
+            let lowered = warn_first_platform(bridge, &caps, &loaded, &analysis, result).await?;
+            mark("warn", &mut since);
+            lowered
+        } else {
+            result?.0
+        };
         // Without a `platform` option the result is keyed by the default platform:
         // BuildKit takes its own binary's (`platforms.DefaultSpec()`), we take the
         // worker's, which is the same on a daemon building for its own host.
@@ -267,6 +282,29 @@ async fn build(
     }
 }
 
+/// Sends BuildKit's check findings, then dfopt's change records, of the first
+/// platform, and fails as BuildKit does: an invalid check configuration before
+/// the conversion's own error, `error=true` with findings once the Dockerfile is
+/// converted.
+async fn warn_first_platform(
+    bridge: &Bridge,
+    caps: &Caps,
+    loaded: &LoadedDockerfile,
+    analysis: &dfopt_findings::buildkit::Analysis,
+    lowered: Result<(Lowered, ResolvedImages), BuildError>,
+) -> Result<Lowered, BuildError> {
+    checks::send(bridge, caps, loaded, &analysis.findings).await;
+    if let Some(error) = checks::config_error(analysis) {
+        return Err(error);
+    }
+    let (lowered, _) = lowered?;
+    send_warnings(bridge, caps, loaded, &lowered.warnings).await;
+    match checks::violation(analysis) {
+        Some(error) => Err(error),
+        None => Ok(lowered),
+    }
+}
+
 /// Sends the first platform's warnings (the change records are the same for every
 /// platform) with `Warn` where the daemon has the `gateway.warnings` cap; they are
 /// in the daemon log either way. A failing `Warn` is logged, never fatal.
@@ -279,39 +317,16 @@ async fn send_warnings(
     if warnings.is_empty() || !caps.gateway_supports(crate::caps::gateway::WARNINGS) {
         return;
     }
-    let info = pb::SourceInfo {
-        filename: loaded.dockerfile.filename.clone(),
-        data: loaded.dockerfile.data.clone(),
-        definition: Some(loaded.definition.clone()),
-        language: "Dockerfile".to_owned(),
-    };
-    // The vertex of the Dockerfile's own source op, as BuildKit's frontend uses.
-    let digest = loaded
-        .definition
-        .def
-        .first()
-        .map(|op| dfopt_llb::digest(op))
-        .unwrap_or_default();
+    let info = checks::source_info(loaded);
+    let digest = checks::definition_digest(loaded);
     for warning in warnings {
-        let ranges = warning
-            .lines
-            .iter()
-            .map(|r| pb::Range {
-                start: Some(pb::Position {
-                    line: i32::try_from(r.start).unwrap_or(i32::MAX),
-                    character: 0,
-                }),
-                end: Some(pb::Position {
-                    line: i32::try_from(r.end).unwrap_or(i32::MAX),
-                    character: 0,
-                }),
-            })
-            .collect();
+        let ranges = warning.lines.iter().map(|&r| checks::range(r)).collect();
         if let Err(error) = bridge
             .warn(
                 &digest,
                 &warning.short,
                 &warning.detail,
+                "",
                 info.clone(),
                 ranges,
             )
@@ -380,7 +395,7 @@ pub(crate) async fn lower_for_platform(
     caps: &Caps,
     contexts: &BuildContexts,
     target: Option<Platform>,
-) -> Result<Lowered, BuildError> {
+) -> Result<(Lowered, ResolvedImages), BuildError> {
     let source = loaded.dockerfile.source_file();
     let platform = target.clone().unwrap_or_else(|| env.build_platform.clone());
     let rewritten = stage_override::rewrite(&loaded.dockerfile, parsed, &contexts.named, &platform);
@@ -389,7 +404,8 @@ pub(crate) async fn lower_for_platform(
         request.parsed = dfopt_dockerfile::parse(&dockerfile.text);
         request.dockerfile = dockerfile.clone();
     }
-    let lowered = resolve_and_lower(bridge, lowering, &request, &source, contexts).await?;
+    let (lowered, resolved) =
+        resolve_and_lower(bridge, lowering, &request, &source, contexts).await?;
     let mut lowered = contexts
         .apply(bridge, caps, &env.options.context_key, &platform, lowered)
         .await?;
@@ -400,7 +416,7 @@ pub(crate) async fn lower_for_platform(
             &loaded.dockerfile.data,
         );
     }
-    Ok(lowered)
+    Ok((lowered, resolved))
 }
 
 /// Puts the user's Dockerfile back into the source map where the lowering recorded
@@ -533,14 +549,15 @@ pub(crate) fn lower_request(
     }
 }
 
-/// Resolves the images one target platform needs and lowers it.
+/// Resolves the images one target platform needs and lowers it; the resolved
+/// images are returned too, for the build checks.
 pub(crate) async fn resolve_and_lower(
     bridge: &Bridge,
     lowering: &dyn Lowering,
     request: &LowerRequest,
     source: &SourceFile,
     contexts: &BuildContexts,
-) -> Result<Lowered, BuildError> {
+) -> Result<(Lowered, ResolvedImages), BuildError> {
     let located = |error: LowerError| {
         let error_at = BuildError::new(error.message);
         match error.lines {
@@ -566,7 +583,8 @@ pub(crate) async fn resolve_and_lower(
         }
         resolve_images(bridge, request, wanted, &mut resolved, source, contexts).await?;
     }
-    guard_panic("lower", || lowering.lower(request, &resolved))?.map_err(located)
+    let lowered = guard_panic("lower", || lowering.lower(request, &resolved))?.map_err(located)?;
+    Ok((lowered, resolved))
 }
 
 /// Runs a lowering call, turning a panic into a build error: the user then gets the

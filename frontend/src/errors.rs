@@ -373,8 +373,8 @@ mod tests {
     #[test]
     fn located_error_has_prefix_and_source_detail() {
         let source = SourceFile::new("Dockerfile", "FROM a\nRUN x\nBAD\n");
-        let status = BuildError::new("unknown instruction: BAD")
-            .at(&source, vec![LineRange::line(3)]);
+        let status =
+            BuildError::new("unknown instruction: BAD").at(&source, vec![LineRange::line(3)]);
         let bare = status.to_status(MessageStyle::Bare);
         assert_eq!(bare.message, "unknown instruction: BAD");
         let status = status.to_status(MessageStyle::LocationPrefix);
@@ -399,9 +399,8 @@ mod tests {
 
     #[test]
     fn capability_error() {
-        let status =
-            BuildError::unsupported_frontend_cap("moby.buildkit.frontend.contexts")
-                .to_status(MessageStyle::Bare);
+        let status = BuildError::unsupported_frontend_cap("moby.buildkit.frontend.contexts")
+            .to_status(MessageStyle::Bare);
         assert_eq!(status.code, i32::from(Code::Unimplemented));
         assert_eq!(status.details[0].type_url, FRONTEND_CAP_TYPE_URL);
         assert_eq!(

@@ -64,7 +64,7 @@ fn parse_line(line: &str) -> Option<String> {
 // Go's path helpers for patterns. dfopt-dockerfile does not depend on dfopt-llb,
 // whose `paths` module serves the LLB side.
 /// Go's `path.Dir`.
-pub(crate) fn dir(path: &str) -> String {
+pub fn dir(path: &str) -> String {
     match path.rfind('/') {
         Some(i) => clean(&path[..=i]),
         None => ".".to_owned(),

@@ -1,13 +1,17 @@
 //! Which rules run: the `# check=` directive, `build-arg:BUILDKIT_DOCKERFILE_CHECK`,
 //! and `# check=` comments above single instructions (BuildKit's `linter.Config`,
-//! `ParseLintOptions`, `WithMergedConfigFromComments`).
+//! `ParseLintOptions`, `WithMergedConfigFromComments`). Rules are named by id, so the
+//! same configuration turns BuildKit's rules and dfopt's own on and off.
 //!
 //! The value is up to three `;`-separated options: `skip=all|A,B`,
 //! `experimental=all|A,B`, `error=<bool>`. With `error=true` a finding fails the
 //! build (and the lint result carries "lint violation found for rules: …").
 
-use super::rules::Rule;
-use crate::syntax::directives::{DirectiveParser, CHECK};
+use dfopt_dockerfile::go_quote;
+use dfopt_dockerfile::syntax::ast::Dockerfile;
+use dfopt_dockerfile::syntax::directives::{DirectiveParser, CHECK};
+
+use crate::rule::Rule;
 
 /// The check configuration in force.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -31,7 +35,7 @@ impl CheckConfig {
         // Go's strings.SplitN(value, ";", 3): the third part keeps any further `;`.
         for part in value.splitn(3, ';') {
             let Some((key, val)) = part.split_once('=') else {
-                return Err(format!("invalid check option {}", crate::go_quote(part)));
+                return Err(format!("invalid check option {}", go_quote(part)));
             };
             match key.trim() {
                 "skip" => match val.trim() {
@@ -49,12 +53,12 @@ impl CheckConfig {
                     config.error = go_parse_bool(text).ok_or_else(|| {
                         format!(
                             "failed to parse check option {}: strconv.ParseBool: parsing {}: invalid syntax",
-                            crate::go_quote(part),
-                            crate::go_quote(text)
+                            go_quote(part),
+                            go_quote(text)
                         )
                     })?;
                 }
-                other => return Err(format!("invalid check option {}", crate::go_quote(other))),
+                other => return Err(format!("invalid check option {}", go_quote(other))),
             }
         }
         Ok(config)
@@ -62,9 +66,7 @@ impl CheckConfig {
 
     /// The configuration of the file: the first `# check=` directive (its value up to
     /// the first space, as BuildKit's `ParseDirective` returns it).
-    pub fn from_directive(
-        dockerfile: &crate::syntax::ast::Dockerfile,
-    ) -> Result<CheckConfig, String> {
+    pub fn from_directive(dockerfile: &Dockerfile) -> Result<CheckConfig, String> {
         match dockerfile.directive(CHECK) {
             Some(directive) => {
                 let value = directive.value.split(' ').next().unwrap_or("");
@@ -110,9 +112,9 @@ impl CheckConfig {
     /// Whether `rule` reports under this configuration.
     pub fn enabled(&self, rule: &Rule) -> bool {
         if rule.experimental {
-            return self.experimental_all || self.experimental.iter().any(|r| r == rule.name);
+            return self.experimental_all || self.experimental.iter().any(|r| r == rule.id);
         }
-        !(self.skip_all || self.skip.iter().any(|r| r == rule.name))
+        !(self.skip_all || self.skip.iter().any(|r| r == rule.id))
     }
 }
 
@@ -128,7 +130,7 @@ fn go_parse_bool(value: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lint::rules;
+    use crate::buildkit::rules;
 
     #[test]
     fn parses_buildkit_options() {

@@ -10,7 +10,7 @@
 //! understood (no `[[:alpha:]]`), and `\d`-style regexp escapes mean the letter.
 //! A pattern that would not compile matches nothing (BuildKit ignores the error).
 
-use crate::dockerignore::{clean, dir};
+use dfopt_dockerfile::dockerignore::{clean, dir};
 
 /// The patterns of a `.dockerignore` (as parsed for `local.excludepatterns`).
 #[derive(Clone, Debug, Default)]
