@@ -35,8 +35,8 @@ use crate::contexts::{stage_override, BuildContexts};
 use crate::dockerfile_source::{self, LoadedDockerfile};
 use crate::errors::{BuildError, LineRange, MessageStyle, SourceFile};
 use crate::lowering::{
-    ImageToResolve, LowerError, LowerRequest, LowerWarning, Lowered, Lowering, ResolvedImages,
-    MAX_RESOLVE_ROUNDS,
+    DockerfileSource, ImageToResolve, LowerError, LowerRequest, LowerWarning, Lowered, Lowering,
+    ResolvedImages, MAX_RESOLVE_ROUNDS,
 };
 use crate::options::FrontendEnv;
 use crate::platform::{self, OciPlatform};
@@ -211,7 +211,7 @@ async fn build(
     };
     let mut builds = Vec::new();
     for target in targets {
-        let result = lower_for_platform(
+        let resolved = resolve_platform(
             bridge,
             lowering,
             &env,
@@ -222,23 +222,34 @@ async fn build(
             target.clone(),
         )
         .await;
-        mark("resolve+lower", &mut since);
-        let lowered = if builds.is_empty() {
-            // BuildKit's checks, once per build, with the first platform's images.
-            // Findings are sent even when the conversion failed: BuildKit sends
-            // them as it meets them, before it fails.
-            let resolved = match &result {
-                Ok((_, resolved)) => resolved,
+        mark("resolve", &mut since);
+        let analysis = if builds.is_empty() {
+            // BuildKit's checks, once per build, with the first platform's images,
+            // sent as soon as they are known (before lowering), as BuildKit sends
+            // them while it converts; also when the resolution failed.
+            let images = match &resolved {
+                Ok(resolved) => &resolved.images,
                 Err(_) => &ResolvedImages::new(),
             };
-            let analysis = checks::run(&env, &loaded, &parsed, resolved, &contexts, check.clone());
+            let analysis = checks::run(&env, &loaded, &parsed, images, &contexts, check.clone());
+            checks::send(bridge, &caps, &loaded, &analysis.findings).await;
             mark("checks", &mut since);
-            let lowered = warn_first_platform(bridge, &caps, &loaded, &analysis, result).await?;
-            mark("warn", &mut since);
-            lowered
+            if let Some(error) = checks::config_error(&analysis, &loaded) {
+                return Err(error);
+            }
+            Some(analysis)
         } else {
-            result?.0
+            None
         };
+        let lowered =
+            lower_resolved(bridge, lowering, &env, &loaded, &caps, &contexts, resolved?).await?;
+        mark("lower", &mut since);
+        if let Some(analysis) = &analysis {
+            send_warnings(bridge, &caps, &loaded, &lowered.warnings).await;
+            if let Some(error) = checks::violation(analysis, &loaded) {
+                return Err(error);
+            }
+        }
         // Without a `platform` option the result is keyed by the default platform:
         // BuildKit takes its own binary's (`platforms.DefaultSpec()`), we take the
         // worker's, which is the same on a daemon building for its own host.
@@ -279,29 +290,6 @@ async fn build(
             refs: ResultRefs::Single(reference),
             metadata,
         })
-    }
-}
-
-/// Sends BuildKit's check findings, then dfopt's change records, of the first
-/// platform, and fails as BuildKit does: an invalid check configuration before
-/// the conversion's own error, `error=true` with findings once the Dockerfile is
-/// converted.
-async fn warn_first_platform(
-    bridge: &Bridge,
-    caps: &Caps,
-    loaded: &LoadedDockerfile,
-    analysis: &dfopt_findings::buildkit::Analysis,
-    lowered: Result<(Lowered, ResolvedImages), BuildError>,
-) -> Result<Lowered, BuildError> {
-    checks::send(bridge, caps, loaded, &analysis.findings).await;
-    if let Some(error) = checks::config_error(analysis) {
-        return Err(error);
-    }
-    let (lowered, _) = lowered?;
-    send_warnings(bridge, caps, loaded, &lowered.warnings).await;
-    match checks::violation(analysis) {
-        Some(error) => Err(error),
-        None => Ok(lowered),
     }
 }
 
@@ -381,6 +369,16 @@ async fn solve_all(
     Ok(references)
 }
 
+/// One target platform with its images resolved, not lowered yet.
+pub(crate) struct ResolvedPlatform {
+    request: LowerRequest,
+    /// The text with stages that named contexts replace cut out, if any.
+    rewritten: Option<DockerfileSource>,
+    platform: Platform,
+    /// The images the lowering asked for.
+    pub images: ResolvedImages,
+}
+
 /// Lowers the Dockerfile for one target platform with the build's contexts in place:
 /// stages that named contexts replace are cut out of the text first, named contexts
 /// answer the image resolutions for their names, and the real sources (remote or
@@ -395,8 +393,27 @@ pub(crate) async fn lower_for_platform(
     caps: &Caps,
     contexts: &BuildContexts,
     target: Option<Platform>,
-) -> Result<(Lowered, ResolvedImages), BuildError> {
-    let source = loaded.dockerfile.source_file();
+) -> Result<Lowered, BuildError> {
+    let resolved = resolve_platform(
+        bridge, lowering, env, loaded, parsed, caps, contexts, target,
+    )
+    .await?;
+    lower_resolved(bridge, lowering, env, loaded, caps, contexts, resolved).await
+}
+
+/// The first half of [`lower_for_platform`]: the images one platform needs,
+/// resolved (the build checks run on them before the Dockerfile is lowered).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn resolve_platform(
+    bridge: &Bridge,
+    lowering: &dyn Lowering,
+    env: &FrontendEnv,
+    loaded: &LoadedDockerfile,
+    parsed: &Parsed,
+    caps: &Caps,
+    contexts: &BuildContexts,
+    target: Option<Platform>,
+) -> Result<ResolvedPlatform, BuildError> {
     let platform = target.clone().unwrap_or_else(|| env.build_platform.clone());
     let rewritten = stage_override::rewrite(&loaded.dockerfile, parsed, &contexts.named, &platform);
     let mut request = lower_request(env, loaded, parsed, caps, target);
@@ -404,19 +421,45 @@ pub(crate) async fn lower_for_platform(
         request.parsed = dfopt_dockerfile::parse(&dockerfile.text);
         request.dockerfile = dockerfile.clone();
     }
-    let (lowered, resolved) =
-        resolve_and_lower(bridge, lowering, &request, &source, contexts).await?;
+    let source = loaded.dockerfile.source_file();
+    let images = resolve_images_for(bridge, lowering, &request, &source, contexts).await?;
+    Ok(ResolvedPlatform {
+        request,
+        rewritten,
+        platform,
+        images,
+    })
+}
+
+/// The second half of [`lower_for_platform`].
+pub(crate) async fn lower_resolved(
+    bridge: &Bridge,
+    lowering: &dyn Lowering,
+    env: &FrontendEnv,
+    loaded: &LoadedDockerfile,
+    caps: &Caps,
+    contexts: &BuildContexts,
+    resolved: ResolvedPlatform,
+) -> Result<Lowered, BuildError> {
+    let source = loaded.dockerfile.source_file();
+    let lowered = lower_with(lowering, &resolved.request, &resolved.images, &source)?;
     let mut lowered = contexts
-        .apply(bridge, caps, &env.options.context_key, &platform, lowered)
+        .apply(
+            bridge,
+            caps,
+            &env.options.context_key,
+            &resolved.platform,
+            lowered,
+        )
         .await?;
-    if let Some(dockerfile) = &rewritten {
+    if let Some(dockerfile) = &resolved.rewritten {
         restore_source_data(
             &mut lowered.definition,
             &dockerfile.data,
             &loaded.dockerfile.data,
         );
     }
-    Ok((lowered, resolved))
+    Ok(lowered)
 }
 
 /// Puts the user's Dockerfile back into the source map where the lowering recorded
@@ -549,31 +592,33 @@ pub(crate) fn lower_request(
     }
 }
 
-/// Resolves the images one target platform needs and lowers it; the resolved
-/// images are returned too, for the build checks.
-pub(crate) async fn resolve_and_lower(
+/// A lowering error at its Dockerfile lines.
+fn lower_error_at(source: &SourceFile, error: LowerError) -> BuildError {
+    let error_at = BuildError::new(error.message);
+    match error.lines {
+        Some(lines) => error_at.at(source, vec![lines]),
+        None => error_at,
+    }
+}
+
+/// Resolves the images one target platform needs: asks the lowering, resolves,
+/// and asks again until it names nothing new.
+pub(crate) async fn resolve_images_for(
     bridge: &Bridge,
     lowering: &dyn Lowering,
     request: &LowerRequest,
     source: &SourceFile,
     contexts: &BuildContexts,
-) -> Result<(Lowered, ResolvedImages), BuildError> {
-    let located = |error: LowerError| {
-        let error_at = BuildError::new(error.message);
-        match error.lines {
-            Some(lines) => error_at.at(source, vec![lines]),
-            None => error_at,
-        }
-    };
+) -> Result<ResolvedImages, BuildError> {
     let mut resolved = ResolvedImages::new();
     let mut rounds = 0;
     loop {
-        let mut wanted =
-            guard_panic("images", || lowering.images(request, &resolved))?.map_err(located)?;
+        let mut wanted = guard_panic("images", || lowering.images(request, &resolved))?
+            .map_err(|e| lower_error_at(source, e))?;
         let mut seen = BTreeSet::new();
         wanted.retain(|image| !resolved.contains_key(&image.key) && seen.insert(image.key.clone()));
         if wanted.is_empty() {
-            break;
+            return Ok(resolved);
         }
         rounds += 1;
         if rounds > MAX_RESOLVE_ROUNDS {
@@ -583,8 +628,17 @@ pub(crate) async fn resolve_and_lower(
         }
         resolve_images(bridge, request, wanted, &mut resolved, source, contexts).await?;
     }
-    let lowered = guard_panic("lower", || lowering.lower(request, &resolved))?.map_err(located)?;
-    Ok((lowered, resolved))
+}
+
+/// Lowers with the images resolved.
+fn lower_with(
+    lowering: &dyn Lowering,
+    request: &LowerRequest,
+    resolved: &ResolvedImages,
+    source: &SourceFile,
+) -> Result<Lowered, BuildError> {
+    guard_panic("lower", || lowering.lower(request, resolved))?
+        .map_err(|e| lower_error_at(source, e))
 }
 
 /// Runs a lowering call, turning a panic into a build error: the user then gets the

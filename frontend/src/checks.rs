@@ -113,20 +113,36 @@ fn from_named_context(contexts: &BuildContexts, reference: &str, platform: &Plat
 
 /// An invalid check configuration: BuildKit refuses it before anything else, so it
 /// wins over a conversion error.
-pub(crate) fn config_error(analysis: &Analysis) -> Option<BuildError> {
-    error_of_kind(analysis, ErrorKind::Config)
+pub(crate) fn config_error(analysis: &Analysis, loaded: &LoadedDockerfile) -> Option<BuildError> {
+    error_of_kind(analysis, ErrorKind::Config, loaded)
 }
 
 /// `error=true` with findings: the build fails once the Dockerfile is converted.
 /// (Any other error of the walk is the conversion's to report; it fails there the
 /// same way.)
-pub(crate) fn violation(analysis: &Analysis) -> Option<BuildError> {
-    error_of_kind(analysis, ErrorKind::Violation)
+pub(crate) fn violation(analysis: &Analysis, loaded: &LoadedDockerfile) -> Option<BuildError> {
+    error_of_kind(analysis, ErrorKind::Violation, loaded)
 }
 
-fn error_of_kind(analysis: &Analysis, kind: ErrorKind) -> Option<BuildError> {
+/// BuildKit's error has no place in the file, and buildx prints no source frame for
+/// it. An error without any source would be framed at the `# syntax=` line by the
+/// daemon's frontend that forwarded to us, so it names the Dockerfile with an empty
+/// range list, which buildx prints nothing for.
+fn error_of_kind(
+    analysis: &Analysis,
+    kind: ErrorKind,
+    loaded: &LoadedDockerfile,
+) -> Option<BuildError> {
     let error = analysis.error.as_ref().filter(|e| e.kind == kind)?;
-    Some(BuildError::new(error.message.clone()))
+    let source = serde_json::json!({
+        "info": {
+            "filename": loaded.dockerfile.filename,
+            "data": crate::errors::base64(&loaded.dockerfile.data),
+            "language": "Dockerfile",
+        },
+        "ranges": [],
+    });
+    Some(BuildError::new(error.message.clone()).with_detail(crate::errors::SOURCE_TYPE_URL, source))
 }
 
 /// Sends the findings with `Warn` where the daemon has the `gateway.warnings` cap,

@@ -103,7 +103,17 @@ async fn error_true_fails_the_build_after_sending_the_findings() {
     );
     assert_eq!(check_warnings(&daemon).len(), 2);
     let returned = daemon.the_return();
-    assert!(returned.error.is_some() && returned.result.is_none());
+    assert!(returned.result.is_none());
+    // The Dockerfile without a place: no source frame, not even at `# syntax=`.
+    let status = returned.error.expect("an error status");
+    let source = status
+        .details
+        .iter()
+        .find(|d| d.type_url == "github.com/moby/buildkit/errdefs.Source+json")
+        .expect("a source detail");
+    let source: serde_json::Value = serde_json::from_slice(&source.value).expect("json");
+    assert_eq!(source["ranges"], serde_json::json!([]));
+    assert_eq!(source["info"]["filename"], "Dockerfile");
     // Nothing was built: the only solves read the Dockerfile and .dockerignore.
     assert!(daemon.solves().iter().all(|s| s
         .definition

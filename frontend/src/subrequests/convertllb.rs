@@ -19,7 +19,7 @@ use crate::errors::BuildError;
 pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
     let parsed = parse(context)?;
     let target = context.env.options.platforms.first().cloned();
-    let (lowered, _) = crate::build::lower_for_platform(
+    let lowered = crate::build::lower_for_platform(
         context.bridge,
         context.lowering,
         context.env,
