@@ -234,7 +234,10 @@ async fn build(
             let analysis = checks::run(&env, &loaded, &parsed, images, &contexts, check.clone());
             checks::send(bridge, &caps, &loaded, &analysis.findings).await;
             mark("checks", &mut since);
-            if let Some(error) = checks::config_error(&analysis, &loaded) {
+            let stop = checks::config_error(&analysis, &loaded)
+                .or_else(|| resolved.as_ref().err().cloned());
+            if let Some(error) = stop {
+                checks::show(bridge, &caps, &loaded, analysis.findings.len()).await;
                 return Err(error);
             }
             Some(analysis)
@@ -242,14 +245,24 @@ async fn build(
             None
         };
         let lowered =
-            lower_resolved(bridge, lowering, &env, &loaded, &caps, &contexts, resolved?).await?;
+            lower_resolved(bridge, lowering, &env, &loaded, &caps, &contexts, resolved?).await;
         mark("lower", &mut since);
         if let Some(analysis) = &analysis {
-            send_warnings(bridge, &caps, &loaded, &lowered.warnings).await;
+            let rewrites = lowered.as_ref().map_or(&[][..], |l| &l.warnings[..]);
+            send_warnings(bridge, &caps, &loaded, rewrites).await;
+            checks::show(
+                bridge,
+                &caps,
+                &loaded,
+                analysis.findings.len() + rewrites.len(),
+            )
+            .await;
             if let Some(error) = checks::violation(analysis, &loaded) {
-                return Err(error);
+                // A conversion error comes first, as in BuildKit.
+                return Err(lowered.err().unwrap_or(error));
             }
         }
+        let lowered = lowered?;
         // Without a `platform` option the result is keyed by the default platform:
         // BuildKit takes its own binary's (`platforms.DefaultSpec()`), we take the
         // worker's, which is the same on a daemon building for its own host.

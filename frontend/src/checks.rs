@@ -14,7 +14,7 @@
 use dfopt_dockerfile::{LineIndex, Parsed};
 use dfopt_findings::buildkit::{self, Analysis, BaseImage, ErrorKind, ImageQuery, Options};
 use dfopt_findings::{CheckConfig, Finding};
-use dfopt_llb::{pb, ImageRef, Platform};
+use dfopt_llb::{pb, ImageRef, Mkdir, Platform, State};
 use tonic::Code;
 
 use crate::bridge::Bridge;
@@ -193,6 +193,64 @@ pub(crate) async fn send(
             crate::log(format_args!("Warn failed: {error}"));
             return;
         }
+    }
+}
+
+/// The progress group of the "load build definition" step. buildx's progress
+/// printer shows a step's warnings only together with a later progress update of
+/// that step, and a finished step gets none: BuildKit's own frontend warns within
+/// moments of reading the Dockerfile, usually before the printer shows the step,
+/// while ours come after image resolution. In a group, the step's warnings belong
+/// to the group, and any new member updates it, so [`show`] can have them printed
+/// beside the step whenever they arrive. The group has the step's own name, so the
+/// output reads as BuildKit's.
+const LOAD_GROUP_ID: &str = "dfopt-load-build-definition";
+
+/// The progress group of the step that reads `filename`.
+fn load_group(filename: &str) -> pb::ProgressGroup {
+    pb::ProgressGroup {
+        id: LOAD_GROUP_ID.to_owned(),
+        name: format!("[internal] load build definition from {filename}"),
+        weak: false,
+    }
+}
+
+/// Puts the first op of `definition` (the source the Dockerfile is read from) in the
+/// load step's progress group.
+pub(crate) fn join_load_group(definition: &mut pb::Definition, filename: &str) {
+    let Some(op) = definition.def.first() else {
+        return;
+    };
+    let digest = dfopt_llb::digest(op);
+    definition
+        .metadata
+        .entry(digest)
+        .or_default()
+        .progress_group = Some(load_group(filename));
+}
+
+/// After warnings were sent, runs a trivial op (a directory in an empty
+/// filesystem; cached after the first build) in the load step's group, so the
+/// printer shows the group with them. Nothing is done when nothing was sent.
+pub(crate) async fn show(bridge: &Bridge, caps: &Caps, loaded: &LoadedDockerfile, sent: usize) {
+    if sent == 0 || !caps.gateway_supports(crate::caps::gateway::WARNINGS) {
+        return;
+    }
+    let state = State::scratch()
+        .file()
+        .mkdir(Mkdir::new("/warnings", 0o755))
+        .build();
+    let mut definition = match state.and_then(|s| s.marshal(&caps.llb)) {
+        Ok(definition) => definition,
+        Err(error) => {
+            crate::log(format_args!("cannot show the warnings: {error}"));
+            return;
+        }
+    };
+    join_load_group(&mut definition, &loaded.dockerfile.filename);
+    let evaluate = caps.gateway_supports(crate::caps::gateway::SOLVE_EVALUATE);
+    if let Err(error) = bridge.solve_with_cache(definition, &[], evaluate).await {
+        crate::log(format_args!("cannot show the warnings: {error}"));
     }
 }
 

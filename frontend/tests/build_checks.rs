@@ -114,11 +114,15 @@ async fn error_true_fails_the_build_after_sending_the_findings() {
     let source: serde_json::Value = serde_json::from_slice(&source.value).expect("json");
     assert_eq!(source["ranges"], serde_json::json!([]));
     assert_eq!(source["info"]["filename"], "Dockerfile");
-    // Nothing was built: the only solves read the Dockerfile and .dockerignore.
-    assert!(daemon.solves().iter().all(|s| s
-        .definition
-        .as_ref()
-        .is_some_and(|d| local_source(d).is_some())));
+    // Nothing was built: no solve names the base image.
+    assert!(daemon
+        .solves()
+        .iter()
+        .all(
+            |s| s.definition.as_ref().is_none_or(|d| !source_identifiers(d)
+                .iter()
+                .any(|i| i.starts_with("docker-image://")))
+        ));
 
     // A clean Dockerfile builds under error=true.
     let clean = "# check=error=true\nFROM alpine AS base\nRUN true\n";
@@ -220,4 +224,50 @@ async fn older_daemons_get_no_warn_but_error_true_still_fails() {
         "lint violation found for rules: MaintainerDeprecated"
     );
     assert!(daemon.warnings().is_empty());
+}
+
+#[tokio::test]
+async fn the_load_step_is_grouped_so_its_warnings_are_printed_beside_it() {
+    let group_of = |definition: &bollard_buildkit_proto::pb::Definition| {
+        definition
+            .metadata
+            .values()
+            .find_map(|m| m.progress_group.clone())
+    };
+    let (outcome, daemon) = run_dfopt(setup("FROM alpine\nMAINTAINER me\n"), &[]).await;
+    assert_eq!(outcome, Outcome::Succeeded);
+    let calls = daemon.calls();
+    let grouped: Vec<(usize, _)> = calls
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match c {
+            Call::Solve(s) => s.definition.as_ref().and_then(group_of).map(|g| (i, g)),
+            _ => None,
+        })
+        .collect();
+    // The Dockerfile's source, and the op run after the warnings to show them.
+    assert_eq!(grouped.len(), 2, "{grouped:?}");
+    assert_eq!(grouped[0].1, grouped[1].1);
+    assert_eq!(
+        grouped[0].1.name,
+        "[internal] load build definition from Dockerfile"
+    );
+    let last_warn = calls
+        .iter()
+        .rposition(|c| matches!(c, Call::Warn(_)))
+        .expect("a Warn");
+    assert!(grouped[1].0 > last_warn);
+
+    // Nothing to show: no extra solve.
+    let (_, daemon) = run_dfopt(
+        setup("FROM alpine\nCMD [\"true\"]\n"),
+        &["build-arg:DFOPT=off"],
+    )
+    .await;
+    let grouped = daemon
+        .solves()
+        .iter()
+        .filter(|s| s.definition.as_ref().and_then(group_of).is_some())
+        .count();
+    assert_eq!(grouped, 1);
 }
