@@ -257,6 +257,7 @@ async fn build(
                 analysis.findings.len() + rewrites.len(),
             )
             .await;
+            mark("warn", &mut since);
             if let Some(error) = checks::violation(analysis, &loaded) {
                 // A conversion error comes first, as in BuildKit.
                 return Err(lowered.err().unwrap_or(error));
