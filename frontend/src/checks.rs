@@ -47,12 +47,16 @@ pub(crate) fn is_valid_image_ref(name: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// The walk's options for this request; `images` answers image queries.
+/// The walk's options for this request; `images` answers image queries. A build
+/// checks for its first target platform; the lint and outline subrequests pass
+/// `None`, as BuildKit converts for them without a target platform (whatever the
+/// `platform` option says).
 pub(crate) fn options<'a>(
     env: &'a FrontendEnv,
     loaded: &'a LoadedDockerfile,
     check: Option<CheckConfig>,
     images: &'a dyn Fn(&ImageQuery) -> Option<BaseImage>,
+    target_platform: Option<Platform>,
     all_stages: bool,
 ) -> Options<'a> {
     let options = &env.options;
@@ -60,7 +64,7 @@ pub(crate) fn options<'a>(
         build_args: &options.build_args,
         target: options.target.as_deref().filter(|t| !t.is_empty()),
         build_platform: env.build_platform.clone(),
-        target_platform: options.platforms.first().cloned(),
+        target_platform,
         check,
         images,
         dockerignore: &loaded.dockerignore,
@@ -102,7 +106,8 @@ pub(crate) fn run(
         }
         Some(base)
     };
-    let options = options(env, loaded, check, &lookup, false);
+    let target_platform = env.options.platforms.first().cloned();
+    let options = options(env, loaded, check, &lookup, target_platform, false);
     buildkit::analyze(&loaded.dockerfile.text, parsed, &options)
 }
 

@@ -271,3 +271,19 @@ async fn the_load_step_is_grouped_so_its_warnings_are_printed_beside_it() {
         .count();
     assert_eq!(grouped, 1);
 }
+
+#[tokio::test]
+async fn lint_converts_without_a_target_platform_like_buildkit() {
+    // The build checks the first platform; the lint subrequest ignores `platform`.
+    let dockerfile = "FROM alpine\nCMD [\"true\"]\n";
+    let (outcome, daemon) = run_dfopt(
+        setup(dockerfile),
+        &["requestid=frontend.lint", "platform=linux/arm64"],
+    )
+    .await;
+    assert_eq!(outcome, Outcome::Succeeded);
+    let result = daemon.the_return().result.expect("a result");
+    let json: serde_json::Value =
+        serde_json::from_slice(&result.metadata["result.json"]).expect("json");
+    assert_eq!(json["warnings"], serde_json::Value::Null, "{json}");
+}

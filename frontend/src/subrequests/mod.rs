@@ -138,8 +138,14 @@ impl Context<'_> {
         let mut rounds = 0;
         loop {
             let lookup = |query: &ImageQuery| images.get(query).cloned().flatten();
-            let options =
-                checks::options(self.env, self.loaded, check.clone(), &lookup, all_stages);
+            let options = checks::options(
+                self.env,
+                self.loaded,
+                check.clone(),
+                &lookup,
+                None,
+                all_stages,
+            );
             let analysis =
                 dfopt_findings::buildkit::analyze(&self.loaded.dockerfile.text, parsed, &options);
             let wanted: Vec<ImageQuery> = analysis
