@@ -224,44 +224,28 @@ async fn build(
         .await;
         mark("resolve", &mut since);
         let analysis = if builds.is_empty() {
-            // BuildKit's checks, once per build, with the first platform's images,
-            // sent as soon as they are known (before lowering), as BuildKit sends
-            // them while it converts; also when the resolution failed.
-            let images = match &resolved {
-                Ok(resolved) => &resolved.images,
-                Err(_) => &ResolvedImages::new(),
-            };
-            let analysis = checks::run(&env, &loaded, &parsed, images, &contexts, check.clone());
-            checks::send(bridge, &caps, &loaded, &analysis.findings).await;
+            let analysis = checks::before_lowering(
+                bridge,
+                &caps,
+                &env,
+                &loaded,
+                &parsed,
+                &contexts,
+                check.clone(),
+                &resolved,
+            )
+            .await?;
             mark("checks", &mut since);
-            let stop = checks::config_error(&analysis, &loaded)
-                .or_else(|| resolved.as_ref().err().cloned());
-            if let Some(error) = stop {
-                checks::show(bridge, &caps, &loaded, analysis.findings.len()).await;
-                return Err(error);
-            }
             Some(analysis)
         } else {
             None
         };
-        let lowered =
+        let mut lowered =
             lower_resolved(bridge, lowering, &env, &loaded, &caps, &contexts, resolved?).await;
         mark("lower", &mut since);
         if let Some(analysis) = &analysis {
-            let rewrites = lowered.as_ref().map_or(&[][..], |l| &l.warnings[..]);
-            send_warnings(bridge, &caps, &loaded, rewrites).await;
-            checks::show(
-                bridge,
-                &caps,
-                &loaded,
-                analysis.findings.len() + rewrites.len(),
-            )
-            .await;
+            lowered = checks::after_lowering(bridge, &caps, &loaded, analysis, lowered).await;
             mark("warn", &mut since);
-            if let Some(error) = checks::violation(analysis, &loaded) {
-                // A conversion error comes first, as in BuildKit.
-                return Err(lowered.err().unwrap_or(error));
-            }
         }
         let lowered = lowered?;
         // Without a `platform` option the result is keyed by the default platform:
@@ -310,7 +294,7 @@ async fn build(
 /// Sends the first platform's warnings (the change records are the same for every
 /// platform) with `Warn` where the daemon has the `gateway.warnings` cap; they are
 /// in the daemon log either way. A failing `Warn` is logged, never fatal.
-async fn send_warnings(
+pub(crate) async fn send_warnings(
     bridge: &Bridge,
     caps: &Caps,
     loaded: &LoadedDockerfile,

@@ -1,14 +1,16 @@
 //! BuildKit's build checks during a build, as Docker's own Dockerfile frontend runs
 //! them on every build: the findings go to the user with `Warn` (one call per
-//! finding, in the order found, on the vertex that loaded the Dockerfile, so buildx
+//! finding, in the order found, on the step that loaded the Dockerfile, so buildx
 //! prints `#N WARN: Rule: message (line N)` there and counts them in its summary),
 //! and `# check=error=true` fails the build with BuildKit's "lint violation found
 //! for rules: …".
 //!
 //! The walk ([`dfopt_findings::buildkit`]) runs once per build, for the first target
 //! platform, as BuildKit warns only for its first platform. It reuses the parsed
-//! Dockerfile and the image configs the first platform's lowering resolved, so a
-//! build resolves no image twice. The same helpers serve the `frontend.lint` and
+//! Dockerfile and the image configs resolved for the first platform's lowering, so a
+//! build resolves no image twice, and its findings are sent before the Dockerfile is
+//! lowered ([`before_lowering`]); dfopt's own change records follow once it is
+//! ([`after_lowering`]). The same helpers serve the `frontend.lint` and
 //! `frontend.outline` subrequests, which resolve images on demand instead.
 
 use dfopt_dockerfile::{LineIndex, Parsed};
@@ -18,11 +20,12 @@ use dfopt_llb::{pb, ImageRef, Mkdir, Platform, State};
 use tonic::Code;
 
 use crate::bridge::Bridge;
+use crate::build::ResolvedPlatform;
 use crate::caps::Caps;
 use crate::contexts::{named, BuildContexts};
 use crate::dockerfile_source::LoadedDockerfile;
 use crate::errors::{BuildError, LineRange};
-use crate::lowering::ResolvedImages;
+use crate::lowering::{Lowered, ResolvedImages};
 use crate::options::{FrontendEnv, FrontendOptions};
 
 /// The build-arg whose value replaces the `# check=` directive.
@@ -109,6 +112,56 @@ pub(crate) fn run(
     let target_platform = env.options.platforms.first().cloned();
     let options = options(env, loaded, check, &lookup, target_platform, false);
     buildkit::analyze(&loaded.dockerfile.text, parsed, &options)
+}
+
+/// BuildKit's build checks, once per build, over the images the first platform
+/// resolved (none when that failed), sent as soon as they are known, before
+/// lowering, as BuildKit sends them while it converts. An invalid check
+/// configuration, or the failed resolution, stops the build here.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn before_lowering(
+    bridge: &Bridge,
+    caps: &Caps,
+    env: &FrontendEnv,
+    loaded: &LoadedDockerfile,
+    parsed: &Parsed,
+    contexts: &BuildContexts,
+    check: Option<CheckConfig>,
+    resolved: &Result<ResolvedPlatform, BuildError>,
+) -> Result<Analysis, BuildError> {
+    let no_images = ResolvedImages::new();
+    let images = resolved.as_ref().map_or(&no_images, |r| &r.images);
+    let analysis = run(env, loaded, parsed, images, contexts, check);
+    send(bridge, caps, loaded, &analysis.findings).await;
+    let stop = config_error(&analysis, loaded).or_else(|| resolved.as_ref().err().cloned());
+    match stop {
+        Some(error) => {
+            show(bridge, caps, loaded, analysis.findings.len()).await;
+            Err(error)
+        }
+        None => Ok(analysis),
+    }
+}
+
+/// After the first platform is lowered: dfopt's change records follow BuildKit's
+/// findings, the load step is updated so buildx prints them all beside it, and
+/// `# check=error=true` with findings fails the build (a conversion error comes
+/// first, as in BuildKit).
+pub(crate) async fn after_lowering(
+    bridge: &Bridge,
+    caps: &Caps,
+    loaded: &LoadedDockerfile,
+    analysis: &Analysis,
+    lowered: Result<Lowered, BuildError>,
+) -> Result<Lowered, BuildError> {
+    let rewrites = lowered.as_ref().map_or(&[][..], |l| &l.warnings[..]);
+    crate::build::send_warnings(bridge, caps, loaded, rewrites).await;
+    let sent = analysis.findings.len() + rewrites.len();
+    show(bridge, caps, loaded, sent).await;
+    match violation(analysis, loaded) {
+        Some(error) => Err(lowered.err().unwrap_or(error)),
+        None => lowered,
+    }
 }
 
 fn from_named_context(contexts: &BuildContexts, reference: &str, platform: &Platform) -> bool {
