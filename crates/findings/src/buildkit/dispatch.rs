@@ -170,12 +170,13 @@ impl Walker<'_> {
                 }
             }
             CommandKind::Add(add) => {
+                let mut flags = Vec::new();
                 for flag in [&add.chown, &add.chmod, &add.checksum] {
                     let value = flag.as_ref().map_or("", |f| f.value.as_str());
-                    self.expand(rt, value, false, config, span)?;
+                    flags.push(self.expand(rt, value, false, config, span)?);
                 }
                 let sources = self.expand_paths(rt, &add.paths, config, span)?;
-                self.ignored_sources("Add", &sources, config, span);
+                self.copy_sources("Add", &sources, &flags[2], true, config, span)?;
             }
             CommandKind::Copy(copy) => {
                 for flag in [&copy.chown, &copy.chmod] {
@@ -184,9 +185,8 @@ impl Walker<'_> {
                 }
                 let sources = self.expand_paths(rt, &copy.paths, config, span)?;
                 graph::check_copy_source(states, i, cmd)?;
-                if copy.from.is_none() {
-                    self.ignored_sources("Copy", &sources, config, span);
-                }
+                let local = copy.from.is_none();
+                self.copy_sources("Copy", &sources, "", local, config, span)?;
             }
             CommandKind::Workdir(path) => {
                 let path = self.expand(rt, path, false, config, span)?;

@@ -27,7 +27,8 @@ pub(super) fn dependencies(
 }
 
 /// The sources `cmd` (in state `reader`) reads, added as dependencies of `reader`.
-/// Returns whether it has any.
+/// Returns whether it has any. Its errors have no place, as BuildKit's `toCommand`
+/// gives them none (an ONBUILD trigger's caller places them at its stage).
 pub(super) fn add_sources(
     states: &mut Vec<StageRt>,
     reader: usize,
@@ -42,20 +43,17 @@ pub(super) fn add_sources(
             };
             let expanded = lexer
                 .process_word(&from.value, &EmptyEnv)
-                .map_err(|e| invalid(e.message, vec![cmd.span]))?;
+                .map_err(|e| invalid(e.message, Vec::new()))?;
             if expanded != from.value {
                 return Err(invalid(
                     "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
-                    vec![cmd.span],
+                    Vec::new(),
                 ));
             }
             let source = match from.value.parse::<i64>() {
                 Ok(index) => {
                     if index < 0 || index >= states.len() as i64 {
-                        return Err(invalid(
-                            format!("invalid stage index {index}"),
-                            vec![cmd.span],
-                        ));
+                        return Err(invalid(format!("invalid stage index {index}"), Vec::new()));
                     }
                     index as usize
                 }

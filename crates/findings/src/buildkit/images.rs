@@ -80,7 +80,10 @@ pub(super) fn resolve(
             let span = states[i].span.unwrap_or_default();
             for expr in exprs {
                 let cmd = parse_trigger(&expr, span)?;
-                new_deps |= graph::add_sources(states, i, &cmd, cx.lexer)?;
+                new_deps |= graph::add_sources(states, i, &cmd, cx.lexer).map_err(|mut e| {
+                    e.spans = vec![span];
+                    e
+                })?;
                 triggers.entry(i).or_default().push(cmd);
             }
         }

@@ -59,36 +59,63 @@ impl Walker<'_> {
         Ok(sources)
     }
 
-    /// CopyIgnoredFile (BuildKit's `validateCopySourcePath`). Nothing is checked when
-    /// the `.dockerignore` has exclusions (`!pattern`): what they let through cannot
-    /// be told without the files.
-    pub(super) fn ignored_sources(
+    /// COPY/ADD sources (expanded) as BuildKit's `dispatchCopy` takes them: a
+    /// checksum needs exactly one HTTP(S) or Git source, COPY takes neither URLs nor
+    /// Git refs, and each local source gets CopyIgnoredFile (BuildKit's
+    /// `validateCopySourcePath`) unless `check_ignored` is off (`COPY --from`).
+    pub(super) fn copy_sources(
         &mut self,
         command: &str,
         sources: &[String],
+        checksum: &str,
+        check_ignored: bool,
         config: &CheckConfig,
         span: Span,
-    ) {
+    ) -> Result<(), String> {
+        let is_add = command == "Add";
+        if !checksum.is_empty() {
+            if sources.len() != 1 {
+                return Err("checksum can't be specified for multiple sources".to_owned());
+            }
+            if !is_http(&sources[0]) && !is_git(&sources[0]) {
+                return Err("checksum requires HTTP(S) or Git sources".to_owned());
+            }
+        }
+        for source in sources {
+            if is_git(source) {
+                if !is_add {
+                    return Err("source can't be a git ref for COPY".to_owned());
+                }
+            } else if is_http(source) {
+                if !is_add {
+                    return Err("source can't be a URL for COPY".to_owned());
+                }
+            } else if check_ignored {
+                self.ignored_source(command, source, config, span);
+            }
+        }
+        Ok(())
+    }
+
+    /// CopyIgnoredFile for one local source. Nothing is checked when the
+    /// `.dockerignore` has exclusions (`!pattern`): what they let through cannot be
+    /// told without the files.
+    fn ignored_source(&mut self, command: &str, source: &str, config: &CheckConfig, span: Span) {
         let Some(ignore) = &self.ignore else { return };
         if ignore.has_exclusions() {
             return;
         }
-        for source in sources {
-            if source.contains("://") || source.starts_with("git@") {
-                continue;
-            }
-            let cleaned = clean(source);
-            if (cleaned == "." || cleaned == "/") && !ignore.ignores_root() {
-                continue;
-            }
-            if ignore.matches_or_parent_matches(&cleaned) {
-                self.report.add(
-                    config,
-                    &rules::COPY_IGNORED_FILE,
-                    vec![span],
-                    rules::copy_ignored_detail(command, &cleaned),
-                );
-            }
+        let cleaned = clean(source);
+        if (cleaned == "." || cleaned == "/") && !ignore.ignores_root() {
+            return;
+        }
+        if ignore.matches_or_parent_matches(&cleaned) {
+            self.report.add(
+                config,
+                &rules::COPY_IGNORED_FILE,
+                vec![span],
+                rules::copy_ignored_detail(command, &cleaned),
+            );
         }
     }
 
@@ -292,4 +319,23 @@ fn base_name(path: &str) -> String {
         };
     }
     trimmed.rsplit('/').next().unwrap_or(trimmed).to_owned()
+}
+
+/// BuildKit's `isHTTPSource`.
+fn is_http(source: &str) -> bool {
+    source.starts_with("http://") || source.starts_with("https://")
+}
+
+/// A Git reference as BuildKit's `dfgitutil.ParseGitRef` tells one from a local path
+/// or a plain URL: `git@host:path`, a `git://` or `ssh://` URL, or an HTTP(S) URL of a
+/// `.git` repository.
+fn is_git(source: &str) -> bool {
+    if source.starts_with("git@") || source.starts_with("git://") || source.starts_with("ssh://") {
+        return true;
+    }
+    if !is_http(source) {
+        return false;
+    }
+    let path = source.split(['#', '?']).next().unwrap_or(source);
+    path.ends_with(".git") || path.ends_with(".git/")
 }
