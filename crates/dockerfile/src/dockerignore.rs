@@ -1,5 +1,5 @@
 //! `.dockerignore` parsing, equal to moby/patternmatcher `ignorefile.ReadAll`; the one
-//! implementation the frontend, the CLI and the lint checks use.
+//! implementation the frontend, the CLI and the build checks use.
 //!
 //! The patterns are sent to the daemon verbatim (`local.excludepatterns`), and the
 //! daemon matches them, so the only job here is to turn the file into the same list of

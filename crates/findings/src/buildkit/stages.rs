@@ -19,8 +19,6 @@ use super::{rules, BaseImage, LintError, Options};
 use crate::config::CheckConfig;
 use crate::report::Report;
 
-pub(super) use super::args::{check_default_base_images, default_args, meta_args};
-
 /// The build's platforms (BuildKit's `platformOpt`).
 pub(super) struct Platforms {
     pub build: Platform,

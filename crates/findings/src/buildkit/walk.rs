@@ -29,7 +29,7 @@ use dfopt_dockerfile::Span;
 
 use super::dispatch::Walker;
 use super::ignore::IgnoreMatcher;
-use super::{graph, images, outline, parse_phase, stages};
+use super::{args, graph, images, outline, parse_phase, stages};
 use super::{Analysis, BaseImage, ErrorKind, ImageQuery, LintError, Options, Outline};
 use crate::config::CheckConfig;
 use crate::report::Report;
@@ -132,9 +132,9 @@ fn walk(
             .and_then(|d| d.stage.name.clone())
             .unwrap_or_default(),
     };
-    let initial = stages::default_args(options, &platforms, &target_name);
-    stages::check_default_base_images(&defs, &metas, &initial, &lexer, options, &config, report);
-    let (globals, all_args) = stages::meta_args(&metas, &initial, options.build_args, &lexer)?;
+    let initial = args::default_args(options, &platforms, &target_name);
+    args::check_default_base_images(&defs, &metas, &initial, &lexer, options, &config, report);
+    let (globals, all_args) = args::meta_args(&metas, &initial, options.build_args, &lexer)?;
 
     let mut states = stages::build_states(&defs, &globals, &all_args, &lexer, &config, report)?;
     let target = stages::resolve_target(&states, options.target)?;
