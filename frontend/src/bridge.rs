@@ -438,6 +438,7 @@ impl Bridge {
         digest: &str,
         short: &str,
         detail: &[String],
+        url: &str,
         info: pb::SourceInfo,
         ranges: Vec<pb::Range>,
     ) -> Result<(), BridgeError> {
@@ -447,7 +448,7 @@ impl Bridge {
             level: 1,
             short: short.as_bytes().to_vec(),
             detail: detail.iter().map(|d| d.as_bytes().to_vec()).collect(),
-            url: String::new(),
+            url: url.to_owned(),
             info: Some(info),
             ranges,
         };

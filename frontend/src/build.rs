@@ -30,12 +30,13 @@ use tonic::Code;
 
 use crate::bridge::{Bridge, BridgeConfig, BridgeError, ResolvedImage, ResultRefs};
 use crate::caps::Caps;
+use crate::checks;
 use crate::contexts::{stage_override, BuildContexts};
 use crate::dockerfile_source::{self, LoadedDockerfile};
 use crate::errors::{BuildError, LineRange, MessageStyle, SourceFile};
 use crate::lowering::{
-    ImageToResolve, LowerError, LowerRequest, LowerWarning, Lowered, Lowering, ResolvedImages,
-    MAX_RESOLVE_ROUNDS,
+    DockerfileSource, ImageToResolve, LowerError, LowerRequest, LowerWarning, Lowered, Lowering,
+    ResolvedImages, MAX_RESOLVE_ROUNDS,
 };
 use crate::options::FrontendEnv;
 use crate::platform::{self, OciPlatform};
@@ -164,6 +165,7 @@ async fn build(
     let env = FrontendEnv::from_vars(vars)
         .map_err(|error| BuildError::new(error.to_string()).with_code(Code::InvalidArgument))?;
     check_request(&env)?;
+    let check = checks::check_override(&env.options)?;
     // Option names only (values may be private): what the daemon sent, for the log.
     let keys: Vec<&str> = env.options.raw.keys().map(String::as_str).collect();
     crate::log(format_args!("options: {}", keys.join(" ")));
@@ -209,7 +211,7 @@ async fn build(
     };
     let mut builds = Vec::new();
     for target in targets {
-        let lowered = lower_for_platform(
+        let resolved = resolve_platform(
             bridge,
             lowering,
             &env,
@@ -219,11 +221,33 @@ async fn build(
             &contexts,
             target.clone(),
         )
-        .await?;
-        mark("resolve+lower", &mut since);
-        if builds.is_empty() {
-            send_warnings(bridge, &caps, &loaded, &lowered.warnings).await;
+        .await;
+        mark("resolve", &mut since);
+        let analysis = if builds.is_empty() {
+            let analysis = checks::before_lowering(
+                bridge,
+                &caps,
+                &env,
+                &loaded,
+                &parsed,
+                &contexts,
+                check.clone(),
+                &resolved,
+            )
+            .await?;
+            mark("checks", &mut since);
+            Some(analysis)
+        } else {
+            None
+        };
+        let mut lowered =
+            lower_resolved(bridge, lowering, &env, &loaded, &caps, &contexts, resolved?).await;
+        mark("lower", &mut since);
+        if let Some(analysis) = &analysis {
+            lowered = checks::after_lowering(bridge, &caps, &loaded, analysis, lowered).await;
+            mark("warn", &mut since);
         }
+        let lowered = lowered?;
         // Without a `platform` option the result is keyed by the default platform:
         // BuildKit takes its own binary's (`platforms.DefaultSpec()`), we take the
         // worker's, which is the same on a daemon building for its own host.
@@ -275,7 +299,7 @@ async fn build(
 /// Sends the first platform's warnings (the change records are the same for every
 /// platform) with `Warn` where the daemon has the `gateway.warnings` cap; they are
 /// in the daemon log either way. A failing `Warn` is logged, never fatal.
-async fn send_warnings(
+pub(crate) async fn send_warnings(
     bridge: &Bridge,
     caps: &Caps,
     loaded: &LoadedDockerfile,
@@ -284,39 +308,16 @@ async fn send_warnings(
     if warnings.is_empty() || !caps.gateway_supports(crate::caps::gateway::WARNINGS) {
         return;
     }
-    let info = pb::SourceInfo {
-        filename: loaded.dockerfile.filename.clone(),
-        data: loaded.dockerfile.data.clone(),
-        definition: Some(loaded.definition.clone()),
-        language: "Dockerfile".to_owned(),
-    };
-    // The vertex of the Dockerfile's own source op, as BuildKit's frontend uses.
-    let digest = loaded
-        .definition
-        .def
-        .first()
-        .map(|op| dfopt_llb::digest(op))
-        .unwrap_or_default();
+    let info = checks::source_info(loaded);
+    let digest = checks::definition_digest(loaded);
     for warning in warnings {
-        let ranges = warning
-            .lines
-            .iter()
-            .map(|r| pb::Range {
-                start: Some(pb::Position {
-                    line: i32::try_from(r.start).unwrap_or(i32::MAX),
-                    character: 0,
-                }),
-                end: Some(pb::Position {
-                    line: i32::try_from(r.end).unwrap_or(i32::MAX),
-                    character: 0,
-                }),
-            })
-            .collect();
+        let ranges = warning.lines.iter().map(|&r| checks::range(r)).collect();
         if let Err(error) = bridge
             .warn(
                 &digest,
                 &warning.short,
                 &warning.detail,
+                "",
                 info.clone(),
                 ranges,
             )
@@ -371,6 +372,16 @@ async fn solve_all(
     Ok(references)
 }
 
+/// One target platform with its images resolved, not lowered yet.
+pub(crate) struct ResolvedPlatform {
+    request: LowerRequest,
+    /// The text with stages that named contexts replace cut out, if any.
+    rewritten: Option<DockerfileSource>,
+    platform: Platform,
+    /// The images the lowering asked for.
+    pub images: ResolvedImages,
+}
+
 /// Lowers the Dockerfile for one target platform with the build's contexts in place:
 /// stages that named contexts replace are cut out of the text first, named contexts
 /// answer the image resolutions for their names, and the real sources (remote or
@@ -386,7 +397,26 @@ pub(crate) async fn lower_for_platform(
     contexts: &BuildContexts,
     target: Option<Platform>,
 ) -> Result<Lowered, BuildError> {
-    let source = loaded.dockerfile.source_file();
+    let resolved = resolve_platform(
+        bridge, lowering, env, loaded, parsed, caps, contexts, target,
+    )
+    .await?;
+    lower_resolved(bridge, lowering, env, loaded, caps, contexts, resolved).await
+}
+
+/// The first half of [`lower_for_platform`]: the images one platform needs,
+/// resolved (the build checks run on them before the Dockerfile is lowered).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn resolve_platform(
+    bridge: &Bridge,
+    lowering: &dyn Lowering,
+    env: &FrontendEnv,
+    loaded: &LoadedDockerfile,
+    parsed: &Parsed,
+    caps: &Caps,
+    contexts: &BuildContexts,
+    target: Option<Platform>,
+) -> Result<ResolvedPlatform, BuildError> {
     let platform = target.clone().unwrap_or_else(|| env.build_platform.clone());
     let rewritten = stage_override::rewrite(&loaded.dockerfile, parsed, &contexts.named, &platform);
     let mut request = lower_request(env, loaded, parsed, caps, target);
@@ -394,11 +424,38 @@ pub(crate) async fn lower_for_platform(
         request.parsed = dfopt_dockerfile::parse(&dockerfile.text);
         request.dockerfile = dockerfile.clone();
     }
-    let lowered = resolve_and_lower(bridge, lowering, &request, &source, contexts).await?;
+    let source = loaded.dockerfile.source_file();
+    let images = resolve_images_for(bridge, lowering, &request, &source, contexts).await?;
+    Ok(ResolvedPlatform {
+        request,
+        rewritten,
+        platform,
+        images,
+    })
+}
+
+/// The second half of [`lower_for_platform`].
+pub(crate) async fn lower_resolved(
+    bridge: &Bridge,
+    lowering: &dyn Lowering,
+    env: &FrontendEnv,
+    loaded: &LoadedDockerfile,
+    caps: &Caps,
+    contexts: &BuildContexts,
+    resolved: ResolvedPlatform,
+) -> Result<Lowered, BuildError> {
+    let source = loaded.dockerfile.source_file();
+    let lowered = lower_with(lowering, &resolved.request, &resolved.images, &source)?;
     let mut lowered = contexts
-        .apply(bridge, caps, &env.options.context_key, &platform, lowered)
+        .apply(
+            bridge,
+            caps,
+            &env.options.context_key,
+            &resolved.platform,
+            lowered,
+        )
         .await?;
-    if let Some(dockerfile) = &rewritten {
+    if let Some(dockerfile) = &resolved.rewritten {
         restore_source_data(
             &mut lowered.definition,
             &dockerfile.data,
@@ -538,30 +595,33 @@ pub(crate) fn lower_request(
     }
 }
 
-/// Resolves the images one target platform needs and lowers it.
-pub(crate) async fn resolve_and_lower(
+/// A lowering error at its Dockerfile lines.
+fn lower_error_at(source: &SourceFile, error: LowerError) -> BuildError {
+    let error_at = BuildError::new(error.message);
+    match error.lines {
+        Some(lines) => error_at.at(source, vec![lines]),
+        None => error_at,
+    }
+}
+
+/// Resolves the images one target platform needs: asks the lowering, resolves,
+/// and asks again until it names nothing new.
+pub(crate) async fn resolve_images_for(
     bridge: &Bridge,
     lowering: &dyn Lowering,
     request: &LowerRequest,
     source: &SourceFile,
     contexts: &BuildContexts,
-) -> Result<Lowered, BuildError> {
-    let located = |error: LowerError| {
-        let error_at = BuildError::new(error.message);
-        match error.lines {
-            Some(lines) => error_at.at(source, vec![lines]),
-            None => error_at,
-        }
-    };
+) -> Result<ResolvedImages, BuildError> {
     let mut resolved = ResolvedImages::new();
     let mut rounds = 0;
     loop {
-        let mut wanted =
-            guard_panic("images", || lowering.images(request, &resolved))?.map_err(located)?;
+        let mut wanted = guard_panic("images", || lowering.images(request, &resolved))?
+            .map_err(|e| lower_error_at(source, e))?;
         let mut seen = BTreeSet::new();
         wanted.retain(|image| !resolved.contains_key(&image.key) && seen.insert(image.key.clone()));
         if wanted.is_empty() {
-            break;
+            return Ok(resolved);
         }
         rounds += 1;
         if rounds > MAX_RESOLVE_ROUNDS {
@@ -571,7 +631,17 @@ pub(crate) async fn resolve_and_lower(
         }
         resolve_images(bridge, request, wanted, &mut resolved, source, contexts).await?;
     }
-    guard_panic("lower", || lowering.lower(request, &resolved))?.map_err(located)
+}
+
+/// Lowers with the images resolved.
+fn lower_with(
+    lowering: &dyn Lowering,
+    request: &LowerRequest,
+    resolved: &ResolvedImages,
+    source: &SourceFile,
+) -> Result<Lowered, BuildError> {
+    guard_panic("lower", || lowering.lower(request, resolved))?
+        .map_err(|e| lower_error_at(source, e))
 }
 
 /// Runs a lowering call, turning a panic into a build error: the user then gets the

@@ -123,10 +123,12 @@ fn local_dockerfile_source(
     if !session_id.is_empty() {
         local = local.session(session_id);
     }
-    local
+    let mut definition = local
         .build()
         .marshal(&caps.llb)
-        .map_err(|error| BuildError::new(format!("failed to marshal local source: {error}")))
+        .map_err(|error| BuildError::new(format!("failed to marshal local source: {error}")))?;
+    crate::checks::join_load_group(&mut definition, filename);
+    Ok(definition)
 }
 
 /// Solves `definition`; returns the Dockerfile, `<filename>.dockerignore` and the

@@ -25,6 +25,7 @@
 pub mod bridge;
 pub mod build;
 pub mod caps;
+mod checks;
 pub mod contexts;
 pub mod dfopt_lowering;
 pub mod dockerfile_source;

@@ -3,7 +3,8 @@
 
 For every case under tests/e2e/cases/ that Docker 20.10's builtin Dockerfile
 frontend can build (no "expect_error", no "builtin_unsupported" in case.json;
-the example cases included) this builds the case twice, with the same
+the example cases included), that builds something (no "expect_stdout") and
+that is for this leg and image store, this builds the case twice, with the same
 Dockerfile file (no `# syntax=` line), context, build args, extra args and
 target as runner.py uses:
 
@@ -68,7 +69,7 @@ import time
 # runner.py is imported for its helpers; no __pycache__ left in the checkout.
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner import CASES, DOCKER, CheckFailed, build_args, case_inputs, docker, load_case  # noqa: E402
+from runner import CASES, DOCKER, CheckFailed, build_args, case_applies, case_inputs, docker, load_case  # noqa: E402
 
 WORK = os.path.join(os.environ.get("DFOPT_E2E_DIR", "/var/tmp/dfopt-e2e"), "diff")
 # How many differences of one kind are listed before "... and N more".
@@ -501,9 +502,14 @@ def run_case(name):
 
 
 def unsupported(case):
-    """Why Docker 20.10's own frontend cannot build the case, or None."""
+    """Why the case is not compared here (Docker 20.10's own frontend cannot build
+    it, it builds nothing, or it is not for this leg or image store), or None."""
     if "expect_error" in case:
         return "an error case"
+    if "expect_stdout" in case:
+        return "a question (--call=...): nothing is built"
+    if not case_applies(case):
+        return "not for this leg or image store"
     return case.get("builtin_unsupported")
 
 

@@ -1,5 +1,5 @@
 //! `.dockerignore` parsing, equal to moby/patternmatcher `ignorefile.ReadAll`; the one
-//! implementation the frontend, the CLI and the lint checks use.
+//! implementation the frontend, the CLI and the build checks use.
 //!
 //! The patterns are sent to the daemon verbatim (`local.excludepatterns`), and the
 //! daemon matches them, so the only job here is to turn the file into the same list of
@@ -64,7 +64,7 @@ fn parse_line(line: &str) -> Option<String> {
 // Go's path helpers for patterns. dfopt-dockerfile does not depend on dfopt-llb,
 // whose `paths` module serves the LLB side.
 /// Go's `path.Dir`.
-pub(crate) fn dir(path: &str) -> String {
+pub fn dir(path: &str) -> String {
     match path.rfind('/') {
         Some(i) => clean(&path[..=i]),
         None => ".".to_owned(),

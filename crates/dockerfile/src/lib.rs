@@ -13,7 +13,6 @@ pub mod dockerignore;
 #[doc(hidden)]
 pub mod fuzz_support;
 pub mod instructions;
-pub mod lint;
 pub mod shell;
 pub mod span;
 pub mod syntax;

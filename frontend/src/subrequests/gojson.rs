@@ -8,8 +8,6 @@
 //! * `result.txt`: Go's `text/tabwriter` (left-aligned, space padding), see
 //!   [`tabwrite`].
 
-use dfopt_dockerfile::lint::Lines;
-
 /// A JSON value with ordered object members.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Json {
@@ -152,7 +150,7 @@ pub fn bytes(data: &[u8]) -> Json {
 
 /// A `*pb.Location` (source index 0, `line`-only positions) as Go's `encoding/json`
 /// writes the current generated type (`sourceIndex` and zero values omitted).
-pub fn location(lines: &[Lines]) -> Json {
+pub fn location(lines: &[(u32, u32)]) -> Json {
     let ranges: Vec<Json> = lines
         .iter()
         .map(|&(start, end)| {

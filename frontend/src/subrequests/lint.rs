@@ -5,35 +5,32 @@
 //! invalid instruction, an unknown target, `# check=error=true` with findings) does
 //! not fail the request: it is reported in `buildError`, as BuildKit does.
 
-use std::collections::BTreeMap;
-
-use dfopt_dockerfile::lint::{self, Analysis, Warning};
+use dfopt_dockerfile::LineIndex;
+use dfopt_findings::Finding;
 
 use super::gojson::{location, pb_types, Json};
-use super::{analysis_options, Context, Reply, LINT, RESULT_JSON, RESULT_STATUSCODE, RESULT_TXT};
+use super::{lines, Context, Reply, LINT, RESULT_JSON, RESULT_STATUSCODE, RESULT_TXT};
 use crate::errors::BuildError;
 
 /// `{"warnings": […]|null, "sources": [<Dockerfile source info>], "buildError"?: {message, location}}`,
 /// the warnings printed with code frames, and status `1` when anything was found.
 pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
-    let check = super::check_override(context)?;
     let text = &context.loaded.dockerfile.text;
     let parsed = dfopt_dockerfile::parse(text);
-    let images = if parsed.error().is_none() {
-        context.base_images(&parsed).await
-    } else {
-        BTreeMap::new()
-    };
     let all_stages = context
         .env
         .options
         .target
         .as_deref()
         .is_none_or(str::is_empty);
-    let options = analysis_options(context, &images, check, all_stages);
-    let analysis = lint::analyze(text, &parsed, &options);
+    let analysis = context.analyze(&parsed, all_stages).await?;
+    let index = LineIndex::new(text);
 
-    let warnings: Vec<Json> = analysis.warnings.iter().map(warning).collect();
+    let warnings: Vec<Json> = analysis
+        .findings
+        .iter()
+        .map(|f| warning(f, &index))
+        .collect();
     let source = dfopt_llb::pb::SourceInfo {
         filename: context.loaded.dockerfile.filename.clone(),
         data: context.loaded.dockerfile.data.clone(),
@@ -55,10 +52,10 @@ pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
             "buildError",
             Json::object()
                 .field("message", Json::str(&error.message))
-                .field("location", location(&error.location)),
+                .field("location", location(&lines(&index, &error.spans))),
         );
     }
-    let status = if analysis.warnings.is_empty() && analysis.error.is_none() {
+    let status = if analysis.findings.is_empty() && analysis.error.is_none() {
         "0"
     } else {
         "1"
@@ -70,7 +67,8 @@ pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
             (
                 RESULT_TXT,
                 print(
-                    &analysis,
+                    &analysis.findings,
+                    &index,
                     &context.loaded.dockerfile.filename,
                     &context.loaded.dockerfile.data,
                 )
@@ -81,35 +79,35 @@ pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
     ))
 }
 
-fn warning(w: &Warning) -> Json {
+fn warning(f: &Finding, index: &LineIndex) -> Json {
     Json::object()
-        .field("ruleName", Json::str(w.rule.name))
-        .str_field("description", w.rule.description)
-        .str_field("url", w.rule.url)
-        .str_field("detail", &w.detail)
-        .field("location", location(&w.location))
+        .field("ruleName", Json::str(f.rule.id))
+        .str_field("description", f.rule.description)
+        .str_field("url", f.rule.url)
+        .str_field("detail", &f.message)
+        .field("location", location(&f.lines(index)))
 }
 
 /// BuildKit's `LintResults.PrintTo`: warnings ordered by line (those without a
 /// location first), each as `WARNING: <rule> - <url>`, the detail and a code frame.
 /// (BuildKit's sort is not stable for equal lines in long lists; this one is.)
-fn print(analysis: &Analysis, filename: &str, data: &[u8]) -> String {
-    let mut warnings: Vec<&Warning> = analysis.warnings.iter().collect();
-    warnings.sort_by_key(|w| w.location.first().map(|l| l.0));
+fn print(findings: &[Finding], index: &LineIndex, filename: &str, data: &[u8]) -> String {
+    let mut findings: Vec<&Finding> = findings.iter().collect();
+    findings.sort_by_key(|f| f.first_line(index));
     let mut out = String::new();
-    for w in warnings {
-        out.push_str(&format!("\nWARNING: {}", w.rule.name));
-        if !w.rule.url.is_empty() {
-            out.push_str(&format!(" - {}", w.rule.url));
+    for f in findings {
+        out.push_str(&format!("\nWARNING: {}", f.rule.id));
+        if !f.rule.url.is_empty() {
+            out.push_str(&format!(" - {}", f.rule.url));
         }
-        out.push_str(&format!("\n{}\n", w.detail));
-        out.push_str(&code_frame(filename, data, &w.location));
+        out.push_str(&format!("\n{}\n", f.message));
+        out.push_str(&code_frame(filename, data, &f.lines(index)));
     }
     out
 }
 
 /// BuildKit's `errdefs.Source.Print`: the lines around `ranges`, marked with `>>>`.
-fn code_frame(filename: &str, data: &[u8], ranges: &[lint::Lines]) -> String {
+fn code_frame(filename: &str, data: &[u8], ranges: &[(u32, u32)]) -> String {
     let text = String::from_utf8_lossy(data);
     let lines: Vec<&str> = text.split('\n').collect();
     let Some(start) = ranges.iter().map(|r| r.0).min() else {

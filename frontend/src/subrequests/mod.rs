@@ -27,19 +27,17 @@ mod targets;
 
 use std::collections::BTreeMap;
 
-use dfopt_dockerfile::instructions::scope::Vars;
-use dfopt_dockerfile::lint::BaseImage;
-use dfopt_dockerfile::LineIndex;
-use dfopt_llb::{ImageRef, Platform};
+use dfopt_dockerfile::{LineIndex, Parsed};
+use dfopt_findings::buildkit::{Analysis, BaseImage, ImageQuery};
 
 use crate::bridge::Bridge;
 use crate::caps::Caps;
+use crate::checks;
 use crate::contexts::BuildContexts;
 use crate::dockerfile_source::LoadedDockerfile;
 use crate::errors::{BuildError, LineRange, SourceFile};
 use crate::lowering::Lowering;
 use crate::options::FrontendEnv;
-use crate::platform;
 
 /// Metadata key of the JSON answer.
 pub const RESULT_JSON: &str = "result.json";
@@ -127,94 +125,68 @@ impl Context<'_> {
         self.loaded.dockerfile.source_file()
     }
 
-    /// The platform the answer is about: the first `platform` option, else the
-    /// build platform.
-    fn target_platform(&self) -> Platform {
-        self.env
-            .options
-            .platforms
-            .first()
-            .cloned()
-            .unwrap_or_else(|| self.env.build_platform.clone())
-    }
-
-    /// BuildKit's predefined platform ARGs for the build and target platforms.
-    fn platform_args(&self) -> Vars {
-        let mut vars = Vars::default();
-        let build = &self.env.build_platform;
-        let target = self.target_platform();
-        for (prefix, p) in [("BUILD", build), ("TARGET", &target)] {
-            vars.set(&format!("{prefix}PLATFORM"), &platform::format(p));
-            vars.set(&format!("{prefix}OS"), &p.os);
-            vars.set(&format!("{prefix}OSVERSION"), "");
-            vars.set(&format!("{prefix}ARCH"), &p.architecture);
-            vars.set(&format!("{prefix}VARIANT"), &p.variant);
-        }
-        vars
-    }
-
-    /// The `Env` and `Shell` of the stages' base images, resolved over the bridge as
-    /// BuildKit resolves them for lint and outline. An image that cannot be resolved
-    /// is left out (its stage then gets no UndefinedVar findings) instead of failing
-    /// the answer.
-    async fn base_images(&self, parsed: &dfopt_dockerfile::Parsed) -> BTreeMap<usize, BaseImage> {
-        let options = &self.env.options;
-        let bases = dfopt_dockerfile::lint::external_bases(
-            parsed,
-            &options.build_args,
-            &self.platform_args(),
-            options.target.as_deref(),
-        );
-        let target = self.target_platform();
-        let mut images = BTreeMap::new();
-        for (stage, name) in bases {
-            let Ok(reference) = ImageRef::parse_normalized(&name) else {
-                continue;
-            };
-            let reference = reference.to_string();
-            let log_name = format!("[internal] load metadata for {reference}");
-            let resolved = self
-                .bridge
-                .resolve_image_config(
-                    &reference,
-                    Some(&target),
-                    options.image_resolve_mode,
-                    &log_name,
-                )
-                .await;
-            match resolved {
-                Ok(image) => {
-                    images.insert(stage, base_image(&image.config));
-                }
-                Err(error) => crate::log(format_args!(
-                    "subrequest: cannot resolve {reference}: {error}"
-                )),
+    /// BuildKit's checks and outline walk over `parsed`, with the base images
+    /// resolved over the bridge as the walk asks for them (BuildKit resolves them
+    /// for lint and outline too). A resolved config can name more images (ONBUILD
+    /// triggers), so the walk runs again until it asks for nothing new. An image
+    /// that cannot be resolved stays unknown (its stage then gets no UndefinedVar
+    /// findings) instead of failing the answer.
+    async fn analyze(&self, parsed: &Parsed, all_stages: bool) -> Result<Analysis, BuildError> {
+        const MAX_ROUNDS: usize = 8;
+        let check = checks::check_override(&self.env.options)?;
+        let mut images: BTreeMap<ImageQuery, Option<BaseImage>> = BTreeMap::new();
+        let mut rounds = 0;
+        loop {
+            let lookup = |query: &ImageQuery| images.get(query).cloned().flatten();
+            let options = checks::options(
+                self.env,
+                self.loaded,
+                check.clone(),
+                &lookup,
+                None,
+                all_stages,
+            );
+            let analysis =
+                dfopt_findings::buildkit::analyze(&self.loaded.dockerfile.text, parsed, &options);
+            let wanted: Vec<ImageQuery> = analysis
+                .missing_images
+                .iter()
+                .filter(|query| !images.contains_key(*query))
+                .cloned()
+                .collect();
+            rounds += 1;
+            if wanted.is_empty() || rounds > MAX_ROUNDS {
+                return Ok(analysis);
+            }
+            for query in wanted {
+                let image = self.resolve(&query).await;
+                images.insert(query, image);
             }
         }
-        images
     }
-}
 
-/// `config.Env` and `config.Shell` of an image config.
-fn base_image(config: &[u8]) -> BaseImage {
-    let value: serde_json::Value =
-        serde_json::from_slice(config).unwrap_or(serde_json::Value::Null);
-    let strings = |key: &str| -> Vec<String> {
-        value
-            .get("config")
-            .and_then(|c| c.get(key))
-            .and_then(|v| v.as_array())
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|s| s.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    BaseImage {
-        env: strings("Env"),
-        shell: strings("Shell"),
+    /// One image's config, as the walk needs it.
+    async fn resolve(&self, query: &ImageQuery) -> Option<BaseImage> {
+        let reference = checks::reference(query)?;
+        let log_name = format!("[internal] load metadata for {reference}");
+        let resolved = self
+            .bridge
+            .resolve_image_config(
+                &reference,
+                Some(&query.platform),
+                self.env.options.image_resolve_mode,
+                &log_name,
+            )
+            .await;
+        match resolved {
+            Ok(image) => Some(dfopt_findings::buildkit::base_image(&image.config)),
+            Err(error) => {
+                crate::log(format_args!(
+                    "subrequest: cannot resolve {reference}: {error}"
+                ));
+                None
+            }
+        }
     }
 }
 
@@ -255,53 +227,21 @@ fn reply(definition: &Definition, entries: Vec<(&str, Vec<u8>)>) -> Reply {
     metadata
 }
 
-/// Whether a string is an image reference BuildKit would accept.
-fn is_valid_image_ref(name: &str) -> bool {
-    ImageRef::parse_normalized(name).is_ok()
-}
-
-/// `build-arg:BUILDKIT_DOCKERFILE_CHECK`, which replaces the `# check=` directive.
-fn check_override(
-    context: &Context<'_>,
-) -> Result<Option<dfopt_dockerfile::lint::CheckConfig>, BuildError> {
-    const KEY: &str = "BUILDKIT_DOCKERFILE_CHECK";
-    match context.env.options.build_args.get(KEY) {
-        Some(value) => dfopt_dockerfile::lint::CheckConfig::parse(value)
-            .map(Some)
-            .map_err(|e| {
-                BuildError::new(format!("failed to parse build-arg:{KEY}: {e}"))
-                    .with_code(tonic::Code::InvalidArgument)
-            }),
-        None => Ok(None),
-    }
-}
-
-/// The analysis inputs for this request.
-fn analysis_options<'a>(
-    context: &'a Context<'_>,
-    images: &'a BTreeMap<usize, BaseImage>,
-    check: Option<dfopt_dockerfile::lint::CheckConfig>,
-    all_stages: bool,
-) -> dfopt_dockerfile::lint::Options<'a> {
-    let options = &context.env.options;
-    dfopt_dockerfile::lint::Options {
-        build_args: &options.build_args,
-        target: options.target.as_deref(),
-        platform_args: context.platform_args(),
-        check,
-        images,
-        dockerignore: &context.loaded.dockerignore,
-        is_valid_image_ref: &is_valid_image_ref,
-        all_stages,
-    }
-}
-
 /// An analysis error as a build error at its Dockerfile lines.
-fn located(context: &Context<'_>, error: dfopt_dockerfile::lint::LintError) -> BuildError {
+fn located(context: &Context<'_>, error: dfopt_findings::buildkit::LintError) -> BuildError {
+    let index = LineIndex::new(&context.loaded.dockerfile.text);
     let ranges = error
-        .location
+        .spans
         .iter()
-        .map(|&(start, end)| LineRange::new(start, end))
+        .map(|&span| {
+            let (start, end) = index.lines(span);
+            LineRange::new(start, end)
+        })
         .collect();
     BuildError::new(error.message).at(&context.source(), ranges)
+}
+
+/// 1-based line ranges of spans of the Dockerfile.
+fn lines(index: &LineIndex, spans: &[dfopt_dockerfile::Span]) -> Vec<(u32, u32)> {
+    spans.iter().map(|&span| index.lines(span)).collect()
 }

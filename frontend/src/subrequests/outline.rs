@@ -2,20 +2,19 @@
 //! (with value, description and location), the secrets and SSH sockets its `RUN
 //! --mount`s ask for — as BuildKit's `Dockerfile2Outline` reports it.
 
-use dfopt_dockerfile::lint::{self, OutlineMount};
+use dfopt_dockerfile::LineIndex;
+use dfopt_findings::buildkit::OutlineMount;
 
 use super::gojson::{bytes, location, tabwrite, Json};
-use super::{analysis_options, parse, reply, Context, Reply, OUTLINE, RESULT_JSON, RESULT_TXT};
+use super::{lines, parse, reply, Context, Reply, OUTLINE, RESULT_JSON, RESULT_TXT};
 use crate::errors::BuildError;
 
 /// `{name, description, args, secrets, ssh, sources}` (all `omitempty`) and the
 /// `TARGET` / `BUILD ARG` / `SECRET` / `SSH` tables.
 pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
     let parsed = parse(context)?;
-    let images = context.base_images(&parsed).await;
-    let check = super::check_override(context)?;
-    let options = analysis_options(context, &images, check, false);
-    let analysis = lint::analyze(&context.loaded.dockerfile.text, &parsed, &options);
+    let analysis = context.analyze(&parsed, false).await?;
+    let index = LineIndex::new(&context.loaded.dockerfile.text);
     if let Some(error) = analysis.error {
         return Err(super::located(context, error));
     }
@@ -29,7 +28,7 @@ pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
                 .field("name", Json::str(&a.name))
                 .str_field("description", &a.description)
                 .str_field("value", &a.value)
-                .field("location", location(&a.location))
+                .field("location", location(&lines(&index, &a.spans)))
         })
         .collect();
     let json = Json::object()
@@ -38,9 +37,12 @@ pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
         .field_omitempty("args", Json::Array(args))
         .field_omitempty(
             "secrets",
-            Json::Array(outline.secrets.iter().map(mount).collect()),
+            Json::Array(outline.secrets.iter().map(|m| mount(m, &index)).collect()),
         )
-        .field_omitempty("ssh", Json::Array(outline.ssh.iter().map(mount).collect()))
+        .field_omitempty(
+            "ssh",
+            Json::Array(outline.ssh.iter().map(|m| mount(m, &index)).collect()),
+        )
         .field(
             "sources",
             Json::Array(vec![bytes(&context.loaded.dockerfile.data)]),
@@ -98,9 +100,9 @@ pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
     ))
 }
 
-fn mount(m: &OutlineMount) -> Json {
+fn mount(m: &OutlineMount, index: &LineIndex) -> Json {
     Json::object()
         .field("name", Json::str(&m.name))
         .field_omitempty("required", Json::Bool(m.required))
-        .field("location", location(&m.location))
+        .field("location", location(&lines(index, &m.spans)))
 }

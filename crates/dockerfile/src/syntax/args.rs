@@ -2,7 +2,7 @@
 //!
 //! Each parser gets the argument text (after flags, trimmed) as a range of the
 //! logical line and returns [`Args`] plus whether it was a JSON array. Offsets
-//! stay relative to the logical line; [`Ctx`] turns them into source spans.
+//! stay relative to the logical line; `Ctx` turns them into source spans.
 
 use super::ast::{Args, Pair, Word};
 use super::json::{self, ArrayError};

@@ -1,0 +1,131 @@
+//! Global ARGs: BuildKit's predefined platform args, `buildMetaArgs`, and the check
+//! of base image names against the ARG defaults (InvalidDefaultArgInFrom).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use dfopt_dockerfile::instructions::scope::Vars;
+use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::Span;
+
+use super::stages::Platforms;
+use super::walk::{invalid, MetaArgCmd, StageDef};
+use super::{rules, LintError, Options};
+use crate::config::CheckConfig;
+use crate::report::Report;
+
+/// What the outline knows about an ARG.
+#[derive(Clone, Debug)]
+pub(super) struct ArgInfo {
+    pub name: String,
+    pub description: String,
+    pub value: String,
+    pub spans: Vec<Span>,
+    /// Global ARGs whose value this one's default used.
+    pub deps: BTreeSet<String>,
+    /// Position inside its ARG instruction (to order ARGs declared on one line).
+    pub position: usize,
+}
+
+/// BuildKit's `defaultArgs`: platform args and `TARGETSTAGE`, each overridable by a
+/// build-arg.
+pub(super) fn default_args(options: &Options, platforms: &Platforms, target_name: &str) -> Vars {
+    let mut vars = Vars::default();
+    let build = &platforms.build;
+    let target = &platforms.target;
+    let target_stage = if target_name.is_empty() {
+        "default"
+    } else {
+        target_name
+    };
+    let values = [
+        ("BUILDPLATFORM", build.to_string()),
+        ("BUILDOS", build.os.clone()),
+        ("BUILDOSVERSION", String::new()),
+        ("BUILDARCH", build.architecture.clone()),
+        ("BUILDVARIANT", build.variant.clone()),
+        ("TARGETPLATFORM", target.to_string()),
+        ("TARGETOS", target.os.clone()),
+        ("TARGETOSVERSION", String::new()),
+        ("TARGETARCH", target.architecture.clone()),
+        ("TARGETVARIANT", target.variant.clone()),
+        ("TARGETSTAGE", target_stage.to_owned()),
+    ];
+    for (key, value) in values {
+        let value = options.build_args.get(key).cloned().unwrap_or(value);
+        vars.set(key, &value);
+    }
+    vars
+}
+
+/// InvalidDefaultArgInFrom: base names expanded with the ARG defaults only.
+pub(super) fn check_default_base_images(
+    stages: &[StageDef],
+    metas: &[MetaArgCmd],
+    initial: &Vars,
+    lexer: &Lexer,
+    options: &Options,
+    config: &CheckConfig,
+    report: &mut Report,
+) {
+    let Ok((defaults, _)) = meta_args(metas, initial, &BTreeMap::new(), lexer) else {
+        return;
+    };
+    for def in stages {
+        let Ok(name) = lexer.process_word(&def.stage.base, &defaults) else {
+            return;
+        };
+        if (options.is_valid_image_ref)(&name).is_err() {
+            report.add(
+                config,
+                &rules::INVALID_DEFAULT_ARG_IN_FROM,
+                vec![def.span],
+                rules::invalid_default_arg_detail(&def.stage.base),
+            );
+        }
+    }
+}
+
+/// BuildKit's `buildMetaArgs`: the global ARGs' values and outline facts.
+pub(super) fn meta_args(
+    metas: &[MetaArgCmd],
+    initial: &Vars,
+    build_args: &BTreeMap<String, String>,
+    lexer: &Lexer,
+) -> Result<(Vars, BTreeMap<String, ArgInfo>), LintError> {
+    let mut vars = initial.clone();
+    let mut all: BTreeMap<String, ArgInfo> = BTreeMap::new();
+    for meta in metas {
+        for (position, decl) in meta.decls.iter().enumerate() {
+            let mut info = ArgInfo {
+                name: decl.key.clone(),
+                description: decl.doc_comment.clone(),
+                value: String::new(),
+                spans: vec![meta.span],
+                deps: BTreeSet::new(),
+                position,
+            };
+            let value = match (build_args.get(&decl.key), &decl.value) {
+                (Some(given), _) => Some(given.clone()),
+                (None, Some(default)) => {
+                    let expanded = lexer
+                        .process_word_with_matches(default, &vars)
+                        .map_err(|e| invalid(e.message, vec![meta.span]))?;
+                    info.deps = expanded.matched;
+                    if info.deps.remove(&decl.key) {
+                        if let Some(old) = all.get(&decl.key) {
+                            info.deps.extend(old.deps.iter().cloned());
+                        }
+                    }
+                    Some(expanded.result)
+                }
+                (None, None) => None,
+            };
+            if let Some(value) = value {
+                vars.set(&decl.key, &value);
+                info.value = value;
+            }
+            all.insert(decl.key.clone(), info);
+        }
+    }
+    Ok((vars, all))
+}
