@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # The project's test command (README "Testing"; .ci/run calls it).
-#  1. every Rust test in the workspace (unit, conformance, snapshots, CLI
+#  1. the code gates: `cargo fmt --check`, clippy with every warning an error,
+#     rustdoc with every warning an error;
+#  2. every Rust test in the workspace (unit, conformance, snapshots, CLI
 #     black-box, fake-daemon protocol tests);
-#  2. the end-to-end suite against a real, private Docker 20.10 daemon
-#     (tests/e2e/run.sh: installs docker.io when missing, starts and stops the
-#     daemon, makes base images, builds the frontend image, runs every case).
-# DFOPT_SKIP_E2E=1 skips step 2 (for a quick local run; CI never sets it).
+#  3. the end-to-end suite against two real, private daemons, one after the
+#     other (tests/e2e/run.sh): Docker 28.5 + buildx 0.29 (BuildKit v0.25) from a
+#     Debian-unstable rootfs, then Docker 20.10 (BuildKit v0.8); it installs what
+#     is missing, starts and stops each daemon, makes base images, builds the
+#     frontend image and runs every case.
+# DFOPT_SKIP_E2E=1 skips step 3 (for a quick local run; CI never sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check =="
+cargo fmt --all -- --check
+echo "== cargo clippy (warnings are errors) =="
+cargo clippy --workspace --all-targets --locked -- -D warnings 2>&1
+echo "== cargo doc (warnings are errors) =="
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked 2>&1
 
 echo "== cargo test (workspace) =="
 cargo test --workspace --locked 2>&1
@@ -16,5 +27,5 @@ if [[ ${DFOPT_SKIP_E2E:-0} == 1 ]]; then
   echo "== end-to-end suite skipped (DFOPT_SKIP_E2E=1) =="
   exit 0
 fi
-echo "== end-to-end suite (real daemon) =="
+echo "== end-to-end suite (real daemons) =="
 bash tests/e2e/run.sh
