@@ -64,6 +64,7 @@ impl CacheKey {
         let short: String = hash.iter().take(6).map(|b| format!("{b:02x}")).collect();
         let readable: String = self
             .id
+            .trim_start_matches('/')
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() || "._-".contains(c) {
@@ -236,6 +237,7 @@ mod tests {
         };
         assert_ne!(a, with_base.dir_name());
         assert_eq!(key("../..").dir_name().chars().next(), Some('_'));
+        assert!(key("/gomod").dir_name().starts_with("gomod-"));
         assert!(!key(".hidden").dir_name().starts_with('.'));
     }
 

@@ -48,7 +48,8 @@ impl CacheUse {
     /// A short name for progress lines: the cache directory's name for dfopt's own
     /// ids (`apt-cache`), else the id.
     pub fn label(&self) -> String {
-        let id = &self.key.id;
+        // The Dockerfile frontend writes ids as `<BUILDKIT_CACHE_MOUNT_NS>/<id>`.
+        let id = self.key.id.strip_prefix('/').unwrap_or(&self.key.id);
         if let Some(rest) = id.strip_prefix(ID_PREFIX) {
             let best = CACHE_DIRS
                 .iter()
@@ -59,7 +60,7 @@ impl CacheUse {
                 return name.to_owned();
             }
         }
-        id.clone()
+        id.to_owned()
     }
 
     /// `apt-cache (/var/cache/apt)`, or just the target when the id is the target.
@@ -234,7 +235,7 @@ mod tests {
             .expect("image")
             .platform(Platform::new("linux", "amd64"))
             .build();
-        let mut apt = CacheMount::new("/var/cache/apt", "dfopt-apt-cache-linux_amd64-x")
+        let mut apt = CacheMount::new("/var/cache/apt", "/dfopt-apt-cache-linux/amd64-x")
             .sharing(CacheSharing::Locked);
         if with_owner {
             apt = apt.owner(1000, 1000).mode(0o700);
@@ -242,7 +243,7 @@ mod tests {
         let first = base
             .run(["/bin/sh", "-c", "true"])
             .mount(apt)
-            .mount(CacheMount::new("/root/.cache/pip", ""))
+            .mount(CacheMount::new("/root/.cache/pip", "/pip"))
             .mount(SecretMount::new("token"))
             .build()
             .expect("exec")
@@ -250,7 +251,7 @@ mod tests {
         let second = first
             .run(["/bin/sh", "-c", "true"])
             .mount(
-                CacheMount::new("/c", "dfopt-apt-cache-linux_amd64-x")
+                CacheMount::new("/c", "/dfopt-apt-cache-linux/amd64-x")
                     .sharing(CacheSharing::Private),
             )
             .build()
@@ -271,7 +272,7 @@ mod tests {
         let uses = collect(&[&definition]).expect("collect");
         let ids: Vec<&str> = uses.iter().map(|u| u.key.id.as_str()).collect();
         // In the op's mount order (sorted by target).
-        assert_eq!(ids, ["/root/.cache/pip", "dfopt-apt-cache-linux_amd64-x"]);
+        assert_eq!(ids, ["/pip", "/dfopt-apt-cache-linux/amd64-x"]);
         assert_eq!(uses[1].target, "/var/cache/apt");
         assert_eq!(
             uses[1].sharing,
@@ -280,7 +281,7 @@ mod tests {
         );
         assert_eq!(uses[1].label(), "apt-cache");
         assert_eq!(uses[1].describe(), "apt-cache (/var/cache/apt)");
-        assert_eq!(uses[0].describe(), "/root/.cache/pip");
+        assert_eq!(uses[0].describe(), "pip (/root/.cache/pip)");
         assert!(uses
             .iter()
             .all(|u| u.base.is_none() && !u.reset_by_no_cache));
@@ -292,7 +293,7 @@ mod tests {
         let uses = collect(&[&definition]).expect("collect");
         let apt = uses
             .iter()
-            .find(|u| u.key.id.starts_with("dfopt-apt"))
+            .find(|u| u.key.id.starts_with("/dfopt-apt"))
             .expect("apt cache");
         let base = apt.key.base.as_ref().expect("a base");
         assert_eq!(base.selector, "/cache");
