@@ -254,10 +254,14 @@ pub fn add_tool_exec(
         });
         i64::try_from(at).unwrap_or(i64::MAX)
     };
+    // A root without output must be read-only: only then does BuildKit give it a
+    // throwaway writable layer for the mount points (else it mounts the image's
+    // immutable snapshot and runc cannot create `/proc`).
     let mut mounts = vec![pb::Mount {
         input: index_of(root),
         dest: "/".to_owned(),
         output: -1,
+        readonly: true,
         ..pb::Mount::default()
     }];
     let (cache_input, cache_selector) = match (&exec.cache.key.base, &exec.cache.base) {
