@@ -83,7 +83,7 @@ if [[ $DFOPT_E2E_LEG == modern && ${DFOPT_E2E_CONTAINERD:-1} == 1 ]]; then
   part cases-containerd python3 "$here/runner.py" "$@"
   # An ephemeral CI runner: layer cache export/import plus dfopt's cache-mount
   # export and seed; wipes the build cache, so only when all cases run.
-  [[ $# == 0 && ${DFOPT_E2E_EPHEMERAL:-1} == 1 ]] && part ephemeral python3 "$here/ephemeral.py"
+  if [[ $# == 0 && ${DFOPT_E2E_EPHEMERAL:-1} == 1 ]]; then part ephemeral python3 "$here/ephemeral.py"; fi
 fi
 
 if ((${#failed[@]})); then
