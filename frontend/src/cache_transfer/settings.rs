@@ -103,7 +103,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         _ => return Err(invalid()),
     };
     let bytes = number * scale;
-    if !bytes.is_finite() || bytes < 0.0 || bytes > 9.0e18 {
+    if !bytes.is_finite() || !(0.0..=9.0e18).contains(&bytes) {
         return Err(invalid());
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
