@@ -57,7 +57,8 @@ APT_FETCHED = re.compile(r"Fetched ([\d.,]+) ([kKMG]?B) in ")
 PIP_DOWNLOADING = re.compile(r"Downloading (\S+) \(([\d.,]+) ([kKMG]?B)\)")
 PIP_BUILDING = re.compile(r"Building wheel for (\S+)")
 # Vertices that are not steps of the Dockerfile.
-NOT_A_STEP = re.compile(r"^\[(internal|dfopt cache|context [^\]]*)\]|^(resolve image config|docker-image://|exporting|naming|unpacking)")
+NOT_A_STEP = re.compile(r"^\[(internal|dfopt cache|context [^\]]*)\]"
+                        r"|^(resolve image config|docker-image://|exporting|naming|unpacking|importing cache)")
 
 
 def docker(*args, timeout=1800):
@@ -210,11 +211,18 @@ def seed_seconds(build):
     return round((max(parse(c) for _, c in times) - min(parse(s) for s, _ in times)).total_seconds(), 1)
 
 
+def step_key(digest, vertex):
+    """How a step is matched across builds: by name, but a FROM by its digest (on a
+    shared daemon the image's vertex may carry the name another build gave it)."""
+    name = vertex.get("name", "")
+    return f"FROM {digest}" if " FROM " in name else name
+
+
 def same_keys(first, plain, seeded, title, failures):
     """The seed changed no key: the same steps, the same CACHED states, and the
     same vertex for every step that has the first build's vertex."""
-    plain_steps = {v["name"]: (d, bool(v.get("cached"))) for d, v in plain.steps().items()}
-    seeded_steps = {v["name"]: (d, bool(v.get("cached"))) for d, v in seeded.steps().items()}
+    plain_steps = {step_key(d, v): (d, bool(v.get("cached"))) for d, v in plain.steps().items()}
+    seeded_steps = {step_key(d, v): (d, bool(v.get("cached"))) for d, v in seeded.steps().items()}
     if set(plain_steps) != set(seeded_steps):
         failures.append(f"{title}: different steps with and without seed: "
                         f"{sorted(set(plain_steps) ^ set(seeded_steps))}")
