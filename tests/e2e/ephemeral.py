@@ -296,10 +296,54 @@ def summary(out):
     return "\n".join(lines)
 
 
+def edge_cases(work=WORK):
+    """On the export of run(): a size cap leaves caches out whole (with a warning),
+    and a corrupt archive is a warning while the build goes on and the other
+    caches are seeded. Returns a list of failures."""
+    failures = []
+    root = os.path.join(work, "dfopt")
+    original, layers = os.path.join(root, "original"), os.path.join(root, "layers")
+    capped = os.path.join(root, "capped")
+    shutil.rmtree(capped, ignore_errors=True)
+    export = build("dfopt export capped", original, "dfopt", root,
+                   ["--build-arg", "DFOPT_CACHE=export,max-size=2m", "-o", f"type=local,dest={capped}"])
+    with open(os.path.join(capped, "index.json")) as f:
+        index = json.load(f)
+    total = sum(c["size"] for c in index["caches"])
+    skipped = [c["id"] for c in index["caches"] if c.get("skipped")]
+    if total > 2 << 20 or not skipped:
+        failures.append(f"max-size=2m: {total} bytes exported, skipped {skipped}")
+    if not any("not exported" in w for w in export.warnings):
+        failures.append(f"max-size=2m: no warning about the caches left out: {export.warnings}")
+    corrupt = os.path.join(root, "corrupt")
+    shutil.rmtree(corrupt, ignore_errors=True)
+    shutil.copytree(os.path.join(root, "dfopt-cache"), corrupt)
+    with open(os.path.join(corrupt, "index.json")) as f:
+        entries = [c for c in json.load(f)["caches"] if not c.get("skipped")]
+    victim = next(c for c in entries if "apt-cache" in c["id"])
+    path = os.path.join(corrupt, victim["dir"], "cache.tar")
+    with open(path, "r+b") as f:
+        f.seek(victim["size"] // 2)
+        byte = f.read(1)
+        f.seek(victim["size"] // 2)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    wipe()
+    seeded = build("dfopt rebuild corrupt seed", original, "dfopt", root,
+                   ["--cache-from", f"type=local,src={layers}", "--build-context", f"dfopt-cache={corrupt}"])
+    reports = {v["name"]: seeded.logs.get(d, "") for d, v in seeded.named("[dfopt cache] seed ").items()}
+    if not any("apt-cache" in name and "corrupt seed ignored" in text for name, text in reports.items()):
+        failures.append(f"corrupt archive not reported by its seed step: {reports}")
+    if sum(": seeded " in text for text in reports.values()) < len(entries) - 1:
+        failures.append(f"the intact caches were not all seeded: {reports}")
+    if not any("corrupt seed ignored" in w for w in seeded.warnings):
+        failures.append(f"no warning for the corrupt archive: {seeded.warnings}")
+    return failures
+
+
 def main():
     out = run("dfopt", [(False, True), (True, True), (False, False), (True, False)])
     print(summary(out), flush=True)
-    failures = check(out)
+    failures = check(out) + edge_cases()
     for failure in failures:
         print(f"FAIL ephemeral: {failure}", flush=True)
     if not failures:
