@@ -57,6 +57,10 @@ APT_FETCHED = re.compile(r"Fetched ([\d.,]+) ([kKMG]?B) in ")
 PIP_DOWNLOADING = re.compile(r"Downloading (\S+) \(([\d.,]+) ([kKMG]?B)\)")
 PIP_BUILDING = re.compile(r"Building wheel for (\S+)")
 # Vertices that are not steps of the Dockerfile.
+# Every build of one run names its cache mounts in a namespace of its own
+# (BuildKit's BUILDKIT_CACHE_MOUNT_NS, which dfopt applies to its ids too), so
+# that other builds on the same daemon cannot fill or use them meanwhile.
+NAMESPACE = f"ephemeral-{os.getpid()}-{int(time.time())}"
 NOT_A_STEP = re.compile(r"^\[(internal|dfopt cache|context [^\]]*)\]"
                         r"|^(resolve image config|docker-image://|exporting|naming|unpacking|importing cache)")
 
@@ -112,7 +116,7 @@ class Build:
 
 
 def build(title, context, frontend, log_dir, extra=(), tag=None):
-    args = [*BUILD, "--progress=rawjson", *extra]
+    args = [*BUILD, "--progress=rawjson", "--build-arg", f"BUILDKIT_CACHE_MOUNT_NS={NAMESPACE}", *extra]
     if frontend == "dfopt":
         args += ["--build-arg", f"BUILDKIT_SYNTAX={FRONTEND}"]
     if tag:
