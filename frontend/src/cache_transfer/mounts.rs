@@ -48,8 +48,13 @@ impl CacheUse {
     /// A short name for progress lines: the cache directory's name for dfopt's own
     /// ids (`apt-cache`), else the id.
     pub fn label(&self) -> String {
-        // The Dockerfile frontend writes ids as `<BUILDKIT_CACHE_MOUNT_NS>/<id>`.
-        let id = self.key.id.strip_prefix('/').unwrap_or(&self.key.id);
+        // The Dockerfile frontend writes ids as `<BUILDKIT_CACHE_MOUNT_NS>/<id>`
+        // (the namespace is usually empty).
+        let id = self
+            .key
+            .id
+            .split_once('/')
+            .map_or(self.key.id.as_str(), |(_, id)| id);
         if let Some(rest) = id.strip_prefix(ID_PREFIX) {
             let best = CACHE_DIRS
                 .iter()
@@ -285,6 +290,14 @@ mod tests {
         assert!(uses
             .iter()
             .all(|u| u.base.is_none() && !u.reset_by_no_cache));
+        let namespaced = CacheUse {
+            key: CacheKey {
+                id: "ci-42/dfopt-pip-linux/amd64-python:3.11".into(),
+                base: None,
+            },
+            ..uses[0].clone()
+        };
+        assert_eq!(namespaced.label(), "pip");
     }
 
     #[test]
