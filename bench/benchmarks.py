@@ -109,6 +109,16 @@ def goals(figures):
 
 LEG_NAMES = {"modern": "Modern leg", "compat": "Compatibility leg"}
 
+EPHEMERAL_INTRO = """
+### Ephemeral CI runner (`bench/ephemeral.py`, examples/python-app)
+
+Each rebuild runs on a wiped builder (`docker builder prune -af`) with the layer cache of the first build restored
+(`--cache-from type=local`), after adding one pip requirement and one apt package; "dfopt with seed" also passes
+the cache mounts dfopt exported after the first build (`--build-context dfopt-cache=…`). Unchanged steps are the
+steps with the first build's vertex.
+
+"""
+
 
 def leg_section(figures_dir, leg):
     """One leg's part of the document: no-op rebuild, example builds, goals."""
@@ -122,6 +132,10 @@ def leg_section(figures_dir, leg):
     with open(os.path.join(base, "gains.json")) as f:
         figures = json.load(f)
     image_mb = facts["frontend_image_bytes"] / 1e6
+    ephemeral = ""
+    if os.path.exists(os.path.join(base, "ephemeral.md")):
+        with open(os.path.join(base, "ephemeral.md")) as f:
+            ephemeral = EPHEMERAL_INTRO + f.read().strip() + "\n"
     return f"""## {LEG_NAMES.get(leg, leg)}: {leg_title(facts)}
 
 The dfopt frontend image in this daemon: {image_mb:.1f} MB.
@@ -142,7 +156,7 @@ that does nothing but return, so the difference between it and dfopt is dfopt's 
 #### Against the goals (warm rebuilds are the steps after the no-op rebuild)
 
 {goals(figures)}
-"""
+{ephemeral}"""
 
 
 def conversion(out):

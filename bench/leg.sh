@@ -4,6 +4,7 @@
 #   DIR/facts.json   the daemon's versions and the frontend image's size
 #   DIR/noop.txt     bench/noop-rebuild.sh
 #   DIR/gains.md     bench/gains.py's tables, DIR/gains.json its figures
+#   DIR/ephemeral.md bench/ephemeral.py's table (containerd image store only)
 #   DFOPT_E2E_LEG=modern bash bench/leg.sh DIR [--rounds N]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,3 +30,8 @@ json.dump(facts, open(sys.argv[1], "w"), indent=1)
 PY
 DFOPT_BENCH_SKIP_IMAGE=1 bash "$here/noop-rebuild.sh" "$rounds" >"$out/noop.txt"
 python3 "$here/gains.py" --json "$out/gains.json" >"$out/gains.md"
+# The ephemeral-runner sequence needs a layer-cache export, which the docker
+# driver has only with the containerd image store (storage driver overlayfs).
+if [[ $DFOPT_E2E_LEG == modern && $("$DOCKER" info --format '{{.Driver}}') == overlayfs ]]; then
+  python3 "$here/ephemeral.py" --json "$out/ephemeral.json" >"$out/ephemeral.md"
+fi

@@ -29,6 +29,7 @@ use tokio::task::JoinSet;
 use tonic::Code;
 
 use crate::bridge::{Bridge, BridgeConfig, BridgeError, ResolvedImage, ResultRefs};
+use crate::cache_transfer;
 use crate::caps::Caps;
 use crate::checks;
 use crate::contexts::{stage_override, BuildContexts};
@@ -166,6 +167,7 @@ async fn build(
         .map_err(|error| BuildError::new(error.to_string()).with_code(Code::InvalidArgument))?;
     check_request(&env)?;
     let check = checks::check_override(&env.options)?;
+    let cache_plan = cache_transfer::plan(&env)?;
     // Option names only (values may be private): what the daemon sent, for the log.
     let keys: Vec<&str> = env.options.raw.keys().map(String::as_str).collect();
     crate::log(format_args!("options: {}", keys.join(" ")));
@@ -253,6 +255,24 @@ async fn build(
         // worker's, which is the same on a daemon building for its own host.
         let platform = target.unwrap_or_else(|| env.build_platform.clone());
         builds.push((platform, lowered));
+    }
+    // Cache transfer works beside the build's graph, never inside it.
+    let definitions: Vec<&pb::Definition> = builds.iter().map(|(_, l)| &l.definition).collect();
+    match cache_plan {
+        cache_transfer::Plan::Export { max_size } => {
+            let (reference, metadata) =
+                cache_transfer::export(bridge, &caps, &env, &loaded, &definitions, max_size)
+                    .await?;
+            return Ok(BuildOutput {
+                refs: ResultRefs::Single(reference),
+                metadata,
+            });
+        }
+        cache_transfer::Plan::Seed => {
+            cache_transfer::seed(bridge, &caps, &env, &loaded, &contexts, &definitions).await;
+            mark("cache-seed", &mut since);
+        }
+        cache_transfer::Plan::Build => {}
     }
     let evaluate = caps.gateway_supports(crate::caps::gateway::SOLVE_EVALUATE);
     let references = solve_all(bridge, &env, &builds, evaluate, &source).await?;

@@ -17,6 +17,8 @@
 //! * [`lowering`]: the conversion interface;
 //! * [`errors`]: build failures as `google.rpc.Status` with BuildKit's error details;
 //! * [`subrequests`]: answers to `requestid` (outline, targets, lint, convertllb, describe);
+//! * [`cache_transfer`]: exporting the build's cache mounts and seeding them from an
+//!   export (CI runners that start empty), with the cache tool run inside the build;
 //! * [`build`]: the flow that ties them together.
 //!
 //! **Invariant:** nothing but HTTP/2 frames is ever written to the daemon's stream,
@@ -24,6 +26,7 @@
 
 pub mod bridge;
 pub mod build;
+pub mod cache_transfer;
 pub mod caps;
 mod checks;
 pub mod contexts;

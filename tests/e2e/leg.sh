@@ -12,7 +12,8 @@
 #                  (concurrency.py; DFOPT_E2E_CONCURRENCY=0 skips);
 # and on the modern leg, once more with the containerd image store, the cases
 # that need it ("stores": ["containerd"] in case.json: merge ops, OCI and
-# multi-platform exports, attestations). Stops the daemon and removes its
+# multi-platform exports, attestations) and the ephemeral-runner sequence of
+# cache transfer (ephemeral.py; DFOPT_E2E_EPHEMERAL=0 skips). Stops the daemon and removes its
 # network namespace at the end, also on failure. Every part runs even when an
 # earlier one failed; the leg fails when any did.
 #   DFOPT_E2E_LEG=modern bash tests/e2e/leg.sh [CASE...]
@@ -80,6 +81,9 @@ if [[ $DFOPT_E2E_LEG == modern && ${DFOPT_E2E_CONTAINERD:-1} == 1 ]]; then
   prepare_daemon
   e2e_timed fixture-servers servers_start
   part cases-containerd python3 "$here/runner.py" "$@"
+  # An ephemeral CI runner: layer cache export/import plus dfopt's cache-mount
+  # export and seed; wipes the build cache, so only when all cases run.
+  if [[ $# == 0 && ${DFOPT_E2E_EPHEMERAL:-1} == 1 ]]; then part ephemeral python3 "$here/ephemeral.py"; fi
 fi
 
 if ((${#failed[@]})); then
