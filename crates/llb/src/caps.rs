@@ -19,7 +19,7 @@ pub use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
 /// A newtype over `&'static str` so that the ids this crate uses are named constants
 /// (see the `CAP_*`-style constants in this module) instead of loose string literals.
 ///
-/// Each constant also carries its position in [`KNOWN`], so that [`CapSet::supports`]
+/// Each constant also carries its position in `KNOWN`, so that [`CapSet::supports`]
 /// is one bit test instead of a string lookup (it runs for every op of every marshal).
 /// The position is a function of the id, so comparing and hashing both fields agrees
 /// with comparing the ids alone.
@@ -182,7 +182,7 @@ caps! {
 ///
 /// `known` mirrors `ids` for the ids that have a [`CapId`] constant (bit = position in
 /// `KNOWN`), so that [`CapSet::supports`] needs no string comparison. Every constructor
-/// and mutator goes through [`CapSet::from_ids`] or keeps both in step.
+/// and mutator goes through `CapSet::from_ids` or keeps both in step.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct CapSet {
     ids: BTreeSet<String>,

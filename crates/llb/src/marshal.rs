@@ -2,7 +2,7 @@
 //!
 //! * Ops are visited post-order (inputs before the ops that read them), iteratively so
 //!   that deep graphs cannot overflow the stack.
-//! * Each op is written as `pb.Op` bytes by [`crate::wire`], exactly as prost encodes
+//! * Each op is written as `pb.Op` bytes by the `wire` module, exactly as prost encodes
 //!   that message: fields in tag order, zero values omitted, map entries in key order.
 //!   Its digest is `sha256:<hex>` of those bytes, exactly what the daemon recomputes.
 //! * Ops with equal digests are emitted once; their metadata and locations are merged.

@@ -108,7 +108,10 @@ async fn warn(bridge: &Bridge, caps: &Caps, loaded: &LoadedDockerfile, message: 
         .map(|op| dfopt_llb::digest(op))
         .unwrap_or_default();
     let short = format!("dfopt cache: {message}");
-    if let Err(error) = bridge.warn(&digest, &short, &[], "", info, Vec::new()).await {
+    if let Err(error) = bridge
+        .warn(&digest, &short, &[], "", info, Vec::new())
+        .await
+    {
         crate::log(format_args!("Warn failed: {error}"));
     }
 }
