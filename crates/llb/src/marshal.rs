@@ -2,9 +2,11 @@
 //!
 //! * Ops are visited post-order (inputs before the ops that read them), iteratively so
 //!   that deep graphs cannot overflow the stack.
-//! * Each op is written as `pb.Op` bytes by the `wire` module, exactly as prost encodes
-//!   that message: fields in tag order, zero values omitted, map entries in key order.
-//!   Its digest is `sha256:<hex>` of those bytes, exactly what the daemon recomputes.
+//! * Each op is written as `pb.Op` bytes by the `wire` module in the field order the
+//!   daemon itself uses ([`OpFieldOrder`]: tag order for old daemons, the `op` oneof
+//!   last for daemons that re-marshal with Go's deterministic encoding), zero values
+//!   omitted, map entries in key order. Its digest is `sha256:<hex>` of those bytes,
+//!   exactly what the daemon recomputes.
 //! * Ops with equal digests are emitted once; their metadata and locations are merged.
 //! * The last entry is the terminal op: only `inputs = [result]`.
 //! * Every op's capability needs are checked against the daemon's [`CapSet`].
