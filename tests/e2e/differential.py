@@ -71,7 +71,11 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from runner import CASES, DOCKER, CheckFailed, build_args, case_applies, case_inputs, docker, load_case  # noqa: E402
 
-WORK = os.path.join(os.environ.get("DFOPT_E2E_DIR", "/var/tmp/dfopt-e2e"), "diff")
+# DFOPT_E2E_SCRATCH lets two checkouts share one daemon without sharing scratch dirs
+# (each also sets DFOPT_FRONTEND_IMAGE to a tag of its own).
+WORK = os.path.join(
+    os.environ.get("DFOPT_E2E_SCRATCH") or os.environ.get("DFOPT_E2E_DIR", "/var/tmp/dfopt-e2e"), "diff"
+)
 # How many differences of one kind are listed before "... and N more".
 SHOW = 12
 # The platform of this daemon, as `dfopt rewrite --platform` takes it (cache

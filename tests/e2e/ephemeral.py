@@ -47,7 +47,11 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
 BUILD = os.environ.get("DFOPT_E2E_BUILD", "buildx build").split()
 FRONTEND = os.environ.get("DFOPT_FRONTEND_IMAGE", "ourorg/optimizer")
-WORK = os.path.join(os.environ.get("DFOPT_E2E_DIR", "/var/tmp/dfopt-e2e"), "ephemeral")
+# DFOPT_E2E_SCRATCH lets two checkouts share one daemon without sharing scratch dirs
+# (each also sets DFOPT_FRONTEND_IMAGE to a tag of its own).
+WORK = os.path.join(
+    os.environ.get("DFOPT_E2E_SCRATCH") or os.environ.get("DFOPT_E2E_DIR", "/var/tmp/dfopt-e2e"), "ephemeral"
+)
 EXAMPLE = "examples/python-app"
 PIP_LINE = "idna==3.6\n"
 APT_OLD, APT_NEW = "python3-dev libpq-dev", "python3-dev libpq-dev libffi-dev"

@@ -66,7 +66,11 @@ STORE = os.environ.get("DFOPT_E2E_STORE", "classic")
 BUILD = os.environ.get("DFOPT_E2E_BUILD", "build").split()
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "cases")
-WORK = os.path.join(os.environ.get("DFOPT_E2E_DIR", "/var/tmp/dfopt-e2e"), "cases")
+# DFOPT_E2E_SCRATCH lets two checkouts share one daemon without sharing scratch dirs
+# (each also sets DFOPT_FRONTEND_IMAGE to a tag of its own).
+WORK = os.path.join(
+    os.environ.get("DFOPT_E2E_SCRATCH") or os.environ.get("DFOPT_E2E_DIR", "/var/tmp/dfopt-e2e"), "cases"
+)
 
 
 class CheckFailed(Exception):
