@@ -96,6 +96,9 @@ pub fn run(args: &LlbArgs) -> u8 {
             .to_string(),
     );
     let input = &prepared.input;
+    if common::validate(input, Some(&prepared.options)).is_none() {
+        return ERROR;
+    }
     let mut map: Option<LineMap> = None;
     let text = if prepared.settings.is_off() {
         input.text.clone()
