@@ -20,9 +20,24 @@
 //! table marks as install state (the Go module cache, the pnpm store) are kept in
 //! the image by later steps that read them, so the fix says to mount them on every
 //! RUN that uses the tool. apt is `AptNoCleanup`'s.
+//!
+//! **Not a finding** for an install told to stay offline (`pnpm install
+//! --offline`: it downloads nothing), nor for a prefetch step (`pnpm fetch`,
+//! `go mod download`) whose downloads a later RUN of the stage reads from the
+//! image without a cache mount of its own: that layout (pnpm's documented
+//! `pnpm fetch` one) keys the downloads on the lockfile alone already, and
+//! mounting a cache on the prefetch only would leave the later step without them:
+//! ```dockerfile
+//! COPY pnpm-lock.yaml ./
+//! RUN pnpm fetch --prod                        # fine
+//! COPY . .
+//! RUN pnpm install -r --offline --prod         # fine
+//! ```
 
+use dfopt_dockerfile::instructions::Command;
 use dfopt_optimizer::cache_dirs::CacheDir;
 
+use super::shell::SimpleCommand;
 use super::tools::{self, Installer};
 use super::{as_run, cache_mount_targets, simple_commands, Input};
 use crate::check::Sink;
@@ -65,53 +80,97 @@ fn covers(target: &str, dir: &CacheDir, tool_name: &str) -> bool {
         })
 }
 
+/// Whether the RUN's cache mounts keep one of the tool's directories (only of
+/// those the table marks as install state, with `state_only`).
+fn covered(targets: &[String], tool: Installer, state_only: bool) -> bool {
+    let Some(tool_name) = tool.cache_tool().map(|t| t.as_str()) else {
+        return false;
+    };
+    tool.cache_dirs()
+        .iter()
+        .filter(|d| d.state || !state_only)
+        .any(|d| targets.iter().any(|t| covers(t, d, tool_name)))
+}
+
+/// An install that is told not to use the network (`pnpm install --offline`,
+/// `yarn install --offline`, `npm ci --offline`): it reads what an earlier step
+/// fetched and downloads nothing.
+fn is_offline(c: &SimpleCommand) -> bool {
+    c.has("--offline")
+}
+
+/// Whether a later RUN of the stage runs `tool` without a cache mount of the
+/// tool's install state (the module cache, the store): it reads what a prefetch
+/// step left in the image.
+fn read_later_from_image(later: &[Command], tool: Installer) -> bool {
+    later.iter().any(|command| {
+        let Some(run) = as_run(command) else {
+            return false;
+        };
+        let uses = simple_commands(command).iter().any(|c| {
+            tools::install_call(c).is_some_and(|call| call.tool == tool)
+                || tool.cache_tool().is_some_and(|t| c.program() == t.as_str())
+        });
+        uses && !covered(&cache_mount_targets(run), tool, true)
+    })
+}
+
 pub fn check(input: &Input, sink: &mut Sink<'_>) {
-    for command in input.commands() {
-        let Some(run) = as_run(command) else { continue };
-        let targets = cache_mount_targets(run);
-        let mut seen: Vec<Installer> = Vec::new();
-        for c in simple_commands(command) {
-            let Some(call) = tools::install_call(&c) else {
-                continue;
-            };
-            if !REPORTED.contains(&call.tool) || seen.contains(&call.tool) {
-                continue;
-            }
-            seen.push(call.tool);
-            let dirs = call.tool.cache_dirs();
-            let Some(tool_name) = call.tool.cache_tool().map(|t| t.as_str()) else {
-                continue;
-            };
-            let covered = dirs
-                .iter()
-                .any(|d| targets.iter().any(|t| covers(t, d, tool_name)));
-            if covered || dirs.is_empty() {
-                continue;
-            }
-            let mounts: Vec<String> = dirs
-                .iter()
-                .filter_map(|d| d.defaults.first())
-                .map(|t| format!("--mount=type=cache,target={t}"))
-                .collect();
-            let state = dirs.iter().any(|d| d.state);
-            let mut fix = format!(
-                "add `RUN {} …` (paths for root; `dfopt rewrite` adds the right ones)",
-                mounts.join(" ")
-            );
-            if state {
-                fix.push_str(&format!(
-                    "; mount it on every RUN that uses {tool_name}, as later steps read it"
-                ));
-            }
-            sink.report_at_with_fix(
-                &command.comments,
-                vec![command.span],
-                format!(
-                    "`{}` has no cache mount: a rebuild downloads everything again",
-                    call.what
-                ),
-                fix,
-            );
+    for stage in input.stages() {
+        for (at, command) in stage.commands.iter().enumerate() {
+            check_run(command, &stage.commands[at + 1..], sink);
         }
+    }
+}
+
+fn check_run(command: &Command, later: &[Command], sink: &mut Sink<'_>) {
+    let Some(run) = as_run(command) else { return };
+    let targets = cache_mount_targets(run);
+    let mut seen: Vec<Installer> = Vec::new();
+    for c in simple_commands(command) {
+        let Some(call) = tools::install_call(&c) else {
+            continue;
+        };
+        if !REPORTED.contains(&call.tool) || seen.contains(&call.tool) {
+            continue;
+        }
+        seen.push(call.tool);
+        let dirs = call.tool.cache_dirs();
+        let Some(tool_name) = call.tool.cache_tool().map(|t| t.as_str()) else {
+            continue;
+        };
+        if dirs.is_empty() || covered(&targets, call.tool, false) || is_offline(&c) {
+            continue;
+        }
+        // A prefetch whose downloads a later step reads from the image does the
+        // right thing already: its layer is keyed on the manifests alone, and a
+        // cache mount on it alone would empty the image of what the later step needs.
+        if tools::prefetch(&c) == Some(call.tool) && read_later_from_image(later, call.tool) {
+            continue;
+        }
+        let mounts: Vec<String> = dirs
+            .iter()
+            .filter_map(|d| d.defaults.first())
+            .map(|t| format!("--mount=type=cache,target={t}"))
+            .collect();
+        let state = dirs.iter().any(|d| d.state);
+        let mut fix = format!(
+            "add `RUN {} …` (paths for root; `dfopt rewrite` adds the right ones)",
+            mounts.join(" ")
+        );
+        if state {
+            fix.push_str(&format!(
+                "; mount it on every RUN that uses {tool_name}, as later steps read it"
+            ));
+        }
+        sink.report_at_with_fix(
+            &command.comments,
+            vec![command.span],
+            format!(
+                "`{}` has no cache mount: a rebuild downloads everything again",
+                call.what
+            ),
+            fix,
+        );
     }
 }
