@@ -11,6 +11,7 @@ use dfopt_findings::cache::{self, Dockerignore, Facts, Input};
 use dfopt_findings::{CheckConfig, Finding};
 use serde::Serialize;
 
+use crate::build_error::{build_error, BuildSetup};
 use crate::common::{self, JsonRange, ReportFormat, ERROR, FINDINGS, OK};
 use crate::dockerignore;
 use crate::frame;
@@ -102,6 +103,18 @@ pub fn run(args: &CheckArgs, color: ColorChoice) -> u8 {
     };
     for warning in valid.parsed.warnings() {
         eprintln!("{}", common::located(&input, warning));
+    }
+    let no_build_args = std::collections::BTreeMap::new();
+    let setup = BuildSetup {
+        build_args: &no_build_args,
+        target: None,
+        target_platform: None,
+        all_stages: true,
+        complete_build_args: false,
+    };
+    if let Some(message) = build_error(&input, &valid.parsed, &valid.ir, &setup) {
+        eprintln!("{message}");
+        return ERROR;
     }
     let config = match CheckConfig::from_directive(&valid.parsed.dockerfile) {
         Ok(config) => config,

@@ -7,6 +7,7 @@ use dfopt_dockerfile::instructions::{self, CommandKind, Ir};
 use dfopt_dockerfile::{Diagnostic, LineIndex, Parsed};
 use dfopt_optimizer::{optimize, reachable_stages_with, Optimized, Options, Settings};
 
+use crate::build_error::{build_error, BuildSetup};
 use crate::input::{self, Input};
 use crate::platform;
 
@@ -189,7 +190,19 @@ pub fn prepare_optimized(file: &str, build: &BuildOpts) -> Option<(Prepared, Opt
         }
     };
     let input = &prepared.input;
-    validate(input, Some(&prepared.options))?;
+    let valid = validate(input, Some(&prepared.options))?;
+    let target_platform = build.target_platform().ok().flatten();
+    let setup = BuildSetup {
+        build_args: &prepared.build_args,
+        target: prepared.options.target.as_deref(),
+        target_platform,
+        all_stages: false,
+        complete_build_args: false,
+    };
+    if let Some(message) = build_error(input, &valid.parsed, &valid.ir, &setup) {
+        eprintln!("{message}");
+        return None;
+    }
     let opt = match optimize(&input.text, &prepared.settings, &prepared.options) {
         Ok(opt) => opt,
         Err(diagnostic) => {

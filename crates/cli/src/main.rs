@@ -4,6 +4,7 @@
 //! would be made, the file changed, checks found something), 2 error (bad
 //! input, unreadable file, usage).
 
+mod build_error;
 mod check_cmd;
 mod common;
 mod dockerignore;
