@@ -23,10 +23,11 @@
 //!
 //! **Not a finding** for an install told to stay offline (`pnpm install
 //! --offline`: it downloads nothing), nor for a prefetch step (`pnpm fetch`,
-//! `go mod download`) whose downloads a later RUN of the stage reads from the
-//! image without a cache mount of its own: that layout (pnpm's documented
-//! `pnpm fetch` one) keys the downloads on the lockfile alone already, and
-//! mounting a cache on the prefetch only would leave the later step without them:
+//! `go mod download`) whose downloads a later RUN of the stage (or of a stage
+//! built on it) reads from the image without a cache mount of its own: that
+//! layout (pnpm's documented `pnpm fetch` one) keys the downloads on the lockfile
+//! alone already, and mounting a cache on the prefetch only would leave the later
+//! step without them:
 //! ```dockerfile
 //! COPY pnpm-lock.yaml ./
 //! RUN pnpm fetch --prod                        # fine
@@ -34,7 +35,7 @@
 //! RUN pnpm install -r --offline --prod         # fine
 //! ```
 
-use dfopt_dockerfile::instructions::Command;
+use dfopt_dockerfile::instructions::{Command, Stage};
 use dfopt_optimizer::cache_dirs::CacheDir;
 
 use super::shell::SimpleCommand;
@@ -99,10 +100,10 @@ fn is_offline(c: &SimpleCommand) -> bool {
     c.has("--offline")
 }
 
-/// Whether a later RUN of the stage runs `tool` without a cache mount of the
-/// tool's install state (the module cache, the store): it reads what a prefetch
-/// step left in the image.
-fn read_later_from_image(later: &[Command], tool: Installer) -> bool {
+/// Whether a later RUN (of the stage, or of a stage built on it) runs `tool`
+/// without a cache mount of the tool's install state (the module cache, the
+/// store): it reads what a prefetch step left in the image.
+fn read_later_from_image(later: &[&Command], tool: Installer) -> bool {
     later.iter().any(|command| {
         let Some(run) = as_run(command) else {
             return false;
@@ -115,15 +116,44 @@ fn read_later_from_image(later: &[Command], tool: Installer) -> bool {
     })
 }
 
+/// The stages of the file built on `stage` (its children, theirs, …), checked or not.
+fn built_on<'a>(input: &Input<'a>, stage: &Stage) -> Vec<&'a Stage> {
+    input
+        .ir
+        .stages
+        .iter()
+        .filter(|s| {
+            let mut seen = vec![s.index];
+            let mut current = input.parent(s);
+            while let Some(parent) = current {
+                if parent.index == stage.index {
+                    return true;
+                }
+                if seen.contains(&parent.index) {
+                    return false;
+                }
+                seen.push(parent.index);
+                current = input.parent(parent);
+            }
+            false
+        })
+        .collect()
+}
+
 pub fn check(input: &Input, sink: &mut Sink<'_>) {
     for stage in input.stages() {
+        let children = built_on(input, stage);
         for (at, command) in stage.commands.iter().enumerate() {
-            check_run(command, &stage.commands[at + 1..], sink);
+            let later: Vec<&Command> = stage.commands[at + 1..]
+                .iter()
+                .chain(children.iter().flat_map(|s| s.commands.iter()))
+                .collect();
+            check_run(command, &later, sink);
         }
     }
 }
 
-fn check_run(command: &Command, later: &[Command], sink: &mut Sink<'_>) {
+fn check_run(command: &Command, later: &[&Command], sink: &mut Sink<'_>) {
     let Some(run) = as_run(command) else { return };
     let targets = cache_mount_targets(run);
     let mut seen: Vec<Installer> = Vec::new();
