@@ -25,7 +25,7 @@ use dfopt_dockerfile::{LineIndex, Parsed};
 use dfopt_findings::buildkit::{self, Analysis, BaseImage, ErrorKind, ImageQuery, Options};
 use dfopt_findings::cache::{self, Dockerignore, Facts};
 use dfopt_findings::{CheckConfig, Finding};
-use dfopt_llb::{pb, ImageRef, Mkdir, Platform, State};
+use dfopt_llb::{pb, ImageRef, Mkdir, OpOptions, Platform, State};
 use tonic::Code;
 
 use crate::bridge::Bridge;
@@ -360,9 +360,12 @@ pub(crate) async fn show(bridge: &Bridge, caps: &Caps, loaded: &LoadedDockerfile
     if sent == 0 || !caps.gateway_supports(crate::caps::gateway::WARNINGS) {
         return;
     }
+    // Named as an internal step: it is no step of the Dockerfile, and it is not in
+    // the build's result, so a layer cache export (`--cache-to`) does not carry it.
     let state = State::scratch()
         .file()
         .mkdir(Mkdir::new("/warnings", 0o755))
+        .custom_name("[internal] build checks")
         .build();
     let mut definition = match state.and_then(|s| s.marshal(&caps.llb)) {
         Ok(definition) => definition,
