@@ -426,9 +426,8 @@ impl Dispatcher<'_> {
         for content in &cfg.contents {
             msg.push_str(" <<");
             msg.push_str(&content.path);
-            let st = State::scratch()
-                .file()
-                .platform(self.stage_platform(i))
+            let st = self
+                .file_on(&State::scratch(), self.stage_platform(i))
                 .mkfile(Mkfile::new(
                     content.path.clone(),
                     0o644,
@@ -467,7 +466,7 @@ impl Dispatcher<'_> {
         };
         // The merge has the copy's location too.
         let merge_location = use_merge.then(|| location.clone());
-        let mut file = base.file().platform(file_platform);
+        let mut file = self.file_on(&base, file_platform);
         for a in actions {
             file = file.copy(a);
         }

@@ -14,8 +14,9 @@ use dfopt_dockerfile::instructions::{self, CmdLine, Command, CommandKind, KeyVal
 use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::{go_quote, LineIndex, Span};
 use dfopt_llb::prelude::*;
-use dfopt_llb::{caps, CapId, Image as ImageSource, Location, Platform};
+use dfopt_llb::{caps, CapId, FileBuilder, Image as ImageSource, Location, Platform};
 
+use crate::dialect::Dialect;
 use crate::expand::{self, StateEnv};
 use crate::gofmt;
 use crate::image::{default_path_env, Health, Image};
@@ -52,6 +53,8 @@ pub(crate) struct Dispatcher<'a> {
     pub(crate) cache_ns: String,
     pub(crate) warnings: Vec<Warning>,
     pub(crate) extra_hosts: Vec<(String, String)>,
+    /// Whose builtin frontend is reproduced, from the daemon's caps.
+    pub(crate) dialect: Dialect,
 }
 
 pub(crate) fn err(message: impl Into<String>, span: Option<Span>) -> ConvertError {
@@ -206,6 +209,7 @@ impl<'a> Dispatcher<'a> {
                 .iter()
                 .map(|(h, ip)| (h.clone(), normalize_ip(ip)))
                 .collect(),
+            dialect: Dialect::for_caps(&opts.caps),
         }
     }
 
@@ -349,6 +353,18 @@ impl<'a> Dispatcher<'a> {
             .unwrap_or_else(|| self.target_platform().clone())
     }
 
+    /// `base.file()` for a file op on `platform`: BuildKit v0.8's client recorded the
+    /// platform on file ops (part of their digest), v0.25's sends none ("file op is not
+    /// platform specific").
+    pub(crate) fn file_on(&self, base: &State, platform: Platform) -> FileBuilder {
+        let file = base.file();
+        if self.dialect.is_v0_8() {
+            file.platform(platform)
+        } else {
+            file
+        }
+    }
+
     /// `d.platform`, or the target platform.
     pub(crate) fn stage_platform(&self, i: usize) -> Platform {
         self.rt[i]
@@ -414,7 +430,11 @@ impl<'a> Dispatcher<'a> {
                 if d.platform.is_none() && self.opts.target_platform.is_none() {
                     platform = auto_detect_platform(&img, platform, &self.opts.build_platform);
                 }
-                display = named.display(resolved.digest.as_deref());
+                display = if self.dialect.is_v0_8() {
+                    named.display(resolved.digest.as_deref())
+                } else {
+                    named.display_tagged(resolved.digest.as_deref())
+                };
                 is_scratch = img.has_no_layers();
                 self.rt[i].image = img;
             }
@@ -789,10 +809,8 @@ impl<'a> Dispatcher<'a> {
             let platform = self.prefix_platform(i);
             let name = self.display_name(i, original, false, platform.as_ref());
             let location = self.location(cmd.lines);
-            let state = self.rt[i]
-                .state
-                .file()
-                .platform(self.file_platform(&self.rt[i].state))
+            let state = self
+                .file_on(&self.rt[i].state, self.file_platform(&self.rt[i].state))
                 .mkdir(mkdir)
                 .custom_name(name)
                 .location(location)

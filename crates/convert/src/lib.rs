@@ -32,6 +32,7 @@
 //! and the BuildKit version that has it.
 
 mod copy;
+mod dialect;
 mod dispatch;
 mod expand;
 mod expose;
@@ -50,6 +51,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use dfopt_llb::prelude::*;
 use dfopt_llb::Error as LlbError;
 
+pub use dialect::Dialect;
 pub use options::{
     ConvertError, ConvertOptions, Converted, ImageRequest, NoCache, ResolvedImage, Warning,
 };

@@ -548,6 +548,8 @@ pub(crate) struct NamedRef {
     pub(crate) tag_name_only: String,
     name: String,
     tag: Option<String>,
+    /// The tag of `tag_name_only` (`latest` when the text names neither tag nor digest).
+    normalized_tag: Option<String>,
     digest: Option<String>,
 }
 
@@ -565,6 +567,7 @@ impl NamedRef {
             tag_name_only: Self::full_text(&name, r.tag(), r.digest()),
             name,
             tag,
+            normalized_tag: r.tag().map(str::to_owned),
             digest: r.digest().map(str::to_owned),
         })
     }
@@ -590,6 +593,16 @@ impl NamedRef {
         Self::full_text(
             &self.name,
             self.tag.as_deref(),
+            digest.or(self.digest.as_deref()),
+        )
+    }
+
+    /// As [`NamedRef::display`], on the `TagNameOnly` form as BuildKit v0.25 pins it:
+    /// the tag is kept (`docker.io/library/busybox:latest@sha256:…`).
+    pub(crate) fn display_tagged(&self, digest: Option<&str>) -> String {
+        Self::full_text(
+            &self.name,
+            self.normalized_tag.as_deref(),
             digest.or(self.digest.as_deref()),
         )
     }
