@@ -334,6 +334,17 @@ impl Dispatcher<'_> {
         if cfg.parents {
             msg.push_str(" --parents");
         }
+        // BuildKit v0.25's history names the owner and mode too (v0.8's did not).
+        if !self.dialect.is_v0_8() {
+            if !cfg.chown.is_empty() {
+                msg.push_str(" --chown=");
+                msg.push_str(&cfg.chown);
+            }
+            if !cfg.chmod.is_empty() {
+                msg.push_str(" --chmod=");
+                msg.push_str(&cfg.chmod);
+            }
+        }
         let prefix_platform = self.prefix_platform(i);
         let name = self.display_name(i, original, false, prefix_platform.as_ref());
 

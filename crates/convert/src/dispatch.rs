@@ -423,7 +423,7 @@ impl<'a> Dispatcher<'a> {
                     Some(&first) => self.rt[first].image.detached_clone(),
                     None => {
                         decoded.insert(key, i);
-                        Image::parse(&resolved.config).map_err(|e| err(e, span))?
+                        Image::parse_as(&resolved.config, self.dialect).map_err(|e| err(e, span))?
                     }
                 };
                 img.created = None;
@@ -623,7 +623,7 @@ impl<'a> Dispatcher<'a> {
                     start_interval: h.start_interval,
                     retries: i64::from(h.retries),
                 };
-                let msg = healthcheck_history(&health);
+                let msg = healthcheck_history(&health, self.dialect);
                 self.rt[i].image.config.healthcheck = Some(health);
                 self.rt[i].image.commit(msg, false, false);
             }
@@ -638,17 +638,23 @@ impl<'a> Dispatcher<'a> {
                         .map_err(|e| err(e.message, sp))?;
                     expanded.extend(words);
                 }
-                let set = expose::parse_port_specs(&expanded).map_err(|e| err(e, sp))?;
+                let list = expose::parse_port_list(&expanded).map_err(|e| err(e, sp))?;
                 let exposed = &mut self.rt[i].image.config.exposed_ports;
                 exposed.make_if_nil();
-                for p in &set {
+                for p in &list {
                     exposed.insert(p.clone(), ());
                 }
-                self.rt[i].image.commit(
-                    format!("EXPOSE {}", gofmt::value_set(set.iter())),
-                    false,
-                    false,
-                );
+                // v0.8 printed the parsed map (`map[80/tcp:{}]`), v0.25 prints the list
+                // in the order of the specs (`[80/tcp 53/udp]`).
+                let history = if self.dialect.is_v0_8() {
+                    let set: BTreeSet<&String> = list.iter().collect();
+                    gofmt::value_set(set.into_iter())
+                } else {
+                    gofmt::value_slice(&list)
+                };
+                self.rt[i]
+                    .image
+                    .commit(format!("EXPOSE {history}"), false, false);
             }
             CommandKind::User(user) => {
                 let user = self.expand(i, user, span)?;
@@ -697,10 +703,10 @@ impl<'a> Dispatcher<'a> {
                         Some(v) => Some(self.expand(i, v, span)?),
                         None => None,
                     };
-                    commit.push(match &value {
+                    let declared = match &value {
                         Some(v) => format!("{key}={v}"),
                         None => key.clone(),
-                    });
+                    };
                     let mut resolved = self.opts.build_args.get(&key).cloned().or(value);
                     if resolved.is_none() {
                         for (k, v) in &self.plan.meta_args {
@@ -709,6 +715,13 @@ impl<'a> Dispatcher<'a> {
                             }
                         }
                     }
+                    // v0.8's history shows the ARG as written, v0.25's with the value
+                    // it took (build-arg, default or global ARG).
+                    commit.push(match (&resolved, self.dialect.is_v0_8()) {
+                        (_, true) => declared,
+                        (Some(v), false) => format!("{key}={v}"),
+                        (None, false) => key.clone(),
+                    });
                     if let Some(v) = &resolved {
                         if !instructions::scope::NON_ENV_ARGS.contains(&key.as_str()) {
                             self.rt[i].state.set_env(key.as_str(), v.as_str());
@@ -846,7 +859,9 @@ fn auto_detect_platform(img: &Image, target: Platform, build: &Platform) -> Plat
 
 /// `fmt.Sprintf("HEALTHCHECK %q", healthConfig)`: Go prints the pointer's struct with
 /// `%q` applied to every field (durations through `String()`, `Retries` as a rune).
-fn healthcheck_history(h: &Health) -> String {
+/// v0.25's struct always has `StartInterval`; v0.8's had none (dfopt prints it there
+/// only when set).
+fn healthcheck_history(h: &Health, dialect: Dialect) -> String {
     let d = |n: i64| go_quote(&gofmt::duration(n));
     let mut fields = vec![
         gofmt::quote_slice(&h.test),
@@ -854,7 +869,7 @@ fn healthcheck_history(h: &Health) -> String {
         d(h.timeout),
         d(h.start_period),
     ];
-    if h.start_interval != 0 {
+    if h.start_interval != 0 || !dialect.is_v0_8() {
         fields.push(d(h.start_interval));
     }
     fields.push(gofmt::quote_rune(h.retries));
@@ -951,7 +966,7 @@ mod tests {
             retries: 3,
         };
         assert_eq!(
-            healthcheck_history(&h),
+            healthcheck_history(&h, Dialect::BuildKitV0_8),
             r#"HEALTHCHECK &{["CMD-SHELL" "curl -f http://x/ || exit 1"] "30s" "3s" "0s" '\x03'}"#
         );
     }

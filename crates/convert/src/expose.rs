@@ -1,16 +1,28 @@
 //! `EXPOSE` port specs, as `github.com/docker/go-connections/nat` v0.4.0
 //! (`ParsePortSpecs`) reads them in BuildKit v0.8.3.
 
+#[cfg(test)]
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-/// The exposed ports (`80/tcp`, `53/udp`) of a list of specs.
+/// The exposed ports (`80/tcp`, `53/udp`) of a list of specs, as a set.
+#[cfg(test)]
 pub(crate) fn parse_port_specs(specs: &[String]) -> Result<BTreeSet<String>, String> {
     let mut ports = BTreeSet::new();
     for spec in specs {
         for port in parse_port_spec(spec)? {
             ports.insert(port);
         }
+    }
+    Ok(ports)
+}
+
+/// The exposed ports of a list of specs in their order, duplicates kept (BuildKit
+/// v0.25's `parsePorts`, whose list the history prints).
+pub(crate) fn parse_port_list(specs: &[String]) -> Result<Vec<String>, String> {
+    let mut ports = Vec::new();
+    for spec in specs {
+        ports.extend(parse_port_spec(spec)?);
     }
     Ok(ports)
 }

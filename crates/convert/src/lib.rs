@@ -137,7 +137,7 @@ pub fn convert(
         image.variant = tp.variant.clone();
     }
     let image_config = image
-        .to_json()
+        .to_json_as(Dialect::for_caps(&opts.caps))
         .map_err(|e| err(format!("failed to marshal image config: {e}"), None))?
         .into_bytes();
     let actual = follow.map(|paths| context(opts, Some(paths)));
