@@ -410,9 +410,14 @@ impl Dispatcher<'_> {
                     };
                     let pattern = paths::join(&["/", &pattern]);
                     include.push(pattern.trim_start_matches('/').to_owned());
-                    if !contains_wildcards(&parent) && !contains_wildcards(&pattern) {
-                        let (cap, version) = need::REQUIRED_PATHS;
-                        self.need(cap, "COPY --parents without wildcards", version, span)?;
+                    // A literal source must exist: BuildKit v0.26+ checks that through
+                    // required paths. Older daemons get what the official frontend sends
+                    // them (include patterns only), where a missing literal source copies
+                    // nothing instead of failing.
+                    if !contains_wildcards(&parent)
+                        && !contains_wildcards(&pattern)
+                        && self.opts.caps.supports(need::REQUIRED_PATHS.0)
+                    {
                         required.push(paths::join(&["/", &parent, &pattern]));
                     }
                     src_path = parent;
@@ -481,6 +486,18 @@ impl Dispatcher<'_> {
         for a in actions {
             file = file.copy(a);
         }
+        // BuildKit v0.25 puts the copy and its merge in one progress group named as the
+        // copy, so progress shows one step (v0.8 showed both vertices). Go uses a random
+        // id; this one is derived from the step, so output stays deterministic.
+        let group = (use_merge && !self.dialect.is_v0_8()).then(|| {
+            (
+                format!("dfopt-link-{i}-{}", self.rt[i].cmd_index),
+                name.clone(),
+            )
+        });
+        if let Some((id, group_name)) = &group {
+            file = file.progress_group(id.clone(), group_name.clone(), true);
+        }
         let copied = file
             .custom_name(name)
             .location(location)
@@ -494,7 +511,11 @@ impl Dispatcher<'_> {
                 // The same text as in the copy's name (the state's env has not changed).
                 let text = self.display_text(i, original, false);
                 let link_name = self.prefix(i, &format!("LINK {text}"), prefix_platform.as_ref());
-                Merge::new([self.rt[i].state.clone(), copied])
+                let mut merge = Merge::new([self.rt[i].state.clone(), copied]);
+                if let Some((id, group_name)) = group {
+                    merge = merge.progress_group(id, group_name, false);
+                }
+                merge
                     .custom_name(link_name)
                     .location(location)
                     .ignore_cache(ignore_cache)

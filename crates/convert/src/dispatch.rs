@@ -411,7 +411,7 @@ impl<'a> Dispatcher<'a> {
                 .unwrap_or_else(|| self.target_platform().clone());
             let mut display = named.tag_name_only.clone();
             let mut is_scratch = false;
-            if plan.reachable[i] && !d.unregistered {
+            if plan.reachable[i] && (!d.unregistered || !self.dialect.is_v0_8()) {
                 let key = request_key(&named.tag_name_only, &platform);
                 let (key, resolved) = images.get_key_value(&key).ok_or_else(|| {
                     err(
@@ -466,6 +466,11 @@ impl<'a> Dispatcher<'a> {
         let plan = self.plan;
         for (i, d) in plan.states.iter().enumerate() {
             if !plan.reachable[i] {
+                continue;
+            }
+            // BuildKit v0.25 resolves a `COPY --from=<image>` image but never dispatches
+            // its implicit stage: no base-config WORKDIR/USER/ONBUILD on that state.
+            if d.unregistered && !self.dialect.is_v0_8() {
                 continue;
             }
             let span = d.location.span();
@@ -648,7 +653,7 @@ impl<'a> Dispatcher<'a> {
                 // in the order of the specs (`[80/tcp 53/udp]`).
                 let history = if self.dialect.is_v0_8() {
                     let set: BTreeSet<&String> = list.iter().collect();
-                    gofmt::value_set(set.into_iter())
+                    gofmt::value_set(set)
                 } else {
                     gofmt::value_slice(&list)
                 };

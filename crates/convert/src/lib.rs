@@ -62,7 +62,8 @@ use plan::{NamedRef, Plan, SCRATCH};
 /// Phase 1: the image configs to resolve before [`convert`], one per distinct
 /// reference and platform, in stage order. Only `FROM <image>` of stages reachable
 /// from the target are listed (BuildKit v0.8.3 resolves neither unreachable stages nor
-/// `COPY --from=<image>`/`--mount from=<image>`, which are not pinned either).
+/// `COPY --from=<image>`/`--mount from=<image>`, which are not pinned either; v0.25
+/// resolves and pins those images too).
 pub fn images_to_resolve(
     source: &str,
     opts: &ConvertOptions,
@@ -82,7 +83,8 @@ pub fn images_to_resolve(
                 d.location.span(),
             )
         })?;
-        if !plan.reachable[i] || d.unregistered {
+        // BuildKit v0.25 resolves (and pins) `COPY --from=<image>` images too.
+        if !plan.reachable[i] || (d.unregistered && Dialect::for_caps(&opts.caps).is_v0_8()) {
             continue;
         }
         let platform = d

@@ -118,6 +118,7 @@ pub fn fake_image(request: &ImageRequest) -> ResolvedImage {
         _ if request.platform.architecture == "arm64" => ("arm64", pinned('e')),
         "docker.io/library/busybox:latest" => ("busybox", pinned('a')),
         "docker.io/library/busybox:1.36" => ("busybox", pinned('a')),
+        "docker.io/library/alpine:3.18" => ("busybox", pinned('c')),
         "docker.io/library/debian:bookworm" => ("debian", None),
         "docker.io/example/web:1" => ("web", pinned('b')),
         "docker.io/example/onbuild:latest" => ("onbuild", None),
