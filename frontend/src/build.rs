@@ -617,9 +617,12 @@ pub(crate) fn lower_request(
 
 /// A lowering error at its Dockerfile lines.
 fn lower_error_at(source: &SourceFile, error: LowerError) -> BuildError {
-    let error_at = BuildError::new(error.message);
+    let mut error_at = BuildError::new(error.message);
+    if error.instruction_parse {
+        error_at = error_at.instruction_parse();
+    }
     match error.lines {
-        Some(lines) => error_at.at(source, vec![lines]),
+        Some(lines) => error_at.at(source, vec![lines]).also_at(error.related),
         None => error_at,
     }
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use dfopt_convert::{ConvertError, ConvertOptions, ImageRequest, NoCache};
+use dfopt_convert::{ConvertError, ConvertErrorKind, ConvertOptions, ImageRequest, NoCache};
 use dfopt_dockerfile::instructions::scope::Vars;
 use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{Network, Platform, ResolveMode};
@@ -32,8 +32,9 @@ impl Lowering for DfoptLowering {
     ) -> Result<Vec<ImageToResolve>, LowerError> {
         let opts = convert_options(request);
         let source = &request.dockerfile.text;
-        let wanted =
-            dfopt_convert::images_to_resolve(source, &opts).map_err(|e| lower_error(&e, source))?;
+        let wanted = dfopt_convert::images_to_resolve(source, &opts).map_err(|e| {
+            lower_error(&e, source, |(start, end)| Some(LineRange::new(start, end)))
+        })?;
         Ok(wanted
             .into_iter()
             .map(|r| ImageToResolve {
@@ -71,16 +72,15 @@ impl Lowering for DfoptLowering {
         let source = rewritten
             .as_ref()
             .map_or(original.as_str(), |r| r.text.as_str());
-        let located = |e: &ConvertError| match &rewritten {
-            None => lower_error(e, source),
-            Some(r) => match e.lines(source) {
-                Some((start, end)) => match r.original_lines(start, end).first() {
-                    Some(&(s, e2)) => LowerError::at(e.message.clone(), LineRange::new(s, e2)),
-                    None => LowerError::new(e.message.clone()),
-                },
-                None => LowerError::new(e.message.clone()),
-            },
+        // Lines of the rewritten text back to the user's.
+        let user_lines = |(start, end): (u32, u32)| match &rewritten {
+            None => Some(LineRange::new(start, end)),
+            Some(r) => r
+                .original_lines(start, end)
+                .first()
+                .map(|&(s, e)| LineRange::new(s, e)),
         };
+        let located = |e: &ConvertError| lower_error(e, source, user_lines);
         let wanted = dfopt_convert::images_to_resolve(source, &opts).map_err(|e| located(&e))?;
         let mut images = BTreeMap::new();
         for r in &wanted {
@@ -180,11 +180,23 @@ fn image_key(request: &ImageRequest) -> ImageKey {
     }
 }
 
-fn lower_error(error: &ConvertError, source: &str) -> LowerError {
-    match error.lines(source) {
-        Some((start, end)) => LowerError::at(error.message.clone(), LineRange::new(start, end)),
-        None => LowerError::new(error.message.clone()),
-    }
+/// The converter's error in lines of the user's Dockerfile (`user_lines` maps lines
+/// of `source`, the text converted, back to them).
+fn lower_error(
+    error: &ConvertError,
+    source: &str,
+    user_lines: impl Fn((u32, u32)) -> Option<LineRange>,
+) -> LowerError {
+    let index = LineIndex::new(source);
+    let mut lowered = LowerError::new(error.message.clone());
+    lowered.lines = error.span.and_then(|span| user_lines(index.lines(span)));
+    lowered.related = error
+        .related
+        .iter()
+        .filter_map(|&span| user_lines(index.lines(span)))
+        .collect();
+    lowered.instruction_parse = error.kind == ConvertErrorKind::Instruction;
+    lowered
 }
 
 /// The converter's view of the build options.

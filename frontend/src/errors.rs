@@ -133,6 +133,12 @@ pub struct BuildError {
     code: Code,
     message: String,
     location: Option<(SourceFile, Vec<LineRange>)>,
+    /// Further frames, each an `errdefs.Source` detail of its own after `location`'s.
+    related: Vec<LineRange>,
+    /// BuildKit's `dockerfile parse error on line N: ` wording, for an instruction
+    /// that could not be parsed (only in [`MessageStyle::Bare`]: the prefix style
+    /// names the line already).
+    instruction_parse: bool,
     details: Vec<Any>,
 }
 
@@ -143,6 +149,8 @@ impl BuildError {
             code: Code::Unknown,
             message: message.into(),
             location: None,
+            related: Vec::new(),
+            instruction_parse: false,
             details: Vec::new(),
         }
     }
@@ -161,6 +169,20 @@ impl BuildError {
         if !ranges.is_empty() {
             self.location = Some((source.clone(), ranges));
         }
+        self
+    }
+
+    /// Frames `ranges` of the located source too, each on its own (BuildKit wraps an
+    /// error once per instruction involved, e.g. each reference on a stage cycle).
+    /// Ignored for an unlocated error.
+    pub fn also_at(mut self, ranges: Vec<LineRange>) -> Self {
+        self.related = ranges;
+        self
+    }
+
+    /// Marks the failure as an instruction that could not be parsed.
+    pub fn instruction_parse(mut self) -> Self {
+        self.instruction_parse = true;
         self
     }
 
@@ -232,11 +254,18 @@ impl BuildError {
         let mut details = Vec::new();
         if let Some((source, ranges)) = &self.location {
             details.push(source_detail(source, ranges));
+            for range in &self.related {
+                details.push(source_detail(source, std::slice::from_ref(range)));
+            }
         }
         details.extend(self.details.iter().cloned());
-        let message = match style {
-            MessageStyle::LocationPrefix => self.message(),
-            MessageStyle::Bare => self.message.clone(),
+        let message = match (style, &self.location) {
+            (MessageStyle::LocationPrefix, _) => self.message(),
+            (MessageStyle::Bare, Some((_, ranges))) if self.instruction_parse => {
+                let line = ranges.first().map_or(0, |range| range.start);
+                format!("dockerfile parse error on line {line}: {}", self.message)
+            }
+            (MessageStyle::Bare, _) => self.message.clone(),
         };
         Status {
             code: i32::from(self.code),
@@ -395,6 +424,47 @@ mod tests {
         let error = BuildError::new("m").at(&source, Vec::new());
         assert_eq!(error.message(), "m");
         assert!(error.to_status(MessageStyle::Bare).details.is_empty());
+    }
+
+    #[test]
+    fn related_ranges_are_frames_of_their_own() {
+        let source = SourceFile::new(
+            "Dockerfile",
+            "FROM a AS x\nCOPY --from=y / /\nFROM a AS y\n",
+        );
+        let error = BuildError::new("circular dependency detected on stage: x")
+            .at(&source, vec![LineRange::line(2)])
+            .also_at(vec![LineRange::line(3)]);
+        let status = error.to_status(MessageStyle::Bare);
+        assert_eq!(status.message, "circular dependency detected on stage: x");
+        let lines: Vec<String> = status
+            .details
+            .iter()
+            .map(|d| String::from_utf8(d.value.clone()).unwrap_or_default())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].ends_with(r#""ranges":[{"start":{"Line":2},"end":{"Line":2}}]}"#));
+        assert!(lines[1].ends_with(r#""ranges":[{"start":{"Line":3},"end":{"Line":3}}]}"#));
+        // Unlocated: no frames at all, related or not.
+        let unlocated = BuildError::new("m").also_at(vec![LineRange::line(1)]);
+        assert!(unlocated.to_status(MessageStyle::Bare).details.is_empty());
+    }
+
+    #[test]
+    fn instruction_parse_errors_name_their_line_when_bare() {
+        let source = SourceFile::new("Dockerfile", "FROM a\nEXPOSE\n");
+        let error = BuildError::new("EXPOSE requires at least one argument")
+            .at(&source, vec![LineRange::line(2)])
+            .instruction_parse();
+        assert_eq!(
+            error.to_status(MessageStyle::Bare).message,
+            "dockerfile parse error on line 2: EXPOSE requires at least one argument"
+        );
+        // The prefix style names the line already.
+        assert_eq!(
+            error.to_status(MessageStyle::LocationPrefix).message,
+            "Dockerfile:2: EXPOSE requires at least one argument"
+        );
     }
 
     #[test]

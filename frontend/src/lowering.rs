@@ -145,6 +145,11 @@ pub struct LowerError {
     pub message: String,
     /// Where, if known (1-based lines).
     pub lines: Option<LineRange>,
+    /// Further instructions involved, each framed on its own after `lines`.
+    pub related: Vec<LineRange>,
+    /// An instruction that could not be parsed: BuildKit's clients then read
+    /// `dockerfile parse error on line N: …`.
+    pub instruction_parse: bool,
 }
 
 impl LowerError {
@@ -153,14 +158,16 @@ impl LowerError {
         Self {
             message: message.into(),
             lines: None,
+            related: Vec::new(),
+            instruction_parse: false,
         }
     }
 
     /// An error at some lines.
     pub fn at(message: impl Into<String>, lines: LineRange) -> Self {
         Self {
-            message: message.into(),
             lines: Some(lines),
+            ..Self::new(message)
         }
     }
 }

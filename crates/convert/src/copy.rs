@@ -256,7 +256,12 @@ impl Dispatcher<'_> {
             };
         }
         if !valid_symbolic_mode(chmod) {
-            return Err(non_octal());
+            // BuildKit keeps its octal wording for values that look numeric and
+            // otherwise passes on the symbolic-mode parser's own error.
+            if chmod.starts_with(|c: char| c.is_ascii_digit()) {
+                return Err(non_octal());
+            }
+            return Err(err("invalid syntax", Some(span)));
         }
         let (cap, version) = need::MODE_STRING;
         if !self.opts.caps.supports(cap) && !self.opts.caps.supports(caps::FILE_COPY_MODE_STRING) {

@@ -53,7 +53,8 @@ use dfopt_llb::Error as LlbError;
 
 pub use dialect::Dialect;
 pub use options::{
-    ConvertError, ConvertOptions, Converted, ImageRequest, NoCache, ResolvedImage, Warning,
+    ConvertError, ConvertErrorKind, ConvertOptions, Converted, ImageRequest, NoCache,
+    ResolvedImage, Warning,
 };
 
 use dispatch::{err, request_key, resolve_mode_name, Dispatcher};

@@ -137,6 +137,23 @@ pub struct ConvertError {
     pub message: String,
     /// The instruction (or `FROM`) the error is about, as a byte span of the Dockerfile.
     pub span: Option<Span>,
+    /// Further instructions the error is about, in the order BuildKit wraps them
+    /// around the error after `span` (a circular stage reference names every
+    /// `COPY --from`/`--mount=from` on the cycle). Each is a source frame of its own.
+    pub related: Vec<Span>,
+    /// What failed: BuildKit words an instruction that cannot be parsed as
+    /// `dockerfile parse error on line N: …` where its client frames the source.
+    pub kind: ConvertErrorKind,
+}
+
+/// The kind of a [`ConvertError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvertErrorKind {
+    /// An instruction's own syntax: its flags, arguments or form (BuildKit's
+    /// `instructions.Parse`).
+    Instruction,
+    /// Everything found while planning or dispatching the build.
+    Build,
 }
 
 impl ConvertError {
@@ -144,7 +161,21 @@ impl ConvertError {
         ConvertError {
             message: message.into(),
             span,
+            related: Vec::new(),
+            kind: ConvertErrorKind::Build,
         }
+    }
+
+    /// The same error, about `spans` too.
+    pub(crate) fn with_related(mut self, spans: Vec<Span>) -> Self {
+        self.related = spans;
+        self
+    }
+
+    /// The same error, as an instruction that could not be parsed.
+    pub(crate) fn instruction(mut self) -> Self {
+        self.kind = ConvertErrorKind::Instruction;
+        self
     }
 
     /// The 1-based first and last line of the span in `source`.

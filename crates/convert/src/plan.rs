@@ -122,7 +122,7 @@ impl Plan {
             })
             .collect();
         let ir = instructions::parse_dockerfile(&parsed.dockerfile)
-            .map_err(|d| err(d.message, Some(d.span)))?;
+            .map_err(|d| err(d.message, Some(d.span)).instruction())?;
         // BuildKit v0.8.3 falls back to a helper image (`docker/dockerfile-copy`) for
         // COPY/ADD/WORKDIR when this is set; dfopt only emits file ops.
         if opts
@@ -224,7 +224,17 @@ impl Plan {
                         &options,
                         true,
                     );
-                    return Err(err(message, None));
+                    // BuildKit names no line; dfopt frames the stage it suggests, or
+                    // else every named stage, so the user sees what can be targeted.
+                    let suggested = instructions::suggest::search(t, &options, true)
+                        .and_then(|name| names.get(&name).copied());
+                    let mut spans: Vec<Span> = match suggested {
+                        Some(i) => vec![ir.stages[i].span],
+                        None => names.values().map(|&i| ir.stages[i].span).collect(),
+                    };
+                    spans.sort_unstable_by_key(|span| span.start);
+                    let first = (!spans.is_empty()).then(|| spans.remove(0));
+                    return Err(err(message, first).with_related(spans));
                 }
             },
         };
@@ -248,14 +258,16 @@ impl Plan {
             }
         }
 
-        if let Some(state) = plan.circular_dependency() {
+        if let Some((state, mut cycle)) = plan.circular_dependency() {
+            let first = (!cycle.is_empty()).then(|| cycle.remove(0));
             return Err(err(
                 format!(
                     "circular dependency detected on stage: {}",
                     plan.states[state].stage_name
                 ),
-                None,
-            ));
+                first,
+            )
+            .with_related(cycle));
         }
         if plan.states.len() == 1 {
             plan.states[0].stage_name = String::new();
@@ -416,24 +428,53 @@ impl Plan {
 
     /// `hasCircularDependency`: the first state (in order) from which a cycle of
     /// `deps` (not bases) is reachable.
-    fn circular_dependency(&self) -> Option<usize> {
+    /// The first stage found on a cycle of stage references, with the instructions
+    /// that make the cycle, from that stage's reference on (BuildKit's
+    /// `validateCircularDependency` walk).
+    fn circular_dependency(&self) -> Option<(usize, Vec<Span>)> {
         let mut visited = BTreeSet::new();
         let mut path = BTreeSet::new();
-        (0..self.states.len()).find(|&i| self.visit(i, &mut visited, &mut path))
+        (0..self.states.len()).find_map(|i| {
+            let mut cycle = Vec::new();
+            self.visit(i, &mut visited, &mut path, &mut cycle)
+                .then_some((i, cycle))
+        })
     }
 
-    fn visit(&self, i: usize, visited: &mut BTreeSet<usize>, path: &mut BTreeSet<usize>) -> bool {
+    fn visit(
+        &self,
+        i: usize,
+        visited: &mut BTreeSet<usize>,
+        path: &mut BTreeSet<usize>,
+        cycle: &mut Vec<Span>,
+    ) -> bool {
         if !visited.insert(i) {
             return false;
         }
         path.insert(i);
         for &dep in &self.states[i].deps {
-            if path.contains(&dep) || self.visit(dep, visited, path) {
+            let span = self.dependency_span(i, dep);
+            cycle.extend(span);
+            if path.contains(&dep) || self.visit(dep, visited, path, cycle) {
                 return true;
+            }
+            if span.is_some() {
+                cycle.pop();
             }
         }
         path.remove(&i);
         false
+    }
+
+    /// The instruction of state `i` that makes it depend on `dep`: the last one
+    /// naming it, as BuildKit records it.
+    fn dependency_span(&self, i: usize, dep: usize) -> Option<Span> {
+        self.states[i]
+            .commands
+            .iter()
+            .rev()
+            .find(|cmd| cmd.sources.iter().flatten().any(|&src| src == dep))
+            .map(|cmd| cmd.span)
     }
 
     /// `isReachable(from, i)` for every state `i` at once, over bases and deps

@@ -16,13 +16,13 @@ const CASES: &[Case] = &[
         "FROM busybox AS build\nRUN true\nFROM busybox\n",
         "# test: target biuld\n",
         "target stage \"biuld\" could not be found (did you mean build?)",
-        None,
+        Some((1, 1)),
     ),
     (
         "FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nCOPY --from=a /y /y\n",
         "",
         "circular dependency detected on stage: a",
-        None,
+        Some((2, 2)),
     ),
     ("FROM busybox\nCOPY --from=3 /x /x\n", "", "invalid stage index 3", Some((2, 2))),
     ("FROM busybox\nCOPY --from=-1 /x /x\n", "", "invalid stage index -1", Some((2, 2))),
@@ -46,7 +46,7 @@ const CASES: &[Case] = &[
         Some((1, 1)),
     ),
     ("FROM busybox\nSTOPSIGNAL SIGFOO\n", "", "Invalid signal: SIGFOO", Some((2, 2))),
-    ("FROM busybox\nEXPOSE 80/ftp\n", "", "Invalid proto: ftp", Some((2, 2))),
+    ("FROM busybox\nEXPOSE 80/ftp\n", "", "invalid port: \"80/ftp\": invalid proto: ftp", Some((2, 2))),
     ("FROM busybox\nENV V=\nVOLUME $V\n", "", "VOLUME specified can not be an empty string", Some((3, 3))),
     ("FROM busybox\nCOPY https://example.com/x /x\n", "", "source can't be a URL for COPY", Some((2, 2))),
     ("FROM busybox\nCOPY --checksum=sha256:00 x /x\n", "", "unknown flag: --checksum", Some((2, 2))),
@@ -78,6 +78,13 @@ const CASES: &[Case] = &[
         "FROM busybox\nCOPY --chmod=9 s /s\n",
         "",
         "invalid chmod parameter: '9'. it should be octal string and between 0 and 07777",
+        Some((2, 2)),
+    ),
+    ("FROM busybox\nCOPY --chmod=abc s /s\n", "", "invalid syntax", Some((2, 2))),
+    (
+        "FROM busybox\nCOPY --chmod=0abc s /s\n",
+        "",
+        "invalid chmod parameter: '0abc'. it should be octal string and between 0 and 07777",
         Some((2, 2)),
     ),
     (
@@ -207,4 +214,60 @@ fn a_daemon_without_file_ops_is_refused() {
     opts.caps.remove("file.base");
     let err = common::convert_with_fakes(source, &opts).unwrap_err();
     assert!(err.message.contains("file.base"), "{}", err.message);
+}
+
+/// Every instruction on a stage cycle is named (BuildKit wraps the error once per
+/// reference), and an unknown target points at the stage dfopt suggests, or at every
+/// named stage when there is no suggestion.
+#[test]
+fn errors_without_a_line_of_their_own_name_the_instructions_involved() {
+    let lines = |dockerfile: &str, options: &str| {
+        let source = format!("{options}{dockerfile}");
+        let err = convert_err(&source);
+        let offset = u32::try_from(options.lines().count()).unwrap_or(0);
+        let index = dfopt_dockerfile::LineIndex::new(&source);
+        let spans = err.span.iter().chain(&err.related);
+        let all: Vec<(u32, u32)> = spans
+            .map(|&span| index.lines(span))
+            .map(|(a, b)| (a - offset, b - offset))
+            .collect();
+        all
+    };
+    let cycle =
+        "FROM busybox AS a\nCOPY --from=b /x /x\n\nFROM busybox AS b\nCOPY --from=a /y /y\n";
+    assert_eq!(lines(cycle, ""), vec![(2, 2), (5, 5)]);
+    let stages = "FROM busybox AS build\nRUN true\nFROM busybox AS final\n";
+    assert_eq!(lines(stages, "# test: target fina\n"), vec![(3, 3)]);
+    assert_eq!(
+        lines(stages, "# test: target zzzzzzzz\n"),
+        vec![(1, 1), (3, 3)]
+    );
+}
+
+/// Instructions that cannot be parsed are told apart from later failures, so that a
+/// client that frames sources reads BuildKit's `dockerfile parse error on line N`.
+#[test]
+fn instruction_parse_errors_are_told_apart() {
+    use dfopt_convert::ConvertErrorKind;
+    let kind = |source: &str| convert_err(source).kind;
+    assert_eq!(
+        kind("FROM busybox\nCOPY --chmodd=1 a /a\n"),
+        ConvertErrorKind::Instruction
+    );
+    assert_eq!(
+        kind("FROM busybox\nEXPOSE\n"),
+        ConvertErrorKind::Instruction
+    );
+    assert_eq!(
+        kind("FROM busybox\nCOPY --chmod=abc a /a\n"),
+        ConvertErrorKind::Build
+    );
+}
+
+fn convert_err(source: &str) -> dfopt_convert::ConvertError {
+    let opts = common::options_for(source);
+    match common::convert_with_fakes(source, &opts) {
+        Ok(_) => panic!("no error for {source:?}"),
+        Err(e) => e,
+    }
 }

@@ -7,6 +7,7 @@
 pub mod commands;
 mod csv;
 pub mod duration;
+pub mod expose;
 pub mod flags;
 pub mod mount;
 pub mod parse;

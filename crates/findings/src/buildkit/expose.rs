@@ -1,10 +1,11 @@
-//! `EXPOSE` port specs as BuildKit's `portSpecs.parsePort` reads them
-//! (`dockerfile2llb/convert_expose.go`, the same from v0.25 to v0.32):
-//! `[ip:][hostPort:]containerPort[/proto]`. Each spec is first split and its
-//! protocol checked (an error fails the build), then the two checks run
-//! (ExposeProtoCasing, ExposeInvalidFormat), then the rest is validated. Only the
-//! checks and the errors matter here; the exposed ports themselves are the
+//! The `EXPOSE` checks, run between the two steps of
+//! [`PortSpec`](dfopt_dockerfile::instructions::expose::PortSpec) parsing as in
+//! BuildKit: each spec is split and its protocol checked (an error fails the build),
+//! then ExposeProtoCasing and ExposeInvalidFormat run, then the rest is validated.
+//! Only the checks and the errors matter here; the exposed ports themselves are the
 //! converter's business.
+
+use dfopt_dockerfile::instructions::expose::PortSpec;
 
 use super::rules;
 use crate::rule::Rule;
@@ -22,118 +23,20 @@ pub(super) fn check(
 }
 
 fn check_spec(raw: &str, report: &mut impl FnMut(&'static Rule, String)) -> Result<(), String> {
-    let (ip, host_port, container) = split_parts(raw);
-    let (proto, container_port) = split_proto_port(container)
-        .map_err(|e| format!("invalid port: {}: {e}", dfopt_dockerfile::go_quote(raw)))?;
-    if proto != proto.to_lowercase() {
+    let spec = PortSpec::split(raw)?;
+    if spec.proto != spec.proto.to_lowercase() {
         report(
             &rules::EXPOSE_PROTO_CASING,
             rules::expose_proto_casing_detail(raw),
         );
     }
-    if !ip.is_empty() || !host_port.is_empty() {
+    if !spec.ip.is_empty() || !spec.host_port.is_empty() {
         report(
             &rules::EXPOSE_INVALID_FORMAT,
             rules::expose_invalid_format_detail(raw),
         );
     }
-    let mut ip = ip;
-    if ip.starts_with('[') {
-        ip = bracketed_host(&ip).map_err(|e| format!("invalid IP address {ip}: {e}"))?;
-    }
-    if !ip.is_empty() && ip.parse::<std::net::IpAddr>().is_err() {
-        return Err(format!("invalid IP address: {ip}"));
-    }
-    let (start, end) = port_range(container_port)
-        .ok_or_else(|| format!("invalid containerPort: {container_port}"))?;
-    if !host_port.is_empty() {
-        let (host_start, host_end) =
-            port_range(host_port).ok_or_else(|| format!("invalid hostPort: {host_port}"))?;
-        if end - start != host_end - host_start && end != start {
-            return Err(format!(
-                "invalid ranges specified for container and host Ports: {container_port} and {host_port}"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// `ip`, `hostPort`, `containerPort`: the last two `:`-separated parts are the
-/// ports, everything before them the IP.
-fn split_parts(raw: &str) -> (String, &str, &str) {
-    let parts: Vec<&str> = raw.split(':').collect();
-    let n = parts.len();
-    match n {
-        1 => (String::new(), "", parts[0]),
-        2 => (String::new(), parts[0], parts[1]),
-        _ => (parts[..n - 2].join(":"), parts[n - 2], parts[n - 1]),
-    }
-}
-
-/// The protocol (as written; `tcp` when none) and the port part.
-fn split_proto_port(raw: &str) -> Result<(&str, &str), String> {
-    let (port, proto) = raw.split_once('/').unwrap_or((raw, ""));
-    if port.is_empty() {
-        return Err("no port specified".to_owned());
-    }
-    match proto.to_lowercase().as_str() {
-        "" => Ok(("tcp", port)),
-        "tcp" | "udp" | "sctp" => Ok((proto, port)),
-        _ => Err(format!("invalid proto: {proto}")),
-    }
-}
-
-/// Go's `net.SplitHostPort(ip + ":")` host part for a bracketed IP, with its error
-/// texts.
-fn bracketed_host(ip: &str) -> Result<String, String> {
-    let hostport = format!("{ip}:");
-    let fail = |why: &str| Err(format!("address {hostport}: {why}"));
-    let colon = hostport.len() - 1;
-    let Some(end) = hostport.find(']') else {
-        return fail("missing ']' in address");
-    };
-    if end + 1 != colon {
-        return if hostport.as_bytes()[end + 1] == b':' {
-            fail("too many colons in address")
-        } else {
-            fail("missing port in address")
-        };
-    }
-    if hostport[1..].contains('[') {
-        return fail("unexpected '[' in address");
-    }
-    if hostport[end + 1..].contains(']') {
-        return fail("unexpected ']' in address");
-    }
-    Ok(hostport[1..end].to_owned())
-}
-
-/// `start[-end]`, each a number in 0–65535 as Go's `strconv.ParseInt` reads it;
-/// `None` when invalid.
-fn port_range(ports: &str) -> Option<(i64, i64)> {
-    if ports.is_empty() {
-        return None;
-    }
-    let (start, end) = ports
-        .split_once('-')
-        .map_or((ports, None), |(s, e)| (s, Some(e)));
-    let start_port = port_number(start)?;
-    match end {
-        Some(end) if end != start => {
-            let end_port = port_number(end)?;
-            (end_port >= start_port).then_some((start_port, end_port))
-        }
-        _ => Some((start_port, start_port)),
-    }
-}
-
-fn port_number(raw: &str) -> Option<i64> {
-    let digits = raw.strip_prefix(['+', '-']).unwrap_or(raw);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let port: i64 = raw.parse().ok()?;
-    (0..=65535).contains(&port).then_some(port)
+    spec.ports().map(drop)
 }
 
 #[cfg(test)]
