@@ -41,6 +41,11 @@ pub(crate) struct Runtime {
     pub(crate) cmd_set: bool,
     pub(crate) cmd_index: usize,
     pub(crate) ctx_paths: BTreeSet<String>,
+    /// BuildKit v0.25 counts the stage's ONBUILD triggers as steps (`cmdTotal`),
+    /// from the moment they are known (after the stage's FROM is named).
+    pub(crate) trigger_steps: usize,
+    /// BuildKit v0.25's `cmdIsOnBuild`: step names of a trigger say `ONBUILD`.
+    pub(crate) in_trigger: bool,
 }
 
 pub(crate) struct Dispatcher<'a> {
@@ -278,7 +283,8 @@ impl<'a> Dispatcher<'a> {
     /// for every vertex, and `format!` costs several times as much.
     fn push_prefix(&mut self, i: usize, out: &mut String, platform: Option<&Platform>) {
         let d = &self.plan.states[i];
-        if d.cmd_total == 0 {
+        let total = d.cmd_total + self.rt[i].trigger_steps;
+        if total == 0 {
             return;
         }
         out.push('[');
@@ -293,7 +299,10 @@ impl<'a> Dispatcher<'a> {
             out.push(' ');
         }
         self.rt[i].cmd_index += 1;
-        push_counter(out, self.rt[i].cmd_index, d.cmd_total);
+        push_counter(out, self.rt[i].cmd_index, total);
+        if self.rt[i].in_trigger {
+            out.push_str("ONBUILD ");
+        }
     }
 
     /// The stage platform for [`Self::prefix`]: `None` when vertex names do not show
@@ -508,10 +517,15 @@ impl<'a> Dispatcher<'a> {
                 self.dispatch_user(i, &user, false);
             }
             let triggers = self.rt[i].image.config.on_build.clone().unwrap_or_default();
+            if !self.dialect.is_v0_8() {
+                self.rt[i].trigger_steps = triggers.len();
+                self.rt[i].in_trigger = true;
+            }
             for trigger in &triggers {
                 self.dispatch_trigger(i, trigger)
                     .map_err(|e| err(e.message, span))?;
             }
+            self.rt[i].in_trigger = false;
             self.rt[i].image.config.on_build = None;
             for cmd in &d.commands {
                 self.dispatch(i, cmd)?;
