@@ -128,7 +128,9 @@ IGNORED_INSPECT = {
 # one in both frontends, so any value in it is a difference), DockerVersion
 # (BuildKit leaves it empty) and Container (empty too).
 
-STEP = re.compile(r"^\[(?!internal\])[^\]]*\] ")
+# Not a step: `[internal] ...` and the loading of a named context (`--build-context`),
+# `[context NAME] ...`, which both frontends run on every build.
+STEP = re.compile(r"^\[(?!internal\]|context )[^\]]*\] ")
 FROM_STEP = re.compile(r"^\[[^\]]*\] FROM ")
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
