@@ -394,6 +394,10 @@ impl Dispatcher<'_> {
                     self.need(cap, "ADD --checksum", version, span)?;
                     http = http.checksum(cfg.checksum.clone());
                 }
+                // BuildKit v0.25 names the download as the step; v0.8 left it unnamed.
+                if !self.dialect.is_v0_8() {
+                    http = http.custom_name(name.clone());
+                }
                 let st = http.description(COMMAND_KEY, "").build();
                 // BuildKit v0.8.3 dropped --chmod for URL sources (fixed in Dockerfile 1.3);
                 // the flag is applied here, as current BuildKit does: silently ignoring
