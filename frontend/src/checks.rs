@@ -12,9 +12,18 @@
 //! lowered ([`before_lowering`]); dfopt's own change records follow once it is
 //! ([`after_lowering`]). The same helpers serve the `frontend.lint` and
 //! `frontend.outline` subrequests, which resolve images on demand instead.
+//!
+//! The lint subrequest (`--check`, `--call=check`) also reports dfopt's own
+//! cache-efficiency rules ([`cache_findings`]) after BuildKit's, in the same shape,
+//! under the same `# check=` configuration. They are not build warnings (a build
+//! through dfopt already gets most of their fixes as rewrites) and never count for
+//! `# check=error=true`, which stays exactly BuildKit's.
+
+use std::collections::BTreeSet;
 
 use dfopt_dockerfile::{LineIndex, Parsed};
 use dfopt_findings::buildkit::{self, Analysis, BaseImage, ErrorKind, ImageQuery, Options};
+use dfopt_findings::cache::{self, Dockerignore, Facts};
 use dfopt_findings::{CheckConfig, Finding};
 use dfopt_llb::{pb, ImageRef, Mkdir, Platform, State};
 use tonic::Code;
@@ -41,6 +50,63 @@ pub(crate) fn check_override(options: &FrontendOptions) -> Result<Option<CheckCo
         }),
         None => Ok(None),
     }
+}
+
+/// dfopt's cache-efficiency findings for the lint subrequest, under the check
+/// configuration in force (`check`: the build-arg, else the `# check=` directive):
+/// every stage without a target, else the stages the target needs. Nothing when
+/// the configuration or the instructions are invalid: the BuildKit walk reports
+/// that error.
+pub(crate) fn cache_findings(
+    env: &FrontendEnv,
+    loaded: &LoadedDockerfile,
+    parsed: &Parsed,
+    check: Option<CheckConfig>,
+) -> Vec<Finding> {
+    let config = match check {
+        Some(config) => config,
+        None => match CheckConfig::from_directive(&parsed.dockerfile) {
+            Ok(config) => config,
+            Err(_) => return Vec::new(),
+        },
+    };
+    if parsed.error().is_some() {
+        return Vec::new();
+    }
+    let Ok(ir) = dfopt_dockerfile::instructions::parse_dockerfile(&parsed.dockerfile) else {
+        return Vec::new();
+    };
+    let target = env.options.target.as_deref().filter(|t| !t.is_empty());
+    let stages: Option<BTreeSet<usize>> = target.map(|target| {
+        let options = dfopt_optimizer::Options {
+            target: Some(target.to_owned()),
+            build_args: env.options.build_args.clone(),
+            complete_build_args: true,
+            ..dfopt_optimizer::Options::default()
+        };
+        dfopt_optimizer::reachable_stages_with(
+            &ir,
+            Some(target),
+            &options,
+            parsed.dockerfile.escape,
+        )
+    });
+    let facts = Facts {
+        dockerignore: match loaded.has_dockerignore {
+            Some(true) => Dockerignore::Present,
+            Some(false) => Dockerignore::Missing {
+                expected: ".dockerignore".to_owned(),
+            },
+            None => Dockerignore::Unknown,
+        },
+    };
+    let input = cache::Input {
+        source: &loaded.dockerfile.text,
+        ir: &ir,
+        facts: &facts,
+        stages: stages.as_ref(),
+    };
+    cache::run(&input, &config).findings
 }
 
 /// Whether a string is an image reference BuildKit would accept, and why not.

@@ -51,6 +51,10 @@ pub struct LoadedDockerfile {
     pub dockerfile: DockerfileSource,
     /// Parsed `.dockerignore` patterns (empty if there is none).
     pub dockerignore: Vec<String>,
+    /// Whether an ignore file applies (`<filename>.dockerignore` or the context's
+    /// `.dockerignore`); `None` when only the Dockerfile's own one could be looked
+    /// for (the context is not the client's directory) and there is none.
+    pub has_dockerignore: Option<bool>,
     /// The Definition of the `local://dockerfile` source the Dockerfile was read
     /// from (BuildKit's source map names it; the lint answer includes it).
     pub definition: pb::Definition,
@@ -87,6 +91,11 @@ pub async fn load(
     let (data, own_ignore, definition) = dockerfile?;
     let context_ignore = context_ignore?;
     let ignore = own_ignore.or(context_ignore);
+    let has_dockerignore = if ignore.is_some() {
+        Some(true)
+    } else {
+        contexts.context_is_local().then_some(false)
+    };
     Ok(LoadedDockerfile {
         // The source map keeps the requested name even after the lowercase fallback,
         // as BuildKit does.
@@ -95,6 +104,7 @@ pub async fn load(
             .as_deref()
             .map(dockerignore::parse)
             .unwrap_or_default(),
+        has_dockerignore,
         definition,
     })
 }

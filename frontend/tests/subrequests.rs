@@ -434,3 +434,118 @@ async fn targets_of_an_invalid_dockerfile_fail_at_its_line() {
         status.message
     );
 }
+
+/// `ruleName|first line|detail` of every warning of a lint answer.
+fn lint_rules(result: &Value) -> Vec<String> {
+    result["warnings"]
+        .as_array()
+        .map(|w| {
+            w.iter()
+                .map(|w| {
+                    format!(
+                        "{}|{}",
+                        w["ruleName"].as_str().unwrap_or(""),
+                        w["location"]["ranges"][0]["start"]["line"]
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn lint_reports_dfopt_cache_rules_after_buildkits_without_failing_error_true() {
+    let dockerfile = "# check=error=true\nFROM python:3.12 AS build\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n";
+    let (metadata, _) = ask(
+        DaemonSetup::with_dockerfile(dockerfile),
+        &["requestid=frontend.lint"],
+    )
+    .await;
+    let result = json_of(&metadata);
+    assert_eq!(
+        lint_rules(&result),
+        [
+            "MissingDockerignore|4",
+            "DepsAfterCopyAll|5",
+            "MissingCacheMount|5"
+        ],
+        "{result}"
+    );
+    let warning = &result["warnings"][1];
+    assert_eq!(
+        warning["url"],
+        "https://docs.docker.com/build/cache/optimize/#order-your-layers"
+    );
+    assert!(warning["description"]
+        .as_str()
+        .is_some_and(|d| !d.is_empty()));
+    // dfopt's rules never count for `error=true`.
+    assert!(result.get("buildError").is_none(), "{result}");
+    assert_eq!(text(&metadata, "result.statuscode"), "1");
+    let txt = text(&metadata, "result.txt");
+    assert!(
+        txt.contains("\nWARNING: DepsAfterCopyAll - https://docs.docker.com/build/cache/optimize/#order-your-layers\n"),
+        "{txt}"
+    );
+
+    // A BuildKit finding fails under error=true, naming only BuildKit's rule.
+    let dockerfile = "# check=error=true\nFROM python:3.12 AS build\nMAINTAINER me\nCOPY . .\nRUN pip install -r requirements.txt\n";
+    let (metadata, _) = ask(
+        DaemonSetup::with_dockerfile(dockerfile),
+        &["requestid=frontend.lint"],
+    )
+    .await;
+    let result = json_of(&metadata);
+    assert_eq!(
+        lint_rules(&result),
+        [
+            "MaintainerDeprecated|3",
+            "MissingDockerignore|4",
+            "DepsAfterCopyAll|5",
+            "MissingCacheMount|5"
+        ],
+        "{result}"
+    );
+    assert_eq!(
+        result["buildError"]["message"],
+        "lint violation found for rules: MaintainerDeprecated"
+    );
+}
+
+#[tokio::test]
+async fn lint_skips_dfopt_cache_rules_by_check_directive_and_build_arg() {
+    let dockerfile = "# check=skip=DepsAfterCopyAll,MissingCacheMount\nFROM python:3.12\nCOPY . .\nRUN pip install -r requirements.txt\n";
+    let mut setup = DaemonSetup::with_dockerfile(dockerfile);
+    setup
+        .context_dir
+        .insert(".dockerignore".into(), b".git\n".to_vec());
+    let (metadata, _) = ask(setup, &["requestid=frontend.lint"]).await;
+    let result = json_of(&metadata);
+    assert_eq!(result["warnings"], Value::Null, "{result}");
+    assert_eq!(text(&metadata, "result.statuscode"), "0");
+
+    // The build-arg replaces the directive; without a .dockerignore that rule fires.
+    let (metadata, _) = ask(
+        DaemonSetup::with_dockerfile(dockerfile),
+        &[
+            "requestid=frontend.lint",
+            "build-arg:BUILDKIT_DOCKERFILE_CHECK=skip=MissingCacheMount",
+        ],
+    )
+    .await;
+    let result = json_of(&metadata);
+    assert_eq!(
+        lint_rules(&result),
+        ["MissingDockerignore|3", "DepsAfterCopyAll|4"],
+        "{result}"
+    );
+
+    // With a target, only the stages it needs are checked.
+    let dockerfile = "FROM python:3.12 AS deps\nCOPY . .\nRUN pip install -r requirements.txt\nFROM busybox AS final\nCMD [\"sh\"]\n";
+    let (metadata, _) = ask(
+        DaemonSetup::with_dockerfile(dockerfile),
+        &["requestid=frontend.lint", "target=final"],
+    )
+    .await;
+    assert_eq!(json_of(&metadata)["warnings"], Value::Null);
+}

@@ -51,11 +51,17 @@ GET = re.compile(r"\bGet:\d+ ")
 LIST_FILE = re.compile(r"\b(InRelease|Release|Release\.gpg|Packages|Sources|Translation-\w+)\b")
 
 
+# A fresh N per run: a daemon kept from an earlier run (local reruns) still
+# holds the layers of the last run's N values, which would turn every step into
+# a cache hit and test nothing.
+RUN_ID = str(time.time_ns())
+
+
 def build(n, out):
     start = time.monotonic()
     proc = subprocess.run(
         [DOCKER, *BUILD, "--progress=plain", "--build-arg", f"BUILDKIT_SYNTAX={FRONTEND}",
-         "--build-arg", f"N={n}", "-t", f"dfopt-e2e/concurrency:{n}", CONTEXT],
+         "--build-arg", f"N={RUN_ID}-{n}", "-t", f"dfopt-e2e/concurrency:{n}", CONTEXT],
         capture_output=True, text=True, timeout=900)
     out[n] = (proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start)
 

@@ -63,6 +63,10 @@ prepare_daemon
 e2e_timed fixture-servers servers_start
 part cases python3 "$here/runner.py" "$@"
 if [[ ${DFOPT_E2E_DIFFERENTIAL:-1} == 1 ]]; then
+  # The differential asks `dfopt explain` which cache directories rewrites add.
+  if [[ -z ${DFOPT_CLI:-} ]]; then
+    e2e_timed cli-binary cargo build --locked --quiet --manifest-path "$repo/Cargo.toml" -p dfopt-cli
+  fi
   part differential python3 "$here/differential.py" "$@"
 fi
 # Empties the build cache first, so it runs after the cases; skipped when

@@ -1,11 +1,13 @@
 //! What several subcommands share: build options, output formats, reading and
 //! optimising the input, and error messages with locations.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use dfopt_dockerfile::{Diagnostic, LineIndex};
-use dfopt_optimizer::{optimize, Optimized, Options, Settings};
+use dfopt_dockerfile::instructions::{self, CommandKind, Ir};
+use dfopt_dockerfile::{Diagnostic, LineIndex, Parsed};
+use dfopt_optimizer::{optimize, reachable_stages_with, Optimized, Options, Settings};
 
+use crate::build_error::{build_error, BuildSetup};
 use crate::input::{self, Input};
 use crate::platform;
 
@@ -118,6 +120,65 @@ pub fn prepare(
     })
 }
 
+/// A Dockerfile that BuildKit would accept as far as the file alone can tell.
+pub struct Valid {
+    pub parsed: Parsed,
+    pub ir: Ir,
+}
+
+/// Validates the input as BuildKit does before it builds anything, so that every
+/// subcommand refuses an invalid Dockerfile the same way: parsing, typing every
+/// instruction (flags, arguments), and the `RUN --mount` values that need no
+/// variable, which BuildKit types when it dispatches the stage. Only the stages
+/// `options` builds are dispatched (the target's, as in a build); `None`: every
+/// stage (as `docker build --check` without a target). A mount that uses variables
+/// is left to the build, which knows their values. The error is printed, located
+/// (`FILE:LINE:COL: message`); `None` means exit 2. Parser warnings are not printed.
+pub fn validate(input: &Input, options: Option<&Options>) -> Option<Valid> {
+    let parsed = dfopt_dockerfile::parse(&input.text);
+    if let Some(error) = parsed.error() {
+        eprintln!("{}", located(input, error));
+        return None;
+    }
+    let ir = match instructions::parse_dockerfile(&parsed.dockerfile) {
+        Ok(ir) => ir,
+        Err(diagnostic) => {
+            eprintln!("{}", located(input, &diagnostic));
+            return None;
+        }
+    };
+    let stages: Option<BTreeSet<usize>> = options
+        .map(|o| reachable_stages_with(&ir, o.target.as_deref(), o, parsed.dockerfile.escape));
+    if let Err(diagnostic) = check_mounts(&ir, stages.as_ref()) {
+        eprintln!("{}", located(input, &diagnostic));
+        return None;
+    }
+    Some(Valid { parsed, ir })
+}
+
+/// The first invalid `RUN --mount` value of the given stages (`None`: all), in
+/// file order, with BuildKit's message, at its RUN.
+fn check_mounts(ir: &Ir, stages: Option<&BTreeSet<usize>>) -> Result<(), Diagnostic> {
+    let checked = ir
+        .stages
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| stages.is_none_or(|s| s.contains(i)));
+    for (_, stage) in checked {
+        for command in &stage.commands {
+            let CommandKind::Run(run) = &command.kind else {
+                continue;
+            };
+            for mount in &run.mounts {
+                if let Some(Err(message)) = &mount.parsed {
+                    return Err(Diagnostic::error(message.clone(), command.span));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// [`prepare`] then the optimizer, for `explain` and `rewrite` (build-args may still
 /// change at build time). Errors and parser warnings are printed; `None` means exit 2.
 pub fn prepare_optimized(file: &str, build: &BuildOpts) -> Option<(Prepared, Optimized)> {
@@ -129,6 +190,19 @@ pub fn prepare_optimized(file: &str, build: &BuildOpts) -> Option<(Prepared, Opt
         }
     };
     let input = &prepared.input;
+    let valid = validate(input, Some(&prepared.options))?;
+    let target_platform = build.target_platform().ok().flatten();
+    let setup = BuildSetup {
+        build_args: &prepared.build_args,
+        target: prepared.options.target.as_deref(),
+        target_platform,
+        all_stages: false,
+        complete_build_args: false,
+    };
+    if let Some(message) = build_error(input, &valid.parsed, &valid.ir, &setup) {
+        eprintln!("{message}");
+        return None;
+    }
     let opt = match optimize(&input.text, &prepared.settings, &prepared.options) {
         Ok(opt) => opt,
         Err(diagnostic) => {

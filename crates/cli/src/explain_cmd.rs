@@ -2,7 +2,7 @@
 //! reasons and pass ids, and a summary.
 
 use dfopt_dockerfile::instructions::{CommandKind, Ir};
-use dfopt_dockerfile::LineIndex;
+use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_optimizer::{reachable_stages_with, ChangeKind, Optimized};
 use serde::Serialize;
 
@@ -53,11 +53,23 @@ struct JsonChange<'a> {
     ranges: Vec<JsonRange>,
 }
 
+/// A cache mount the optimizer added: the cache id BuildKit keeps it under (the
+/// target when the mount names none), which says which builds share the cache
+/// (and what the CLI could not know, e.g. the platform), and the input lines of
+/// the RUN it is on.
+#[derive(Serialize)]
+struct JsonCacheMount {
+    id: String,
+    target: String,
+    ranges: Vec<JsonRange>,
+}
+
 #[derive(Serialize)]
 struct JsonReport<'a> {
     file: &'a str,
     passes: &'a [&'static str],
     changes: Vec<JsonChange<'a>>,
+    cache_mounts: Vec<JsonCacheMount>,
     summary: &'a Summary,
 }
 
@@ -89,6 +101,7 @@ pub fn run(args: &ExplainArgs, color: ColorChoice) -> u8 {
                             .collect(),
                     })
                     .collect(),
+                cache_mounts: added_cache_mounts(&input.text, &opt, &index),
                 summary: &summary,
             };
             common::to_json(&report)
@@ -104,6 +117,75 @@ pub fn run(args: &ExplainArgs, color: ColorChoice) -> u8 {
     } else {
         OK
     }
+}
+
+/// The cache mounts of the rewritten RUNs that the input's instructions they
+/// stand for do not have, in file order of the optimised file.
+fn added_cache_mounts(source: &str, opt: &Optimized, index: &LineIndex) -> Vec<JsonCacheMount> {
+    let spans: Vec<Span> = dfopt_dockerfile::parse(source)
+        .dockerfile
+        .instructions
+        .iter()
+        .map(|i| i.span)
+        .collect();
+    let mut out = Vec::new();
+    for (stage, origins) in opt.ir.stages.iter().zip(&opt.origins) {
+        for (command, origin) in stage.commands.iter().zip(origins) {
+            let CommandKind::Run(run) = &command.kind else {
+                continue;
+            };
+            if origin.text.is_none() {
+                continue;
+            }
+            let originals: Vec<Span> = origin
+                .instructions
+                .iter()
+                .filter_map(|&i| spans.get(i).copied())
+                .collect();
+            let written = |value: &str| {
+                originals.iter().any(|s| {
+                    source
+                        .get(s.start as usize..s.end as usize)
+                        .is_some_and(|t| t.contains(value))
+                })
+            };
+            for mount in &run.mounts {
+                let Some((id, target)) = cache_mount(&mount.raw.value) else {
+                    continue;
+                };
+                if written(&mount.raw.value) {
+                    continue;
+                }
+                out.push(JsonCacheMount {
+                    id: id.unwrap_or_else(|| target.clone()),
+                    target,
+                    ranges: originals
+                        .iter()
+                        .map(|&s| JsonRange::new(index, s))
+                        .collect(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `(id, target)` of a `type=cache` mount value.
+fn cache_mount(value: &str) -> Option<(Option<String>, String)> {
+    let mut is_cache = false;
+    let mut id = None;
+    let mut target = None;
+    for field in value.split(',') {
+        let (key, v) = field.split_once('=').unwrap_or((field, ""));
+        let v = v.trim_matches(['"', '\'']).to_string();
+        match key.trim().to_ascii_lowercase().as_str() {
+            "type" => is_cache = v == "cache",
+            "id" => id = Some(v),
+            "target" | "dst" | "destination" => target = Some(v),
+            _ => {}
+        }
+    }
+    is_cache.then_some((id, target?))
 }
 
 fn kind_name(kind: ChangeKind) -> &'static str {

@@ -22,6 +22,7 @@ use dfopt_optimizer::{optimize, render};
 use prost::Message;
 use serde::Serialize;
 
+use crate::build_error::check_config_error;
 use crate::common::{self, BuildOpts, ERROR, OK};
 use crate::dockerignore;
 use crate::platform;
@@ -96,6 +97,13 @@ pub fn run(args: &LlbArgs) -> u8 {
             .to_string(),
     );
     let input = &prepared.input;
+    let Some(valid) = common::validate(input, Some(&prepared.options)) else {
+        return ERROR;
+    };
+    if let Some(message) = check_config_error(input, &valid.parsed, &prepared.build_args) {
+        eprintln!("{message}");
+        return ERROR;
+    }
     let mut map: Option<LineMap> = None;
     let text = if prepared.settings.is_off() {
         input.text.clone()
@@ -294,7 +302,7 @@ impl LineMap {
 
 /// The config given for an image that was not resolved: its platform and one
 /// (placeholder) layer, so it is not mistaken for a layer-less `scratch` image.
-fn unresolved_config(platform: &Platform) -> Vec<u8> {
+pub(crate) fn unresolved_config(platform: &Platform) -> Vec<u8> {
     let mut config = serde_json::json!({
         "architecture": platform.architecture,
         "os": platform.os,

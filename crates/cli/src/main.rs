@@ -4,7 +4,8 @@
 //! would be made, the file changed, checks found something), 2 error (bad
 //! input, unreadable file, usage).
 
-mod check;
+mod build_error;
+mod check_cmd;
 mod common;
 mod dockerignore;
 mod explain_cmd;
@@ -54,8 +55,8 @@ enum Command {
                       and images are not pinned to digests."
     )]
     Llb(llb_cmd::LlbArgs),
-    /// Report cache-efficiency problems (Docker's build guidelines).
-    Check(check::CheckArgs),
+    /// Report cache-efficiency problems (Docker's build guidelines; `# check=skip=` applies).
+    Check(check_cmd::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,7 +66,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain_cmd::run(&args, cli.color),
         Command::Rewrite(args) => rewrite_cmd::run(&args, cli.color),
         Command::Llb(args) => llb_cmd::run(&args),
-        Command::Check(args) => check::run(&args, cli.color),
+        Command::Check(args) => check_cmd::run(&args, cli.color),
     };
     ExitCode::from(code)
 }

@@ -30,7 +30,7 @@ fn has(dockerfile: &str, rule: &str) -> bool {
 
 #[test]
 fn deps_after_copy_all() {
-    let rule = "deps-after-copy-all";
+    let rule = "DepsAfterCopyAll";
     for positive in [
         "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n",
         "FROM node:20\nCOPY ./ /app/\nRUN cd /app && npm ci\n",
@@ -69,7 +69,7 @@ fn deps_after_copy_all() {
 
 #[test]
 fn apt_no_cleanup() {
-    let rule = "apt-no-cleanup";
+    let rule = "AptNoCleanup";
     assert!(has(
         "FROM debian\nRUN apt-get update && apt-get install -y curl\n",
         rule
@@ -100,7 +100,7 @@ fn apt_no_cleanup() {
 
 #[test]
 fn apt_update_separate() {
-    let rule = "apt-update-separate";
+    let rule = "AptUpdateSeparate";
     assert!(has("FROM debian\nRUN apt-get update\nRUN apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n", rule));
     assert!(!has("FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n", rule));
     assert!(!has("FROM debian\nRUN apt-get update\n", rule));
@@ -112,7 +112,7 @@ fn apt_update_separate() {
 
 #[test]
 fn missing_cache_mount() {
-    let rule = "missing-cache-mount";
+    let rule = "MissingCacheMount";
     for positive in [
         "FROM python:3.12\nRUN pip install --no-cache-dir flask\n",
         "FROM python:3.12\nRUN python3 -m pip install flask\n",
@@ -136,7 +136,7 @@ fn missing_cache_mount() {
 
 #[test]
 fn consecutive_runs() {
-    let rule = "consecutive-runs";
+    let rule = "ConsecutiveRuns";
     assert!(has("FROM alpine\nRUN a\nRUN b\n# comment\nRUN c\n", rule));
     assert!(!has("FROM alpine\nRUN a\nRUN b\n", rule));
     assert!(!has(
@@ -163,7 +163,7 @@ fn consecutive_runs() {
 
 #[test]
 fn missing_dockerignore() {
-    let rule = "missing-dockerignore";
+    let rule = "MissingDockerignore";
     let dockerfile = "FROM alpine\nCOPY . /app\n";
     let ids = |d: &tempfile::TempDir, file: &str| -> Vec<String> {
         let run = dfopt_in(d.path(), &["check", "--format", "json", file], None);
@@ -208,7 +208,7 @@ fn missing_dockerignore() {
 
 #[test]
 fn cleanup_in_separate_run() {
-    let rule = "cleanup-in-separate-run";
+    let rule = "CleanupInSeparateRun";
     let positive = "FROM debian\nRUN apt-get update && apt-get install -y curl\nCOPY a /a\nRUN rm -rf /var/lib/apt/lists/*\n";
     assert!(has(positive, rule));
     assert!(has(
@@ -267,13 +267,13 @@ CMD [\"python\", \"app.py\"]
     assert_eq!(run.code, 1, "{}", run.stderr);
     let out = run.out();
     for rule in [
-        "deps-after-copy-all",
-        "apt-no-cleanup",
-        "apt-update-separate",
-        "missing-cache-mount",
-        "consecutive-runs",
-        "missing-dockerignore",
-        "cleanup-in-separate-run",
+        "DepsAfterCopyAll",
+        "AptNoCleanup",
+        "AptUpdateSeparate",
+        "MissingCacheMount",
+        "ConsecutiveRuns",
+        "MissingDockerignore",
+        "CleanupInSeparateRun",
     ] {
         assert!(out.contains(&format!("warning[{rule}]")), "{rule}: {out}");
     }
@@ -299,9 +299,11 @@ fn list_rules() {
         .map(|l| l.split_whitespace().next().unwrap().to_string())
         .collect();
     assert_eq!(ids.len(), 7, "{ids:?}");
+    // BuildKit's convention, as they are reported next to BuildKit's rules.
     for id in &ids {
         assert!(
-            id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            id.starts_with(|c: char| c.is_ascii_uppercase())
+                && id.chars().all(|c| c.is_ascii_alphanumeric()),
             "{id}"
         );
     }

@@ -227,3 +227,43 @@ fn stdin_is_named_dash() {
     assert_eq!(run.code, 1);
     assert!(run.out().contains(" --> -:3:1\n"), "{}", run.out());
 }
+
+#[test]
+fn json_lists_the_added_cache_mounts_with_their_ids() {
+    let dockerfile = "FROM python:3.12\nRUN pip install flask\nRUN --mount=type=cache,id=mine,target=/root/.npm npm install -g serve\n";
+    let run = dfopt_on(
+        dockerfile,
+        &[
+            "explain",
+            "--format",
+            "json",
+            "--platform",
+            "linux/arm64",
+            "Dockerfile",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json = run.json();
+    let mounts = json["cache_mounts"].as_array().expect("cache_mounts");
+    let pip: Vec<&serde_json::Value> = mounts
+        .iter()
+        .filter(|m| m["target"] == "/root/.cache/pip")
+        .collect();
+    assert_eq!(pip.len(), 1, "{mounts:?}");
+    let id = pip[0]["id"].as_str().expect("id");
+    // The id names the platform and the base image, as the optimizer chose them.
+    assert!(id.starts_with("dfopt-pip-"), "{id}");
+    assert!(
+        id.contains("linux/arm64") && id.contains("python:3.12"),
+        "{id}"
+    );
+    assert_eq!(pip[0]["ranges"][0]["start_line"], 2);
+    // A mount the Dockerfile already had is not listed.
+    assert!(mounts.iter().all(|m| m["id"] != "mine"), "{mounts:?}");
+    // Nothing added, nothing listed.
+    let run = dfopt_on(
+        "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install flask\n",
+        &["explain", "--format", "json", "Dockerfile"],
+    );
+    assert_eq!(run.json()["cache_mounts"], serde_json::json!([]));
+}

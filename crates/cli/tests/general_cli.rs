@@ -196,3 +196,123 @@ pub fn on_terminal(args: &[&str], no_color: Option<&str>) -> Option<String> {
     // No pseudo-terminal available (script failed): nothing to check.
     text.contains("merge-runs").then_some(text)
 }
+
+/// The arguments that run `sub` on `Dockerfile`.
+fn on_dockerfile(sub: &str) -> Vec<&str> {
+    match sub {
+        "llb" => vec![sub, "--format", "dump", "Dockerfile"],
+        _ => vec![sub, "Dockerfile"],
+    }
+}
+
+/// Dockerfiles every build refuses: each subcommand exits 2 with the located
+/// message (`llb` locates by line only) and prints nothing on stdout.
+#[test]
+fn invalid_dockerfiles_exit_2_in_every_subcommand() {
+    let cases = [
+        (
+            "FROM busybox\nRUN --mount=type=bogus true\n",
+            "Dockerfile:2:",
+            "unsupported mount type \"bogus\"",
+        ),
+        (
+            "FROM busybox\nRUN --mount=type=cache true\n",
+            "Dockerfile:2:",
+            "invalid mount target \"/\"",
+        ),
+        (
+            "FROM busybox\nCOPY --bogus=1 a b\n",
+            "Dockerfile:2:",
+            "unknown flag: --bogus",
+        ),
+        (
+            "FROM busybox\nCOPY --chmod=999z a b\n",
+            "Dockerfile:2:",
+            "invalid chmod parameter: '999z'",
+        ),
+        (
+            "FROM busybox\nADD --checksum=sha256:zz http://example.com/x /x\n",
+            "Dockerfile:2:",
+            "invalid checksum digest length",
+        ),
+        (
+            "FROM busybox AS a\nCOPY --from=a /x /y\n",
+            "",
+            "circular dependency detected on stage: a",
+        ),
+        (
+            "# check=error=maybe\nFROM busybox\nRUN true\n",
+            "Dockerfile: ",
+            "failed to parse check options: failed to parse check option \"error=maybe\"",
+        ),
+    ];
+    for (dockerfile, at, message) in cases {
+        for sub in ["explain", "rewrite", "llb", "check"] {
+            let run = dfopt_on(dockerfile, &on_dockerfile(sub));
+            assert_eq!(run.code, 2, "{sub} on {dockerfile:?}: {}", run.stderr);
+            assert!(run.stdout.is_empty(), "{sub} on {dockerfile:?}");
+            assert!(
+                run.stderr.starts_with(at) && run.stderr.contains(message),
+                "{sub} on {dockerfile:?}: {}",
+                run.stderr
+            );
+        }
+    }
+    // The check configuration given as a build-arg replaces the directive.
+    for sub in ["explain", "rewrite", "llb"] {
+        let mut args = on_dockerfile(sub);
+        args.splice(
+            1..1,
+            ["--build-arg", "BUILDKIT_DOCKERFILE_CHECK=error=maybe"],
+        );
+        let run = dfopt_on("# check=skip=all\nFROM busybox\n", &args);
+        assert_eq!(run.code, 2, "{sub}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .starts_with("error: failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK"),
+            "{sub}: {}",
+            run.stderr
+        );
+        args.splice(1..3, ["--build-arg", "BUILDKIT_DOCKERFILE_CHECK=skip=all"]);
+        let run = dfopt_on("# check=error=maybe\nFROM busybox\n", &args);
+        assert_ne!(run.code, 2, "{sub}: {}", run.stderr);
+    }
+}
+
+/// What only the build can judge is not refused: a value that comes from a
+/// variable (the build may set it), an error in a stage the target does not
+/// build, `error=true` with findings (the findings are the report).
+#[test]
+fn what_the_build_decides_is_not_an_error() {
+    let cases = [
+        (
+            "ARG DIR\nFROM busybox\nRUN --mount=type=cache,target=$DIR true\n",
+            &["explain", "rewrite", "check"][..],
+        ),
+        (
+            "FROM busybox AS unused\nCOPY --chmod=9z a b\nFROM busybox\nRUN true\n",
+            &["explain", "rewrite", "llb"],
+        ),
+        (
+            "# check=error=true\nFROM busybox\nMAINTAINER me\nRUN true\n",
+            &["explain", "rewrite", "llb", "check"],
+        ),
+    ];
+    for (dockerfile, subs) in cases {
+        for sub in subs {
+            let run = dfopt_on(dockerfile, &on_dockerfile(sub));
+            assert_ne!(run.code, 2, "{sub} on {dockerfile:?}: {}", run.stderr);
+        }
+    }
+    // `check` checks every stage, as `docker build --check` without a target.
+    let run = dfopt_on(
+        "FROM busybox AS unused\nCOPY --chmod=9z a b\nFROM busybox\nRUN true\n",
+        &["check", "Dockerfile"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("Dockerfile:2:1: invalid chmod"),
+        "{}",
+        run.stderr
+    );
+}

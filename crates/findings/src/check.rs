@@ -45,6 +45,21 @@ impl Sink<'_> {
         self.report.add_finding(self.config, finding);
     }
 
+    /// [`Sink::report_with_fix`] for a finding placed on an instruction whose own
+    /// comments may hold a `# check=` line that changes the configuration for it.
+    pub fn report_at_with_fix(
+        &mut self,
+        comments: &[String],
+        spans: Vec<Span>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        let config = self.config.with_comments(comments);
+        let mut finding = Finding::new(self.rule, message, spans);
+        finding.fix = Some(fix.into());
+        self.report.add_finding(&config, finding);
+    }
+
     /// Reports a finding about an instruction whose own comments may hold a
     /// `# check=` line that changes the configuration for it.
     pub fn report_at(&mut self, comments: &[String], spans: Vec<Span>, message: impl Into<String>) {

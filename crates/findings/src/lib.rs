@@ -12,15 +12,19 @@
 //!   warnings of every build), found by one walk over the stages in BuildKit's
 //!   dispatch order. They cannot be independent check functions: BuildKit reports
 //!   them in the order the conversion meets them, and one step (expanding a word)
-//!   feeds several rules.
+//!   feeds several rules;
+//! - [`cache`]: dfopt's own cache-efficiency rules (`dfopt check`, and next to
+//!   BuildKit's in `docker buildx build --check`), one [`Check`] per file over the
+//!   typed instructions, with the optimizer's table of cache directories.
 //!
 //! Locations are byte spans ([`dfopt_dockerfile::Span`]); lines are computed only by
 //! whoever shows a finding ([`Finding::lines`]).
 //!
-//! No I/O: everything from outside (base image configs, `.dockerignore` patterns,
-//! build options) is passed in.
+//! No I/O: everything from outside (base image configs, `.dockerignore` patterns
+//! and whether there is one, build options) is passed in.
 
 pub mod buildkit;
+pub mod cache;
 pub mod check;
 pub mod config;
 pub mod finding;

@@ -1,4 +1,7 @@
-//! `frontend.lint`: BuildKit's Dockerfile checks (`docker build --check`).
+//! `frontend.lint`: BuildKit's Dockerfile checks (`docker build --check`), then
+//! dfopt's cache-efficiency rules in the same shape (rule name, description, URL,
+//! detail, located ranges), so buildx prints them alike and `# check=skip=<Rule>`
+//! turns them off. Only BuildKit's rules count for `# check=error=true`.
 //!
 //! Without a `target` every stage is checked (BuildKit's "no target means all
 //! targets"); with one, the stages it needs. An error that would fail the build (an
@@ -23,7 +26,14 @@ pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
         .target
         .as_deref()
         .is_none_or(str::is_empty);
-    let analysis = context.analyze(&parsed, all_stages).await?;
+    let mut analysis = context.analyze(&parsed, all_stages).await?;
+    let check = crate::checks::check_override(&context.env.options)?;
+    analysis.findings.extend(crate::checks::cache_findings(
+        context.env,
+        context.loaded,
+        &parsed,
+        check,
+    ));
     let index = LineIndex::new(text);
 
     let warnings: Vec<Json> = analysis

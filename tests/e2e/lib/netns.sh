@@ -17,8 +17,15 @@
 #   netns_stop    removes it and its host rules (safe to call any time)
 #   netns_exec CMD...   runs CMD in it (or plainly when DFOPT_E2E_NETNS is empty)
 
-_netns_host_if() { printf 'dfo-%s-h' "${DFOPT_E2E_LEG:0:6}"; }
-_netns_ns_if() { printf 'dfo-%s-n' "${DFOPT_E2E_LEG:0:6}"; }
+# Interface names follow the namespace's name (at most 15 bytes), so a second
+# run with a namespace of its own (DFOPT_E2E_NETNS, DFOPT_E2E_NETNS_NET and
+# DFOPT_E2E_ROOT set) can run beside a leg's daemon.
+_netns_if_stem() {
+  local name=${DFOPT_E2E_NETNS#dfopt-}
+  printf 'dfo-%s' "${name:0:9}"
+}
+_netns_host_if() { printf '%s-h' "$(_netns_if_stem)"; }
+_netns_ns_if() { printf '%s-n' "$(_netns_if_stem)"; }
 _netns_comment() { printf 'dfopt-e2e:%s' "$DFOPT_E2E_NETNS"; }
 
 # "<a.b.c>.<d+n>" for the /30 base address DFOPT_E2E_NETNS_NET.

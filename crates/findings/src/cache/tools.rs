@@ -1,10 +1,13 @@
-//! Recognising package-manager calls in simple commands.
+//! Recognising package-manager calls in simple commands, and where their caches
+//! are: the optimizer's table ([`dfopt_optimizer::cache_dirs`]), not a copy.
+
+use dfopt_optimizer::cache_dirs::{self, CacheDir, CACHE_DIRS};
 
 use super::shell::SimpleCommand;
 
 /// A dependency installer or build tool a rule cares about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Tool {
+pub enum Installer {
     Apt,
     Pip,
     Npm,
@@ -18,10 +21,40 @@ pub enum Tool {
     Pipenv,
 }
 
+impl Installer {
+    /// The tool whose cache directories the optimizer's table lists, if it does.
+    pub fn cache_tool(self) -> Option<cache_dirs::Tool> {
+        Some(match self {
+            Installer::Apt => cache_dirs::Tool::Apt,
+            Installer::Pip => cache_dirs::Tool::Pip,
+            Installer::Npm => cache_dirs::Tool::Npm,
+            Installer::Yarn => cache_dirs::Tool::Yarn,
+            Installer::Pnpm => cache_dirs::Tool::Pnpm,
+            Installer::Go => cache_dirs::Tool::Go,
+            Installer::Cargo => cache_dirs::Tool::Cargo,
+            Installer::Poetry => cache_dirs::Tool::Poetry,
+            Installer::Bundle | Installer::Composer | Installer::Pipenv => return None,
+        })
+    }
+
+    /// The cache directories of the installer in the optimizer's table.
+    pub fn cache_dirs(self) -> Vec<&'static CacheDir> {
+        let Some(tool) = self.cache_tool() else {
+            return Vec::new();
+        };
+        CACHE_DIRS.iter().filter(|d| d.tool == tool).collect()
+    }
+}
+
+/// The cache directory named `name` in the optimizer's table (`apt-lists`).
+pub fn cache_dir(name: &str) -> Option<&'static CacheDir> {
+    CACHE_DIRS.iter().find(|d| d.name == name)
+}
+
 /// A recognised call: the tool and the words as written, for messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
-    pub tool: Tool,
+    pub tool: Installer,
     /// `pip install`, `go mod download`, …
     pub what: String,
 }
@@ -99,31 +132,51 @@ pub fn install_call(c: &SimpleCommand) -> Option<Call> {
         })
     };
     if is_apt_install(c) {
-        return call(Tool::Apt, &format!("{} install", c.program()));
+        return call(Installer::Apt, &format!("{} install", c.program()));
     }
     if pip_install_args(c).is_some() {
-        return call(Tool::Pip, "pip install");
+        return call(Installer::Pip, "pip install");
     }
     match (c.program(), sub) {
-        ("npm", Some(s @ ("install" | "i" | "ci" | "add"))) => call(Tool::Npm, &format!("npm {s}")),
-        ("yarn", None) => call(Tool::Yarn, "yarn"),
-        ("yarn", Some(s @ ("install" | "add"))) => call(Tool::Yarn, &format!("yarn {s}")),
+        ("npm", Some(s @ ("install" | "i" | "ci" | "add"))) => {
+            call(Installer::Npm, &format!("npm {s}"))
+        }
+        ("yarn", None) => call(Installer::Yarn, "yarn"),
+        ("yarn", Some(s @ ("install" | "add"))) => call(Installer::Yarn, &format!("yarn {s}")),
         ("pnpm", Some(s @ ("install" | "i" | "add" | "fetch"))) => {
-            call(Tool::Pnpm, &format!("pnpm {s}"))
+            call(Installer::Pnpm, &format!("pnpm {s}"))
         }
         ("go", Some("mod")) if c.words.get(2).map(String::as_str) == Some("download") => {
-            call(Tool::Go, "go mod download")
+            call(Installer::Go, "go mod download")
         }
         ("go", Some(s @ ("get" | "build" | "install" | "test"))) => {
-            call(Tool::Go, &format!("go {s}"))
+            call(Installer::Go, &format!("go {s}"))
         }
         ("cargo", Some(s @ ("fetch" | "build" | "install"))) => {
-            call(Tool::Cargo, &format!("cargo {s}"))
+            call(Installer::Cargo, &format!("cargo {s}"))
         }
-        ("bundle", Some("install")) | ("bundle", None) => call(Tool::Bundle, "bundle install"),
-        ("composer", Some("install")) => call(Tool::Composer, "composer install"),
-        ("poetry", Some("install")) => call(Tool::Poetry, "poetry install"),
-        ("pipenv", Some("install" | "sync")) => call(Tool::Pipenv, "pipenv install"),
+        ("bundle", Some("install")) | ("bundle", None) => call(Installer::Bundle, "bundle install"),
+        ("composer", Some("install")) => call(Installer::Composer, "composer install"),
+        ("poetry", Some("install")) => call(Installer::Poetry, "poetry install"),
+        ("pipenv", Some("install" | "sync")) => call(Installer::Pipenv, "pipenv install"),
+        _ => None,
+    }
+}
+
+/// A step that downloads (or builds) a tool's dependencies from the manifests
+/// alone, so that a later install or build of the same tool after the whole
+/// context was copied finds them already there: `cargo chef cook`, `cargo fetch`,
+/// `pnpm fetch`, `go mod download`.
+pub fn prefetch(c: &SimpleCommand) -> Option<Installer> {
+    match (c.program(), c.subcommand(&[])) {
+        ("cargo", Some("chef")) if c.words.get(2).map(String::as_str) == Some("cook") => {
+            Some(Installer::Cargo)
+        }
+        ("cargo", Some("fetch")) => Some(Installer::Cargo),
+        ("pnpm", Some("fetch")) => Some(Installer::Pnpm),
+        ("go", Some("mod")) if c.words.get(2).map(String::as_str) == Some("download") => {
+            Some(Installer::Go)
+        }
         _ => None,
     }
 }
@@ -141,7 +194,7 @@ mod tests {
     use super::super::shell::split;
     use super::*;
 
-    fn call(script: &str) -> Option<(Tool, String)> {
+    fn call(script: &str) -> Option<(Installer, String)> {
         split(script)
             .iter()
             .find_map(install_call)
@@ -152,29 +205,29 @@ mod tests {
     fn recognises_installs() {
         assert_eq!(
             call("apt-get -y install curl"),
-            Some((Tool::Apt, "apt-get install".into()))
+            Some((Installer::Apt, "apt-get install".into()))
         );
         assert_eq!(call("apt-get update"), None);
         assert_eq!(
             call("python3 -m pip install -r r.txt"),
-            Some((Tool::Pip, "pip install".into()))
+            Some((Installer::Pip, "pip install".into()))
         );
         assert_eq!(
             call("/venv/bin/pip3.11 --quiet install x"),
-            Some((Tool::Pip, "pip install".into()))
+            Some((Installer::Pip, "pip install".into()))
         );
         assert_eq!(call("pip download x"), None);
-        assert_eq!(call("npm ci"), Some((Tool::Npm, "npm ci".into())));
+        assert_eq!(call("npm ci"), Some((Installer::Npm, "npm ci".into())));
         assert_eq!(call("npm run build"), None);
         assert_eq!(
             call("go mod download"),
-            Some((Tool::Go, "go mod download".into()))
+            Some((Installer::Go, "go mod download".into()))
         );
         assert_eq!(call("go mod tidy"), None);
-        assert_eq!(call("yarn"), Some((Tool::Yarn, "yarn".into())));
+        assert_eq!(call("yarn"), Some((Installer::Yarn, "yarn".into())));
         assert_eq!(
             call("bundle install --jobs 4"),
-            Some((Tool::Bundle, "bundle install".into()))
+            Some((Installer::Bundle, "bundle install".into()))
         );
     }
 }

@@ -1,4 +1,4 @@
-//! `cleanup-in-separate-run`: a RUN that deletes a package manager's cache or
+//! `CleanupInSeparateRun`: a RUN that deletes a package manager's cache or
 //! lists that an earlier RUN of the stage filled.
 //!
 //! **Why.** Layers only add: deleting files in a later layer hides them but
@@ -18,23 +18,32 @@
 //!
 //! Caches recognised: apt lists and archives (`rm`, `apt-get clean`), apk,
 //! yum/dnf (`yum clean all`), pip (`pip cache purge`), npm (`npm cache clean`),
-//! yarn (`yarn cache clean`), go (`go clean -cache|-modcache`).
+//! yarn (`yarn cache clean`), go (`go clean -cache|-modcache`); their directories
+//! are those of the optimizer's table (plus `/var/cache/yum`, which it has not),
+//! also written with `~`, `$HOME` or `${HOME}` for the ones under `/root`.
 
 use dfopt_dockerfile::instructions::Command;
 use dfopt_dockerfile::LineIndex;
 
-use super::super::shell::SimpleCommand;
-use super::super::tools;
-use super::super::{simple_commands, Context, Finding};
+use super::shell::SimpleCommand;
+use super::tools;
+use super::{simple_commands, Input};
+use crate::check::Sink;
+use crate::rule::Rule;
 
-pub const ID: &str = "cleanup-in-separate-run";
-pub const SUMMARY: &str =
-    "Caches deleted in a later RUN than the one that filled them (the layer does not shrink)";
+pub static RULE: Rule = Rule::new(
+    "CleanupInSeparateRun",
+    "Caches deleted in a later RUN than the one that filled them (the layer does not shrink)",
+    "https://docs.docker.com/build/building/best-practices/#apt-get",
+);
 
 /// A cache: its directories, the commands that empty it, the commands that fill it.
 struct Cache {
     name: &'static str,
-    paths: &'static [&'static str],
+    /// Names of its directories in the optimizer's table.
+    dirs: &'static [&'static str],
+    /// Directories the table does not list.
+    extra: &'static [&'static str],
     cleans: fn(&SimpleCommand) -> bool,
     fills: fn(&SimpleCommand) -> bool,
 }
@@ -46,25 +55,29 @@ fn sub(c: &SimpleCommand) -> Option<&str> {
 const CACHES: [Cache; 8] = [
     Cache {
         name: "the apt package lists",
-        paths: &["/var/lib/apt/lists"],
+        dirs: &["apt-lists"],
+        extra: &[],
         cleans: |_| false,
         fills: tools::is_apt_update,
     },
     Cache {
         name: "the apt package cache",
-        paths: &["/var/cache/apt"],
+        dirs: &["apt-cache"],
+        extra: &[],
         cleans: |c| matches!(tools::apt_subcommand(c), Some("clean" | "autoclean")),
         fills: tools::is_apt_install,
     },
     Cache {
         name: "the apk cache",
-        paths: &["/var/cache/apk"],
+        dirs: &["apk"],
+        extra: &[],
         cleans: |c| c.program() == "apk" && sub(c) == Some("cache") && c.has("clean"),
         fills: |c| c.program() == "apk" && matches!(sub(c), Some("add" | "update" | "upgrade")),
     },
     Cache {
         name: "the yum/dnf cache",
-        paths: &["/var/cache/yum", "/var/cache/dnf"],
+        dirs: &["dnf", "libdnf5"],
+        extra: &["/var/cache/yum"],
         cleans: |c| matches!(c.program(), "yum" | "dnf" | "microdnf") && sub(c) == Some("clean"),
         fills: |c| {
             matches!(c.program(), "yum" | "dnf" | "microdnf")
@@ -73,12 +86,8 @@ const CACHES: [Cache; 8] = [
     },
     Cache {
         name: "the pip cache",
-        paths: &[
-            "/root/.cache/pip",
-            "~/.cache/pip",
-            "$HOME/.cache/pip",
-            "${HOME}/.cache/pip",
-        ],
+        dirs: &["pip"],
+        extra: &[],
         cleans: |c| {
             (c.program().starts_with("pip") || c.program().starts_with("python"))
                 && c.has("cache")
@@ -88,19 +97,22 @@ const CACHES: [Cache; 8] = [
     },
     Cache {
         name: "the npm cache",
-        paths: &["/root/.npm", "~/.npm", "$HOME/.npm", "${HOME}/.npm"],
+        dirs: &["npm"],
+        extra: &[],
         cleans: |c| c.program() == "npm" && sub(c) == Some("cache") && c.has("clean"),
         fills: |c| c.program() == "npm" && matches!(sub(c), Some("install" | "i" | "ci" | "add")),
     },
     Cache {
         name: "the yarn cache",
-        paths: &["/usr/local/share/.cache/yarn"],
+        dirs: &["yarn"],
+        extra: &[],
         cleans: |c| c.program() == "yarn" && sub(c) == Some("cache") && c.has("clean"),
         fills: |c| c.program() == "yarn" && matches!(sub(c), None | Some("install" | "add")),
     },
     Cache {
         name: "the go caches",
-        paths: &["/root/.cache/go-build", "/go/pkg/mod"],
+        dirs: &["go-build", "go-mod"],
+        extra: &[],
         cleans: |c| {
             c.program() == "go"
                 && sub(c) == Some("clean")
@@ -112,6 +124,24 @@ const CACHES: [Cache; 8] = [
         },
     },
 ];
+
+impl Cache {
+    /// Its directories as a script may write them.
+    fn paths(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.extra.iter().map(|p| p.to_string()).collect();
+        for dir in self.dirs.iter().filter_map(|name| tools::cache_dir(name)) {
+            for path in dir.defaults {
+                out.push(path.to_string());
+                if let Some(rest) = path.strip_prefix("/root/") {
+                    for home in ["~", "$HOME", "${HOME}"] {
+                        out.push(format!("{home}/{rest}"));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
 
 /// Whether `rm <removed>` deletes `cache_path` or something inside it.
 fn covers(removed: &str, cache_path: &str) -> bool {
@@ -126,13 +156,14 @@ fn covers(removed: &str, cache_path: &str) -> bool {
 
 /// The cleanup in `commands` of `cache`, as written (for the message).
 fn cleanup_of(commands: &[SimpleCommand], cache: &Cache) -> Option<String> {
+    let paths = cache.paths();
     for c in commands {
         if (cache.cleans)(c) {
             return Some(c.words.join(" "));
         }
         if tools::removed_paths(c)
             .iter()
-            .any(|p| cache.paths.iter().any(|cp| covers(p, cp)))
+            .any(|p| paths.iter().any(|cp| covers(p, cp)))
         {
             return Some(c.words.join(" "));
         }
@@ -140,10 +171,9 @@ fn cleanup_of(commands: &[SimpleCommand], cache: &Cache) -> Option<String> {
     None
 }
 
-pub fn check(cx: &Context) -> Vec<Finding> {
-    let index = LineIndex::new(cx.source);
-    let mut findings = Vec::new();
-    for stage in &cx.ir.stages {
+pub fn check(input: &Input, sink: &mut Sink<'_>) {
+    let index = LineIndex::new(input.source);
+    for stage in input.stages() {
         let runs: Vec<(&Command, Vec<SimpleCommand>)> = stage
             .commands
             .iter()
@@ -163,19 +193,18 @@ pub fn check(cx: &Context) -> Vec<Finding> {
                 });
                 let Some((filler, _)) = filler else { continue };
                 let line = index.lines(filler.span).0;
-                findings.push(Finding {
-                    rule: ID,
-                    spans: vec![command.span, filler.span],
-                    message: format!(
+                sink.report_at_with_fix(
+                    &command.comments,
+                    vec![command.span, filler.span],
+                    format!(
                         "`{cleanup}` deletes {} in a later RUN than the one that filled them (line {line}): the earlier layer keeps the files",
                         cache.name
                     ),
-                    fix: format!(
+                    format!(
                         "do the cleanup at the end of the RUN on line {line} (`… && {cleanup}`), or keep the cache in a `--mount=type=cache`"
                     ),
-                });
+                );
             }
         }
     }
-    findings
 }

@@ -1,4 +1,4 @@
-//! `apt-update-separate`: `apt-get update` in a RUN of its own, with the
+//! `AptUpdateSeparate`: `apt-get update` in a RUN of its own, with the
 //! `apt-get install` in a later RUN that does not update itself.
 //!
 //! **Why.** The `apt-get update` layer is cached independently of the install:
@@ -17,16 +17,19 @@
 //! RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
 //! ```
 
-use super::super::tools;
-use super::super::{simple_commands, Context, Finding};
+use super::tools;
+use super::{simple_commands, Input};
+use crate::check::Sink;
+use crate::rule::Rule;
 
-pub const ID: &str = "apt-update-separate";
-pub const SUMMARY: &str =
-    "`apt-get update` in a different RUN than the `apt-get install` (stale cached lists)";
+pub static RULE: Rule = Rule::new(
+    "AptUpdateSeparate",
+    "`apt-get update` in a different RUN than the `apt-get install` (stale cached lists)",
+    "https://docs.docker.com/build/building/best-practices/#apt-get",
+);
 
-pub fn check(cx: &Context) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for stage in &cx.ir.stages {
+pub fn check(input: &Input, sink: &mut Sink<'_>) {
+    for stage in input.stages() {
         for (i, command) in stage.commands.iter().enumerate() {
             let commands = simple_commands(command);
             if !commands.iter().any(tools::is_apt_update)
@@ -40,15 +43,13 @@ pub fn check(cx: &Context) -> Vec<Finding> {
             }) else {
                 continue;
             };
-            findings.push(Finding {
-                rule: ID,
-                spans: vec![command.span, install.span],
-                message: "`apt-get update` runs in a separate RUN from the `apt-get install` that needs it".to_string(),
-                fix: "run `apt-get update && apt-get install -y …` in one RUN, so a changed package list also refreshes \
-                      the index"
-                    .to_string(),
-            });
+            sink.report_at_with_fix(
+                &command.comments,
+                vec![command.span, install.span],
+                "`apt-get update` runs in a separate RUN from the `apt-get install` that needs it",
+                "run `apt-get update && apt-get install -y …` in one RUN, so a changed package list also refreshes \
+                 the index",
+            );
         }
     }
-    findings
 }
