@@ -12,6 +12,11 @@
 //! * `local://context` with followpaths `[".dockerignore"]`; shared key hint
 //!   `context-.dockerignore`.
 //!
+//! On a daemon whose builtin frontend is BuildKit v0.25's ([`Dialect`]), both sources
+//! also carry `local.differ=none` as that frontend sends them: the transfer key differs
+//! with the attribute, and without it the Dockerfile would be transferred (and shown)
+//! a second time.
+//!
 //! `<filename>.dockerignore` next to the Dockerfile wins over the context's
 //! `.dockerignore`. The two reads run concurrently. The shared key hints and names
 //! equal BuildKit's, so the daemon reuses the transfers the built-in frontend (which
@@ -22,7 +27,8 @@
 //! `<filename>.dockerignore`), and the context's `.dockerignore` is not read: BuildKit
 //! applies ignore files only to the client's directory.
 
-use dfopt_llb::{pb, Local, OpOptions};
+use dfopt_convert::Dialect;
+use dfopt_llb::{pb, Differ, Local, OpOptions};
 
 use crate::bridge::Bridge;
 use crate::caps::Caps;
@@ -133,12 +139,22 @@ fn local_dockerfile_source(
     if !session_id.is_empty() {
         local = local.session(session_id);
     }
+    local = with_builtin_differ(local, caps);
     let mut definition = local
         .build()
         .marshal(&caps.llb)
         .map_err(|error| BuildError::new(format!("failed to marshal local source: {error}")))?;
     crate::checks::join_load_group(&mut definition, filename);
     Ok(definition)
+}
+
+/// `local.differ=none` where the daemon's builtin frontend sends it (BuildKit v0.25's
+/// `llb.Differ(llb.DiffNone, false)`: not required, so no cap is recorded).
+fn with_builtin_differ(local: Local, caps: &Caps) -> Local {
+    match Dialect::for_caps(&caps.llb) {
+        Dialect::BuildKitV0_8 => local,
+        Dialect::BuildKitV0_25 => local.differ(Differ::None),
+    }
 }
 
 /// Solves `definition`; returns the Dockerfile, `<filename>.dockerignore` and the
@@ -194,6 +210,7 @@ async fn read_context_dockerignore(
     if !session_id.is_empty() {
         local = local.session(session_id);
     }
+    local = with_builtin_differ(local, caps);
     let definition = local
         .build()
         .marshal(&caps.llb)

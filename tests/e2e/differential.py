@@ -45,10 +45,16 @@ the daemon's own frontend right after build 3, must give the very image of
 build 3 (same image id: every step a cache hit, same config and history), so
 teams that commit the rewritten Dockerfile get what the frontend gives.
 
+Through buildx (the modern leg) the builds use `--progress=rawjson` (plain
+progress has no vertex digests there) and `--provenance=false`, and two more
+things are required: every step that reads no local source has the builtin's
+very digest, and the image id is the builtin's.
+
 Prints `same <case> (...)` or `DIFF <case>: ...` per case and a closing
 "N passed, M failed"; exits 1 on any difference. A case whose difference is
 intended sets "differential_known": "<why>" in case.json: it is then reported
-as `known <case>` and does not fail the run.
+as `known <case>` and does not fail the run; a difference of one leg only goes in
+that leg's override object (`"modern": {"differential_known": "<why>"}`).
 
   python3 tests/e2e/differential.py [CASE...]
 Needs DOCKER and DOCKER_HOST (tests/e2e/lib/env.sh), a running daemon, the
@@ -69,7 +75,7 @@ import time
 # runner.py is imported for its helpers; no __pycache__ left in the checkout.
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner import CASES, DOCKER, CheckFailed, build_args, case_applies, case_inputs, docker, load_case  # noqa: E402
+from runner import BUILD, CASES, DOCKER, LEG, CheckFailed, build_args, case_applies, case_inputs, docker, load_case  # noqa: E402
 
 # DFOPT_E2E_SCRATCH lets two checkouts share one daemon without sharing scratch dirs
 # (each also sets DFOPT_FRONTEND_IMAGE to a tag of its own).
@@ -78,6 +84,12 @@ WORK = os.path.join(
 )
 # How many differences of one kind are listed before "... and N more".
 SHOW = 12
+# buildx prints no vertex digests in its plain progress; its `rawjson` progress
+# (one SolveStatus per line) has them, with each vertex's inputs. Builds through
+# buildx also attach a provenance attestation by default, which records the
+# invocation (build times, frontend, build args): it would make every image id
+# differ, also between two builds by the same frontend, so it is turned off.
+BUILDX = BUILD[:1] == ["buildx"]
 # The platform of this daemon, as `dfopt rewrite --platform` takes it (cache
 # mount ids name the platform, so the rewritten text matches the frontend's).
 PLATFORM = os.environ.get("DFOPT_E2E_PLATFORM", "linux/amd64")
@@ -107,13 +119,18 @@ IGNORED_INSPECT = {
     # The storage driver's directories of this daemon: per-layer paths.
     # Layer identity is compared through RootFS.Layers instead.
     "GraphDriver": "daemon storage paths",
+    # The containerd image store's descriptor of the image (its digest is the Id
+    # there); the Id is compared on its own where it must be equal.
+    "Descriptor": "the image's own digest, as Id",
 }
 # Not ignored, on purpose: ContainerConfig (the classic builder put its
 # intermediate container's Hostname and Image there; BuildKit writes an empty
 # one in both frontends, so any value in it is a difference), DockerVersion
 # (BuildKit leaves it empty) and Container (empty too).
 
-STEP = re.compile(r"^\[(?!internal\])[^\]]*\] ")
+# Not a step: `[internal] ...` and the loading of a named context (`--build-context`),
+# `[context NAME] ...`, which both frontends run on every build.
+STEP = re.compile(r"^\[(?!internal\]|context )[^\]]*\] ")
 FROM_STEP = re.compile(r"^\[[^\]]*\] FROM ")
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
@@ -126,12 +143,64 @@ class Vertex:
         self.cached = False
         self.done = False
         self.error = False
+        self.inputs = []  # digests of the input vertices (rawjson logs only)
 
     def status(self):
         return "CACHED" if self.cached else "ERROR" if self.error else "DONE (ran)" if self.done else "no status"
 
 
 def vertices(log):
+    """The vertices of a build log, plain or rawjson (see `vertices_plain`,
+    `vertices_rawjson`)."""
+    if is_rawjson(log):
+        return vertices_rawjson(log)
+    return vertices_plain(log)
+
+
+def is_rawjson(log):
+    return any(line.startswith('{"vertexes"') for line in log.splitlines())
+
+
+def vertices_rawjson(log):
+    """The vertices of a `--progress=rawjson` log (one `SolveStatus` JSON per
+    line, vertices repeated as their state changes), in order of first
+    appearance, with digests and inputs."""
+    found = {}
+    for line in log.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            status = json.loads(line)
+        except ValueError:
+            continue
+        for raw in status.get("vertexes") or []:
+            digest = raw.get("digest")
+            v = found.get(digest)
+            if v is None:
+                v = found[digest] = Vertex(raw.get("name", ""))
+                v.digest = digest
+            v.inputs = raw.get("inputs") or v.inputs
+            v.cached = v.cached or bool(raw.get("cached"))
+            v.done = v.done or bool(raw.get("completed"))
+            v.error = v.error or raw.get("error") or False  # the error text
+    return list(found.values())
+
+
+def reads_context(v, by_digest, seen=None):
+    """Whether a vertex is or depends on a local source (`[internal] load build
+    context`, a named local context): its op holds the build's session id, so its
+    digest and that of everything after it change in every build."""
+    seen = set() if seen is None else seen
+    if v.digest in seen:
+        return False
+    seen.add(v.digest)
+    if v.name.startswith("[internal] load build context") or v.name.startswith("[context "):
+        return True
+    return any(reads_context(by_digest[d], by_digest, seen) for d in v.inputs if d in by_digest)
+
+
+def vertices_plain(log):
     """The vertices of a `--progress=plain` log, in order of first appearance.
     A vertex is `#N <name>`, then `#N sha256:<digest>`, then output lines
     (`#N 0.123 ...`) and a `#N CACHED` / `#N DONE 1.2s` / `#N ERROR ...` line;
@@ -214,6 +283,20 @@ def check_cache(builtin_log, ours_log, builtin_image, ours_image):
     if left or only_ours:
         diffs.append("steps differ: " + listing([f"{u.name!r} only in builtin" for u in left] +
                                                 [f"{v.name!r} only in ours" for v in only_ours]))
+    # With digests in both logs (rawjson), a step that reads no local source must
+    # be the builtin's very op: equal digests (the daemon recomputes every op's
+    # digest from its Go encoding, so equal digests are byte-equal ops).
+    ours_all = {v.digest: v for v in vertices(ours_log) if v.digest}
+    differing = [v for v in ours if v.digest and v.builtin_digest and v.digest != v.builtin_digest
+                 and not reads_context(v, ours_all)]
+    if is_rawjson(ours_log) and differing:
+        diffs.append("step digests differ (no context input): " + listing(
+            f"{v.name!r}: {short(v.digest)} vs builtin {short(v.builtin_digest)}" for v in differing))
+    # An op without inputs (a git or http source, a file op on scratch) is solved
+    # again on every build and shown as run by both frontends: with the builtin's
+    # very digest it is the builtin's op, which is all the cache check asks.
+    not_cached = [v for v in not_cached if v.inputs or not v.digest or v.digest != v.builtin_digest
+                  or not is_rawjson(ours_log)]
     if not_cached:
         diffs.append("not CACHED: " + listing(
             f"{v.name!r}: {v.status()}, digest {short(v.digest)} vs builtin {short(v.builtin_digest)}"
@@ -229,6 +312,9 @@ def check_cache(builtin_log, ours_log, builtin_image, ours_image):
         diffs.append(f"every step CACHED, but the layers are not the builtin build's (first differing layer "
                      f"{first} of {len(bl)} vs {len(ol)}): ours hit other cache records, its cache keys differ")
     note = f"{same_digest}/{len(ours)} step digests equal"
+    context_steps = sum(1 for v in ours if v.digest and reads_context(v, ours_all))
+    if context_steps:
+        note += f" ({context_steps} read the context: a new digest in every build)"
     return diffs, note
 
 
@@ -443,6 +529,10 @@ def build(name, case, mode, dockerfile_path, context, tag):
     (ours, rewrites off), "control" (the same without the cache) or "on"
     (ours, rewrites on)."""
     args = build_args(name, case, "builtin" if mode == "builtin" else "buildarg")
+    if BUILDX:
+        args = ["--progress=rawjson" if a == "--progress=plain" else a for a in args]
+        if not any(a.startswith("--provenance") or a.startswith("--attest") for a in args):
+            args += ["--provenance=false"]
     if mode == "control":
         args += ["--no-cache"]
     if mode in ("dfopt", "control"):
@@ -456,6 +546,10 @@ def build(name, case, mode, dockerfile_path, context, tag):
         f.write(log)
     if built.returncode != 0:
         tail = "\n".join(log.splitlines()[-15:])
+        if is_rawjson(log):
+            failed = [v for v in vertices(log) if v.error]
+            others = [line for line in log.splitlines() if line.strip() and not line.startswith("{")]
+            tail = "\n".join([f"{v.name}: ERROR {v.error}" for v in failed] + others[-15:])
         raise CheckFailed(f"{mode} build failed:\n{tail}")
     return log, seconds
 
@@ -500,6 +594,10 @@ def run_case(name):
     t_fs = time.monotonic() - start
     n_steps = len(steps(ours_log))
     same_image = "same image id" if inspect["builtin"]["Id"] == inspect["dfopt"]["Id"] else "other image id"
+    if BUILDX and same_image != "same image id" and "--no-cache" not in case.get("extra_args", []):
+        # Every step CACHED, same config and history: the image id must be the
+        # builtin's too (no provenance attached, see BUILDX).
+        diffs.append(f"image id: builtin {short(inspect['builtin']['Id'])} vs ours {short(inspect['dfopt']['Id'])}")
     summary = (f"{n_steps} steps, {digest_note}, {entries} fs entries, {same_image}; {on_note}; "
                f"builtin {t_builtin:.1f}s, off {t_ours:.1f}s, on {t_on:.1f}s, fs {t_fs:.1f}s")
     return diffs, summary
@@ -510,7 +608,7 @@ def unsupported(case):
     it, it builds nothing, or it is not for this leg or image store), or None."""
     if "expect_error" in case:
         return "an error case"
-    if "expect_stdout" in case:
+    if "expect_stdout" in case or case.get("no_image"):
         return "a question (--call=...): nothing is built"
     if not case_applies(case):
         return "not for this leg or image store"

@@ -339,6 +339,17 @@ impl Dispatcher<'_> {
         if cfg.parents {
             msg.push_str(" --parents");
         }
+        // BuildKit v0.25's history names the owner and mode too (v0.8's did not).
+        if !self.dialect.is_v0_8() {
+            if !cfg.chown.is_empty() {
+                msg.push_str(" --chown=");
+                msg.push_str(&cfg.chown);
+            }
+            if !cfg.chmod.is_empty() {
+                msg.push_str(" --chmod=");
+                msg.push_str(&cfg.chmod);
+            }
+        }
         let prefix_platform = self.prefix_platform(i);
         let name = self.display_name(i, original, false, prefix_platform.as_ref());
 
@@ -383,6 +394,10 @@ impl Dispatcher<'_> {
                     self.need(cap, "ADD --checksum", version, span)?;
                     http = http.checksum(cfg.checksum.clone());
                 }
+                // BuildKit v0.25 names the download as the step; v0.8 left it unnamed.
+                if !self.dialect.is_v0_8() {
+                    http = http.custom_name(name.clone());
+                }
                 let st = http.description(COMMAND_KEY, "").build();
                 // BuildKit v0.8.3 dropped --chmod for URL sources (fixed in Dockerfile 1.3);
                 // the flag is applied here, as current BuildKit does: silently ignoring
@@ -404,9 +419,14 @@ impl Dispatcher<'_> {
                     };
                     let pattern = paths::join(&["/", &pattern]);
                     include.push(pattern.trim_start_matches('/').to_owned());
-                    if !contains_wildcards(&parent) && !contains_wildcards(&pattern) {
-                        let (cap, version) = need::REQUIRED_PATHS;
-                        self.need(cap, "COPY --parents without wildcards", version, span)?;
+                    // A literal source must exist: BuildKit v0.26+ checks that through
+                    // required paths. Older daemons get what the official frontend sends
+                    // them (include patterns only), where a missing literal source copies
+                    // nothing instead of failing.
+                    if !contains_wildcards(&parent)
+                        && !contains_wildcards(&pattern)
+                        && self.opts.caps.supports(need::REQUIRED_PATHS.0)
+                    {
                         required.push(paths::join(&["/", &parent, &pattern]));
                     }
                     src_path = parent;
@@ -431,9 +451,8 @@ impl Dispatcher<'_> {
         for content in &cfg.contents {
             msg.push_str(" <<");
             msg.push_str(&content.path);
-            let st = State::scratch()
-                .file()
-                .platform(self.stage_platform(i))
+            let st = self
+                .file_on(&State::scratch(), self.stage_platform(i))
                 .mkfile(Mkfile::new(
                     content.path.clone(),
                     0o644,
@@ -472,9 +491,21 @@ impl Dispatcher<'_> {
         };
         // The merge has the copy's location too.
         let merge_location = use_merge.then(|| location.clone());
-        let mut file = base.file().platform(file_platform);
+        let mut file = self.file_on(&base, file_platform);
         for a in actions {
             file = file.copy(a);
+        }
+        // BuildKit v0.25 puts the copy and its merge in one progress group named as the
+        // copy, so progress shows one step (v0.8 showed both vertices). Go uses a random
+        // id; this one is derived from the step, so output stays deterministic.
+        let group = (use_merge && !self.dialect.is_v0_8()).then(|| {
+            (
+                format!("dfopt-link-{i}-{}", self.rt[i].cmd_index),
+                name.clone(),
+            )
+        });
+        if let Some((id, group_name)) = &group {
+            file = file.progress_group(id.clone(), group_name.clone(), true);
         }
         let copied = file
             .custom_name(name)
@@ -489,7 +520,11 @@ impl Dispatcher<'_> {
                 // The same text as in the copy's name (the state's env has not changed).
                 let text = self.display_text(i, original, false);
                 let link_name = self.prefix(i, &format!("LINK {text}"), prefix_platform.as_ref());
-                Merge::new([self.rt[i].state.clone(), copied])
+                let mut merge = Merge::new([self.rt[i].state.clone(), copied]);
+                if let Some((id, group_name)) = group {
+                    merge = merge.progress_group(id, group_name, false);
+                }
+                merge
                     .custom_name(link_name)
                     .location(location)
                     .ignore_cache(ignore_cache)

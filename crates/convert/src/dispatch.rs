@@ -14,8 +14,9 @@ use dfopt_dockerfile::instructions::{self, CmdLine, Command, CommandKind, KeyVal
 use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::{go_quote, LineIndex, Span};
 use dfopt_llb::prelude::*;
-use dfopt_llb::{caps, CapId, Image as ImageSource, Location, Platform};
+use dfopt_llb::{caps, CapId, FileBuilder, Image as ImageSource, Location, Platform};
 
+use crate::dialect::Dialect;
 use crate::expand::{self, StateEnv};
 use crate::gofmt;
 use crate::image::{default_path_env, Health, Image};
@@ -40,6 +41,11 @@ pub(crate) struct Runtime {
     pub(crate) cmd_set: bool,
     pub(crate) cmd_index: usize,
     pub(crate) ctx_paths: BTreeSet<String>,
+    /// BuildKit v0.25 counts the stage's ONBUILD triggers as steps (`cmdTotal`),
+    /// from the moment they are known (after the stage's FROM is named).
+    pub(crate) trigger_steps: usize,
+    /// BuildKit v0.25's `cmdIsOnBuild`: step names of a trigger say `ONBUILD`.
+    pub(crate) in_trigger: bool,
 }
 
 pub(crate) struct Dispatcher<'a> {
@@ -52,6 +58,8 @@ pub(crate) struct Dispatcher<'a> {
     pub(crate) cache_ns: String,
     pub(crate) warnings: Vec<Warning>,
     pub(crate) extra_hosts: Vec<(String, String)>,
+    /// Whose builtin frontend is reproduced, from the daemon's caps.
+    pub(crate) dialect: Dialect,
 }
 
 pub(crate) fn err(message: impl Into<String>, span: Option<Span>) -> ConvertError {
@@ -206,6 +214,7 @@ impl<'a> Dispatcher<'a> {
                 .iter()
                 .map(|(h, ip)| (h.clone(), normalize_ip(ip)))
                 .collect(),
+            dialect: Dialect::for_caps(&opts.caps),
         }
     }
 
@@ -274,7 +283,8 @@ impl<'a> Dispatcher<'a> {
     /// for every vertex, and `format!` costs several times as much.
     fn push_prefix(&mut self, i: usize, out: &mut String, platform: Option<&Platform>) {
         let d = &self.plan.states[i];
-        if d.cmd_total == 0 {
+        let total = d.cmd_total + self.rt[i].trigger_steps;
+        if total == 0 {
             return;
         }
         out.push('[');
@@ -289,7 +299,10 @@ impl<'a> Dispatcher<'a> {
             out.push(' ');
         }
         self.rt[i].cmd_index += 1;
-        push_counter(out, self.rt[i].cmd_index, d.cmd_total);
+        push_counter(out, self.rt[i].cmd_index, total);
+        if self.rt[i].in_trigger {
+            out.push_str("ONBUILD ");
+        }
     }
 
     /// The stage platform for [`Self::prefix`]: `None` when vertex names do not show
@@ -349,6 +362,18 @@ impl<'a> Dispatcher<'a> {
             .unwrap_or_else(|| self.target_platform().clone())
     }
 
+    /// `base.file()` for a file op on `platform`: BuildKit v0.8's client recorded the
+    /// platform on file ops (part of their digest), v0.25's sends none ("file op is not
+    /// platform specific").
+    pub(crate) fn file_on(&self, base: &State, platform: Platform) -> FileBuilder {
+        let file = base.file();
+        if self.dialect.is_v0_8() {
+            file.platform(platform)
+        } else {
+            file
+        }
+    }
+
     /// `d.platform`, or the target platform.
     pub(crate) fn stage_platform(&self, i: usize) -> Platform {
         self.rt[i]
@@ -395,7 +420,7 @@ impl<'a> Dispatcher<'a> {
                 .unwrap_or_else(|| self.target_platform().clone());
             let mut display = named.tag_name_only.clone();
             let mut is_scratch = false;
-            if plan.reachable[i] && !d.unregistered {
+            if plan.reachable[i] && (!d.unregistered || !self.dialect.is_v0_8()) {
                 let key = request_key(&named.tag_name_only, &platform);
                 let (key, resolved) = images.get_key_value(&key).ok_or_else(|| {
                     err(
@@ -407,14 +432,18 @@ impl<'a> Dispatcher<'a> {
                     Some(&first) => self.rt[first].image.detached_clone(),
                     None => {
                         decoded.insert(key, i);
-                        Image::parse(&resolved.config).map_err(|e| err(e, span))?
+                        Image::parse_as(&resolved.config, self.dialect).map_err(|e| err(e, span))?
                     }
                 };
                 img.created = None;
                 if d.platform.is_none() && self.opts.target_platform.is_none() {
                     platform = auto_detect_platform(&img, platform, &self.opts.build_platform);
                 }
-                display = named.display(resolved.digest.as_deref());
+                display = if self.dialect.is_v0_8() {
+                    named.display(resolved.digest.as_deref())
+                } else {
+                    named.display_tagged(resolved.digest.as_deref())
+                };
                 is_scratch = img.has_no_layers();
                 self.rt[i].image = img;
             }
@@ -446,6 +475,11 @@ impl<'a> Dispatcher<'a> {
         let plan = self.plan;
         for (i, d) in plan.states.iter().enumerate() {
             if !plan.reachable[i] {
+                continue;
+            }
+            // BuildKit v0.25 resolves a `COPY --from=<image>` image but never dispatches
+            // its implicit stage: no base-config WORKDIR/USER/ONBUILD on that state.
+            if d.unregistered && !self.dialect.is_v0_8() {
                 continue;
             }
             let span = d.location.span();
@@ -483,10 +517,15 @@ impl<'a> Dispatcher<'a> {
                 self.dispatch_user(i, &user, false);
             }
             let triggers = self.rt[i].image.config.on_build.clone().unwrap_or_default();
+            if !self.dialect.is_v0_8() {
+                self.rt[i].trigger_steps = triggers.len();
+                self.rt[i].in_trigger = true;
+            }
             for trigger in &triggers {
                 self.dispatch_trigger(i, trigger)
                     .map_err(|e| err(e.message, span))?;
             }
+            self.rt[i].in_trigger = false;
             self.rt[i].image.config.on_build = None;
             for cmd in &d.commands {
                 self.dispatch(i, cmd)?;
@@ -603,7 +642,7 @@ impl<'a> Dispatcher<'a> {
                     start_interval: h.start_interval,
                     retries: i64::from(h.retries),
                 };
-                let msg = healthcheck_history(&health);
+                let msg = healthcheck_history(&health, self.dialect);
                 self.rt[i].image.config.healthcheck = Some(health);
                 self.rt[i].image.commit(msg, false, false);
             }
@@ -618,17 +657,23 @@ impl<'a> Dispatcher<'a> {
                         .map_err(|e| err(e.message, sp))?;
                     expanded.extend(words);
                 }
-                let set = expose::parse_port_specs(&expanded).map_err(|e| err(e, sp))?;
+                let list = expose::parse_port_list(&expanded).map_err(|e| err(e, sp))?;
                 let exposed = &mut self.rt[i].image.config.exposed_ports;
                 exposed.make_if_nil();
-                for p in &set {
+                for p in &list {
                     exposed.insert(p.clone(), ());
                 }
-                self.rt[i].image.commit(
-                    format!("EXPOSE {}", gofmt::value_set(set.iter())),
-                    false,
-                    false,
-                );
+                // v0.8 printed the parsed map (`map[80/tcp:{}]`), v0.25 prints the list
+                // in the order of the specs (`[80/tcp 53/udp]`).
+                let history = if self.dialect.is_v0_8() {
+                    let set: BTreeSet<&String> = list.iter().collect();
+                    gofmt::value_set(set)
+                } else {
+                    gofmt::value_slice(&list)
+                };
+                self.rt[i]
+                    .image
+                    .commit(format!("EXPOSE {history}"), false, false);
             }
             CommandKind::User(user) => {
                 let user = self.expand(i, user, span)?;
@@ -677,10 +722,10 @@ impl<'a> Dispatcher<'a> {
                         Some(v) => Some(self.expand(i, v, span)?),
                         None => None,
                     };
-                    commit.push(match &value {
+                    let declared = match &value {
                         Some(v) => format!("{key}={v}"),
                         None => key.clone(),
-                    });
+                    };
                     let mut resolved = self.opts.build_args.get(&key).cloned().or(value);
                     if resolved.is_none() {
                         for (k, v) in &self.plan.meta_args {
@@ -689,6 +734,13 @@ impl<'a> Dispatcher<'a> {
                             }
                         }
                     }
+                    // v0.8's history shows the ARG as written, v0.25's with the value
+                    // it took (build-arg, default or global ARG).
+                    commit.push(match (&resolved, self.dialect.is_v0_8()) {
+                        (_, true) => declared,
+                        (Some(v), false) => format!("{key}={v}"),
+                        (None, false) => key.clone(),
+                    });
                     if let Some(v) = &resolved {
                         if !instructions::scope::NON_ENV_ARGS.contains(&key.as_str()) {
                             self.rt[i].state.set_env(key.as_str(), v.as_str());
@@ -789,10 +841,8 @@ impl<'a> Dispatcher<'a> {
             let platform = self.prefix_platform(i);
             let name = self.display_name(i, original, false, platform.as_ref());
             let location = self.location(cmd.lines);
-            let state = self.rt[i]
-                .state
-                .file()
-                .platform(self.file_platform(&self.rt[i].state))
+            let state = self
+                .file_on(&self.rt[i].state, self.file_platform(&self.rt[i].state))
                 .mkdir(mkdir)
                 .custom_name(name)
                 .location(location)
@@ -828,7 +878,9 @@ fn auto_detect_platform(img: &Image, target: Platform, build: &Platform) -> Plat
 
 /// `fmt.Sprintf("HEALTHCHECK %q", healthConfig)`: Go prints the pointer's struct with
 /// `%q` applied to every field (durations through `String()`, `Retries` as a rune).
-fn healthcheck_history(h: &Health) -> String {
+/// v0.25's struct always has `StartInterval`; v0.8's had none (dfopt prints it there
+/// only when set).
+fn healthcheck_history(h: &Health, dialect: Dialect) -> String {
     let d = |n: i64| go_quote(&gofmt::duration(n));
     let mut fields = vec![
         gofmt::quote_slice(&h.test),
@@ -836,7 +888,7 @@ fn healthcheck_history(h: &Health) -> String {
         d(h.timeout),
         d(h.start_period),
     ];
-    if h.start_interval != 0 {
+    if h.start_interval != 0 || !dialect.is_v0_8() {
         fields.push(d(h.start_interval));
     }
     fields.push(gofmt::quote_rune(h.retries));
@@ -933,7 +985,7 @@ mod tests {
             retries: 3,
         };
         assert_eq!(
-            healthcheck_history(&h),
+            healthcheck_history(&h, Dialect::BuildKitV0_8),
             r#"HEALTHCHECK &{["CMD-SHELL" "curl -f http://x/ || exit 1"] "30s" "3s" "0s" '\x03'}"#
         );
     }

@@ -1,14 +1,26 @@
 //! `EXPOSE` port specs, read as the current Dockerfile reference reads them
 //! ([`PortSpec`]) on every daemon.
 
+#[cfg(test)]
 use std::collections::BTreeSet;
 
 use dfopt_dockerfile::instructions::expose::PortSpec;
 
 /// The exposed ports (`80/tcp`, `53/udp`) of a list of specs; the first invalid
 /// spec fails with BuildKit's message.
+#[cfg(test)]
 pub(crate) fn parse_port_specs(specs: &[String]) -> Result<BTreeSet<String>, String> {
     let mut ports = BTreeSet::new();
+    for spec in specs {
+        ports.extend(PortSpec::split(spec)?.ports()?);
+    }
+    Ok(ports)
+}
+
+/// The exposed ports of a list of specs in their order, duplicates kept (BuildKit
+/// v0.25's `parsePorts`, whose list the history prints).
+pub(crate) fn parse_port_list(specs: &[String]) -> Result<Vec<String>, String> {
+    let mut ports = Vec::new();
     for spec in specs {
         ports.extend(PortSpec::split(spec)?.ports()?);
     }

@@ -2,6 +2,14 @@
 //! (`dockerfile2llb.Image`: OCI image-spec v1.0.1 `Image` plus Docker's extra config
 //! fields), read from base images and written as `containerimage.config`.
 //!
+//! BuildKit v0.25's frontend ([`Dialect::BuildKitV0_25`]) models it as
+//! `dockerspec.DockerOCIImage` instead (image-spec v1.1 `Image` with Docker's config
+//! extension): `ArgsEscaped` comes before `Healthcheck`, `OnBuild` is `omitempty`,
+//! `StopTimeout` is not a field (dropped from base images), `Healthcheck` knows
+//! `StartInterval`, and the platform fields come before `rootfs`. The exporter re-encodes
+//! the top-level object as a map but keeps `config`'s bytes, so its field order is
+//! part of the image id.
+//!
 //! Go details reproduced on purpose:
 //! * JSON field order and `omitempty` rules of the Go structs (`OnBuild` has no
 //!   `omitempty`, so it is written as `null`; `rootfs.diff_ids` likewise);
@@ -17,6 +25,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use crate::dialect::Dialect;
 use crate::gojson::{self, match_field, type_error, JValue, Member, Writer};
 
 /// A Go map field: `None` is a nil map; clones share the map, as Go's do.
@@ -197,15 +206,30 @@ impl Image {
 
     /// Decodes an image config as `json.Unmarshal` into `dockerfile2llb.Image` does: the
     /// document as a [`JValue`] tree first, then the typed image from it.
+    #[cfg(test)]
     pub(crate) fn parse(bytes: &[u8]) -> Result<Image, String> {
+        Self::parse_as(bytes, Dialect::BuildKitV0_8)
+    }
+
+    /// [`Image::parse`] into the struct of `dialect`'s frontend.
+    pub(crate) fn parse_as(bytes: &[u8], dialect: Dialect) -> Result<Image, String> {
         let value = gojson::parse(bytes)?;
         let mut image = Image::default();
-        decode_image(&value, &mut image)?;
+        decode_image(&value, &mut image, dialect)?;
         Ok(image)
     }
 
-    /// `json.Marshal(img)`.
+    /// `json.Marshal(img)` of v0.8's struct.
+    #[cfg(test)]
     pub(crate) fn to_json(&self) -> Result<String, String> {
+        self.to_json_as(Dialect::BuildKitV0_8)
+    }
+
+    /// `json.Marshal(img)` of `dialect`'s struct.
+    pub(crate) fn to_json_as(&self, dialect: Dialect) -> Result<String, String> {
+        if !dialect.is_v0_8() {
+            return Ok(self.to_json_v0_25());
+        }
         let mut w = Writer::with_capacity(self.json_len_estimate());
         let mut o = Object::open(&mut w);
         if let Some(created) = &self.created {
@@ -241,13 +265,61 @@ impl Image {
             w.raw("]");
         }
         o.field(&mut w, "config");
-        write_config(&mut w, &self.config);
+        write_config(&mut w, &self.config, Dialect::BuildKitV0_8);
         if !self.variant.is_empty() {
             o.field(&mut w, "variant");
             w.string(&self.variant);
         }
         w.raw("}");
         Ok(w.finish())
+    }
+
+    /// `json.Marshal` of a `dockerspec.DockerOCIImage`: the embedded `ocispec.Image`'s
+    /// fields in order (its `Platform` inlined), its `config` shadowed by the outer one,
+    /// which Go writes last.
+    fn to_json_v0_25(&self) -> String {
+        let mut w = Writer::with_capacity(self.json_len_estimate());
+        let mut o = Object::open(&mut w);
+        if let Some(created) = &self.created {
+            o.field(&mut w, "created");
+            w.string(created);
+        }
+        if !self.author.is_empty() {
+            o.field(&mut w, "author");
+            w.string(&self.author);
+        }
+        o.field(&mut w, "architecture");
+        w.string(&self.architecture);
+        o.field(&mut w, "os");
+        w.string(&self.os);
+        if !self.variant.is_empty() {
+            o.field(&mut w, "variant");
+            w.string(&self.variant);
+        }
+        o.field(&mut w, "rootfs");
+        w.raw("{\"type\":");
+        w.string(&self.rootfs_type);
+        w.raw(",\"diff_ids\":");
+        match &self.diff_ids {
+            None => w.raw("null"),
+            Some(ids) => w.string_array(ids),
+        }
+        w.raw("}");
+        if !self.history.is_empty() {
+            o.field(&mut w, "history");
+            w.raw("[");
+            for (i, h) in self.history.iter().enumerate() {
+                if i > 0 {
+                    w.raw(",");
+                }
+                write_history(&mut w, h);
+            }
+            w.raw("]");
+        }
+        o.field(&mut w, "config");
+        write_config(&mut w, &self.config, Dialect::BuildKitV0_25);
+        w.raw("}");
+        w.finish()
     }
 }
 
@@ -332,7 +404,9 @@ fn write_set(w: &mut Writer, map: &BTreeMap<String, ()>) {
     w.raw("}");
 }
 
-fn write_config(w: &mut Writer, c: &Config) {
+/// The config object of `dialect`'s struct (see the module doc for the differences).
+fn write_config(w: &mut Writer, c: &Config, dialect: Dialect) {
+    let v0_8 = dialect.is_v0_8();
     let mut o = Object::open(w);
     if !c.user.is_empty() {
         o.field(w, "User");
@@ -375,6 +449,10 @@ fn write_config(w: &mut Writer, c: &Config) {
         o.field(w, "StopSignal");
         w.string(&c.stop_signal);
     }
+    if !v0_8 && c.args_escaped {
+        o.field(w, "ArgsEscaped");
+        w.raw("true");
+    }
     if let Some(h) = &c.healthcheck {
         o.field(w, "Healthcheck");
         let mut ho = Object::open(w);
@@ -396,18 +474,23 @@ fn write_config(w: &mut Writer, c: &Config) {
         }
         w.raw("}");
     }
-    if c.args_escaped {
-        o.field(w, "ArgsEscaped");
-        w.raw("true");
-    }
-    o.field(w, "OnBuild");
-    match &c.on_build {
-        None => w.raw("null"),
-        Some(v) => w.string_array(v),
-    }
-    if let Some(t) = c.stop_timeout {
-        o.field(w, "StopTimeout");
-        w.raw(&t.to_string());
+    if v0_8 {
+        if c.args_escaped {
+            o.field(w, "ArgsEscaped");
+            w.raw("true");
+        }
+        o.field(w, "OnBuild");
+        match &c.on_build {
+            None => w.raw("null"),
+            Some(v) => w.string_array(v),
+        }
+        if let Some(t) = c.stop_timeout {
+            o.field(w, "StopTimeout");
+            w.raw(&t.to_string());
+        }
+    } else if let Some(v) = c.on_build.as_ref().filter(|v| !v.is_empty()) {
+        o.field(w, "OnBuild");
+        w.string_array(v);
     }
     if !c.shell.is_empty() {
         o.field(w, "Shell");
@@ -448,6 +531,15 @@ const CONFIG_FIELDS: [&str; 14] = [
     "Shell",
 ];
 const HEALTH_FIELDS: [&str; 5] = ["Test", "Interval", "Timeout", "StartPeriod", "Retries"];
+/// v0.25's `HealthcheckConfig` knows `StartInterval` too.
+const HEALTH_FIELDS_V0_25: [&str; 6] = [
+    "Test",
+    "Interval",
+    "Timeout",
+    "StartPeriod",
+    "StartInterval",
+    "Retries",
+];
 
 fn members<'a>(
     v: &'a JValue<'a>,
@@ -530,7 +622,7 @@ fn decode_set(v: &JValue<'_>, field: &str) -> Result<Option<SharedMap<()>>, Stri
     Ok(Some(SharedMap::from_map(map)))
 }
 
-fn decode_image(v: &JValue<'_>, img: &mut Image) -> Result<(), String> {
+fn decode_image(v: &JValue<'_>, img: &mut Image, dialect: Dialect) -> Result<(), String> {
     let Some(m) = members(v, "Image", "dockerfile2llb.Image")? else {
         return Ok(());
     };
@@ -548,7 +640,7 @@ fn decode_image(v: &JValue<'_>, img: &mut Image) -> Result<(), String> {
             "architecture" => decode_string(value, "Image.architecture", &mut img.architecture)?,
             "os" => decode_string(value, "Image.os", &mut img.os)?,
             "variant" => decode_string(value, "Image.variant", &mut img.variant)?,
-            "config" => decode_config(value, &mut img.config)?,
+            "config" => decode_config(value, &mut img.config, dialect)?,
             "rootfs" => {
                 if let Some(rm) = members(value, "Image.rootfs", "v1.RootFS")? {
                     for (k, rv) in rm {
@@ -627,7 +719,7 @@ fn config_field_name(field: &str) -> &'static str {
     }
 }
 
-fn decode_config(v: &JValue<'_>, c: &mut Config) -> Result<(), String> {
+fn decode_config(v: &JValue<'_>, c: &mut Config, dialect: Dialect) -> Result<(), String> {
     let Some(m) = members(v, "Image.config", "dockerfile2llb.ImageConfig")? else {
         return Ok(());
     };
@@ -635,6 +727,10 @@ fn decode_config(v: &JValue<'_>, c: &mut Config) -> Result<(), String> {
         let Some(field) = match_field(key, &CONFIG_FIELDS) else {
             continue;
         };
+        // v0.25's struct has no `StopTimeout`: a base image's value is dropped.
+        if field == "StopTimeout" && !dialect.is_v0_8() {
+            continue;
+        }
         let name = config_field_name(field);
         match field {
             "User" => decode_string(value, name, &mut c.user)?,
@@ -672,7 +768,11 @@ fn decode_config(v: &JValue<'_>, c: &mut Config) -> Result<(), String> {
                 Some(hm) => {
                     let mut h = c.healthcheck.take().unwrap_or_default();
                     for (k, hv) in hm {
-                        let hf = match_field(k, &HEALTH_FIELDS);
+                        let hf = if dialect.is_v0_8() {
+                            match_field(k, &HEALTH_FIELDS)
+                        } else {
+                            match_field(k, &HEALTH_FIELDS_V0_25)
+                        };
                         let hname = format!("HealthConfig.config.Healthcheck.{}", hf.unwrap_or(""));
                         match hf {
                             Some("Test") => {
@@ -689,6 +789,10 @@ fn decode_config(v: &JValue<'_>, c: &mut Config) -> Result<(), String> {
                             Some("StartPeriod") => {
                                 h.start_period = decode_int(hv, &hname, "time.Duration")?
                                     .unwrap_or(h.start_period);
+                            }
+                            Some("StartInterval") => {
+                                h.start_interval = decode_int(hv, &hname, "time.Duration")?
+                                    .unwrap_or(h.start_interval);
                             }
                             Some("Retries") => {
                                 h.retries = decode_int(hv, &hname, "int")?.unwrap_or(h.retries)

@@ -32,6 +32,7 @@
 //! and the BuildKit version that has it.
 
 mod copy;
+mod dialect;
 mod dispatch;
 mod expand;
 mod expose;
@@ -50,6 +51,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use dfopt_llb::prelude::*;
 use dfopt_llb::Error as LlbError;
 
+pub use dialect::Dialect;
 pub use options::{
     ConvertError, ConvertErrorKind, ConvertOptions, Converted, ImageRequest, NoCache,
     ResolvedImage, Warning,
@@ -61,7 +63,8 @@ use plan::{NamedRef, Plan, SCRATCH};
 /// Phase 1: the image configs to resolve before [`convert`], one per distinct
 /// reference and platform, in stage order. Only `FROM <image>` of stages reachable
 /// from the target are listed (BuildKit v0.8.3 resolves neither unreachable stages nor
-/// `COPY --from=<image>`/`--mount from=<image>`, which are not pinned either).
+/// `COPY --from=<image>`/`--mount from=<image>`, which are not pinned either; v0.25
+/// resolves and pins those images too).
 pub fn images_to_resolve(
     source: &str,
     opts: &ConvertOptions,
@@ -81,7 +84,8 @@ pub fn images_to_resolve(
                 d.location.span(),
             )
         })?;
-        if !plan.reachable[i] || d.unregistered {
+        // BuildKit v0.25 resolves (and pins) `COPY --from=<image>` images too.
+        if !plan.reachable[i] || (d.unregistered && Dialect::for_caps(&opts.caps).is_v0_8()) {
             continue;
         }
         let platform = d
@@ -136,7 +140,7 @@ pub fn convert(
         image.variant = tp.variant.clone();
     }
     let image_config = image
-        .to_json()
+        .to_json_as(Dialect::for_caps(&opts.caps))
         .map_err(|e| err(format!("failed to marshal image config: {e}"), None))?
         .into_bytes();
     let actual = follow.map(|paths| context(opts, Some(paths)));

@@ -15,6 +15,7 @@ use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{ImageRef, Platform};
 
+use crate::dialect::Dialect;
 use crate::expand::{self, MetaArg, MetaArgs};
 use crate::options::{ConvertError, ConvertOptions, NoCache, Warning};
 use crate::platform;
@@ -240,10 +241,11 @@ impl Plan {
         };
 
         // Commands and their sources; unregistered states are appended as found.
+        let dialect = Dialect::for_caps(&opts.caps);
         for (i, stage) in ir.stages.into_iter().enumerate() {
             plan.states[i].commands.reserve_exact(stage.commands.len());
             for command in stage.commands {
-                let sources = plan.command_sources(&command, &names, false)?;
+                let sources = plan.command_sources(&command, &names, false, dialect)?;
                 for src in sources.iter().flatten() {
                     plan.states[i].deps.insert(*src);
                 }
@@ -352,11 +354,15 @@ impl Plan {
 
     /// BuildKit's `toCommand`: the states a command reads. With `trigger` (ONBUILD)
     /// nothing is registered: an unknown name yields `None` in place of a state.
+    /// BuildKit v0.25 gives every RUN mount without `from` (any type) a `scratch`
+    /// state of its own; v0.8 only cache mounts. Those states count as stages, so a
+    /// one-stage Dockerfile with such a mount gets `[stage-0 i/n]` step names.
     pub(crate) fn command_sources(
         &mut self,
         command: &Command,
         names: &BTreeMap<String, usize>,
         trigger: bool,
+        dialect: Dialect,
     ) -> Result<Vec<Option<usize>>, ConvertError> {
         let mut sources = Vec::new();
         match &command.kind {
@@ -387,9 +393,10 @@ impl Plan {
                     let (kind, from) = static_mount_info(&mount.raw.value);
                     let from = match (from.as_str(), kind.as_deref()) {
                         ("", Some("cache")) => SCRATCH.to_owned(),
+                        ("", _) if !dialect.is_v0_8() => SCRATCH.to_owned(),
                         _ => from,
                     };
-                    if from.is_empty() || kind.as_deref() == Some("tmpfs") {
+                    if from.is_empty() || (kind.as_deref() == Some("tmpfs") && dialect.is_v0_8()) {
                         sources.push(None);
                         continue;
                     }
@@ -589,6 +596,8 @@ pub(crate) struct NamedRef {
     pub(crate) tag_name_only: String,
     name: String,
     tag: Option<String>,
+    /// The tag of `tag_name_only` (`latest` when the text names neither tag nor digest).
+    normalized_tag: Option<String>,
     digest: Option<String>,
 }
 
@@ -606,6 +615,7 @@ impl NamedRef {
             tag_name_only: Self::full_text(&name, r.tag(), r.digest()),
             name,
             tag,
+            normalized_tag: r.tag().map(str::to_owned),
             digest: r.digest().map(str::to_owned),
         })
     }
@@ -631,6 +641,16 @@ impl NamedRef {
         Self::full_text(
             &self.name,
             self.tag.as_deref(),
+            digest.or(self.digest.as_deref()),
+        )
+    }
+
+    /// As [`NamedRef::display`], on the `TagNameOnly` form as BuildKit v0.25 pins it:
+    /// the tag is kept (`docker.io/library/busybox:latest@sha256:…`).
+    pub(crate) fn display_tagged(&self, digest: Option<&str>) -> String {
+        Self::full_text(
+            &self.name,
+            self.normalized_tag.as_deref(),
             digest.or(self.digest.as_deref()),
         )
     }

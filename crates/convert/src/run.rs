@@ -61,10 +61,8 @@ impl Dispatcher<'_> {
                     file.data.clone()
                 };
                 if self.rt[i].image.os != "windows" && data.starts_with("#!") {
-                    let script = State::scratch()
-                        .with_dir("/")
-                        .file()
-                        .platform(self.stage_platform(i))
+                    let script = self
+                        .file_on(&State::scratch().with_dir("/"), self.stage_platform(i))
                         .mkfile(Mkfile::new(file.name.clone(), 0o755, data.into_bytes()))
                         .custom_name("[internal] preparing inline document")
                         .build()
@@ -109,7 +107,7 @@ impl Dispatcher<'_> {
             .state
             .run(args)
             .verbatim_mount_targets(true)
-            .go_v0_8_encoding(true)
+            .go_v0_8_encoding(self.dialect.is_v0_8())
             .description(COMMAND_KEY, original.to_owned())
             .location(location)
             .ignore_cache(self.plan.states[i].ignore_cache);
@@ -215,9 +213,8 @@ impl Dispatcher<'_> {
             } else if m.uid.is_some() || m.gid.is_some() || m.mode.is_some() {
                 let mkdir = Mkdir::new("/cache", m.mode.unwrap_or(0o755))
                     .owner(Chown::ids(m.uid.unwrap_or(0), m.gid.unwrap_or(0)));
-                st = st
-                    .file()
-                    .platform(self.file_platform(&st))
+                st = self
+                    .file_on(&st, self.file_platform(&st))
                     .mkdir(mkdir)
                     .custom_name("[internal] settings cache mount permissions")
                     .build()

@@ -252,6 +252,11 @@ impl CapSet {
         Self::parse_list(include_str!("../tests/fixtures/caps-v0.8.txt"))
     }
 
+    /// The caps of BuildKit v0.25.1, which is what Docker 28.5's daemon runs.
+    pub fn buildkit_v0_25() -> Self {
+        Self::parse_list(include_str!("../tests/fixtures/caps-v0.25.txt"))
+    }
+
     /// The caps of current BuildKit (HEAD at the time this crate was written).
     pub fn buildkit_head() -> Self {
         Self::parse_list(include_str!("../tests/fixtures/caps-head.txt"))

@@ -401,6 +401,13 @@ fn merge_metadata(into: &mut pb::OpMetadata, meta: &OpMeta, caps: BTreeMap<Strin
     if let Some(value) = meta.export_cache {
         into.export_cache = Some(pb::ExportCache { value });
     }
+    if let Some((id, name, weak)) = &meta.progress_group {
+        into.progress_group = Some(pb::ProgressGroup {
+            id: id.clone(),
+            name: name.clone(),
+            weak: *weak,
+        });
+    }
     if into.caps.is_empty() {
         into.caps = caps;
     } else {

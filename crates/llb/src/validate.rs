@@ -357,8 +357,8 @@ impl<'a> Checker<'a> {
                 continue;
             }
             if is_legacy_secret_or_ssh(m) {
-                // BuildKit's Go client before v0.16 left `input` and `output` of secret
-                // and ssh mounts at 0; daemons ignore both for these mount types.
+                // BuildKit's Go client leaves `output` of secret and ssh mounts at 0
+                // (and `input` too before v0.16); daemons ignore both there.
                 continue;
             }
             let bind = m.mount_type == pb::MountType::Bind as i32;
@@ -477,10 +477,12 @@ impl<'a> Checker<'a> {
 /// `idx` names one of `n` inputs (or scratch, if allowed).
 /// A secret or ssh mount encoded as the Go client up to BuildKit v0.15 does it
 /// (`input` 0, `output` 0): accepted by every daemon when the exec has an input.
+/// A secret or ssh mount with `output` 0 as Go clients write it: v0.8 with `input` 0,
+/// current ones with `input` -1 (the field is never set; daemons ignore it there).
 fn is_legacy_secret_or_ssh(m: &pb::Mount) -> bool {
     let kind = m.mount_type;
     (kind == pb::MountType::Secret as i32 || kind == pb::MountType::Ssh as i32)
-        && m.input == 0
+        && (m.input == 0 || m.input == -1)
         && m.output == 0
 }
 

@@ -111,7 +111,13 @@ fn emitted_definitions_follow_loader_rules_explicitly() {
                     );
                     for m in &e.mounts {
                         let bind = m.mount_type == pb::MountType::Bind as i32;
-                        if !bind || m.readonly {
+                        // Secret and ssh mounts carry `output` 0 as the Go client
+                        // writes them; daemons ignore the field there.
+                        let secret_or_ssh = m.mount_type == pb::MountType::Secret as i32
+                            || m.mount_type == pb::MountType::Ssh as i32;
+                        if secret_or_ssh {
+                            assert_eq!(m.output, 0, "{name}: {} output", m.dest);
+                        } else if !bind || m.readonly {
                             assert_eq!(m.output, -1, "{name}: {} must not have an output", m.dest);
                         }
                     }

@@ -33,6 +33,13 @@ fn platform(s: &str) -> Platform {
     }
 }
 
+/// Whether a fixture names its daemon's caps itself (`# test: caps …` or `add-cap`).
+pub fn sets_caps(source: &str) -> bool {
+    source
+        .lines()
+        .any(|l| l.starts_with("# test: caps ") || l.starts_with("# test: add-cap "))
+}
+
 /// Options from `# test: <option> [value]` comment lines of a fixture.
 pub fn options_for(source: &str) -> ConvertOptions {
     let mut opts = default_opts();
@@ -63,6 +70,7 @@ pub fn options_for(source: &str) -> ConvertOptions {
             "caps" => {
                 opts.caps = match value {
                     "head" => CapSet::buildkit_head(),
+                    "v0.25" => CapSet::buildkit_v0_25(),
                     "v0.8" => CapSet::buildkit_v0_8(),
                     other => panic!("caps {other}"),
                 }
@@ -110,6 +118,7 @@ pub fn fake_image(request: &ImageRequest) -> ResolvedImage {
         _ if request.platform.architecture == "arm64" => ("arm64", pinned('e')),
         "docker.io/library/busybox:latest" => ("busybox", pinned('a')),
         "docker.io/library/busybox:1.36" => ("busybox", pinned('a')),
+        "docker.io/library/alpine:3.18" => ("busybox", pinned('c')),
         "docker.io/library/debian:bookworm" => ("debian", None),
         "docker.io/example/web:1" => ("web", pinned('b')),
         "docker.io/example/onbuild:latest" => ("onbuild", None),

@@ -30,6 +30,8 @@ pub struct OpMeta {
     pub(crate) ignore_cache: bool,
     pub(crate) export_cache: Option<bool>,
     pub(crate) locations: Vec<Location>,
+    /// `OpMetadata.progress_group`: `(id, name, weak)`.
+    pub(crate) progress_group: Option<(String, String, bool)>,
 }
 
 impl OpMeta {
@@ -67,6 +69,18 @@ pub trait OpOptions: Sized {
     /// Force (or forbid) exporting this op's result to a remote cache.
     fn export_cache(mut self, export: bool) -> Self {
         self.op_meta().export_cache = Some(export);
+        self
+    }
+
+    /// Shows this op in progress output as part of the group `id` named `name`
+    /// (`llb.ProgressGroup`); a `weak` member does not start the group on its own.
+    fn progress_group(
+        mut self,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        weak: bool,
+    ) -> Self {
+        self.op_meta().progress_group = Some((id.into(), name.into(), weak));
         self
     }
 

@@ -182,10 +182,15 @@ fn mount_needs(m: &FrozenMount, needs: &mut Vec<Need>) {
 }
 
 /// `pb.Mount`. `zero_indexes` writes `input` and `output` as 0 (Go v0.8, see
-/// [`ExecOp::encode`]); `go_v0_8` also leaves out a tmpfs size of 0 entirely.
+/// [`ExecOp::encode`]); `go_v0_8` also leaves out a tmpfs size of 0 entirely. Without
+/// `go_v0_8`, secret and ssh mounts carry `output` 0 as the Go client writes them
+/// (it never sets the field), which is part of the exec's digest.
 fn write_mount(w: &mut Wire, m: &FrozenMount, input: i64, zero_indexes: bool, go_v0_8: bool) {
     let (input, output) = if zero_indexes {
         (0, 0)
+    } else if !go_v0_8 && matches!(m.kind, MountKind::Secret(_) | MountKind::Ssh(_)) {
+        // Current Go clients set `Input: -1` on these mounts and leave `Output` at 0.
+        (input, 0)
     } else {
         (input, m.output)
     };
