@@ -8,7 +8,7 @@
 //! the optimised IR, optimising the rendered text again rewrites nothing and
 //! renders the same text, and `DFOPT=off` changes nothing.
 //!
-//! Options come from `# test:` comment lines: `platform=os/arch`,
+//! Options come from `# test:` comment lines: `platform=os/arch` (empty: unknown),
 //! `target=name`, `image-user=<stage>:<user>`, `image-env=<stage>:K=V`.
 
 use std::fmt::Write as _;
@@ -36,7 +36,10 @@ fn options_of(source: &str) -> Options {
         for item in rest.split_whitespace() {
             let (key, value) = item.split_once('=').unwrap_or((item, ""));
             match key {
-                "platform" => opts.target_platform = Some(value.to_string()),
+                // `platform=` (empty): unknown, as in the offline CLI.
+                "platform" => {
+                    opts.target_platform = Some(value.to_string()).filter(|v| !v.is_empty())
+                }
                 "target" => opts.target = Some(value.to_string()),
                 "image-user" | "image-env" => {
                     let (stage, v) = value.split_once(':').expect("<stage>:<value>");

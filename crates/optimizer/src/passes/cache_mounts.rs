@@ -28,8 +28,11 @@
 //!
 //! - **apt/apt-get** (root only, `sharing=locked`): `/var/cache/apt` for any
 //!   install-like call; `/var/lib/apt/lists` only when the first apt call of
-//!   the RUN is `update` *and* the RUN deletes the lists (so neither this RUN
-//!   nor any later step or child image relied on lists from the image). The
+//!   the RUN is `update` *and* the RUN deletes the lists after the last
+//!   command that writes them (`update`, `add-apt-repository`), so neither
+//!   this RUN nor any later step or child image relied on lists from the
+//!   image (in `update; install a; rm lists; update; install b` the lists of
+//!   the second `update` stay in the image, so they are not mounted). The
 //!   Debian/Ubuntu `docker-clean` file runs `rm -f /var/cache/apt/archives/*.deb`
 //!   after every dpkg call; instead of deleting or masking it (that would change
 //!   `/etc` of the image or need a file to bind), every `apt-get`/`apt` call of
@@ -189,6 +192,10 @@ struct ToolPlan {
     offline: bool,
     /// The tool's directory may be mounted only if the RUN also cleaned it (apk).
     needs_cleanup: bool,
+    /// The last command that writes the apt lists (`update`,
+    /// `add-apt-repository`): the lists may be mounted only when a deletion
+    /// of them comes after it.
+    last_writer: Option<usize>,
 }
 
 /// A deletion argument (`rm`, `rmdir`, `find`).
@@ -799,6 +806,7 @@ fn tool_plan(tool: Tool) -> ToolPlan {
         why: Vec::new(),
         offline: false,
         needs_cleanup: false,
+        last_writer: None,
     }
 }
 
@@ -850,6 +858,9 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                 let p = plans
                     .entry(Tool::Apt)
                     .or_insert_with(|| tool_plan(Tool::Apt));
+                if sub == "update" {
+                    p.last_writer = Some(ci);
+                }
                 let cache = dir_index("apt-cache");
                 if sub == "clean" {
                     p.drops.push(Drop {
@@ -1394,10 +1405,29 @@ fn tool_conditions(plan: &mut RunPlan) {
             .iter()
             .any(|d| matches!(relation(d, target), Relation::Inside))
     };
-    let lists_deleted = plan
-        .targets
-        .get(&lists)
-        .is_some_and(|t| deletes_inside(plan, t));
+    // The lists stay out of the image only if the last command that writes
+    // them (the last `update`) is followed by their deletion: in a merged RUN
+    // `update; install a; rm lists` then `update; install b`, the second part's
+    // lists are in the image, and a child image may `apt-get install` from them.
+    let apt_writer = plan
+        .tools
+        .iter()
+        .find(|t| t.tool == Tool::Apt)
+        .and_then(|t| t.last_writer);
+    let other_writer = plan
+        .script
+        .cmds
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, c)| script_writes_lists(&plan.script, c))
+        .map(|(ci, _)| ci);
+    let last_writer = apt_writer.max(other_writer);
+    let lists_deleted = plan.targets.get(&lists).is_some_and(|t| {
+        plan.deletions.iter().any(|d| {
+            matches!(relation(d, t), Relation::Inside) && last_writer.is_none_or(|w| d.cmd > w)
+        })
+    });
     let apk_cleaned = plan
         .targets
         .get(&apk)
@@ -1423,6 +1453,18 @@ fn tool_conditions(plan: &mut RunPlan) {
         .flat_map(|t| t.wants.iter().copied())
         .collect();
     plan.targets.retain(|d, _| wanted.contains(d));
+}
+
+/// Commands other than apt's `update` that refresh the apt lists.
+fn script_writes_lists(script: &Script, c: &SimpleCmd) -> bool {
+    match script.base_name(c).as_deref() {
+        Some("add-apt-repository") => !script
+            .args(c)
+            .iter()
+            .any(|a| matches!(a.as_deref(), Some("-n" | "--no-update"))),
+        Some("apt-add-repository") => true,
+        _ => false,
+    }
 }
 
 /// State directories: all RUNs of a stage family that use the tool get the mount, or none does.
