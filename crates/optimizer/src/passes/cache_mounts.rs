@@ -98,6 +98,16 @@
 //! (`--network=none`, `--offline`, `GOPROXY=off`, …), or when a `COPY --from`
 //! takes files from the directory.
 //!
+//! **Prefetch steps** (`go mod download`, `cargo fetch`, `mvn
+//! dependency:go-offline`, `gradle dependencies`, `pnpm fetch`, `npm ci
+//! --prefer-offline`, `npm cache add`) exist to put downloads into the image
+//! for a later step (`make`, `./build.sh`, an offline build). Their directory
+//! is mounted only when every later RUN of the stage and of the stages built
+//! from it gets the same mount, or runs only commands that never read it
+//! (`apt-get`, `useradd`, `mkdir`, …); otherwise it stays in the image for
+//! the whole family. npm's cache is handled as state in a file that
+//! prefetches into it.
+//!
 //! Mount ids are `dfopt-<dir>-<platform>-<root base image>`, so caches are
 //! never shared across base images or platforms (optimization-safety.md
 //! §1.3.3).
@@ -196,6 +206,10 @@ struct ToolPlan {
     /// `add-apt-repository`): the lists may be mounted only when a deletion
     /// of them comes after it.
     last_writer: Option<usize>,
+    /// The RUN prefetches into the directory (`go mod download`, `cargo fetch`,
+    /// `mvn dependency:go-offline`, `gradle dependencies`, `pnpm fetch`,
+    /// `npm ci --prefer-offline`): a later step exists to read what it put there.
+    prefetch: bool,
 }
 
 /// A deletion argument (`rm`, `rmdir`, `find`).
@@ -279,7 +293,30 @@ pub(crate) fn run(cx: &mut Cx) {
             }
         }
     }
-    state_groups(cx, &facts, &mut plans, &sightings, &mut reports);
+    // npm's cache is a pure cache, unless a RUN prefetches into it for a later
+    // one (`npm ci --prefer-offline`): then it is handled as state.
+    let mut as_state: BTreeSet<usize> = BTreeSet::new();
+    let npm = dir_index("npm");
+    if plans
+        .iter()
+        .any(|p| p.tools.iter().any(|t| t.tool == Tool::Npm && t.prefetch))
+    {
+        as_state.insert(npm);
+        for p in &plans {
+            if p.tools
+                .iter()
+                .any(|t| t.tool == Tool::Npm && t.wants.contains(&npm))
+            {
+                sightings.push(Sighting {
+                    stage: p.stage,
+                    index: p.index,
+                    dir: npm,
+                    planned: true,
+                });
+            }
+        }
+    }
+    state_groups(cx, &facts, &mut plans, &sightings, &as_state, &mut reports);
     for plan in plans {
         apply(cx, &facts, plan, &mut reports);
     }
@@ -807,6 +844,7 @@ fn tool_plan(tool: Tool) -> ToolPlan {
         offline: false,
         needs_cleanup: false,
         last_writer: None,
+        prefetch: false,
     }
 }
 
@@ -1040,6 +1078,13 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                     .entry(Tool::Npm)
                     .or_insert_with(|| tool_plan(Tool::Npm));
                 let sub = sub.unwrap_or_default();
+                if args
+                    .iter()
+                    .any(|(_, a)| matches!(a.as_deref(), Some("--prefer-offline" | "--offline")))
+                    || (sub == "cache" && args.iter().any(|(_, a)| a.as_deref() == Some("add")))
+                {
+                    p.prefetch = true;
+                }
                 if sub == "cache" {
                     let clean = args.iter().any(|(_, a)| a.as_deref() == Some("clean"));
                     let force = args
@@ -1106,6 +1151,9 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                 let p = plans
                     .entry(Tool::Pnpm)
                     .or_insert_with(|| tool_plan(Tool::Pnpm));
+                if script.args(c).first().and_then(|a| a.as_deref()) == Some("fetch") {
+                    p.prefetch = true;
+                }
                 if script
                     .args(c)
                     .iter()
@@ -1158,8 +1206,13 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                             }
                         }
                     }
-                    "mod" | "work" if !p.wants.contains(&modc) => {
-                        p.wants.push(modc);
+                    "mod" | "work" => {
+                        if !p.wants.contains(&modc) {
+                            p.wants.push(modc);
+                        }
+                        if args.iter().any(|(_, a)| a.as_deref() == Some("download")) {
+                            p.prefetch = true;
+                        }
                     }
                     _ => {}
                 }
@@ -1169,6 +1222,9 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                     .entry(Tool::Cargo)
                     .or_insert_with(|| tool_plan(Tool::Cargo));
                 let args = script.args(c);
+                if args.iter().any(|a| a.as_deref() == Some("fetch")) {
+                    p.prefetch = true;
+                }
                 if args
                     .iter()
                     .any(|a| matches!(a.as_deref(), Some("--offline" | "--frozen")))
@@ -1190,6 +1246,15 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                 let p = plans
                     .entry(Tool::Maven)
                     .or_insert_with(|| tool_plan(Tool::Maven));
+                if args.iter().any(|a| {
+                    a.as_deref().is_none_or(|a| {
+                        a.contains("dependency:go-offline")
+                            || a.contains("dependency:resolve")
+                            || a.contains("go-offline-maven-plugin")
+                    })
+                }) {
+                    p.prefetch = true;
+                }
                 if args
                     .iter()
                     .any(|a| matches!(a.as_deref(), Some("-o" | "--offline")))
@@ -1201,6 +1266,15 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                 let p = plans
                     .entry(Tool::Gradle)
                     .or_insert_with(|| tool_plan(Tool::Gradle));
+                if script.args(c).iter().any(|a| {
+                    a.as_deref().is_none_or(|a| {
+                        matches!(a, "dependencies" | "--refresh-dependencies")
+                            || a.ends_with(":dependencies")
+                            || a.to_ascii_lowercase().contains("resolvedependencies")
+                    })
+                }) {
+                    p.prefetch = true;
+                }
                 if script
                     .args(c)
                     .iter()
@@ -1473,6 +1547,7 @@ fn state_groups(
     facts: &[StageFacts],
     plans: &mut [RunPlan],
     sightings: &[Sighting],
+    as_state: &BTreeSet<usize>,
     reports: &mut Vec<(usize, usize, String, String)>,
 ) {
     let root = |mut s: usize| {
@@ -1481,7 +1556,11 @@ fn state_groups(
         }
         s
     };
-    for (d, dir) in CACHE_DIRS.iter().enumerate().filter(|(_, d)| d.state) {
+    for (d, dir) in CACHE_DIRS
+        .iter()
+        .enumerate()
+        .filter(|(d, dir)| dir.state || as_state.contains(d))
+    {
         let roots: BTreeSet<usize> = sightings
             .iter()
             .filter(|x| x.dir == d)
@@ -1524,6 +1603,22 @@ fn state_groups(
                 });
             }
             if let Some(target) = targets.iter().next() {
+                for m in sightings
+                    .iter()
+                    .filter(|x| x.dir == d && x.planned && root(x.stage) == r)
+                {
+                    let prefetch = plans.iter().any(|p| {
+                        p.stage == m.stage
+                            && p.index == m.index
+                            && p.tools.iter().any(|t| t.tool == dir.tool && t.prefetch)
+                    });
+                    if prefetch && !readers_get_mount(cx, facts, plans, m.stage, m.index, d, target)
+                    {
+                        why.get_or_insert_with(|| {
+                            "a RUN prefetches into it for a later step that may read it without the same mount (the prefetched files must stay in the image)".to_string()
+                        });
+                    }
+                }
                 if copied_out(cx, facts, r, target) {
                     why.get_or_insert_with(|| {
                         format!("a COPY --from or mount takes files from `{target}`")
@@ -1555,6 +1650,89 @@ fn state_groups(
     for p in plans.iter_mut() {
         p.tools.retain(|t| !t.wants.is_empty());
     }
+}
+
+/// Commands that never read a package manager's download directory.
+const NOT_READERS: [&str; 22] = [
+    "apt-get",
+    "apt",
+    "apk",
+    "dnf",
+    "yum",
+    "microdnf",
+    "useradd",
+    "adduser",
+    "groupadd",
+    "addgroup",
+    "mkdir",
+    "echo",
+    "true",
+    "ln",
+    "touch",
+    "update-ca-certificates",
+    "printf",
+    "test",
+    "[",
+    "id",
+    "whoami",
+    "ls",
+];
+
+/// Whether every RUN after `(stage, index)` that may read `target` (the rest
+/// of the stage and the stages built from it) gets the same mount. A RUN that
+/// only runs commands known not to read it (`apt-get`, `useradd`, …) is not a
+/// reader; any other RUN (`make`, `./build.sh`, an exec-form RUN) may be one.
+fn readers_get_mount(
+    cx: &Cx,
+    facts: &[StageFacts],
+    plans: &[RunPlan],
+    stage: usize,
+    index: usize,
+    d: usize,
+    target: &str,
+) -> bool {
+    let descends = |mut s: usize| loop {
+        if s == stage {
+            return true;
+        }
+        match facts[s].parent {
+            Some(p) => s = p,
+            None => return false,
+        }
+    };
+    for (s, st) in cx.work.ir.stages.iter().enumerate() {
+        if !descends(s) {
+            continue;
+        }
+        for (i, cmd) in st.commands.iter().enumerate() {
+            if s == stage && i <= index {
+                continue;
+            }
+            let CommandKind::Run(run) = &cmd.kind else {
+                continue;
+            };
+            let mounted = plans.iter().any(|p| {
+                p.stage == s && p.index == i && p.targets.get(&d).is_some_and(|t| t == target)
+            });
+            if mounted {
+                continue;
+            }
+            let harmless = run.cmd.prepend_shell
+                && run.cmd.files.is_empty()
+                && Script::parse(&run.cmd.args.join(" ")).is_ok_and(|sc| {
+                    sc.cmds.iter().all(|c| {
+                        c.argv.is_empty()
+                            || sc
+                                .base_name(c)
+                                .is_some_and(|n| NOT_READERS.contains(&n.as_str()))
+                    })
+                });
+            if !harmless {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Whether a `COPY --from` or `RUN --mount from=` of any stage reads `target` (or a parent) from the family `root`.
