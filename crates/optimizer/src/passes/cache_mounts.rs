@@ -293,6 +293,10 @@ pub(crate) fn run(cx: &mut Cx) {
             }
         }
     }
+    for p in plans.iter_mut() {
+        drop_emptied_caches(p, &facts[p.stage], &mut reports);
+    }
+    plans.retain(|p| !p.targets.is_empty());
     // npm's cache is a pure cache, unless a RUN prefetches into it for a later
     // one (`npm ci --prefer-offline`): then it is handled as state.
     let mut as_state: BTreeSet<usize> = BTreeSet::new();
@@ -855,6 +859,12 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
     let mut apk_calls: Vec<(usize, Option<String>, bool, bool)> = Vec::new();
     let mut apt_uses = false;
     let mut declined: BTreeSet<Tool> = BTreeSet::new();
+    // Tools whose cache the environment turns off (`UV_NO_CACHE`, `PIP_NO_CACHE_DIR`).
+    let mut disabled: BTreeSet<Tool> = BTreeSet::new();
+    // Calls that use the cache despite that (a `--no-cache-dir` made `--cache-dir=`),
+    // and calls that turn it off themselves (`poetry install --no-cache`).
+    let mut cache_users: BTreeSet<Tool> = BTreeSet::new();
+    let mut cache_off_calls: BTreeMap<Tool, (usize, usize)> = BTreeMap::new();
     for (ci, c) in script.cmds.iter().enumerate() {
         let Some(name) = script.base_name(c) else {
             continue;
@@ -864,6 +874,25 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
             .iter()
             .filter_map(|&t| literal(script.word(t)))
             .collect();
+        if let Some(tool) = tool_named(&name) {
+            // The call chooses its own cache location or turns the cache off.
+            if c.assigns.len() != assigns.len()
+                || assigns.iter().any(|a| {
+                    let key = a.split('=').next().unwrap_or(a);
+                    location_vars(tool).contains(&key) || disabling_vars(tool).contains(&key)
+                })
+            {
+                declined.insert(tool);
+                continue;
+            }
+            if disabled_by_env(tool, facts) {
+                disabled.insert(tool);
+            }
+            if configures_cache(tool, script, c) || configured_elsewhere(cx, tool) {
+                declined.insert(tool);
+                continue;
+            }
+        }
         match name.as_str() {
             "apt-get" | "apt" | "apt-cache" | "aptitude" => {
                 let (sub, apt_args) = sub_and_args(
@@ -994,6 +1023,7 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                         }
                         for (tok, a) in pip_args {
                             if a.as_deref() == Some("--no-cache-dir") {
+                                cache_users.insert(Tool::Pip);
                                 let t = script.toks[*tok];
                                 p.edits.push(Gated {
                                     edit: Edit::replace(t.start, t.end, "--cache-dir=@pip@"),
@@ -1026,6 +1056,11 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                     .filter(|a| !a.starts_with('-'))
                     .collect();
                 let uv = dir_index("uv");
+                if disabled.contains(&Tool::Uv) {
+                    // `UV_NO_CACHE` wins over `--cache-dir`: uv would use a temporary cache.
+                    declined.insert(Tool::Uv);
+                    continue;
+                }
                 let p = plans.entry(Tool::Uv).or_insert_with(|| tool_plan(Tool::Uv));
                 if words.first() == Some(&"cache") {
                     if words.get(1) == Some(&"clean") {
@@ -1062,6 +1097,16 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                 let p = plans
                     .entry(Tool::Poetry)
                     .or_insert_with(|| tool_plan(Tool::Poetry));
+                if matches!(
+                    sub.as_deref(),
+                    Some("install" | "add" | "update" | "lock" | "sync")
+                ) {
+                    let entry = cache_off_calls.entry(Tool::Poetry).or_default();
+                    entry.0 += 1;
+                    if args.iter().any(|(_, a)| a.as_deref() == Some("--no-cache")) {
+                        entry.1 += 1;
+                    }
+                }
                 if sub.as_deref() == Some("cache")
                     && args.iter().any(|(_, a)| a.as_deref() == Some("clear"))
                 {
@@ -1397,6 +1442,18 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
             _ => {}
         }
     }
+    // A cache the environment turns off is used only by calls redirected to the mount.
+    for t in disabled {
+        if !cache_users.contains(&t) {
+            declined.insert(t);
+        }
+    }
+    // Every call turns the cache off itself.
+    for (t, (calls, off)) in cache_off_calls {
+        if calls > 0 && calls == off {
+            declined.insert(t);
+        }
+    }
     for t in declined {
         plans.remove(&t);
     }
@@ -1452,6 +1509,101 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
         }
     }
     plans.into_values().collect()
+}
+
+/// The tool a command name calls, for the checks every tool shares.
+fn tool_named(name: &str) -> Option<Tool> {
+    Some(match name {
+        n if versioned(n, "pip") => Tool::Pip,
+        "uv" => Tool::Uv,
+        "poetry" => Tool::Poetry,
+        "npm" => Tool::Npm,
+        "yarn" => Tool::Yarn,
+        "pnpm" => Tool::Pnpm,
+        "go" => Tool::Go,
+        "cargo" => Tool::Cargo,
+        "mvn" | "mvnw" => Tool::Maven,
+        "gradle" | "gradlew" => Tool::Gradle,
+        _ => return None,
+    })
+}
+
+/// Environment variables that choose a tool's cache directories.
+fn location_vars(tool: Tool) -> Vec<&'static str> {
+    let mut out = vec!["HOME"];
+    for (_, d) in dirs_of(tool) {
+        if let crate::cache_dirs::Location::Rules(rules) = d.location {
+            for r in rules {
+                if let crate::cache_dirs::Rule::Env(v, _) = r {
+                    out.push(v);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Environment variables that turn a tool's cache off.
+fn disabling_vars(tool: Tool) -> &'static [&'static str] {
+    match tool {
+        Tool::Pip => &["PIP_NO_CACHE_DIR"],
+        Tool::Uv => &["UV_NO_CACHE"],
+        Tool::Go => &["GOCACHE"],
+        _ => &[],
+    }
+}
+
+/// The stage's environment turns the tool's cache off (any value but an
+/// explicit false; a value not known counts as off).
+fn disabled_by_env(tool: Tool, facts: &CmdFacts) -> bool {
+    let var = match tool {
+        Tool::Pip => "PIP_NO_CACHE_DIR",
+        Tool::Uv => "UV_NO_CACHE",
+        _ => return false,
+    };
+    match facts.env.value(var) {
+        Ok(None) => false,
+        Ok(Some(v)) => !matches!(
+            v.to_ascii_lowercase().as_str(),
+            "" | "0" | "false" | "no" | "off"
+        ),
+        Err(()) => true,
+    }
+}
+
+/// The call sets the tool's cache location in its config
+/// (`npm config set cache …`, `pip config set global.cache-dir …`,
+/// `yarn config set cache-folder …`): later calls would not use the mount.
+fn configures_cache(tool: Tool, script: &Script, c: &SimpleCmd) -> bool {
+    let args = script.args(c);
+    let words: Vec<&str> = args.iter().map(|a| a.as_deref().unwrap_or("$")).collect();
+    if words.first() != Some(&"config") || !words.iter().any(|w| *w == "set") {
+        return false;
+    }
+    let key = |k: &str| words.iter().any(|w| *w == "$" || w.contains(k));
+    match tool {
+        Tool::Npm => key("cache"),
+        Tool::Pip => key("cache-dir") || key("cache_dir"),
+        Tool::Yarn => key("cache-folder") || key("cacheFolder"),
+        Tool::Pnpm => key("store-dir"),
+        _ => false,
+    }
+}
+
+/// A RUN anywhere in the file sets the tool's cache location in its config.
+fn configured_elsewhere(cx: &Cx, tool: Tool) -> bool {
+    let needles: &[&str] = match tool {
+        Tool::Npm => &["npm config set cache"],
+        Tool::Pip => &["global.cache-dir", "global.no-cache-dir"],
+        Tool::Yarn => &["cache-folder", "cacheFolder"],
+        Tool::Pnpm => &["store-dir"],
+        _ => return false,
+    };
+    cx.work.ir.stages.iter().any(|st| {
+        st.commands.iter().any(|c| {
+            matches!(c.kind, CommandKind::Run(_)) && needles.iter().any(|n| c.original.contains(n))
+        })
+    })
 }
 
 /// Signs that `yarn` is Yarn 2+ (Berry) anywhere in the Dockerfile.
@@ -2110,6 +2262,50 @@ fn apply(
         };
         cx.record(change, &[(s, plan.index)]);
     }
+}
+
+/// A tool whose cleanup (`yarn cache clean`, `go clean -modcache`) must be
+/// kept, because its cache location was assumed rather than known, would
+/// empty the mount on every build: the mount is useless and is not added
+/// (nor reported as an improvement).
+fn drop_emptied_caches(
+    plan: &mut RunPlan,
+    sf: &StageFacts,
+    reports: &mut Vec<(usize, usize, String, String)>,
+) {
+    let mut useless: Vec<(Tool, Vec<usize>, String)> = Vec::new();
+    for t in &plan.tools {
+        let location_sure = !sf.assumed
+            || matches!(
+                t.tool,
+                Tool::Apt | Tool::Apk | Tool::Dnf | Tool::Pip | Tool::Uv | Tool::Npm
+            );
+        if location_sure {
+            continue;
+        }
+        if let Some(d) = t
+            .drops
+            .iter()
+            .find(|d| d.requires.iter().all(|x| plan.targets.contains_key(x)))
+        {
+            useless.push((t.tool, d.requires.clone(), cmd_text(&plan.script, d.cmd)));
+        }
+    }
+    for (tool, dirs, cleanup) in useless {
+        for d in &dirs {
+            plan.targets.remove(d);
+        }
+        for t in plan.tools.iter_mut().filter(|t| t.tool == tool) {
+            t.wants.retain(|d| !dirs.contains(d));
+        }
+        reports.push((
+            plan.stage,
+            plan.index,
+            format!("No {} cache mount added", tool.as_str()),
+            format!("The RUN empties the cache with {cleanup}, which has to stay because the cache location was assumed, not known: the mount would be emptied on every build."),
+        ));
+    }
+    plan.tools.retain(|t| !t.wants.is_empty());
 }
 
 fn cmd_text(script: &Script, ci: usize) -> String {
