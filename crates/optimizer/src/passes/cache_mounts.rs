@@ -1577,7 +1577,7 @@ fn disabled_by_env(tool: Tool, facts: &CmdFacts) -> bool {
 fn configures_cache(tool: Tool, script: &Script, c: &SimpleCmd) -> bool {
     let args = script.args(c);
     let words: Vec<&str> = args.iter().map(|a| a.as_deref().unwrap_or("$")).collect();
-    if words.first() != Some(&"config") || !words.iter().any(|w| *w == "set") {
+    if words.first() != Some(&"config") || !words.contains(&"set") {
         return false;
     }
     let key = |k: &str| words.iter().any(|w| *w == "$" || w.contains(k));
