@@ -217,6 +217,23 @@ pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> 
         Some(e.result)
     };
 
+    // Whether a FROM word has its final value now. In the frontend every
+    // build-arg is known; the offline CLI knows only the build-args it was
+    // given and the platforms it was told, and a cache id must not bake a
+    // guess (an ARG default a build-arg can override, the host's platform).
+    let settled = |word: &str| -> bool {
+        if opts.complete_build_args {
+            return true;
+        }
+        match lexer.process_word_with_matches(word, &globals as &dyn Env) {
+            Ok(e) => e
+                .matched
+                .iter()
+                .chain(&e.unmatched)
+                .all(|n| opts.build_args.contains_key(n) || platform_args.get(n).is_some()),
+            Err(_) => false,
+        }
+    };
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
     let mut out: Vec<StageFacts> = Vec::new();
     for (si, stage) in ir.stages.iter().enumerate() {
@@ -225,6 +242,13 @@ pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> 
             .as_ref()
             .and_then(|b| names.get(&b.to_lowercase()).copied());
         let platform = match &stage.platform {
+            Some(flag) if !settled(&flag.value) => {
+                // The builder's own platform is the same for every build on a
+                // builder, so naming it is as good as knowing it.
+                let v = flag.value.trim();
+                matches!(v, "$BUILDPLATFORM" | "${BUILDPLATFORM}")
+                    .then(|| "buildplatform".to_string())
+            }
             Some(flag) => global_known(&flag.value).filter(|p| !p.is_empty() && !p.contains('$')),
             None => match parent {
                 Some(p) => out[p].platform.clone(),
@@ -242,7 +266,7 @@ pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> 
                 )
             }
             None => {
-                let image = base.clone();
+                let image = base.clone().filter(|_| settled(&stage.base));
                 let info = opts.images.get(&si);
                 let is_scratch = image.as_deref() == Some("scratch");
                 let (facts, assumed) = image_facts(info, image.as_deref(), is_scratch, &lexer);

@@ -9,7 +9,7 @@
 //! renders the same text, and `DFOPT=off` changes nothing.
 //!
 //! Options come from `# test:` comment lines: `platform=os/arch` (empty: unknown),
-//! `target=name`, `image-user=<stage>:<user>`, `image-env=<stage>:K=V`.
+//! `build-platform=os/arch`, `complete-build-args` (as in the frontend), `target=name`, `image-user=<stage>:<user>`, `image-env=<stage>:K=V`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -41,6 +41,10 @@ fn options_of(source: &str) -> Options {
                     opts.target_platform = Some(value.to_string()).filter(|v| !v.is_empty())
                 }
                 "target" => opts.target = Some(value.to_string()),
+                "build-platform" => {
+                    opts.build_platform = Some(value.to_string()).filter(|v| !v.is_empty())
+                }
+                "complete-build-args" => opts.complete_build_args = true,
                 "image-user" | "image-env" => {
                     let (stage, v) = value.split_once(':').expect("<stage>:<value>");
                     let info = opts

@@ -110,7 +110,11 @@
 //!
 //! Mount ids are `dfopt-<dir>-<platform>-<root base image>`, so caches are
 //! never shared across base images or platforms (optimization-safety.md
-//! §1.3.3).
+//! §1.3.3). They name what the build resolves: when the platform or the
+//! base image is not known (the offline CLI without `--platform`, `FROM
+//! $BASE` whose ARG a build-arg may still change) no mount is added and the
+//! change record says what was not known; `FROM --platform=$BUILDPLATFORM`
+//! unresolved is named `buildplatform` (one builder, one build platform).
 //!
 //! **Non-root users.** A numeric `USER uid[:gid]` gets `uid=`/`gid=` on the
 //! mount and its uid in the id. BuildKit creates a missing mount point and
@@ -403,6 +407,25 @@ fn plan_run(
         .flat_map(|t| t.wants.iter().copied())
         .filter(|&d| CACHE_DIRS[d].state)
         .collect();
+    if !tools.is_empty() && (sf.platform.is_none() || sf.root_image.is_none()) {
+        let what = match (&sf.platform, &sf.root_image) {
+            (None, None) => "the platform and the base image are",
+            (None, _) => "the platform is",
+            _ => "the base image is",
+        };
+        reports.push((
+            s,
+            i,
+            "No cache mount added: the cache id cannot name the platform and base image".into(),
+            format!(
+                "Cache ids name the platform and base image the build uses, so that builds for \
+                 other platforms or bases never share a cache, and {what} not known here (a \
+                 build-arg could still change it, or no platform was given): pass `--platform` \
+                 and the `--build-arg`s of the build, or build with the frontend, which knows both."
+            ),
+        ));
+        return (None, Needs::Known(needs));
+    }
     let plan = plan_tools(s, i, run, printed, script, facts, tools, reports);
     (plan, Needs::Known(needs))
 }
@@ -1952,8 +1975,9 @@ fn sanitize(s: &str) -> String {
 
 fn mount_flag(d: usize, target: &str, sf: &StageFacts, user: &User) -> String {
     let dir = &CACHE_DIRS[d];
-    let platform = sf.platform.as_deref().unwrap_or("unknown-platform");
-    let image = sf.root_image.as_deref().unwrap_or("unknown-image");
+    // Both are known: `plan_run` adds no mount otherwise.
+    let platform = sf.platform.as_deref().unwrap_or_default();
+    let image = sf.root_image.as_deref().unwrap_or_default();
     let mut id = format!(
         "{ID_PREFIX}{}-{}-{}",
         dir.name,
