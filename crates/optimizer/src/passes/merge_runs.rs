@@ -55,6 +55,25 @@
 //! Comment lines above the later RUNs are kept, as comment lines inside the
 //! merged instruction (BuildKit skips them); blank lines between are not.
 //!
+//! ## Never a slower rebuild
+//!
+//! Merging trades cache granularity for layers: editing one part of a merged
+//! RUN re-runs all of it. So independent expensive steps stay separate cache
+//! units (`merge_cost` says what a part costs):
+//!
+//! ```dockerfile
+//! RUN apt-get update && apt-get install -y build-essential
+//! RUN apt-get update && apt-get install -y libpq-dev
+//! ```
+//! is left alone: adding a package to the second RUN re-runs only it, as
+//! with the builtin frontend. A part joins the parts before it when it is
+//! cheap (`mkdir`, `useradd`, `ln`, …), when it only refreshes a package
+//! index for the install after it (`apt-get update`), when none of the parts
+//! before it is an expensive step, or when it deletes or rewrites files
+//! (`rm`, a package manager's `clean`/`purge`, `chmod`, `mv`): then the
+//! merge keeps what it removes out of every layer, so the image is smaller.
+//! A command the pass does not know counts as expensive.
+//!
 //! ## Safety conditions — the pass does not fire when
 //!
 //! - a RUN is in exec form (`RUN ["…"]`): no shell, maybe no `/bin/sh` at all;
@@ -103,12 +122,14 @@
 //!
 //! Stable, on by default. The image filesystem and config are the same; layer
 //! boundaries and history entries differ, and editing one part re-runs the
-//! whole merged RUN (coarser cache granularity).
+//! whole merged RUN — which is why expensive independent steps are not
+//! merged (see "Never a slower rebuild").
 
 use dfopt_dockerfile::instructions::{Command, CommandKind, Run};
 
 use crate::change::{Change, ChangeKind};
 use crate::facts::StageFacts;
+use crate::passes::merge_cost::{self, Weight};
 use crate::shell::{literal, Script, TokKind};
 use crate::work::{is_kept, parse_alone, Cx, Origin, Printed};
 
@@ -161,6 +182,8 @@ struct Part {
     text_range: (usize, usize),
     /// The part may replace the stage's shell: nothing may be merged after it.
     replaces_shell: bool,
+    /// What re-running it costs (see `merge_cost`).
+    weight: Weight,
 }
 
 pub(crate) fn run(cx: &mut Cx) {
@@ -202,7 +225,10 @@ fn find_groups(cx: &Cx, facts: &StageFacts, s: usize) -> Vec<Group> {
             let cmd = &commands[j];
             if matches!(cmd.kind, CommandKind::Run(_)) {
                 match part(cx, facts, s, j) {
-                    Ok(p) if same_flags(run_of(&commands[parts[0].index]), run_of(cmd)) => {
+                    Ok(p)
+                        if same_flags(run_of(&commands[parts[0].index]), run_of(cmd))
+                            && joins(&parts, &p) =>
+                    {
                         moved.append(&mut pending);
                         parts.push(p);
                         j += 1;
@@ -225,6 +251,18 @@ fn find_groups(cx: &Cx, facts: &StageFacts, s: usize) -> Vec<Group> {
         i = last + 1;
     }
     groups
+}
+
+/// The cache-aware rule: a part joins the parts before it unless both it and
+/// one of them are expensive, independent steps — then each stays its own
+/// cache unit, so that editing one re-runs only that one. A part that
+/// deletes or rewrites files joins anyway (the merge makes the image
+/// smaller), and a package index refresh goes with the install after it.
+fn joins(parts: &[Part], next: &Part) -> bool {
+    if next.weight.shrinks || !next.weight.expensive {
+        return true;
+    }
+    !parts.iter().any(|p| p.weight.heavy())
 }
 
 fn run_of(cmd: &Command) -> Option<&Run> {
@@ -302,6 +340,15 @@ fn part(cx: &Cx, facts: &StageFacts, s: usize, i: usize) -> Result<Part, Refusal
         return Err("ends with an operator");
     }
     let logical = args[..last.end].to_string();
+    let weight = {
+        let mut w = merge_cost::weigh(&script);
+        // A RUN merged before (an earlier round, or a file dfopt wrote)
+        // already keeps what its parts delete out of every layer: its
+        // deletions are no reason to merge it with the group the cost
+        // rule kept apart from it (this also keeps rewriting idempotent).
+        w.shrinks &= !logical.contains(SEPARATOR.trim());
+        w
+    };
     let text_range = printed.text_range(0, last.end);
     let shell = facts.before.get(i).and_then(|f| f.shell.as_deref());
     let replaces_shell = may_replace_shell(&script, shell);
@@ -311,6 +358,7 @@ fn part(cx: &Cx, facts: &StageFacts, s: usize, i: usize) -> Result<Part, Refusal
         logical,
         text_range,
         replaces_shell,
+        weight,
     })
 }
 
