@@ -162,7 +162,7 @@ pub(crate) struct StageFacts {
 
 /// Environment the official images set that matters for cache locations,
 /// used only when the caller did not provide the image config.
-const OFFICIAL_IMAGE_ENV: [(&str, &[(&str, &str)]); 3] = [
+const OFFICIAL_IMAGE_ENV: [(&str, &[(&str, &str)]); 5] = [
     ("golang", &[("GOPATH", "/go")]),
     (
         "rust",
@@ -172,6 +172,8 @@ const OFFICIAL_IMAGE_ENV: [(&str, &[(&str, &str)]); 3] = [
         ],
     ),
     ("maven", &[("MAVEN_CONFIG", "/root/.m2")]),
+    ("ruby", &[("GEM_HOME", "/usr/local/bundle")]),
+    ("composer", &[("COMPOSER_HOME", "/tmp")]),
 ];
 
 /// The repository name of an image reference (`docker.io/library/golang:1.22` → `golang`).

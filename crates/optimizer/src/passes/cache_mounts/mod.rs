@@ -91,6 +91,13 @@
 //!   would); `dnf clean …` is dropped. `yum` and `microdnf` are not handled
 //!   (yum 3 has no `--refresh`).
 //!
+//! - **bundler/gem** (state), **composer**, **dotnet** (state): see
+//!   `app_tools.rs` for where their caches are and when they are left alone.
+//! - **cross-compile wrappers**: `xx-go` and `xx-cargo` (tonistiigi/xx) run
+//!   `go`/`cargo` with the target's settings and are handled as those tools.
+//!   `xx-apt-get` and `xx-apk` rewrite their arguments (package names get the
+//!   target architecture) and maintain their own sources, so they get nothing.
+//!
 //! "State" directories are read again by later steps (a module cache, a
 //! Maven repository): they are mounted on every RUN of the stage family (the
 //! stage and the stages built `FROM` it) that uses the tool, or on none — and
@@ -169,6 +176,8 @@ use crate::change::{Change, ChangeKind};
 use crate::facts::{normalize, CmdFacts, StageFacts, User};
 use crate::shell::{apply_edits, literal, path_pattern, Edit, PathPattern, Script, SimpleCmd};
 use crate::work::{is_kept, parse_alone, Cx, Printed};
+
+mod app_tools;
 
 pub(crate) const ID: &str = "cache-mounts";
 
@@ -349,10 +358,12 @@ fn crude_tools(cx: &Cx, s: usize, i: usize) -> BTreeSet<Tool> {
         let base = word.rsplit('/').next().unwrap_or(word);
         let tool = match base {
             "pnpm" => Tool::Pnpm,
-            "go" => Tool::Go,
-            "cargo" => Tool::Cargo,
+            "go" | "xx-go" => Tool::Go,
+            "cargo" | "xx-cargo" => Tool::Cargo,
             "mvn" | "mvnw" => Tool::Maven,
             "gradle" | "gradlew" => Tool::Gradle,
+            "bundle" | "bundler" | "gem" => Tool::Bundler,
+            "dotnet" => Tool::Dotnet,
             _ => continue,
         };
         out.insert(tool);
@@ -573,6 +584,18 @@ fn plan_tools(
                     continue;
                 }
             };
+            if ["/dev", "/proc", "/sys"]
+                .iter()
+                .any(|p| target == *p || is_inside(&target, p))
+            {
+                reports.push((
+                    s,
+                    i,
+                    format!("No `{}` cache mount added", dir.name),
+                    format!("The directory is `{target}`, a system path (`/dev/null` turns the cache off)."),
+                ));
+                continue;
+            }
             if target.contains([',', '"', '\'', '$', '\\', '`'])
                 || target.chars().any(char::is_whitespace)
                 || target == "/"
@@ -630,7 +653,7 @@ fn plan_tools(
 fn looks_like_tool_use(text: &str) -> bool {
     [
         "apt-get", "apt ", "pip", "npm", "yarn", "pnpm", "go ", "cargo", "mvn", "gradle", "apk ",
-        "dnf", "uv ", "poetry",
+        "dnf", "uv ", "poetry", "bundle", "gem ", "composer", "dotnet",
     ]
     .iter()
     .any(|t| text.contains(t))
@@ -1230,7 +1253,7 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                     p.offline = true;
                 }
             }
-            "go" => {
+            "go" | "xx-go" => {
                 let (sub, args) = sub_and_args(script, c, &[]);
                 let build = dir_index("go-build");
                 let modc = dir_index("go-mod");
@@ -1285,7 +1308,7 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                     _ => {}
                 }
             }
-            "cargo" => {
+            "cargo" | "xx-cargo" => {
                 let p = plans
                     .entry(Tool::Cargo)
                     .or_insert_with(|| tool_plan(Tool::Cargo));
@@ -1462,7 +1485,19 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                     });
                 }
             }
-            _ => {}
+            other => {
+                app_tools::detect_call(
+                    script,
+                    c,
+                    other,
+                    facts,
+                    &mut app_tools::Calls {
+                        plans: &mut plans,
+                        declined: &mut declined,
+                        cache_off_calls: &mut cache_off_calls,
+                    },
+                );
+            }
         }
     }
     // A cache the environment turns off is used only by calls redirected to the mount.
@@ -1543,10 +1578,13 @@ fn tool_named(name: &str) -> Option<Tool> {
         "npm" => Tool::Npm,
         "yarn" => Tool::Yarn,
         "pnpm" => Tool::Pnpm,
-        "go" => Tool::Go,
-        "cargo" => Tool::Cargo,
+        "go" | "xx-go" => Tool::Go,
+        "cargo" | "xx-cargo" => Tool::Cargo,
         "mvn" | "mvnw" => Tool::Maven,
         "gradle" | "gradlew" => Tool::Gradle,
+        "bundle" | "bundler" | "gem" => Tool::Bundler,
+        "composer" | "composer.phar" => Tool::Composer,
+        "dotnet" => Tool::Dotnet,
         _ => return None,
     })
 }
