@@ -39,6 +39,7 @@ pub enum Tool {
     Bundler,
     Composer,
     Dotnet,
+    Conda,
 }
 
 impl Tool {
@@ -60,6 +61,7 @@ impl Tool {
             Tool::Bundler => "bundler",
             Tool::Composer => "composer",
             Tool::Dotnet => "dotnet",
+            Tool::Conda => "conda",
         }
     }
 }
@@ -101,7 +103,7 @@ pub struct CacheDir {
 }
 
 /// The table. Per tool, see optimization-safety.md §1.4.
-pub const CACHE_DIRS: [CacheDir; 22] = [
+pub const CACHE_DIRS: [CacheDir; 23] = [
     CacheDir {
         name: "apt-cache",
         tool: Tool::Apt,
@@ -359,6 +361,23 @@ pub const CACHE_DIRS: [CacheDir; 22] = [
         state: true,
         root_only: false,
         defaults: &["/root/.nuget/packages"],
+    },
+    // The package cache of conda/mamba/micromamba (`<root prefix>/pkgs`);
+    // environments get copies when it is on another filesystem. Only with a
+    // known root prefix (miniforge sets `CONDA_DIR`, the micromamba image
+    // `MAMBA_ROOT_PREFIX`).
+    CacheDir {
+        name: "conda-pkgs",
+        tool: Tool::Conda,
+        location: Location::Rules(&[
+            Rule::Env("CONDA_PKGS_DIRS", ""),
+            Rule::Env("MAMBA_ROOT_PREFIX", "/pkgs"),
+            Rule::Env("CONDA_DIR", "/pkgs"),
+        ]),
+        sharing: Sharing::Locked,
+        state: true,
+        root_only: false,
+        defaults: &["/opt/conda/pkgs"],
     },
 ];
 

@@ -162,7 +162,7 @@ pub(crate) struct StageFacts {
 
 /// Environment the official images set that matters for cache locations,
 /// used only when the caller did not provide the image config.
-const OFFICIAL_IMAGE_ENV: [(&str, &[(&str, &str)]); 5] = [
+const OFFICIAL_IMAGE_ENV: [(&str, &[(&str, &str)]); 7] = [
     ("golang", &[("GOPATH", "/go")]),
     (
         "rust",
@@ -174,6 +174,8 @@ const OFFICIAL_IMAGE_ENV: [(&str, &[(&str, &str)]); 5] = [
     ("maven", &[("MAVEN_CONFIG", "/root/.m2")]),
     ("ruby", &[("GEM_HOME", "/usr/local/bundle")]),
     ("composer", &[("COMPOSER_HOME", "/tmp")]),
+    ("miniforge3", &[("CONDA_DIR", "/opt/conda")]),
+    ("micromamba", &[("MAMBA_ROOT_PREFIX", "/opt/conda")]),
 ];
 
 /// The repository name of an image reference (`docker.io/library/golang:1.22` → `golang`).

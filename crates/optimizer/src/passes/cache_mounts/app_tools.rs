@@ -18,10 +18,17 @@
 //!   `~/.nuget/packages`): `dotnet restore` prefetches for the later
 //!   `build`/`publish`. Not fired when a call passes `--packages`, or runs
 //!   `dotnet nuget locals` (it clears folders the pass does not mount).
+//! - **conda/mamba/micromamba** (state: the package cache `pkgs/` of the
+//!   root prefix, from `CONDA_PKGS_DIRS`, `MAMBA_ROOT_PREFIX` or `CONDA_DIR`;
+//!   `sharing=locked`, the tools lock it). `clean` with only cache flags
+//!   (`-afy`, `--all`, `--tarballs`, `--packages`, `--index-cache`,
+//!   `--force-pkgs-dirs`) is dropped when it is mounted: it emptied exactly
+//!   that directory. `--offline` counts as offline; a call with `-p`/`--prefix`
+//!   or `-r`/`--root-prefix` elsewhere still uses the same package cache.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{sub_and_args, tool_plan, ToolPlan};
+use super::{dir_index, sub_and_args, tool_plan, Drop, ToolPlan};
 use crate::cache_dirs::Tool;
 use crate::facts::CmdFacts;
 use crate::shell::{Script, SimpleCmd};
@@ -49,6 +56,7 @@ fn env_set(facts: &CmdFacts, var: &str) -> bool {
 pub(super) fn detect_call(
     script: &Script,
     c: &SimpleCmd,
+    ci: usize,
     name: &str,
     facts: &CmdFacts,
     calls: &mut Calls<'_>,
@@ -57,9 +65,25 @@ pub(super) fn detect_call(
         "bundle" | "bundler" | "gem" => (Tool::Bundler, bundler(script, c, name, facts)),
         "composer" | "composer.phar" => (Tool::Composer, composer(script, c, calls)),
         "dotnet" => (Tool::Dotnet, dotnet(script, c)),
+        "conda" | "mamba" | "micromamba" => {
+            let u = conda(script, c);
+            if let Use::Clean = u {
+                let p = calls
+                    .plans
+                    .entry(Tool::Conda)
+                    .or_insert_with(|| tool_plan(Tool::Conda));
+                p.drops.push(Drop {
+                    cmd: ci,
+                    requires: vec![dir_index("conda-pkgs")],
+                });
+                return true;
+            }
+            (Tool::Conda, u)
+        }
         _ => return false,
     };
     match known {
+        Use::Clean => {}
         Use::Decline => {
             calls.declined.insert(tool);
         }
@@ -80,6 +104,8 @@ enum Use {
     Uses { prefetch: bool, offline: bool },
     /// The tool's cache must not be mounted in this RUN.
     Decline,
+    /// A cleanup that empties exactly the cache directory.
+    Clean,
 }
 
 fn words(script: &Script, c: &SimpleCmd) -> Vec<String> {
@@ -212,6 +238,62 @@ fn dotnet(script: &Script, c: &SimpleCmd) -> Use {
         | "nuget" | "new" | "sln" | "store" => Use::Uses {
             prefetch: false,
             offline: false,
+        },
+        _ => Use::None,
+    }
+}
+
+fn conda(script: &Script, c: &SimpleCmd) -> Use {
+    let w = words(script, c);
+    if w.iter()
+        .any(|a| a == "$" || a.contains("pkgs_dirs") || a.contains("pkgs-dirs"))
+    {
+        return Use::Decline;
+    }
+    let (sub, _) = sub_and_args(
+        script,
+        c,
+        &[
+            "-n",
+            "--name",
+            "-p",
+            "--prefix",
+            "-c",
+            "--channel",
+            "-f",
+            "--file",
+            "-r",
+            "--root-prefix",
+        ],
+    );
+    let sub = sub.unwrap_or_default();
+    let offline = w.iter().any(|a| a == "--offline");
+    match sub.as_str() {
+        "clean" => {
+            let only_cache = w.iter().filter(|a| *a != "clean").all(|a| {
+                matches!(
+                    a.as_str(),
+                    "--all"
+                        | "--tarballs"
+                        | "--packages"
+                        | "--index-cache"
+                        | "--force-pkgs-dirs"
+                        | "--yes"
+                        | "--quiet"
+                ) || (a.starts_with('-')
+                    && !a.starts_with("--")
+                    && a.len() > 1
+                    && a[1..].chars().all(|ch| "aptifyq".contains(ch)))
+            });
+            if only_cache {
+                Use::Clean
+            } else {
+                Use::Decline
+            }
+        }
+        "install" | "create" | "update" | "upgrade" | "env" | "self-update" => Use::Uses {
+            prefetch: false,
+            offline,
         },
         _ => Use::None,
     }

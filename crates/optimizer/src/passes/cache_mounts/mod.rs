@@ -91,7 +91,8 @@
 //!   would); `dnf clean …` is dropped. `yum` and `microdnf` are not handled
 //!   (yum 3 has no `--refresh`).
 //!
-//! - **bundler/gem** (state), **composer**, **dotnet** (state): see
+//! - **bundler/gem** (state), **composer**, **dotnet** (state),
+//!   **conda/mamba/micromamba** (state): see
 //!   `app_tools.rs` for where their caches are and when they are left alone.
 //! - **cross-compile wrappers**: `xx-go` and `xx-cargo` (tonistiigi/xx) run
 //!   `go`/`cargo` with the target's settings and are handled as those tools.
@@ -364,6 +365,7 @@ fn crude_tools(cx: &Cx, s: usize, i: usize) -> BTreeSet<Tool> {
             "gradle" | "gradlew" => Tool::Gradle,
             "bundle" | "bundler" | "gem" => Tool::Bundler,
             "dotnet" => Tool::Dotnet,
+            "conda" | "mamba" | "micromamba" => Tool::Conda,
             _ => continue,
         };
         out.insert(tool);
@@ -653,7 +655,7 @@ fn plan_tools(
 fn looks_like_tool_use(text: &str) -> bool {
     [
         "apt-get", "apt ", "pip", "npm", "yarn", "pnpm", "go ", "cargo", "mvn", "gradle", "apk ",
-        "dnf", "uv ", "poetry", "bundle", "gem ", "composer", "dotnet",
+        "dnf", "uv ", "poetry", "bundle", "gem ", "composer", "dotnet", "conda", "mamba",
     ]
     .iter()
     .any(|t| text.contains(t))
@@ -1489,6 +1491,7 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                 app_tools::detect_call(
                     script,
                     c,
+                    ci,
                     other,
                     facts,
                     &mut app_tools::Calls {
@@ -1585,6 +1588,7 @@ fn tool_named(name: &str) -> Option<Tool> {
         "bundle" | "bundler" | "gem" => Tool::Bundler,
         "composer" | "composer.phar" => Tool::Composer,
         "dotnet" => Tool::Dotnet,
+        "conda" | "mamba" | "micromamba" => Tool::Conda,
         _ => return None,
     })
 }
