@@ -34,6 +34,12 @@ pub(crate) struct Weight {
     /// It deletes or rewrites files: merged after the steps that wrote them,
     /// the image is smaller.
     pub shrinks: bool,
+    /// It runs a tool `cache-mounts` gives a cache.
+    pub cache_tool: bool,
+    /// It deletes a cache directory `cache-mounts` may mount, or a parent of
+    /// one (`rm -rf /root/.cache`): in the same RUN as a tool, that stops its
+    /// mount.
+    pub deletes_cache_dir: bool,
 }
 
 impl Weight {
@@ -123,6 +129,60 @@ const SHRINKING: &[&str] = &[
     "rm", "rmdir", "chmod", "chown", "chgrp", "mv", "truncate", "shred",
 ];
 
+/// Commands `cache-mounts` may give a cache mount.
+const CACHE_TOOLS: &[&str] = &[
+    "apt-get",
+    "apt",
+    "apk",
+    "dnf",
+    "dnf5",
+    "pip",
+    "pip3",
+    "python",
+    "python3",
+    "uv",
+    "poetry",
+    "npm",
+    "yarn",
+    "pnpm",
+    "go",
+    "xx-go",
+    "cargo",
+    "xx-cargo",
+    "mvn",
+    "mvnw",
+    "gradle",
+    "gradlew",
+    "bundle",
+    "gem",
+    "composer",
+    "dotnet",
+    "conda",
+    "mamba",
+    "micromamba",
+];
+
+/// Whether a deletion argument may be a cache directory or a parent of one
+/// (a word it cannot read counts when it names a home or a cache).
+fn names_cache_dir(word: &str) -> bool {
+    let Some(path) = crate::shell::literal(word) else {
+        return word.contains("HOME") || word.contains('~') || word.contains("cache");
+    };
+    if path.starts_with('-') {
+        return false;
+    }
+    let path = path.replacen('~', "/root", 1);
+    // `dir/*` deletes what is inside `dir`, not `dir` itself.
+    let inside_only = path.ends_with("/*");
+    let path = path.trim_end_matches('*').trim_end_matches('/');
+    if path.is_empty() {
+        return true;
+    }
+    crate::cache_dirs::declared_cache_dirs()
+        .iter()
+        .any(|d| (!inside_only && *d == path) || d.starts_with(&format!("{path}/")))
+}
+
 /// The weight of a part's script.
 pub(crate) fn weigh(script: &Script) -> Weight {
     let mut w = Weight {
@@ -137,6 +197,10 @@ pub(crate) fn weigh(script: &Script) -> Weight {
             continue;
         };
         let args = script.args(c);
+        w.cache_tool |= CACHE_TOOLS.contains(&name.as_str());
+        if matches!(name.as_str(), "rm" | "rmdir") {
+            w.deletes_cache_dir |= c.argv[1..].iter().any(|&t| names_cache_dir(script.word(t)));
+        }
         let kind = kind_of(&name, &args, &mut w, 0);
         match kind {
             Kind::Cheap => {}
@@ -312,5 +376,12 @@ mod tests {
         assert!(!w("env LANG=C.UTF-8 sh -c 'echo ok'").expensive);
         assert!(w("gosu app sh -c 'make all'").heavy());
         assert!(w("sh -c \"$CMD\"").heavy());
+        assert!(w("rm -rf /root/.cache").deletes_cache_dir);
+        assert!(w("rm -rf ~/.cache/*").deletes_cache_dir);
+        assert!(!w("rm -rf /var/lib/apt/lists/*").deletes_cache_dir);
+        assert!(!w("rm -rf /var/tmp/* /src/build").deletes_cache_dir);
+        // composer's cache is `/tmp/cache` in the official image.
+        assert!(w("rm -rf /tmp/*").deletes_cache_dir);
+        assert!(w("pip install x").cache_tool && !w("make").cache_tool);
     }
 }

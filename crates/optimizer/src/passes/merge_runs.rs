@@ -72,7 +72,11 @@
 //! before it is an expensive step, or when it deletes or rewrites files
 //! (`rm`, a package manager's `clean`/`purge`, `chmod`, `mv`): then the
 //! merge keeps what it removes out of every layer, so the image is smaller.
-//! A command the pass does not know counts as expensive.
+//! A command the pass does not know counts as expensive. Nor does a merge
+//! cost a cache mount: a part that deletes a cache directory or a parent of
+//! one (`rm -rf /root/.cache`) is not merged with a part that runs a package
+//! manager or build tool, since `cache-mounts` mounts nothing where the RUN
+//! deletes the directory.
 //!
 //! ## Safety conditions — the pass does not fire when
 //!
@@ -259,6 +263,14 @@ fn find_groups(cx: &Cx, facts: &StageFacts, s: usize) -> Vec<Group> {
 /// deletes or rewrites files joins anyway (the merge makes the image
 /// smaller), and a package index refresh goes with the install after it.
 fn joins(parts: &[Part], next: &Part) -> bool {
+    // Merging must not cost a cache mount: a part that deletes a cache
+    // directory (or a parent) stops `cache-mounts` for the whole RUN.
+    let n = next.weight;
+    if (n.deletes_cache_dir && parts.iter().any(|p| p.weight.cache_tool))
+        || (n.cache_tool && parts.iter().any(|p| p.weight.deletes_cache_dir))
+    {
+        return false;
+    }
     if next.weight.shrinks || !next.weight.expensive {
         return true;
     }
