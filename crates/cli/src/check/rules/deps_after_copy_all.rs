@@ -24,6 +24,13 @@
 //! `npm install|ci`, `yarn [install]`, `pnpm install`, `go mod download`,
 //! `go get`, `cargo fetch|build`, `bundle install`, `composer install`,
 //! `poetry install`, `pipenv install`.
+//!
+//! **Not a finding** when the stage already installed or fetched the same
+//! tool's dependencies before the copy (`cargo chef cook`, `cargo fetch`,
+//! `pnpm fetch`, `go mod download`, `npm ci`, …: the later call finds them
+//! in a cached layer), or when the call works offline (`pnpm install
+//! --offline`, `cargo build --offline|--frozen`): these projects are already
+//! cache-efficient.
 
 use super::super::tools::{self, Tool};
 use super::super::{simple_commands, Context, Finding};
@@ -101,13 +108,33 @@ fn installs_dependencies(c: &super::super::shell::SimpleCommand, call: &tools::C
     }
 }
 
+/// The tool whose dependencies this call puts in place before the sources
+/// are copied: an install, or a prefetch (`cargo chef cook`, `pnpm fetch`).
+fn prepares(c: &super::super::shell::SimpleCommand) -> Option<Tool> {
+    if c.program() == "cargo" && c.has("chef") && c.has("cook") {
+        return Some(Tool::Cargo);
+    }
+    tools::install_call(c)
+        .filter(|call| call.tool != Tool::Apt)
+        .map(|call| call.tool)
+}
+
+/// The call downloads nothing (`--offline`, `cargo --frozen`).
+fn offline(c: &super::super::shell::SimpleCommand) -> bool {
+    c.has("--offline") || (c.program() == "cargo" && c.has("--frozen"))
+}
+
 pub fn check(cx: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
     for stage in &cx.ir.stages {
         let mut copy_all: Option<(&dfopt_dockerfile::instructions::Command, &str)> = None;
+        let mut prepared: Vec<Tool> = Vec::new();
         for command in &stage.commands {
             if copy_all.is_none() {
                 copy_all = copies_whole_context(command).map(|k| (command, k));
+                if copy_all.is_none() {
+                    prepared.extend(simple_commands(command).iter().filter_map(prepares));
+                }
                 continue;
             }
             let Some((copy, keyword)) = copy_all else {
@@ -117,7 +144,8 @@ pub fn check(cx: &Context) -> Vec<Finding> {
                 let Some(call) = tools::install_call(&c) else {
                     continue;
                 };
-                if !installs_dependencies(&c, &call) {
+                if !installs_dependencies(&c, &call) || prepared.contains(&call.tool) || offline(&c)
+                {
                     continue;
                 }
                 findings.push(Finding {
