@@ -1178,6 +1178,11 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                 {
                     p.prefetch = true;
                 }
+                // `--offline` reads only what is already in the cache: a
+                // prefetched cache must then stay where the prefetch left it.
+                if args.iter().any(|(_, a)| a.as_deref() == Some("--offline")) {
+                    p.offline = true;
+                }
                 if sub == "cache" {
                     let clean = args.iter().any(|(_, a)| a.as_deref() == Some("clean"));
                     let force = args

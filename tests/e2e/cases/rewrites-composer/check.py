@@ -1,0 +1,2 @@
+def check(t):
+    t.exists("/app/vendor/psr/log/src/LoggerInterface.php")
