@@ -44,7 +44,8 @@
 //!   files, so it holds whatever `apt.conf.d` says. Calls the pass cannot see
 //!   (inside scripts) just do not fill the cache. `apt-get clean` and deletions
 //!   inside the mounted directories are dropped. Not fired for
-//!   `--download-only` (the downloads are kept on purpose: state, not cache).
+//!   `--download-only` (the downloads are kept on purpose: state, not cache)
+//!   nor `--no-download` (it installs from what is in the image's cache).
 //! - **pip** (`pip`, `pip3`, `python -m pip`): the cache directory (from
 //!   `PIP_CACHE_DIR`, `XDG_CACHE_HOME`, `$HOME`). Every `--no-cache-dir` becomes
 //!   `--cache-dir=<mount>`: a command-line option beats `PIP_NO_CACHE_DIR`,
@@ -958,11 +959,15 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                     ],
                 );
                 let sub = sub.unwrap_or_default();
-                // Downloads kept on purpose (for a later offline install) are state, not cache.
-                if apt_args
-                    .iter()
-                    .any(|(_, a)| matches!(a.as_deref(), Some("-d" | "--download-only")))
-                {
+                // Downloads kept on purpose (for a later offline install) are
+                // state, not cache; an install that must not download reads
+                // them from the image's cache directory, which a mount would hide.
+                if apt_args.iter().any(|(_, a)| {
+                    matches!(
+                        a.as_deref(),
+                        Some("-d" | "--download-only" | "--no-download")
+                    )
+                }) {
                     declined.insert(Tool::Apt);
                     continue;
                 }
