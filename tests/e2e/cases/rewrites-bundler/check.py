@@ -1,3 +1,3 @@
 def check(t):
-    t.exists("/usr/local/bundle/bin/rake")
-    t.contains("rake version", t.read("/rake-version.txt"), "13.2.1")
+    t.exists("/usr/local/bundle/gems/hello-1.0.0/lib/hello.rb")
+    t.contains("hello.txt", t.read("/hello.txt"), "hi")

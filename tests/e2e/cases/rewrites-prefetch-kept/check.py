@@ -1,2 +1,2 @@
 def check(t):
-    t.exists("/app/node_modules/left-pad/package.json")
+    t.exists("/usr/bin/tree")
