@@ -70,7 +70,7 @@ cargo build --release --locked -q -p dfopt-cli
 "$repo/scripts/build-frontend-image.sh" ourorg/optimizer:latest >/dev/null
 
 say "what dfopt does to examples/python-app/Dockerfile (dfopt explain)"
-target/release/dfopt explain examples/python-app/Dockerfile || [[ $? == 1 ]]
+target/release/dfopt explain --platform "linux/$(dpkg --print-architecture 2>/dev/null || echo amd64)" examples/python-app/Dockerfile || [[ $? == 1 ]]
 
 say "building examples/python-app with # syntax=ourorg/optimizer"
 work=$(mktemp -d)

@@ -436,7 +436,7 @@ def check_fs(builtin_tag, ours_tag):
 
 def cache_dirs(dockerfile_path):
     """The directories dfopt's cache-mounts pass mounts in this Dockerfile."""
-    proc = subprocess.run([DFOPT_CLI, "explain", "--format", "json", dockerfile_path],
+    proc = subprocess.run([DFOPT_CLI, "explain", "--platform", PLATFORM, "--format", "json", dockerfile_path],
                           capture_output=True, text=True, timeout=60)
     if proc.returncode not in (0, 1):
         raise CheckFailed(f"dfopt explain failed (exit {proc.returncode}): {proc.stderr.strip()}")

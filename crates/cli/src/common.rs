@@ -109,7 +109,9 @@ pub fn prepare(
         build_args: build_args.clone(),
         complete_build_args,
         target_platform: target_platform.map(|p| p.to_string()),
-        build_platform: Some(platform::host().to_string()),
+        // The platform of the builder that will run a rewritten file is not
+        // known: only `dfopt llb`, which lowers here and now, uses the host's.
+        build_platform: complete_build_args.then(|| platform::host().to_string()),
         images: BTreeMap::new(),
     };
     Ok(Prepared {

@@ -38,6 +38,8 @@ fn deps_after_copy_all() {
         "FROM rust:1\nCOPY . .\nRUN cargo build --release\n",
         "FROM ruby:3\nCOPY . /app\nRUN bundle install\n",
         "FROM python:3.12\nCOPY . /app\nRUN pip install flask\n",
+        // A prefetch of another tool does not count.
+        "FROM node:20\nCOPY pnpm-lock.yaml ./\nRUN pnpm fetch\nCOPY . .\nRUN npm ci\n",
     ] {
         assert!(has(positive, rule), "{positive}");
     }
@@ -48,6 +50,12 @@ fn deps_after_copy_all() {
         "FROM node:20\nCOPY --from=build /app .\nRUN npm ci\n",
         "FROM golang:1.22\nCOPY . .\nRUN go build ./...\n",
         "FROM python:3.12 AS a\nCOPY . .\nFROM python:3.12\nRUN pip install flask\n",
+        // cargo-chef: the dependencies were built before the sources came in.
+        "FROM rust:1 AS builder\nCOPY --from=planner /app/recipe.json recipe.json\nRUN cargo chef cook --release --recipe-path recipe.json\nCOPY . .\nRUN cargo build --release\n",
+        // pnpm fetch, then an offline install.
+        "FROM node:20\nCOPY pnpm-lock.yaml ./\nRUN pnpm fetch --prod\nCOPY . .\nRUN pnpm install -r --offline --prod\n",
+        "FROM golang:1.22\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app && go get ./...\n",
+        "FROM node:20\nCOPY . .\nRUN pnpm install --offline\n",
     ] {
         assert!(!has(negative, rule), "{negative}");
     }

@@ -6,7 +6,10 @@ use common::{dfopt_in, dfopt_on, dir, OPTIMAL, UNOPTIMISED};
 
 #[test]
 fn rewrites_are_explained_with_frames_and_pass_ids() {
-    let run = dfopt_on(UNOPTIMISED, &["explain", "Dockerfile"]);
+    let run = dfopt_on(
+        UNOPTIMISED,
+        &["explain", "--platform", "linux/amd64", "Dockerfile"],
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let out = run.out();
     assert!(
@@ -57,7 +60,17 @@ fn already_optimal_exits_0() {
 
 #[test]
 fn json_output() {
-    let run = dfopt_on(UNOPTIMISED, &["explain", "--format", "json", "Dockerfile"]);
+    let run = dfopt_on(
+        UNOPTIMISED,
+        &[
+            "explain",
+            "--platform",
+            "linux/amd64",
+            "--format",
+            "json",
+            "Dockerfile",
+        ],
+    );
     assert_eq!(run.code, 1);
     let json = run.json();
     assert_eq!(json["file"], "Dockerfile");

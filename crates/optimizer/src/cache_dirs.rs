@@ -36,6 +36,10 @@ pub enum Tool {
     Gradle,
     Apk,
     Dnf,
+    Bundler,
+    Composer,
+    Dotnet,
+    Conda,
 }
 
 impl Tool {
@@ -54,6 +58,10 @@ impl Tool {
             Tool::Gradle => "gradle",
             Tool::Apk => "apk",
             Tool::Dnf => "dnf",
+            Tool::Bundler => "bundler",
+            Tool::Composer => "composer",
+            Tool::Dotnet => "dotnet",
+            Tool::Conda => "conda",
         }
     }
 }
@@ -95,7 +103,7 @@ pub struct CacheDir {
 }
 
 /// The table. Per tool, see optimization-safety.md §1.4.
-pub const CACHE_DIRS: [CacheDir; 19] = [
+pub const CACHE_DIRS: [CacheDir; 23] = [
     CacheDir {
         name: "apt-cache",
         tool: Tool::Apt,
@@ -314,6 +322,63 @@ pub const CACHE_DIRS: [CacheDir; 19] = [
         root_only: true,
         defaults: &["/var/cache/libdnf5"],
     },
+    // Downloaded `.gem` files of `gem install` and `bundle install` (into
+    // `GEM_HOME`); the installed gems are next to it, in `gems/`. Only with
+    // a known `GEM_HOME` (the official ruby image sets `/usr/local/bundle`).
+    CacheDir {
+        name: "gem-cache",
+        tool: Tool::Bundler,
+        location: Location::Rules(&[Rule::Env("GEM_HOME", "/cache")]),
+        sharing: Sharing::Shared,
+        state: true,
+        root_only: false,
+        defaults: &["/usr/local/bundle/cache"],
+    },
+    // Composer's download cache; without `COMPOSER_CACHE_DIR` or
+    // `COMPOSER_HOME` its place depends on the image (`/etc/xdg`), so unknown.
+    CacheDir {
+        name: "composer",
+        tool: Tool::Composer,
+        location: Location::Rules(&[
+            Rule::Env("COMPOSER_CACHE_DIR", ""),
+            Rule::Env("COMPOSER_HOME", "/cache"),
+        ]),
+        sharing: Sharing::Shared,
+        state: false,
+        root_only: false,
+        defaults: &["/tmp/cache"],
+    },
+    // NuGet's global packages folder: `dotnet build`/`publish` read the
+    // packages `dotnet restore` put there.
+    CacheDir {
+        name: "nuget-packages",
+        tool: Tool::Dotnet,
+        location: Location::Rules(&[
+            Rule::Env("NUGET_PACKAGES", ""),
+            Rule::Home("/.nuget/packages"),
+        ]),
+        sharing: Sharing::Shared,
+        state: true,
+        root_only: false,
+        defaults: &["/root/.nuget/packages"],
+    },
+    // The package cache of conda/mamba/micromamba (`<root prefix>/pkgs`);
+    // environments get copies when it is on another filesystem. Only with a
+    // known root prefix (miniforge sets `CONDA_DIR`, the micromamba image
+    // `MAMBA_ROOT_PREFIX`).
+    CacheDir {
+        name: "conda-pkgs",
+        tool: Tool::Conda,
+        location: Location::Rules(&[
+            Rule::Env("CONDA_PKGS_DIRS", ""),
+            Rule::Env("MAMBA_ROOT_PREFIX", "/pkgs"),
+            Rule::Env("CONDA_DIR", "/pkgs"),
+        ]),
+        sharing: Sharing::Locked,
+        state: true,
+        root_only: false,
+        defaults: &["/opt/conda/pkgs"],
+    },
 ];
 
 /// Every directory `cache-mounts` mounts under default locations (root user,
@@ -384,7 +449,17 @@ pub(crate) fn resolve(dir: &CacheDir, facts: &CmdFacts) -> Result<String, String
             }
         }
     }
-    Err("no location rule applies".to_string())
+    let vars: Vec<String> = rules
+        .iter()
+        .filter_map(|r| match r {
+            Rule::Env(v, _) => Some(format!("`{v}`")),
+            _ => None,
+        })
+        .collect();
+    Err(format!(
+        "none of {} is set, and without them the place depends on the image",
+        vars.join(", ")
+    ))
 }
 
 #[cfg(test)]

@@ -162,7 +162,7 @@ pub(crate) struct StageFacts {
 
 /// Environment the official images set that matters for cache locations,
 /// used only when the caller did not provide the image config.
-const OFFICIAL_IMAGE_ENV: [(&str, &[(&str, &str)]); 3] = [
+const OFFICIAL_IMAGE_ENV: [(&str, &[(&str, &str)]); 7] = [
     ("golang", &[("GOPATH", "/go")]),
     (
         "rust",
@@ -172,6 +172,10 @@ const OFFICIAL_IMAGE_ENV: [(&str, &[(&str, &str)]); 3] = [
         ],
     ),
     ("maven", &[("MAVEN_CONFIG", "/root/.m2")]),
+    ("ruby", &[("GEM_HOME", "/usr/local/bundle")]),
+    ("composer", &[("COMPOSER_HOME", "/tmp")]),
+    ("miniforge3", &[("CONDA_DIR", "/opt/conda")]),
+    ("micromamba", &[("MAMBA_ROOT_PREFIX", "/opt/conda")]),
 ];
 
 /// The repository name of an image reference (`docker.io/library/golang:1.22` → `golang`).
@@ -217,6 +221,23 @@ pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> 
         Some(e.result)
     };
 
+    // Whether a FROM word has its final value now. In the frontend every
+    // build-arg is known; the offline CLI knows only the build-args it was
+    // given and the platforms it was told, and a cache id must not bake a
+    // guess (an ARG default a build-arg can override, the host's platform).
+    let settled = |word: &str| -> bool {
+        if opts.complete_build_args {
+            return true;
+        }
+        match lexer.process_word_with_matches(word, &globals as &dyn Env) {
+            Ok(e) => e
+                .matched
+                .iter()
+                .chain(&e.unmatched)
+                .all(|n| opts.build_args.contains_key(n) || platform_args.get(n).is_some()),
+            Err(_) => false,
+        }
+    };
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
     let mut out: Vec<StageFacts> = Vec::new();
     for (si, stage) in ir.stages.iter().enumerate() {
@@ -225,6 +246,13 @@ pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> 
             .as_ref()
             .and_then(|b| names.get(&b.to_lowercase()).copied());
         let platform = match &stage.platform {
+            Some(flag) if !settled(&flag.value) => {
+                // The builder's own platform is the same for every build on a
+                // builder, so naming it is as good as knowing it.
+                let v = flag.value.trim();
+                matches!(v, "$BUILDPLATFORM" | "${BUILDPLATFORM}")
+                    .then(|| "buildplatform".to_string())
+            }
             Some(flag) => global_known(&flag.value).filter(|p| !p.is_empty() && !p.contains('$')),
             None => match parent {
                 Some(p) => out[p].platform.clone(),
@@ -242,17 +270,26 @@ pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> 
                 )
             }
             None => {
-                let image = base.clone();
+                let image = base.clone().filter(|_| settled(&stage.base));
                 let info = opts.images.get(&si);
                 let is_scratch = image.as_deref() == Some("scratch");
                 let (facts, assumed) = image_facts(info, image.as_deref(), is_scratch, &lexer);
-                let windows = info.is_some_and(|i| i.os.eq_ignore_ascii_case("windows"))
-                    || platform
-                        .as_deref()
-                        .is_some_and(|p| p.starts_with("windows"));
+                let windows = windows_base(
+                    info.map(|i| i.os.as_str()),
+                    image.as_deref(),
+                    platform.as_deref(),
+                    escape,
+                );
                 (facts, image, assumed, windows)
             }
         };
+        // A Windows SHELL anywhere in the stage means the stage runs on Windows
+        // (commands before it run under `cmd.exe`).
+        let windows = windows
+            || stage.commands.iter().any(|c| match &c.kind {
+                CommandKind::Shell(sh) => is_windows_shell(sh),
+                _ => false,
+            });
         let mut cur = start;
         let mut before = Vec::new();
         for cmd in &stage.commands {
@@ -401,6 +438,83 @@ fn image_facts(
             )
         }
     }
+}
+
+/// Whether a stage's base runs Windows containers.
+///
+/// With a resolved image config its `os` decides. Without one (the offline
+/// CLI) the name decides: Microsoft's Windows images (`…/windows/servercore`,
+/// `nanoserver`, `dotnet/framework`, …) and tags naming a Windows variant
+/// (`-windowsservercore-`, `-nanoserver-`, `ltsc2022`). A file whose escape
+/// character is a backtick (the Windows convention) counts as Windows unless
+/// its base is known to be a Linux one: a base whose name is not known, or a
+/// multi-OS Microsoft image (`mcr.microsoft.com/dotnet/sdk`), may be Windows,
+/// and then no POSIX rewrite may apply.
+pub(crate) fn windows_base(
+    config_os: Option<&str>,
+    image: Option<&str>,
+    platform: Option<&str>,
+    escape: char,
+) -> bool {
+    if let Some(os) = config_os.filter(|os| !os.is_empty()) {
+        return os.eq_ignore_ascii_case("windows");
+    }
+    if platform.is_some_and(|p| p.to_ascii_lowercase().starts_with("windows")) {
+        return true;
+    }
+    if platform.is_some_and(|p| p.to_ascii_lowercase().starts_with("linux/"))
+        && image.is_some_and(|i| !windows_image_name(i))
+    {
+        // An explicit Linux platform and a name that is not Windows-only.
+        return false;
+    }
+    match image.filter(|i| !i.is_empty()) {
+        Some(name) if windows_image_name(name) => true,
+        Some(name) => escape == '`' && is_microsoft_image(name),
+        None => escape == '`',
+    }
+}
+
+/// Names that only exist as Windows images.
+pub(crate) fn windows_image_name(image: &str) -> bool {
+    let lower = image.to_ascii_lowercase();
+    let (name, tag) = match lower.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => (n.to_string(), t.to_string()),
+        _ => (lower.clone(), String::new()),
+    };
+    let path_windows = name.split('/').any(|c| {
+        matches!(
+            c,
+            "windows" | "windowsservercore" | "nanoserver" | "servercore" | "windowsserver"
+        )
+    });
+    let framework = name.contains("dotnet/framework") || name.ends_with("/iis");
+    let tag_windows = [
+        "windowsservercore",
+        "nanoserver",
+        "servercore",
+        "ltsc20",
+        "windows",
+    ]
+    .iter()
+    .any(|t| tag.contains(t));
+    path_windows || framework || tag_windows
+}
+
+/// Microsoft's registry, whose images are often published for Windows too.
+fn is_microsoft_image(image: &str) -> bool {
+    let lower = image.to_ascii_lowercase();
+    lower.starts_with("mcr.microsoft.com/") || lower.starts_with("microsoft/")
+}
+
+/// `powershell`, `pwsh` or `cmd` (with or without `.exe`, any directory).
+pub(crate) fn is_windows_shell(shell: &[String]) -> bool {
+    shell.first().is_some_and(|first| {
+        let lower = first.to_ascii_lowercase();
+        let name = lower.rsplit(['/', '\\']).next().unwrap_or(&lower);
+        let name = name.strip_suffix(".exe").unwrap_or(name);
+        matches!(name, "powershell" | "pwsh" | "cmd")
+    })
 }
 
 /// Normalizes an absolute path (`.`/`..`/repeated slashes); no trailing slash.

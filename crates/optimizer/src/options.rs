@@ -16,9 +16,12 @@ pub struct Options {
     /// When false, an ARG value a build-arg could still set counts as unknown.
     pub complete_build_args: bool,
     /// The platform built for, `os/arch[/variant]` (e.g. `linux/amd64`).
-    /// Cache ids carry it; when unknown they carry `unknown-platform`.
+    /// Cache ids carry it; when it is unknown, `cache-mounts` adds no mount
+    /// (it says so) rather than bake a guess into the id.
     pub target_platform: Option<String>,
-    /// The platform of the builder, for `FROM --platform=$BUILDPLATFORM`.
+    /// The platform of the builder, for `FROM --platform=$BUILDPLATFORM`
+    /// (when unknown, such stages' cache ids say `buildplatform`: it is the
+    /// same for every build on one builder).
     pub build_platform: Option<String>,
     /// The config of the external base image of a stage, by stage index,
     /// when the caller has resolved it.

@@ -8,8 +8,8 @@
 //! the optimised IR, optimising the rendered text again rewrites nothing and
 //! renders the same text, and `DFOPT=off` changes nothing.
 //!
-//! Options come from `# test:` comment lines: `platform=os/arch`,
-//! `target=name`, `image-user=<stage>:<user>`, `image-env=<stage>:K=V`.
+//! Options come from `# test:` comment lines: `platform=os/arch` (empty: unknown),
+//! `build-platform=os/arch`, `complete-build-args` (as in the frontend), `target=name`, `image-user=<stage>:<user>`, `image-env=<stage>:K=V`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -36,8 +36,15 @@ fn options_of(source: &str) -> Options {
         for item in rest.split_whitespace() {
             let (key, value) = item.split_once('=').unwrap_or((item, ""));
             match key {
-                "platform" => opts.target_platform = Some(value.to_string()),
+                // `platform=` (empty): unknown, as in the offline CLI.
+                "platform" => {
+                    opts.target_platform = Some(value.to_string()).filter(|v| !v.is_empty())
+                }
                 "target" => opts.target = Some(value.to_string()),
+                "build-platform" => {
+                    opts.build_platform = Some(value.to_string()).filter(|v| !v.is_empty())
+                }
+                "complete-build-args" => opts.complete_build_args = true,
                 "image-user" | "image-env" => {
                     let (stage, v) = value.split_once(':').expect("<stage>:<value>");
                     let info = opts

@@ -55,6 +55,29 @@
 //! Comment lines above the later RUNs are kept, as comment lines inside the
 //! merged instruction (BuildKit skips them); blank lines between are not.
 //!
+//! ## Never a slower rebuild
+//!
+//! Merging trades cache granularity for layers: editing one part of a merged
+//! RUN re-runs all of it. So independent expensive steps stay separate cache
+//! units (`merge_cost` says what a part costs):
+//!
+//! ```dockerfile
+//! RUN apt-get update && apt-get install -y build-essential
+//! RUN apt-get update && apt-get install -y libpq-dev
+//! ```
+//! is left alone: adding a package to the second RUN re-runs only it, as
+//! with the builtin frontend. A part joins the parts before it when it is
+//! cheap (`mkdir`, `useradd`, `ln`, …), when it only refreshes a package
+//! index for the install after it (`apt-get update`), when none of the parts
+//! before it is an expensive step, or when it deletes or rewrites files
+//! (`rm`, a package manager's `clean`/`purge`, `chmod`, `mv`): then the
+//! merge keeps what it removes out of every layer, so the image is smaller.
+//! A command the pass does not know counts as expensive. Nor does a merge
+//! cost a cache mount: a part that deletes a cache directory or a parent of
+//! one (`rm -rf /root/.cache`) is not merged with a part that runs a package
+//! manager or build tool, since `cache-mounts` mounts nothing where the RUN
+//! deletes the directory.
+//!
 //! ## Safety conditions — the pass does not fire when
 //!
 //! - a RUN is in exec form (`RUN ["…"]`): no shell, maybe no `/bin/sh` at all;
@@ -77,6 +100,21 @@
 //!   `mysqld_safe`, `supervisord`, `dockerd`, `wait`, `disown`, Gradle without
 //!   `--no-daemon`, …): a daemon killed when its RUN ended would keep running
 //!   during the next part;
+//!   Launchers are looked through: `sudo -u pg pg_ctl start`, `env X=1 cmd`,
+//!   `gosu`, `su app -c '…'`, `sh -c '…'` (the quoted script is read; one
+//!   that cannot be read counts as a daemon), and a daemon named inside a
+//!   quoted script or a command substitution (`eval "$(ssh-agent -s)"`)
+//!   counts too; so do `ssh-agent`, `gpg-agent`, `gpgconf --launch`,
+//!   `dbus-launch`, `Xvfb`/`Xorg`;
+//! - an earlier part may replace the stage's shell: it names the shell's
+//!   binary, `/bin/sh`, `/usr/bin/sh` or `/etc/shells` (`ln -sf /bin/bash
+//!   /bin/sh`, `cp … /bin/sh`), or runs `update-alternatives`,
+//!   `dpkg-divert`, `dpkg-reconfigure` or `chsh`: the next RUN ran under the
+//!   new shell, a merged part would run under the old one (such a part may
+//!   still be the last part of a merge);
+//! - the stage may be Windows: its base is a Windows image by name, the file
+//!   uses the backtick escape with a base that may be Windows, or the stage
+//!   has a `powershell`/`pwsh`/`cmd` SHELL (see `facts::windows_base`);
 //! - the shell reader cannot vouch for a part's token boundaries: unbalanced
 //!   quotes or parentheses, a trailing backslash, here-documents, `case`,
 //!   functions, `[[`, `((`, a comment inside `$(…)`, or a part ending in an
@@ -88,19 +126,27 @@
 //!
 //! Stable, on by default. The image filesystem and config are the same; layer
 //! boundaries and history entries differ, and editing one part re-runs the
-//! whole merged RUN (coarser cache granularity).
+//! whole merged RUN — which is why expensive independent steps are not
+//! merged (see "Never a slower rebuild").
 
 use dfopt_dockerfile::instructions::{Command, CommandKind, Run};
 
 use crate::change::{Change, ChangeKind};
 use crate::facts::StageFacts;
+use crate::passes::merge_cost::{self, Weight};
 use crate::shell::{literal, Script, TokKind};
 use crate::work::{is_kept, parse_alone, Cx, Origin, Printed};
 
 pub(crate) const ID: &str = "merge-runs";
 
 /// Commands that start processes outliving themselves.
-const DAEMON_LAUNCHERS: [&str; 24] = [
+const DAEMON_LAUNCHERS: [&str; 30] = [
+    "ssh-agent",
+    "gpg-agent",
+    "dbus-launch",
+    "Xorg",
+    "x11vnc",
+    "xvfb-run",
     "nohup",
     "setsid",
     "disown",
@@ -138,6 +184,10 @@ struct Part {
     logical: String,
     /// The same range in `printed.text`.
     text_range: (usize, usize),
+    /// The part may replace the stage's shell: nothing may be merged after it.
+    replaces_shell: bool,
+    /// What re-running it costs (see `merge_cost`).
+    weight: Weight,
 }
 
 pub(crate) fn run(cx: &mut Cx) {
@@ -173,10 +223,16 @@ fn find_groups(cx: &Cx, facts: &StageFacts, s: usize) -> Vec<Group> {
         let mut pending = Vec::new();
         let mut j = i + 1;
         while j < commands.len() {
+            if parts.last().is_some_and(|p| p.replaces_shell) {
+                break;
+            }
             let cmd = &commands[j];
             if matches!(cmd.kind, CommandKind::Run(_)) {
                 match part(cx, facts, s, j) {
-                    Ok(p) if same_flags(run_of(&commands[parts[0].index]), run_of(cmd)) => {
+                    Ok(p)
+                        if same_flags(run_of(&commands[parts[0].index]), run_of(cmd))
+                            && joins(&parts, &p) =>
+                    {
                         moved.append(&mut pending);
                         parts.push(p);
                         j += 1;
@@ -199,6 +255,26 @@ fn find_groups(cx: &Cx, facts: &StageFacts, s: usize) -> Vec<Group> {
         i = last + 1;
     }
     groups
+}
+
+/// The cache-aware rule: a part joins the parts before it unless both it and
+/// one of them are expensive, independent steps — then each stays its own
+/// cache unit, so that editing one re-runs only that one. A part that
+/// deletes or rewrites files joins anyway (the merge makes the image
+/// smaller), and a package index refresh goes with the install after it.
+fn joins(parts: &[Part], next: &Part) -> bool {
+    // Merging must not cost a cache mount: a part that deletes a cache
+    // directory (or a parent) stops `cache-mounts` for the whole RUN.
+    let n = next.weight;
+    if (n.deletes_cache_dir && parts.iter().any(|p| p.weight.cache_tool))
+        || (n.cache_tool && parts.iter().any(|p| p.weight.deletes_cache_dir))
+    {
+        return false;
+    }
+    if next.weight.shrinks || !next.weight.expensive {
+        return true;
+    }
+    !parts.iter().any(|p| p.weight.heavy())
 }
 
 fn run_of(cmd: &Command) -> Option<&Run> {
@@ -264,40 +340,207 @@ fn part(cx: &Cx, facts: &StageFacts, s: usize, i: usize) -> Result<Part, Refusal
         return Err("background job");
     }
     for c in &script.cmds {
-        if starts_daemon(&script, c) {
+        if starts_daemon(&script, c, 0) {
             return Err("daemon");
         }
+    }
+    if script_mentions_daemon(&script) {
+        return Err("daemon in a quoted script or substitution");
     }
     let last = script.last_significant().ok_or("empty command")?;
     if last.kind == TokKind::Op && !matches!(last.text(args), ";" | ")") {
         return Err("ends with an operator");
     }
     let logical = args[..last.end].to_string();
+    let weight = {
+        let mut w = merge_cost::weigh(&script);
+        // A RUN merged before (an earlier round, or a file dfopt wrote)
+        // already keeps what its parts delete out of every layer: its
+        // deletions are no reason to merge it with the group the cost
+        // rule kept apart from it (this also keeps rewriting idempotent).
+        w.shrinks &= !logical.contains(SEPARATOR.trim());
+        w
+    };
     let text_range = printed.text_range(0, last.end);
+    let shell = facts.before.get(i).and_then(|f| f.shell.as_deref());
+    let replaces_shell = may_replace_shell(&script, shell);
     Ok(Part {
         index: i,
         printed,
         logical,
         text_range,
+        replaces_shell,
+        weight,
     })
 }
 
-fn starts_daemon(script: &Script, c: &crate::shell::SimpleCmd) -> bool {
+fn starts_daemon(script: &Script, c: &crate::shell::SimpleCmd, depth: usize) -> bool {
     let Some(name) = script.name(c).and_then(literal) else {
         return false;
     };
+    let args = script.args(c);
+    launches_daemon(&name, &args, depth)
+}
+
+/// Whether the command `name args…` starts a process that outlives it,
+/// looking through launchers (`sudo`, `su -c`, `env`, `sh -c`, …).
+fn launches_daemon(name: &str, args: &[Option<String>], depth: usize) -> bool {
+    if depth > 4 {
+        return true;
+    }
     if name.starts_with("/etc/init.d/") {
         return true;
     }
-    let base = name.rsplit('/').next().unwrap_or(&name);
+    let base = name.rsplit('/').next().unwrap_or(name);
     if DAEMON_LAUNCHERS.contains(&base) {
         return true;
     }
-    if matches!(base, "gradle" | "gradlew") {
-        let args = script.args(c);
-        return !args.iter().any(|a| a.as_deref() == Some("--no-daemon"));
+    match base {
+        "gradle" | "gradlew" => !args.iter().any(|a| a.as_deref() == Some("--no-daemon")),
+        "gpgconf" => args.iter().any(|a| a.as_deref() == Some("--launch")),
+        // `su [user] -c 'script'`, `sh -c 'script'`: read the script.
+        "su" | "runuser" | "sh" | "bash" | "dash" | "ash" | "busybox" => {
+            let mut k = 0;
+            while k < args.len() {
+                match args[k].as_deref() {
+                    None => return true,
+                    Some("-c" | "--command") | Some("-lc" | "-ec" | "-xc" | "-exc") => {
+                        return match args.get(k + 1) {
+                            Some(Some(inner)) => script_starts_daemon(inner, depth + 1),
+                            _ => true,
+                        };
+                    }
+                    Some(a) if a.starts_with("--command=") => {
+                        return script_starts_daemon(&a["--command=".len()..], depth + 1);
+                    }
+                    Some(_) => k += 1,
+                }
+            }
+            // `busybox crond`, `su - user` reading commands from stdin …
+            base == "busybox"
+                && args
+                    .first()
+                    .and_then(|a| a.as_deref())
+                    .is_some_and(|a| launches_daemon(a, &args[1..], depth + 1))
+        }
+        // `sudo [-u u] cmd …`, `env [-i] [K=V] cmd …`, `gosu user cmd`, …: the command after the options.
+        "sudo" | "doas" | "env" | "gosu" | "su-exec" | "setpriv" | "nice" | "ionice"
+        | "timeout" | "exec" | "command" | "chroot" | "stdbuf" | "time" => {
+            let with_value: &[&str] = match base {
+                "sudo" => &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-R"],
+                "doas" => &["-u", "-C"],
+                "env" => &["-u", "-C", "-S", "--unset", "--chdir"],
+                "nice" => &["-n"],
+                "ionice" => &["-c", "-n"],
+                "timeout" => &["-s", "-k", "--signal", "--kill-after"],
+                "stdbuf" => &["-i", "-o", "-e"],
+                _ => &[],
+            };
+            // Positional words that precede the command.
+            let skip_positional = match base {
+                "gosu" | "su-exec" | "chroot" | "timeout" => 1,
+                _ => 0,
+            };
+            let mut skipped = 0;
+            let mut k = 0;
+            while k < args.len() {
+                let Some(a) = args[k].as_deref() else {
+                    return true;
+                };
+                if with_value.contains(&a) {
+                    k += 2;
+                    continue;
+                }
+                if a.starts_with('-') || (base == "env" && a.contains('=')) {
+                    k += 1;
+                    continue;
+                }
+                if skipped < skip_positional {
+                    skipped += 1;
+                    k += 1;
+                    continue;
+                }
+                return launches_daemon(a, &args[k + 1..], depth + 1);
+            }
+            false
+        }
+        _ => false,
     }
-    false
+}
+
+/// Whether a script given as a string (`sh -c '…'`) may start a daemon; a
+/// script that cannot be read counts as one.
+fn script_starts_daemon(text: &str, depth: usize) -> bool {
+    let Ok(script) = Script::parse(text) else {
+        return true;
+    };
+    script.has_background()
+        || script_mentions_daemon(&script)
+        || script.cmds.iter().any(|c| starts_daemon(&script, c, depth))
+}
+
+/// A daemon named inside a word that holds a script: a quoted string with a
+/// space (`eval "$(ssh-agent -s)"`, `su app -c "pg_ctl start"`) or a command
+/// substitution. Plain words (`apt-get install redis-server`) are package
+/// names, not commands.
+fn script_mentions_daemon(script: &Script) -> bool {
+    script.toks.iter().any(|t| {
+        if t.kind != TokKind::Word {
+            return false;
+        }
+        let w = t.text(&script.text);
+        let holds_script = w.contains(' ') || w.contains("$(") || w.contains('`');
+        holds_script
+            && w.split(|c: char| !(c.is_ascii_alphanumeric() || "_.-/".contains(c)))
+                .any(|part| {
+                    let base = part.rsplit('/').next().unwrap_or(part);
+                    DAEMON_LAUNCHERS.contains(&base) || part.starts_with("/etc/init.d/")
+                })
+    })
+}
+
+/// Whether a part may replace the stage's shell: it names the shell binary
+/// (`ln -sf /bin/bash /bin/sh`, `cp … /bin/sh`, `> /usr/bin/sh`), `/bin/sh`
+/// itself, `/etc/shells`, or runs a tool that switches it
+/// (`update-alternatives`, `dpkg-divert`, `dpkg-reconfigure dash`, `chsh`).
+/// The next part of a merged RUN would then run under the old shell, while
+/// its own RUN ran under the new one.
+fn may_replace_shell(script: &Script, shell: Option<&[String]>) -> bool {
+    let mut binaries: Vec<String> =
+        vec!["/bin/sh".into(), "/usr/bin/sh".into(), "/etc/shells".into()];
+    if let Some(first) = shell.and_then(|s| s.first()) {
+        let base = first.rsplit('/').next().unwrap_or(first);
+        binaries.push(format!("/bin/{base}"));
+        binaries.push(format!("/usr/bin/{base}"));
+        binaries.push(first.clone());
+    }
+    for c in &script.cmds {
+        if let Some(name) = script.base_name(c) {
+            if matches!(
+                name.as_str(),
+                "update-alternatives"
+                    | "dpkg-divert"
+                    | "dpkg-reconfigure"
+                    | "chsh"
+                    | "alternatives"
+            ) {
+                return true;
+            }
+        }
+    }
+    script.toks.iter().any(|t| {
+        t.kind == TokKind::Word && {
+            let w = t.text(&script.text);
+            match literal(w) {
+                Some(l) => {
+                    let l = l.trim_end_matches('/');
+                    binaries.iter().any(|b| l == b)
+                }
+                // A dynamic word that could name the shell.
+                None => binaries.iter().any(|b| w.contains(b.as_str())),
+            }
+        }
+    })
 }
 
 const SEPARATOR: &str = "; ( exit $? ) || exit $?; ";

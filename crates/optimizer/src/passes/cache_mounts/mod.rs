@@ -28,8 +28,11 @@
 //!
 //! - **apt/apt-get** (root only, `sharing=locked`): `/var/cache/apt` for any
 //!   install-like call; `/var/lib/apt/lists` only when the first apt call of
-//!   the RUN is `update` *and* the RUN deletes the lists (so neither this RUN
-//!   nor any later step or child image relied on lists from the image). The
+//!   the RUN is `update` *and* the RUN deletes the lists after the last
+//!   command that writes them (`update`, `add-apt-repository`), so neither
+//!   this RUN nor any later step or child image relied on lists from the
+//!   image (in `update; install a; rm lists; update; install b` the lists of
+//!   the second `update` stay in the image, so they are not mounted). The
 //!   Debian/Ubuntu `docker-clean` file runs `rm -f /var/cache/apt/archives/*.deb`
 //!   after every dpkg call; instead of deleting or masking it (that would change
 //!   `/etc` of the image or need a file to bind), every `apt-get`/`apt` call of
@@ -41,7 +44,8 @@
 //!   files, so it holds whatever `apt.conf.d` says. Calls the pass cannot see
 //!   (inside scripts) just do not fill the cache. `apt-get clean` and deletions
 //!   inside the mounted directories are dropped. Not fired for
-//!   `--download-only` (the downloads are kept on purpose: state, not cache).
+//!   `--download-only` (the downloads are kept on purpose: state, not cache)
+//!   nor `--no-download` (it installs from what is in the image's cache).
 //! - **pip** (`pip`, `pip3`, `python -m pip`): the cache directory (from
 //!   `PIP_CACHE_DIR`, `XDG_CACHE_HOME`, `$HOME`). Every `--no-cache-dir` becomes
 //!   `--cache-dir=<mount>`: a command-line option beats `PIP_NO_CACHE_DIR`,
@@ -88,6 +92,14 @@
 //!   would); `dnf clean …` is dropped. `yum` and `microdnf` are not handled
 //!   (yum 3 has no `--refresh`).
 //!
+//! - **bundler/gem** (state), **composer**, **dotnet** (state),
+//!   **conda/mamba/micromamba** (state): see
+//!   `app_tools.rs` for where their caches are and when they are left alone.
+//! - **cross-compile wrappers**: `xx-go` and `xx-cargo` (tonistiigi/xx) run
+//!   `go`/`cargo` with the target's settings and are handled as those tools.
+//!   `xx-apt-get` and `xx-apk` rewrite their arguments (package names get the
+//!   target architecture) and maintain their own sources, so they get nothing.
+//!
 //! "State" directories are read again by later steps (a module cache, a
 //! Maven repository): they are mounted on every RUN of the stage family (the
 //! stage and the stages built `FROM` it) that uses the tool, or on none — and
@@ -95,9 +107,23 @@
 //! (`--network=none`, `--offline`, `GOPROXY=off`, …), or when a `COPY --from`
 //! takes files from the directory.
 //!
+//! **Prefetch steps** (`go mod download`, `cargo fetch`, `mvn
+//! dependency:go-offline`, `gradle dependencies`, `pnpm fetch`, `npm ci
+//! --prefer-offline`, `npm cache add`) exist to put downloads into the image
+//! for a later step (`make`, `./build.sh`, an offline build). Their directory
+//! is mounted only when every later RUN of the stage and of the stages built
+//! from it gets the same mount, or runs only commands that never read it
+//! (`apt-get`, `useradd`, `mkdir`, …); otherwise it stays in the image for
+//! the whole family. npm's cache is handled as state in a file that
+//! prefetches into it.
+//!
 //! Mount ids are `dfopt-<dir>-<platform>-<root base image>`, so caches are
 //! never shared across base images or platforms (optimization-safety.md
-//! §1.3.3).
+//! §1.3.3). They name what the build resolves: when the platform or the
+//! base image is not known (the offline CLI without `--platform`, `FROM
+//! $BASE` whose ARG a build-arg may still change) no mount is added and the
+//! change record says what was not known; `FROM --platform=$BUILDPLATFORM`
+//! unresolved is named `buildplatform` (one builder, one build platform).
 //!
 //! **Non-root users.** A numeric `USER uid[:gid]` gets `uid=`/`gid=` on the
 //! mount and its uid in the id. BuildKit creates a missing mount point and
@@ -153,6 +179,8 @@ use crate::facts::{normalize, CmdFacts, StageFacts, User};
 use crate::shell::{apply_edits, literal, path_pattern, Edit, PathPattern, Script, SimpleCmd};
 use crate::work::{is_kept, parse_alone, Cx, Printed};
 
+mod app_tools;
+
 pub(crate) const ID: &str = "cache-mounts";
 
 const APT_OPTIONS: &str =
@@ -189,6 +217,14 @@ struct ToolPlan {
     offline: bool,
     /// The tool's directory may be mounted only if the RUN also cleaned it (apk).
     needs_cleanup: bool,
+    /// The last command that writes the apt lists (`update`,
+    /// `add-apt-repository`): the lists may be mounted only when a deletion
+    /// of them comes after it.
+    last_writer: Option<usize>,
+    /// The RUN prefetches into the directory (`go mod download`, `cargo fetch`,
+    /// `mvn dependency:go-offline`, `gradle dependencies`, `pnpm fetch`,
+    /// `npm ci --prefer-offline`): a later step exists to read what it put there.
+    prefetch: bool,
 }
 
 /// A deletion argument (`rm`, `rmdir`, `find`).
@@ -272,7 +308,34 @@ pub(crate) fn run(cx: &mut Cx) {
             }
         }
     }
-    state_groups(cx, &facts, &mut plans, &sightings, &mut reports);
+    for p in plans.iter_mut() {
+        drop_emptied_caches(p, &facts[p.stage], &mut reports);
+    }
+    plans.retain(|p| !p.targets.is_empty());
+    // npm's cache is a pure cache, unless a RUN prefetches into it for a later
+    // one (`npm ci --prefer-offline`): then it is handled as state.
+    let mut as_state: BTreeSet<usize> = BTreeSet::new();
+    let npm = dir_index("npm");
+    if plans
+        .iter()
+        .any(|p| p.tools.iter().any(|t| t.tool == Tool::Npm && t.prefetch))
+    {
+        as_state.insert(npm);
+        for p in &plans {
+            if p.tools
+                .iter()
+                .any(|t| t.tool == Tool::Npm && t.wants.contains(&npm))
+            {
+                sightings.push(Sighting {
+                    stage: p.stage,
+                    index: p.index,
+                    dir: npm,
+                    planned: true,
+                });
+            }
+        }
+    }
+    state_groups(cx, &facts, &mut plans, &sightings, &as_state, &mut reports);
     for plan in plans {
         apply(cx, &facts, plan, &mut reports);
     }
@@ -297,10 +360,13 @@ fn crude_tools(cx: &Cx, s: usize, i: usize) -> BTreeSet<Tool> {
         let base = word.rsplit('/').next().unwrap_or(word);
         let tool = match base {
             "pnpm" => Tool::Pnpm,
-            "go" => Tool::Go,
-            "cargo" => Tool::Cargo,
+            "go" | "xx-go" => Tool::Go,
+            "cargo" | "xx-cargo" => Tool::Cargo,
             "mvn" | "mvnw" => Tool::Maven,
             "gradle" | "gradlew" => Tool::Gradle,
+            "bundle" | "bundler" | "gem" => Tool::Bundler,
+            "dotnet" => Tool::Dotnet,
+            "conda" | "mamba" | "micromamba" => Tool::Conda,
             _ => continue,
         };
         out.insert(tool);
@@ -355,6 +421,25 @@ fn plan_run(
         .flat_map(|t| t.wants.iter().copied())
         .filter(|&d| CACHE_DIRS[d].state)
         .collect();
+    if !tools.is_empty() && (sf.platform.is_none() || sf.root_image.is_none()) {
+        let what = match (&sf.platform, &sf.root_image) {
+            (None, None) => "the platform and the base image are",
+            (None, _) => "the platform is",
+            _ => "the base image is",
+        };
+        reports.push((
+            s,
+            i,
+            "No cache mount added: the cache id cannot name the platform and base image".into(),
+            format!(
+                "Cache ids name the platform and base image the build uses, so that builds for \
+                 other platforms or bases never share a cache, and {what} not known here (a \
+                 build-arg could still change it, or no platform was given): pass `--platform` \
+                 and the `--build-arg`s of the build, or build with the frontend, which knows both."
+            ),
+        ));
+        return (None, Needs::Known(needs));
+    }
     let plan = plan_tools(s, i, run, printed, script, facts, tools, reports);
     (plan, Needs::Known(needs))
 }
@@ -502,6 +587,18 @@ fn plan_tools(
                     continue;
                 }
             };
+            if ["/dev", "/proc", "/sys"]
+                .iter()
+                .any(|p| target == *p || is_inside(&target, p))
+            {
+                reports.push((
+                    s,
+                    i,
+                    format!("No `{}` cache mount added", dir.name),
+                    format!("The directory is `{target}`, a system path (`/dev/null` turns the cache off)."),
+                ));
+                continue;
+            }
             if target.contains([',', '"', '\'', '$', '\\', '`'])
                 || target.chars().any(char::is_whitespace)
                 || target == "/"
@@ -559,7 +656,7 @@ fn plan_tools(
 fn looks_like_tool_use(text: &str) -> bool {
     [
         "apt-get", "apt ", "pip", "npm", "yarn", "pnpm", "go ", "cargo", "mvn", "gradle", "apk ",
-        "dnf", "uv ", "poetry",
+        "dnf", "uv ", "poetry", "bundle", "gem ", "composer", "dotnet", "conda", "mamba",
     ]
     .iter()
     .any(|t| text.contains(t))
@@ -799,6 +896,8 @@ fn tool_plan(tool: Tool) -> ToolPlan {
         why: Vec::new(),
         offline: false,
         needs_cleanup: false,
+        last_writer: None,
+        prefetch: false,
     }
 }
 
@@ -809,6 +908,12 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
     let mut apk_calls: Vec<(usize, Option<String>, bool, bool)> = Vec::new();
     let mut apt_uses = false;
     let mut declined: BTreeSet<Tool> = BTreeSet::new();
+    // Tools whose cache the environment turns off (`UV_NO_CACHE`, `PIP_NO_CACHE_DIR`).
+    let mut disabled: BTreeSet<Tool> = BTreeSet::new();
+    // Calls that use the cache despite that (a `--no-cache-dir` made `--cache-dir=`),
+    // and calls that turn it off themselves (`poetry install --no-cache`).
+    let mut cache_users: BTreeSet<Tool> = BTreeSet::new();
+    let mut cache_off_calls: BTreeMap<Tool, (usize, usize)> = BTreeMap::new();
     for (ci, c) in script.cmds.iter().enumerate() {
         let Some(name) = script.base_name(c) else {
             continue;
@@ -818,6 +923,25 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
             .iter()
             .filter_map(|&t| literal(script.word(t)))
             .collect();
+        if let Some(tool) = tool_named(&name) {
+            // The call chooses its own cache location or turns the cache off.
+            if c.assigns.len() != assigns.len()
+                || assigns.iter().any(|a| {
+                    let key = a.split('=').next().unwrap_or(a);
+                    location_vars(tool).contains(&key) || disabling_vars(tool).contains(&key)
+                })
+            {
+                declined.insert(tool);
+                continue;
+            }
+            if disabled_by_env(tool, facts) {
+                disabled.insert(tool);
+            }
+            if configures_cache(tool, script, c) || configured_elsewhere(cx, tool) {
+                declined.insert(tool);
+                continue;
+            }
+        }
         match name.as_str() {
             "apt-get" | "apt" | "apt-cache" | "aptitude" => {
                 let (sub, apt_args) = sub_and_args(
@@ -835,11 +959,15 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                     ],
                 );
                 let sub = sub.unwrap_or_default();
-                // Downloads kept on purpose (for a later offline install) are state, not cache.
-                if apt_args
-                    .iter()
-                    .any(|(_, a)| matches!(a.as_deref(), Some("-d" | "--download-only")))
-                {
+                // Downloads kept on purpose (for a later offline install) are
+                // state, not cache; an install that must not download reads
+                // them from the image's cache directory, which a mount would hide.
+                if apt_args.iter().any(|(_, a)| {
+                    matches!(
+                        a.as_deref(),
+                        Some("-d" | "--download-only" | "--no-download")
+                    )
+                }) {
                     declined.insert(Tool::Apt);
                     continue;
                 }
@@ -850,6 +978,9 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                 let p = plans
                     .entry(Tool::Apt)
                     .or_insert_with(|| tool_plan(Tool::Apt));
+                if sub == "update" {
+                    p.last_writer = Some(ci);
+                }
                 let cache = dir_index("apt-cache");
                 if sub == "clean" {
                     p.drops.push(Drop {
@@ -945,6 +1076,7 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                         }
                         for (tok, a) in pip_args {
                             if a.as_deref() == Some("--no-cache-dir") {
+                                cache_users.insert(Tool::Pip);
                                 let t = script.toks[*tok];
                                 p.edits.push(Gated {
                                     edit: Edit::replace(t.start, t.end, "--cache-dir=@pip@"),
@@ -977,6 +1109,11 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                     .filter(|a| !a.starts_with('-'))
                     .collect();
                 let uv = dir_index("uv");
+                if disabled.contains(&Tool::Uv) {
+                    // `UV_NO_CACHE` wins over `--cache-dir`: uv would use a temporary cache.
+                    declined.insert(Tool::Uv);
+                    continue;
+                }
                 let p = plans.entry(Tool::Uv).or_insert_with(|| tool_plan(Tool::Uv));
                 if words.first() == Some(&"cache") {
                     if words.get(1) == Some(&"clean") {
@@ -1013,6 +1150,16 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                 let p = plans
                     .entry(Tool::Poetry)
                     .or_insert_with(|| tool_plan(Tool::Poetry));
+                if matches!(
+                    sub.as_deref(),
+                    Some("install" | "add" | "update" | "lock" | "sync")
+                ) {
+                    let entry = cache_off_calls.entry(Tool::Poetry).or_default();
+                    entry.0 += 1;
+                    if args.iter().any(|(_, a)| a.as_deref() == Some("--no-cache")) {
+                        entry.1 += 1;
+                    }
+                }
                 if sub.as_deref() == Some("cache")
                     && args.iter().any(|(_, a)| a.as_deref() == Some("clear"))
                 {
@@ -1029,6 +1176,18 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                     .entry(Tool::Npm)
                     .or_insert_with(|| tool_plan(Tool::Npm));
                 let sub = sub.unwrap_or_default();
+                if args
+                    .iter()
+                    .any(|(_, a)| matches!(a.as_deref(), Some("--prefer-offline" | "--offline")))
+                    || (sub == "cache" && args.iter().any(|(_, a)| a.as_deref() == Some("add")))
+                {
+                    p.prefetch = true;
+                }
+                // `--offline` reads only what is already in the cache: a
+                // prefetched cache must then stay where the prefetch left it.
+                if args.iter().any(|(_, a)| a.as_deref() == Some("--offline")) {
+                    p.offline = true;
+                }
                 if sub == "cache" {
                     let clean = args.iter().any(|(_, a)| a.as_deref() == Some("clean"));
                     let force = args
@@ -1095,6 +1254,9 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                 let p = plans
                     .entry(Tool::Pnpm)
                     .or_insert_with(|| tool_plan(Tool::Pnpm));
+                if script.args(c).first().and_then(|a| a.as_deref()) == Some("fetch") {
+                    p.prefetch = true;
+                }
                 if script
                     .args(c)
                     .iter()
@@ -1103,7 +1265,7 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                     p.offline = true;
                 }
             }
-            "go" => {
+            "go" | "xx-go" => {
                 let (sub, args) = sub_and_args(script, c, &[]);
                 let build = dir_index("go-build");
                 let modc = dir_index("go-mod");
@@ -1147,17 +1309,25 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                             }
                         }
                     }
-                    "mod" | "work" if !p.wants.contains(&modc) => {
-                        p.wants.push(modc);
+                    "mod" | "work" => {
+                        if !p.wants.contains(&modc) {
+                            p.wants.push(modc);
+                        }
+                        if args.iter().any(|(_, a)| a.as_deref() == Some("download")) {
+                            p.prefetch = true;
+                        }
                     }
                     _ => {}
                 }
             }
-            "cargo" => {
+            "cargo" | "xx-cargo" => {
                 let p = plans
                     .entry(Tool::Cargo)
                     .or_insert_with(|| tool_plan(Tool::Cargo));
                 let args = script.args(c);
+                if args.iter().any(|a| a.as_deref() == Some("fetch")) {
+                    p.prefetch = true;
+                }
                 if args
                     .iter()
                     .any(|a| matches!(a.as_deref(), Some("--offline" | "--frozen")))
@@ -1179,6 +1349,15 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                 let p = plans
                     .entry(Tool::Maven)
                     .or_insert_with(|| tool_plan(Tool::Maven));
+                if args.iter().any(|a| {
+                    a.as_deref().is_none_or(|a| {
+                        a.contains("dependency:go-offline")
+                            || a.contains("dependency:resolve")
+                            || a.contains("go-offline-maven-plugin")
+                    })
+                }) {
+                    p.prefetch = true;
+                }
                 if args
                     .iter()
                     .any(|a| matches!(a.as_deref(), Some("-o" | "--offline")))
@@ -1190,6 +1369,15 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                 let p = plans
                     .entry(Tool::Gradle)
                     .or_insert_with(|| tool_plan(Tool::Gradle));
+                if script.args(c).iter().any(|a| {
+                    a.as_deref().is_none_or(|a| {
+                        matches!(a, "dependencies" | "--refresh-dependencies")
+                            || a.ends_with(":dependencies")
+                            || a.to_ascii_lowercase().contains("resolvedependencies")
+                    })
+                }) {
+                    p.prefetch = true;
+                }
                 if script
                     .args(c)
                     .iter()
@@ -1309,7 +1497,32 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
                     });
                 }
             }
-            _ => {}
+            other => {
+                app_tools::detect_call(
+                    script,
+                    c,
+                    ci,
+                    other,
+                    facts,
+                    &mut app_tools::Calls {
+                        plans: &mut plans,
+                        declined: &mut declined,
+                        cache_off_calls: &mut cache_off_calls,
+                    },
+                );
+            }
+        }
+    }
+    // A cache the environment turns off is used only by calls redirected to the mount.
+    for t in disabled {
+        if !cache_users.contains(&t) {
+            declined.insert(t);
+        }
+    }
+    // Every call turns the cache off itself.
+    for (t, (calls, off)) in cache_off_calls {
+        if calls > 0 && calls == off {
+            declined.insert(t);
         }
     }
     for t in declined {
@@ -1369,6 +1582,105 @@ fn detect(cx: &Cx, script: &Script, facts: &CmdFacts, s: usize) -> Vec<ToolPlan>
     plans.into_values().collect()
 }
 
+/// The tool a command name calls, for the checks every tool shares.
+fn tool_named(name: &str) -> Option<Tool> {
+    Some(match name {
+        n if versioned(n, "pip") => Tool::Pip,
+        "uv" => Tool::Uv,
+        "poetry" => Tool::Poetry,
+        "npm" => Tool::Npm,
+        "yarn" => Tool::Yarn,
+        "pnpm" => Tool::Pnpm,
+        "go" | "xx-go" => Tool::Go,
+        "cargo" | "xx-cargo" => Tool::Cargo,
+        "mvn" | "mvnw" => Tool::Maven,
+        "gradle" | "gradlew" => Tool::Gradle,
+        "bundle" | "bundler" | "gem" => Tool::Bundler,
+        "composer" | "composer.phar" => Tool::Composer,
+        "dotnet" => Tool::Dotnet,
+        "conda" | "mamba" | "micromamba" => Tool::Conda,
+        _ => return None,
+    })
+}
+
+/// Environment variables that choose a tool's cache directories.
+fn location_vars(tool: Tool) -> Vec<&'static str> {
+    let mut out = vec!["HOME"];
+    for (_, d) in dirs_of(tool) {
+        if let crate::cache_dirs::Location::Rules(rules) = d.location {
+            for r in rules {
+                if let crate::cache_dirs::Rule::Env(v, _) = r {
+                    out.push(v);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Environment variables that turn a tool's cache off.
+fn disabling_vars(tool: Tool) -> &'static [&'static str] {
+    match tool {
+        Tool::Pip => &["PIP_NO_CACHE_DIR"],
+        Tool::Uv => &["UV_NO_CACHE"],
+        Tool::Go => &["GOCACHE"],
+        _ => &[],
+    }
+}
+
+/// The stage's environment turns the tool's cache off (any value but an
+/// explicit false; a value not known counts as off).
+fn disabled_by_env(tool: Tool, facts: &CmdFacts) -> bool {
+    let var = match tool {
+        Tool::Pip => "PIP_NO_CACHE_DIR",
+        Tool::Uv => "UV_NO_CACHE",
+        _ => return false,
+    };
+    match facts.env.value(var) {
+        Ok(None) => false,
+        Ok(Some(v)) => !matches!(
+            v.to_ascii_lowercase().as_str(),
+            "" | "0" | "false" | "no" | "off"
+        ),
+        Err(()) => true,
+    }
+}
+
+/// The call sets the tool's cache location in its config
+/// (`npm config set cache …`, `pip config set global.cache-dir …`,
+/// `yarn config set cache-folder …`): later calls would not use the mount.
+fn configures_cache(tool: Tool, script: &Script, c: &SimpleCmd) -> bool {
+    let args = script.args(c);
+    let words: Vec<&str> = args.iter().map(|a| a.as_deref().unwrap_or("$")).collect();
+    if words.first() != Some(&"config") || !words.contains(&"set") {
+        return false;
+    }
+    let key = |k: &str| words.iter().any(|w| *w == "$" || w.contains(k));
+    match tool {
+        Tool::Npm => key("cache"),
+        Tool::Pip => key("cache-dir") || key("cache_dir"),
+        Tool::Yarn => key("cache-folder") || key("cacheFolder"),
+        Tool::Pnpm => key("store-dir"),
+        _ => false,
+    }
+}
+
+/// A RUN anywhere in the file sets the tool's cache location in its config.
+fn configured_elsewhere(cx: &Cx, tool: Tool) -> bool {
+    let needles: &[&str] = match tool {
+        Tool::Npm => &["npm config set cache"],
+        Tool::Pip => &["global.cache-dir", "global.no-cache-dir"],
+        Tool::Yarn => &["cache-folder", "cacheFolder"],
+        Tool::Pnpm => &["store-dir"],
+        _ => return false,
+    };
+    cx.work.ir.stages.iter().any(|st| {
+        st.commands.iter().any(|c| {
+            matches!(c.kind, CommandKind::Run(_)) && needles.iter().any(|n| c.original.contains(n))
+        })
+    })
+}
+
 /// Signs that `yarn` is Yarn 2+ (Berry) anywhere in the Dockerfile.
 fn berry_evidence(cx: &Cx, _s: usize) -> bool {
     cx.work.ir.stages.iter().any(|st| {
@@ -1394,10 +1706,29 @@ fn tool_conditions(plan: &mut RunPlan) {
             .iter()
             .any(|d| matches!(relation(d, target), Relation::Inside))
     };
-    let lists_deleted = plan
-        .targets
-        .get(&lists)
-        .is_some_and(|t| deletes_inside(plan, t));
+    // The lists stay out of the image only if the last command that writes
+    // them (the last `update`) is followed by their deletion: in a merged RUN
+    // `update; install a; rm lists` then `update; install b`, the second part's
+    // lists are in the image, and a child image may `apt-get install` from them.
+    let apt_writer = plan
+        .tools
+        .iter()
+        .find(|t| t.tool == Tool::Apt)
+        .and_then(|t| t.last_writer);
+    let other_writer = plan
+        .script
+        .cmds
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, c)| script_writes_lists(&plan.script, c))
+        .map(|(ci, _)| ci);
+    let last_writer = apt_writer.max(other_writer);
+    let lists_deleted = plan.targets.get(&lists).is_some_and(|t| {
+        plan.deletions.iter().any(|d| {
+            matches!(relation(d, t), Relation::Inside) && last_writer.is_none_or(|w| d.cmd > w)
+        })
+    });
     let apk_cleaned = plan
         .targets
         .get(&apk)
@@ -1425,12 +1756,25 @@ fn tool_conditions(plan: &mut RunPlan) {
     plan.targets.retain(|d, _| wanted.contains(d));
 }
 
+/// Commands other than apt's `update` that refresh the apt lists.
+fn script_writes_lists(script: &Script, c: &SimpleCmd) -> bool {
+    match script.base_name(c).as_deref() {
+        Some("add-apt-repository") => !script
+            .args(c)
+            .iter()
+            .any(|a| matches!(a.as_deref(), Some("-n" | "--no-update"))),
+        Some("apt-add-repository") => true,
+        _ => false,
+    }
+}
+
 /// State directories: all RUNs of a stage family that use the tool get the mount, or none does.
 fn state_groups(
     cx: &Cx,
     facts: &[StageFacts],
     plans: &mut [RunPlan],
     sightings: &[Sighting],
+    as_state: &BTreeSet<usize>,
     reports: &mut Vec<(usize, usize, String, String)>,
 ) {
     let root = |mut s: usize| {
@@ -1439,7 +1783,11 @@ fn state_groups(
         }
         s
     };
-    for (d, dir) in CACHE_DIRS.iter().enumerate().filter(|(_, d)| d.state) {
+    for (d, dir) in CACHE_DIRS
+        .iter()
+        .enumerate()
+        .filter(|(d, dir)| dir.state || as_state.contains(d))
+    {
         let roots: BTreeSet<usize> = sightings
             .iter()
             .filter(|x| x.dir == d)
@@ -1482,6 +1830,22 @@ fn state_groups(
                 });
             }
             if let Some(target) = targets.iter().next() {
+                for m in sightings
+                    .iter()
+                    .filter(|x| x.dir == d && x.planned && root(x.stage) == r)
+                {
+                    let prefetch = plans.iter().any(|p| {
+                        p.stage == m.stage
+                            && p.index == m.index
+                            && p.tools.iter().any(|t| t.tool == dir.tool && t.prefetch)
+                    });
+                    if prefetch && !readers_get_mount(cx, facts, plans, m.stage, m.index, d, target)
+                    {
+                        why.get_or_insert_with(|| {
+                            "a RUN prefetches into it for a later step that may read it without the same mount (the prefetched files must stay in the image)".to_string()
+                        });
+                    }
+                }
                 if copied_out(cx, facts, r, target) {
                     why.get_or_insert_with(|| {
                         format!("a COPY --from or mount takes files from `{target}`")
@@ -1513,6 +1877,89 @@ fn state_groups(
     for p in plans.iter_mut() {
         p.tools.retain(|t| !t.wants.is_empty());
     }
+}
+
+/// Commands that never read a package manager's download directory.
+const NOT_READERS: [&str; 22] = [
+    "apt-get",
+    "apt",
+    "apk",
+    "dnf",
+    "yum",
+    "microdnf",
+    "useradd",
+    "adduser",
+    "groupadd",
+    "addgroup",
+    "mkdir",
+    "echo",
+    "true",
+    "ln",
+    "touch",
+    "update-ca-certificates",
+    "printf",
+    "test",
+    "[",
+    "id",
+    "whoami",
+    "ls",
+];
+
+/// Whether every RUN after `(stage, index)` that may read `target` (the rest
+/// of the stage and the stages built from it) gets the same mount. A RUN that
+/// only runs commands known not to read it (`apt-get`, `useradd`, …) is not a
+/// reader; any other RUN (`make`, `./build.sh`, an exec-form RUN) may be one.
+fn readers_get_mount(
+    cx: &Cx,
+    facts: &[StageFacts],
+    plans: &[RunPlan],
+    stage: usize,
+    index: usize,
+    d: usize,
+    target: &str,
+) -> bool {
+    let descends = |mut s: usize| loop {
+        if s == stage {
+            return true;
+        }
+        match facts[s].parent {
+            Some(p) => s = p,
+            None => return false,
+        }
+    };
+    for (s, st) in cx.work.ir.stages.iter().enumerate() {
+        if !descends(s) {
+            continue;
+        }
+        for (i, cmd) in st.commands.iter().enumerate() {
+            if s == stage && i <= index {
+                continue;
+            }
+            let CommandKind::Run(run) = &cmd.kind else {
+                continue;
+            };
+            let mounted = plans.iter().any(|p| {
+                p.stage == s && p.index == i && p.targets.get(&d).is_some_and(|t| t == target)
+            });
+            if mounted {
+                continue;
+            }
+            let harmless = run.cmd.prepend_shell
+                && run.cmd.files.is_empty()
+                && Script::parse(&run.cmd.args.join(" ")).is_ok_and(|sc| {
+                    sc.cmds.iter().all(|c| {
+                        c.argv.is_empty()
+                            || sc
+                                .base_name(c)
+                                .is_some_and(|n| NOT_READERS.contains(&n.as_str()))
+                    })
+                });
+            if !harmless {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Whether a `COPY --from` or `RUN --mount from=` of any stage reads `target` (or a parent) from the family `root`.
@@ -1580,8 +2027,9 @@ fn sanitize(s: &str) -> String {
 
 fn mount_flag(d: usize, target: &str, sf: &StageFacts, user: &User) -> String {
     let dir = &CACHE_DIRS[d];
-    let platform = sf.platform.as_deref().unwrap_or("unknown-platform");
-    let image = sf.root_image.as_deref().unwrap_or("unknown-image");
+    // Both are known: `plan_run` adds no mount otherwise.
+    let platform = sf.platform.as_deref().unwrap_or_default();
+    let image = sf.root_image.as_deref().unwrap_or_default();
     let mut id = format!(
         "{ID_PREFIX}{}-{}-{}",
         dir.name,
@@ -1890,6 +2338,50 @@ fn apply(
         };
         cx.record(change, &[(s, plan.index)]);
     }
+}
+
+/// A tool whose cleanup (`yarn cache clean`, `go clean -modcache`) must be
+/// kept, because its cache location was assumed rather than known, would
+/// empty the mount on every build: the mount is useless and is not added
+/// (nor reported as an improvement).
+fn drop_emptied_caches(
+    plan: &mut RunPlan,
+    sf: &StageFacts,
+    reports: &mut Vec<(usize, usize, String, String)>,
+) {
+    let mut useless: Vec<(Tool, Vec<usize>, String)> = Vec::new();
+    for t in &plan.tools {
+        let location_sure = !sf.assumed
+            || matches!(
+                t.tool,
+                Tool::Apt | Tool::Apk | Tool::Dnf | Tool::Pip | Tool::Uv | Tool::Npm
+            );
+        if location_sure {
+            continue;
+        }
+        if let Some(d) = t
+            .drops
+            .iter()
+            .find(|d| d.requires.iter().all(|x| plan.targets.contains_key(x)))
+        {
+            useless.push((t.tool, d.requires.clone(), cmd_text(&plan.script, d.cmd)));
+        }
+    }
+    for (tool, dirs, cleanup) in useless {
+        for d in &dirs {
+            plan.targets.remove(d);
+        }
+        for t in plan.tools.iter_mut().filter(|t| t.tool == tool) {
+            t.wants.retain(|d| !dirs.contains(d));
+        }
+        reports.push((
+            plan.stage,
+            plan.index,
+            format!("No {} cache mount added", tool.as_str()),
+            format!("The RUN empties the cache with {cleanup}, which has to stay because the cache location was assumed, not known: the mount would be emptied on every build."),
+        ));
+    }
+    plan.tools.retain(|t| !t.wants.is_empty());
 }
 
 fn cmd_text(script: &Script, ci: usize) -> String {

@@ -1,0 +1,3 @@
+# corpus-expect: no-mount
+FROM debian:bookworm
+RUN --network=none apt-get install -y /debs/*.deb

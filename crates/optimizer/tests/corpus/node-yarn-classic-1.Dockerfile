@@ -1,0 +1,8 @@
+FROM node:20-bookworm-slim
+WORKDIR /usr/src/app
+COPY package.json yarn.lock ./
+RUN yarn install --frozen-lockfile && yarn cache clean
+COPY . .
+RUN yarn build
+EXPOSE 8080
+CMD ["yarn", "start"]

@@ -1,0 +1,4 @@
+def check(t):
+    t.exists("/usr/bin/file")
+    t.exists("/usr/bin/less")
+    t.exists("/usr/bin/tree")

@@ -1,0 +1,1 @@
+module Hello; def self.hi = "hi"; end

@@ -1,0 +1,3 @@
+<?php
+namespace Hello;
+final class Hi { public static function say(): string { return "hi"; } }

@@ -1,0 +1,2 @@
+def check(t):
+    t.exists("/usr/bin/tree")
