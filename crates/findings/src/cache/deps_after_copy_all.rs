@@ -38,6 +38,9 @@
 //! COPY . .
 //! RUN cargo build --release                   # fine
 //! ```
+//! Nor when the call downloads nothing (`--offline`, `cargo --frozen`): its
+//! dependencies come from the copied context itself (a vendored directory, a
+//! prefetched store), so it cannot move above the copy.
 
 use dfopt_dockerfile::instructions::{Command, Stage};
 
@@ -153,6 +156,11 @@ fn inherited(input: &Input, stage: &Stage) -> Vec<Installer> {
     out
 }
 
+/// The call downloads nothing (`--offline`; cargo's `--frozen` implies it).
+fn offline(c: &SimpleCommand) -> bool {
+    c.has("--offline") || (c.program() == "cargo" && c.has("--frozen"))
+}
+
 pub fn check(input: &Input, sink: &mut Sink<'_>) {
     for stage in input.stages() {
         let mut fetched = inherited(input, stage);
@@ -171,7 +179,8 @@ pub fn check(input: &Input, sink: &mut Sink<'_>) {
                 let Some(call) = tools::install_call(&c) else {
                     continue;
                 };
-                if !installs_dependencies(&c, &call) || fetched.contains(&call.tool) {
+                if !installs_dependencies(&c, &call) || fetched.contains(&call.tool) || offline(&c)
+                {
                     continue;
                 }
                 sink.report_at_with_fix(
