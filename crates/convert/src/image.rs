@@ -244,7 +244,20 @@ impl Image {
         w.string(&self.architecture);
         o.field(&mut w, "os");
         w.string(&self.os);
-        o.field(&mut w, "rootfs");
+        self.write_rootfs_and_history(&mut w, &mut o);
+        o.field(&mut w, "config");
+        write_config(&mut w, &self.config, Dialect::BuildKitV0_8);
+        if !self.variant.is_empty() {
+            o.field(&mut w, "variant");
+            w.string(&self.variant);
+        }
+        w.raw("}");
+        Ok(w.finish())
+    }
+
+    /// The `rootfs` and `history` fields, which both encodings write alike.
+    fn write_rootfs_and_history(&self, w: &mut Writer, o: &mut Object) {
+        o.field(w, "rootfs");
         w.raw("{\"type\":");
         w.string(&self.rootfs_type);
         w.raw(",\"diff_ids\":");
@@ -254,24 +267,16 @@ impl Image {
         }
         w.raw("}");
         if !self.history.is_empty() {
-            o.field(&mut w, "history");
+            o.field(w, "history");
             w.raw("[");
             for (i, h) in self.history.iter().enumerate() {
                 if i > 0 {
                     w.raw(",");
                 }
-                write_history(&mut w, h);
+                write_history(w, h);
             }
             w.raw("]");
         }
-        o.field(&mut w, "config");
-        write_config(&mut w, &self.config, Dialect::BuildKitV0_8);
-        if !self.variant.is_empty() {
-            o.field(&mut w, "variant");
-            w.string(&self.variant);
-        }
-        w.raw("}");
-        Ok(w.finish())
     }
 
     /// `json.Marshal` of a `dockerspec.DockerOCIImage`: the embedded `ocispec.Image`'s
@@ -296,26 +301,7 @@ impl Image {
             o.field(&mut w, "variant");
             w.string(&self.variant);
         }
-        o.field(&mut w, "rootfs");
-        w.raw("{\"type\":");
-        w.string(&self.rootfs_type);
-        w.raw(",\"diff_ids\":");
-        match &self.diff_ids {
-            None => w.raw("null"),
-            Some(ids) => w.string_array(ids),
-        }
-        w.raw("}");
-        if !self.history.is_empty() {
-            o.field(&mut w, "history");
-            w.raw("[");
-            for (i, h) in self.history.iter().enumerate() {
-                if i > 0 {
-                    w.raw(",");
-                }
-                write_history(&mut w, h);
-            }
-            w.raw("]");
-        }
+        self.write_rootfs_and_history(&mut w, &mut o);
         o.field(&mut w, "config");
         write_config(&mut w, &self.config, Dialect::BuildKitV0_25);
         w.raw("}");
