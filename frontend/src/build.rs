@@ -329,7 +329,7 @@ pub(crate) async fn send_warnings(
         return;
     }
     let info = checks::source_info(loaded);
-    let digest = checks::definition_digest(loaded);
+    let digest = checks::warnings_vertex(bridge, caps, loaded).await;
     for warning in warnings {
         let ranges = warning.lines.iter().map(|&r| checks::range(r)).collect();
         if let Err(error) = bridge

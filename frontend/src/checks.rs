@@ -295,7 +295,7 @@ pub(crate) async fn send(
         return;
     }
     let info = source_info(loaded);
-    let digest = definition_digest(loaded);
+    let digest = warnings_vertex(bridge, caps, loaded).await;
     for (finding, short) in findings.iter().zip(&shorts) {
         let ranges = finding
             .lines(&index)
@@ -353,31 +353,63 @@ pub(crate) fn join_load_group(definition: &mut pb::Definition, filename: &str) {
         .progress_group = Some(load_group(filename));
 }
 
-/// After warnings were sent, runs a trivial op (a directory in an empty
-/// filesystem; cached after the first build) in the load step's group, so the
-/// printer shows the group with them. Nothing is done when nothing was sent.
+/// The vertex warnings are attached to: a trivial op of the load step's group (a
+/// directory in an empty filesystem), solved here first so the printer knows it.
+/// Not the Dockerfile's own source op, as BuildKit's frontend does: with
+/// `# syntax=`, the daemon read that very source (same digest) before starting us,
+/// so that vertex is finished outside our group and would never be shown again.
+/// Falls back to the source op when the marker cannot be solved.
+pub(crate) async fn warnings_vertex(
+    bridge: &Bridge,
+    caps: &Caps,
+    loaded: &LoadedDockerfile,
+) -> String {
+    match solve_marker(bridge, caps, loaded, "/warnings").await {
+        Some(digest) => digest,
+        None => definition_digest(loaded),
+    }
+}
+
+/// After warnings were sent, solves another trivial op in the load step's group, so
+/// the printer updates the group and prints its warnings beside the step. Nothing is
+/// done when nothing was sent.
 pub(crate) async fn show(bridge: &Bridge, caps: &Caps, loaded: &LoadedDockerfile, sent: usize) {
     if sent == 0 || !caps.gateway_supports(crate::caps::gateway::WARNINGS) {
         return;
     }
-    // Named as an internal step: it is no step of the Dockerfile, and it is not in
-    // the build's result, so a layer cache export (`--cache-to`) does not carry it.
+    solve_marker(bridge, caps, loaded, "/warnings-shown").await;
+}
+
+/// Solves `mkdir <dir>` on scratch in the load step's group; its digest. Named as an
+/// internal step: it is no step of the Dockerfile, and it is not in the build's
+/// result, so a layer cache export (`--cache-to`) does not carry it.
+async fn solve_marker(
+    bridge: &Bridge,
+    caps: &Caps,
+    loaded: &LoadedDockerfile,
+    dir: &str,
+) -> Option<String> {
     let state = State::scratch()
         .file()
-        .mkdir(Mkdir::new("/warnings", 0o755))
+        .mkdir(Mkdir::new(dir, 0o755))
         .custom_name("[internal] build checks")
         .build();
     let mut definition = match state.and_then(|s| s.marshal(&caps.llb)) {
         Ok(definition) => definition,
         Err(error) => {
             crate::log(format_args!("cannot show the warnings: {error}"));
-            return;
+            return None;
         }
     };
     join_load_group(&mut definition, &loaded.dockerfile.filename);
+    let digest = definition.def.first().map(|op| dfopt_llb::digest(op))?;
     let evaluate = caps.gateway_supports(crate::caps::gateway::SOLVE_EVALUATE);
-    if let Err(error) = bridge.solve_with_cache(definition, &[], evaluate).await {
-        crate::log(format_args!("cannot show the warnings: {error}"));
+    match bridge.solve_with_cache(definition, &[], evaluate).await {
+        Ok(_) => Some(digest),
+        Err(error) => {
+            crate::log(format_args!("cannot show the warnings: {error}"));
+            None
+        }
     }
 }
 

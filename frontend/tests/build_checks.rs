@@ -245,18 +245,32 @@ async fn the_load_step_is_grouped_so_its_warnings_are_printed_beside_it() {
             _ => None,
         })
         .collect();
-    // The Dockerfile's source, and the op run after the warnings to show them.
-    assert_eq!(grouped.len(), 2, "{grouped:?}");
-    assert_eq!(grouped[0].1, grouped[1].1);
+    // The Dockerfile's source, the op the warnings are attached to (solved before
+    // them), and the op run after the warnings to show them.
+    assert_eq!(grouped.len(), 3, "{grouped:?}");
+    assert!(grouped.iter().all(|(_, g)| *g == grouped[0].1));
     assert_eq!(
         grouped[0].1.name,
         "[internal] load build definition from Dockerfile"
     );
+    let first_warn = calls
+        .iter()
+        .position(|c| matches!(c, Call::Warn(_)))
+        .expect("a Warn");
     let last_warn = calls
         .iter()
         .rposition(|c| matches!(c, Call::Warn(_)))
         .expect("a Warn");
-    assert!(grouped[1].0 > last_warn);
+    assert!(grouped[1].0 < first_warn);
+    assert!(grouped[2].0 > last_warn);
+    let Call::Solve(marker) = &calls[grouped[1].0] else {
+        unreachable!("grouped holds solves only")
+    };
+    let marker_op = &marker.definition.as_ref().expect("a definition").def[0];
+    let Call::Warn(warn) = &calls[first_warn] else {
+        unreachable!("a Warn")
+    };
+    assert_eq!(warn.digest, dfopt_llb::digest(marker_op));
 
     // Nothing to show: no extra solve.
     let (_, daemon) = run_dfopt(
