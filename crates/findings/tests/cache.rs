@@ -113,3 +113,12 @@ fn cache_rule_fixtures() {
     }
     assert!(fine >= 5, "must-not-fire fixtures");
 }
+
+/// The rule list `--list-rules` shows and the list that runs are the same rules in
+/// the same order (they are written twice: a `const` cannot hold the checks).
+#[test]
+fn listed_rules_are_the_rules_that_run() {
+    let listed: Vec<&str> = cache::RULES.iter().map(|r| r.id).collect();
+    let run: Vec<&str> = cache::checks().iter().map(|c| c.rule.id).collect();
+    assert_eq!(listed, run);
+}
