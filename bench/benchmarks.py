@@ -30,7 +30,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 # marshal, no image resolution, one core of this machine kind): the figures of
 # ../shared/bench/README.md, which also defines the inputs.
 GO_REFERENCE = {"large-multistage": "9.7 ms", "fal-complete": "0.45 ms"}
-# Targets of issue 7 for dfopt.
+# dfopt's conversion-speed targets.
 TARGETS = {"large-multistage": "< 1 ms", "fal-complete": "< 50 µs"}
 
 CRITERION_TIME = re.compile(r"^(\S.*?)\s*\n?\s*time:\s+\[(\S+ \S+) (\S+ \S+) (\S+ \S+)\]", re.M)

@@ -75,7 +75,10 @@ import time
 # runner.py is imported for its helpers; no __pycache__ left in the checkout.
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner import BUILD, CASES, DOCKER, LEG, CheckFailed, build_args, case_applies, case_inputs, docker, load_case  # noqa: E402
+from runner import (  # noqa: E402
+    BUILD, CASES, DOCKER, LEG, CheckFailed, build_args, case_applies, case_inputs, docker, load_case, report,
+    run_parallel,
+)
 
 # DFOPT_E2E_SCRATCH lets two checkouts share one daemon without sharing scratch dirs
 # (each also sets DFOPT_FRONTEND_IMAGE to a tag of its own).
@@ -615,30 +618,39 @@ def unsupported(case):
     return case.get("builtin_unsupported")
 
 
+def compare_one(name):
+    """Compares one case; returns "same", "known" or "diff"."""
+    case = load_case(name)
+    try:
+        diffs, summary = run_case(name)
+    except CheckFailed as e:
+        diffs, summary = [str(e)], ""
+    except Exception as e:  # a bug here or a daemon problem: report, keep going
+        diffs, summary = [f"differential error: {type(e).__name__}: {e}"], ""
+    if not diffs:
+        report(f"same {name} ({summary})")
+        return "same"
+    if "differential_known" in case:
+        report(f"known {name} ({case['differential_known']}): " + "\n    ".join(diffs))
+        return "known"
+    report(f"DIFF {name}: " + "\n    ".join(diffs) + (f"\n    ({summary})" if summary else ""))
+    return "diff"
+
+
 def main(argv):
     names = argv or sorted(n for n in os.listdir(CASES) if os.path.isdir(os.path.join(CASES, n)))
-    passed, failed, known = 0, [], []
+    chosen = []
     for name in names:
-        case = load_case(name)
-        if unsupported(case):
+        why = unsupported(load_case(name))
+        if why:
             if argv:
-                print(f"skip {name}: {unsupported(case)}", flush=True)
+                print(f"skip {name}: {why}", flush=True)
             continue
-        try:
-            diffs, summary = run_case(name)
-        except CheckFailed as e:
-            diffs, summary = [str(e)], ""
-        except Exception as e:  # a bug here or a daemon problem: report, keep going
-            diffs, summary = [f"differential error: {type(e).__name__}: {e}"], ""
-        if not diffs:
-            passed += 1
-            print(f"same {name} ({summary})", flush=True)
-        elif "differential_known" in case:
-            known.append(name)
-            print(f"known {name} ({case['differential_known']}): " + "\n    ".join(diffs), flush=True)
-        else:
-            failed.append(name)
-            print(f"DIFF {name}: " + "\n    ".join(diffs) + (f"\n    ({summary})" if summary else ""), flush=True)
+        chosen.append(name)
+    outcomes = dict(zip(chosen, run_parallel(chosen, compare_one)))
+    failed = [n for n in chosen if outcomes[n] == "diff"]
+    known = [n for n in chosen if outcomes[n] == "known"]
+    passed = len(chosen) - len(failed) - len(known)
     if failed:
         print("failed: " + ", ".join(failed))
     print(f"{passed} passed, {len(failed)} failed" + (f", {len(known)} known differences ({', '.join(known)})" if known else ""))

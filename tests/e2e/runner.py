@@ -56,7 +56,9 @@ import stat
 import subprocess
 import sys
 import tarfile
+import threading
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 
 DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
 FRONTEND = os.environ.get("DFOPT_FRONTEND_IMAGE", "ourorg/optimizer")
@@ -73,8 +75,32 @@ WORK = os.path.join(
 )
 
 
+# Builds run this many at a time (cases and modes are independent: each has its
+# own work dir and tag). Two keep a 2-core daemon busy while the other waits on
+# the frontend container, exports and `docker run`; DFOPT_E2E_JOBS=1 runs one by one.
+JOBS = max(1, int(os.environ.get("DFOPT_E2E_JOBS", "2")))
+
+
 class CheckFailed(Exception):
     pass
+
+
+def run_parallel(items, work):
+    """Calls work(item) for every item, JOBS at a time; returns the results in the
+    order of `items` (whatever order they finish in)."""
+    if JOBS == 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=JOBS) as pool:
+        return list(pool.map(work, items))
+
+
+# One line per finished case at a time.
+PRINT_LOCK = threading.Lock()
+
+
+def report(line):
+    with PRINT_LOCK:
+        print(line, flush=True)
 
 
 class Target:
@@ -405,10 +431,24 @@ def run_case(name, mode):
             target.equal("docker run stdout", ran.stdout, case["run"]["stdout"])
 
 
+def run_one(item):
+    """Runs one (case, mode); returns the failure label or None."""
+    name, mode = item
+    try:
+        run_case(name, mode)
+        report(f"ok   {name} [{mode}]")
+        return None
+    except CheckFailed as e:
+        report(f"FAIL {name} [{mode}]: {e}")
+    except Exception:  # a bug in a check or the runner: report, keep going
+        report(f"FAIL {name} [{mode}]: runner error\n{traceback.format_exc()}")
+    return f"{name} [{mode}]"
+
+
 def main(argv):
     names = argv or sorted(n for n in os.listdir(CASES) if os.path.isdir(os.path.join(CASES, n)))
-    passed, failed = 0, []
     forced = os.environ.get("DFOPT_E2E_MODES")
+    items = []
     for name in names:
         case = load_case(name)
         if not case_applies(case):
@@ -423,20 +463,11 @@ def main(argv):
                 or "dfopt_only" in case
             )
             modes = [m for m in forced.split(",") if not (m == "builtin" and skip_builtin)]
-        for mode in modes:
-            try:
-                run_case(name, mode)
-                passed += 1
-                print(f"ok   {name} [{mode}]", flush=True)
-            except CheckFailed as e:
-                failed.append(f"{name} [{mode}]")
-                print(f"FAIL {name} [{mode}]: {e}", flush=True)
-            except Exception:  # a bug in a check or the runner: report, keep going
-                failed.append(f"{name} [{mode}]")
-                print(f"FAIL {name} [{mode}]: runner error\n{traceback.format_exc()}", flush=True)
+        items += [(name, mode) for mode in modes]
+    failed = [label for label in run_parallel(items, run_one) if label]
     if failed:
         print("failed: " + ", ".join(failed))
-    print(f"{passed} passed, {len(failed)} failed")
+    print(f"{len(items) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 
 

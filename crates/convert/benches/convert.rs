@@ -1,4 +1,4 @@
-//! Parse + convert + marshal of the shared benchmark Dockerfiles (issue 7 targets:
+//! Parse + convert + marshal of the shared benchmark Dockerfiles (dfopt's targets:
 //! large-multistage under 1 ms, fal-complete under 50 µs; BuildKit v0.11.6's Go
 //! converter takes 9.7 ms and 0.45 ms on this machine kind, see benches/README in
 //! crates/dockerfile). Base images are answered from a fixed config, as a daemon's
