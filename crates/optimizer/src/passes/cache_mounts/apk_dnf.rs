@@ -18,10 +18,9 @@
 //!   arguments and maintains its own sources: it gets nothing.
 
 use super::cache_deletions::deletes_inside;
-use super::mount_plans::{dir_index, Drop, Gated, RunPlan};
+use super::mount_plans::{dir_index, Drop, RunPlan};
 use super::tool_family::{Call, Command, Family, Found, ToolSpec};
 use crate::cache_dirs::Tool;
-use crate::shell::Edit;
 
 pub(super) const FAMILY: Family = Family {
     tools: &[
@@ -99,17 +98,12 @@ fn apk(call: &Call<'_>, found: &mut Found, apk_calls: &mut Vec<ApkCall>) {
         }
         "add" | "upgrade" | "fix" | "update" => {
             apk_calls.push((Some(sub.clone()), no_cache || update, no_cache));
-            p.edits.push(Gated {
-                edit: Edit::insert(call.after_name(), " --cache-dir /var/cache/apk"),
-                requires: vec![apk],
-            });
+            p.edits
+                .push(call.insert_after_name(" --cache-dir /var/cache/apk", vec![apk]));
             for (tok, a) in &args {
                 if a.as_deref() == Some("--no-cache") && sub != "update" {
-                    let t = call.script.toks[*tok];
-                    p.edits.push(Gated {
-                        edit: Edit::replace(t.start, t.end, "--update-cache"),
-                        requires: vec![apk],
-                    });
+                    p.edits
+                        .push(call.replace(*tok, "--update-cache", vec![apk]));
                 }
             }
         }
@@ -208,9 +202,7 @@ fn dnf(call: &Call<'_>, found: &mut Found) {
             | "module"
             | "swap"
     ) {
-        p.edits.push(Gated {
-            edit: Edit::insert(call.after_name(), " --setopt=keepcache=1 --refresh"),
-            requires: vec![dnf, dnf5],
-        });
+        p.edits
+            .push(call.insert_after_name(" --setopt=keepcache=1 --refresh", vec![dnf, dnf5]));
     }
 }

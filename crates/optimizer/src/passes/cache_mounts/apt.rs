@@ -26,10 +26,10 @@
 //!   the target architecture) and maintains its own sources: it gets nothing.
 
 use super::cache_deletions::{relation, Relation};
-use super::mount_plans::{dir_index, Drop, Gated, RunPlan};
+use super::mount_plans::{dir_index, Drop, RunPlan};
 use super::tool_family::{Call, Command, Family, Found, ToolSpec};
 use crate::cache_dirs::Tool;
-use crate::shell::{Edit, Script, SimpleCmd};
+use crate::shell::{Script, SimpleCmd};
 
 pub(super) const FAMILY: Family = Family {
     tools: &[ToolSpec {
@@ -109,10 +109,8 @@ fn detect(calls: &[Call<'_>], found: &mut Found) {
         ) {
             uses = true;
         }
-        p.edits.push(Gated {
-            edit: Edit::insert(call.after_name(), APT_OPTIONS),
-            requires: vec![cache],
-        });
+        p.edits
+            .push(call.insert_after_name(APT_OPTIONS, vec![cache]));
     }
     // Mount only for install-like calls; the lists only after an update, when the RUN deletes them.
     let Some(p) = found.planned(Tool::Apt) else {

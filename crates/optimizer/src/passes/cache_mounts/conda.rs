@@ -16,8 +16,8 @@
 use super::tool_family::{Call, Command, Family, Found, ToolSpec, Use};
 use crate::cache_dirs::Tool;
 
-pub(super) const FAMILY: Family = Family {
-    tools: &[ToolSpec::plain(
+pub(super) const FAMILY: Family = Family::of(
+    &[ToolSpec::plain(
         Tool::Conda,
         &[
             Command::checked("conda"),
@@ -25,16 +25,12 @@ pub(super) const FAMILY: Family = Family {
             Command::checked("micromamba"),
         ],
     )],
-    hints: &["conda", "mamba"],
-    system: false,
+    &["conda", "mamba"],
     detect,
-    settle: None,
-};
+);
 
 fn detect(calls: &[Call<'_>], found: &mut Found) {
-    for call in calls {
-        found.take(Tool::Conda, call.index, conda(call));
-    }
+    found.take_each(calls, conda);
 }
 
 fn conda(call: &Call<'_>) -> Use {

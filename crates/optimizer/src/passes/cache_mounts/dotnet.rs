@@ -9,18 +9,14 @@
 use super::tool_family::{Call, Command, Family, Found, ToolSpec, Use};
 use crate::cache_dirs::Tool;
 
-pub(super) const FAMILY: Family = Family {
-    tools: &[ToolSpec::plain(Tool::Dotnet, &[Command::checked("dotnet")])],
-    hints: &["dotnet"],
-    system: false,
+pub(super) const FAMILY: Family = Family::of(
+    &[ToolSpec::plain(Tool::Dotnet, &[Command::checked("dotnet")])],
+    &["dotnet"],
     detect,
-    settle: None,
-};
+);
 
 fn detect(calls: &[Call<'_>], found: &mut Found) {
-    for call in calls {
-        found.take(Tool::Dotnet, call.index, dotnet(call));
-    }
+    found.take_each(calls, dotnet);
 }
 
 fn dotnet(call: &Call<'_>) -> Use {

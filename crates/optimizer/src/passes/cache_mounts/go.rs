@@ -17,16 +17,14 @@ use super::mount_plans::{dir_index, Drop};
 use super::tool_family::{Call, Command, Family, Found, ToolSpec};
 use crate::cache_dirs::Tool;
 
-pub(super) const FAMILY: Family = Family {
-    tools: &[ToolSpec::plain(
+pub(super) const FAMILY: Family = Family::of(
+    &[ToolSpec::plain(
         Tool::Go,
         &[Command::checked("go"), Command::checked("xx-go")],
     )],
-    hints: &["go "],
-    system: false,
+    &["go "],
     detect,
-    settle: None,
-};
+);
 
 fn detect(calls: &[Call<'_>], found: &mut Found) {
     for call in calls {

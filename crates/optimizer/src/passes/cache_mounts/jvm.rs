@@ -17,8 +17,8 @@
 use super::tool_family::{Call, Command, Family, Found, ToolSpec, Use};
 use crate::cache_dirs::Tool;
 
-pub(super) const FAMILY: Family = Family {
-    tools: &[
+pub(super) const FAMILY: Family = Family::of(
+    &[
         ToolSpec::plain(
             Tool::Maven,
             &[Command::checked("mvn"), Command::checked("mvnw")],
@@ -28,20 +28,15 @@ pub(super) const FAMILY: Family = Family {
             &[Command::checked("gradle"), Command::checked("gradlew")],
         ),
     ],
-    hints: &["mvn", "gradle"],
-    system: false,
+    &["mvn", "gradle"],
     detect,
-    settle: None,
-};
+);
 
 fn detect(calls: &[Call<'_>], found: &mut Found) {
-    for call in calls {
-        let what = match call.tool {
-            Tool::Maven => maven(call),
-            _ => gradle(call),
-        };
-        found.take(call.tool, call.index, what);
-    }
+    found.take_each(calls, |call| match call.tool {
+        Tool::Maven => maven(call),
+        _ => gradle(call),
+    });
 }
 
 fn maven(call: &Call<'_>) -> Use {

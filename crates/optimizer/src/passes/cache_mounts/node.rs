@@ -19,13 +19,12 @@
 
 use dfopt_dockerfile::instructions::Ir;
 
-use super::mount_plans::{dir_index, Drop, Gated};
+use super::mount_plans::{dir_index, Drop};
 use super::tool_family::{Call, Command, Family, Found, ToolSpec, Use};
 use crate::cache_dirs::Tool;
-use crate::shell::Edit;
 
-pub(super) const FAMILY: Family = Family {
-    tools: &[
+pub(super) const FAMILY: Family = Family::of(
+    &[
         ToolSpec {
             config_keys: &["cache"],
             config_marks: &["npm config set cache"],
@@ -44,28 +43,16 @@ pub(super) const FAMILY: Family = Family {
             ..ToolSpec::plain(Tool::Pnpm, &[Command::checked("pnpm")])
         },
     ],
-    hints: &["npm", "yarn", "pnpm"],
-    system: false,
+    &["npm", "yarn", "pnpm"],
     detect,
-    settle: None,
-};
+);
 
 fn detect(calls: &[Call<'_>], found: &mut Found) {
     for call in calls {
         match call.tool {
             Tool::Npm => npm(call, found),
             Tool::Yarn => yarn(call, found),
-            _ => {
-                let args = call.args();
-                found.take(
-                    Tool::Pnpm,
-                    call.index,
-                    Use::Uses {
-                        prefetch: args.first().and_then(|a| a.as_deref()) == Some("fetch"),
-                        offline: args.iter().any(|a| a.as_deref() == Some("--offline")),
-                    },
-                );
-            }
+            _ => found.take(Tool::Pnpm, call.index, pnpm(call)),
         }
     }
 }
@@ -115,10 +102,8 @@ fn npm(call: &Call<'_>, found: &mut Found) {
             | "x"
             | "rebuild"
     ) {
-        p.redirects.push(Gated {
-            edit: Edit::insert(call.after_name(), " --cache=@npm@"),
-            requires: vec![npm],
-        });
+        p.redirects
+            .push(call.insert_after_name(" --cache=@npm@", vec![npm]));
     }
 }
 
@@ -141,6 +126,14 @@ fn yarn(call: &Call<'_>, found: &mut Found) {
             cmd: call.index,
             requires: vec![dir_index("yarn")],
         });
+    }
+}
+
+fn pnpm(call: &Call<'_>) -> Use {
+    let args = call.args();
+    Use::Uses {
+        prefetch: args.first().and_then(|a| a.as_deref()) == Some("fetch"),
+        offline: args.iter().any(|a| a.as_deref() == Some("--offline")),
     }
 }
 

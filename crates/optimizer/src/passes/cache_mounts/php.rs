@@ -11,19 +11,17 @@
 use super::tool_family::{Call, Command, Family, Found, ToolSpec, Use};
 use crate::cache_dirs::Tool;
 
-pub(super) const FAMILY: Family = Family {
-    tools: &[ToolSpec::plain(
+pub(super) const FAMILY: Family = Family::of(
+    &[ToolSpec::plain(
         Tool::Composer,
         &[
             Command::checked("composer"),
             Command::checked("composer.phar"),
         ],
     )],
-    hints: &["composer"],
-    system: false,
+    &["composer"],
     detect,
-    settle: None,
-};
+);
 
 fn detect(calls: &[Call<'_>], found: &mut Found) {
     for call in calls {

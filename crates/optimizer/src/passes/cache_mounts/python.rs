@@ -22,13 +22,12 @@
 //!   clear` is dropped (when the location is known). Not fired when every
 //!   install-like call passes `--no-cache`.
 
-use super::mount_plans::{dir_index, Drop, Gated};
+use super::mount_plans::{dir_index, Drop};
 use super::tool_family::{versioned, Call, Command, Family, Found, ToolSpec};
 use crate::cache_dirs::Tool;
-use crate::shell::Edit;
 
-pub(super) const FAMILY: Family = Family {
-    tools: &[
+pub(super) const FAMILY: Family = Family::of(
+    &[
         ToolSpec {
             off_var: Some("PIP_NO_CACHE_DIR"),
             config_keys: &["cache-dir", "cache_dir"],
@@ -50,11 +49,9 @@ pub(super) const FAMILY: Family = Family {
         },
         ToolSpec::plain(Tool::Poetry, &[Command::checked("poetry")]),
     ],
-    hints: &["pip", "uv ", "poetry"],
-    system: false,
+    &["pip", "uv ", "poetry"],
     detect,
-    settle: None,
-};
+);
 
 fn detect(calls: &[Call<'_>], found: &mut Found) {
     for call in calls {
@@ -121,21 +118,15 @@ fn pip(call: &Call<'_>, found: &mut Found) {
                     .iter()
                     .any(|(_, a)| a.as_deref() == Some("--no-cache-dir"))
                 {
-                    let at = call.script.toks[*sub_tok].end;
-                    p.redirects.push(Gated {
-                        edit: Edit::insert(at, " --cache-dir=@pip@"),
-                        requires: vec![pip],
-                    });
+                    p.redirects
+                        .push(call.insert_after(*sub_tok, " --cache-dir=@pip@", vec![pip]));
                 }
             }
             for (tok, a) in pip_args {
                 if a.as_deref() == Some("--no-cache-dir") {
                     uses_cache_anyway = true;
-                    let t = call.script.toks[*tok];
-                    p.edits.push(Gated {
-                        edit: Edit::replace(t.start, t.end, "--cache-dir=@pip@"),
-                        requires: vec![pip],
-                    });
+                    p.edits
+                        .push(call.replace(*tok, "--cache-dir=@pip@", vec![pip]));
                     if !p.why.iter().any(|w| w.contains("--no-cache-dir")) {
                         p.why.push("`--no-cache-dir` became `--cache-dir=<mount>`: the command-line option beats PIP_CACHE_DIR, PIP_NO_CACHE_DIR and pip.conf, so the cache is used and can only land in the mount, never in the image.".into());
                     }
@@ -180,18 +171,13 @@ fn uv(call: &Call<'_>, found: &mut Found) {
         return;
     }
     if !args.iter().any(|(_, a)| a.as_deref() == Some("--no-cache")) {
-        p.redirects.push(Gated {
-            edit: Edit::insert(call.after_name(), " --cache-dir=@uv@"),
-            requires: vec![uv],
-        });
+        p.redirects
+            .push(call.insert_after_name(" --cache-dir=@uv@", vec![uv]));
     }
     for (tok, a) in &args {
         if a.as_deref() == Some("--no-cache") {
-            let t = call.script.toks[*tok];
-            p.edits.push(Gated {
-                edit: Edit::replace(t.start, t.end, "--cache-dir=@uv@"),
-                requires: vec![uv],
-            });
+            p.edits
+                .push(call.replace(*tok, "--cache-dir=@uv@", vec![uv]));
             if p.why.is_empty() {
                 p.why.push(
                     "`--no-cache` became `--cache-dir=<mount>`, so uv caches into the mount only."

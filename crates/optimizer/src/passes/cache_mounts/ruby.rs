@@ -13,8 +13,8 @@
 use super::tool_family::{env_set, Call, Command, Family, Found, ToolSpec, Use};
 use crate::cache_dirs::Tool;
 
-pub(super) const FAMILY: Family = Family {
-    tools: &[ToolSpec::plain(
+pub(super) const FAMILY: Family = Family::of(
+    &[ToolSpec::plain(
         Tool::Bundler,
         &[
             Command::checked("bundle"),
@@ -22,16 +22,12 @@ pub(super) const FAMILY: Family = Family {
             Command::checked("gem"),
         ],
     )],
-    hints: &["bundle", "gem "],
-    system: false,
+    &["bundle", "gem "],
     detect,
-    settle: None,
-};
+);
 
 fn detect(calls: &[Call<'_>], found: &mut Found) {
-    for call in calls {
-        found.take(Tool::Bundler, call.index, bundler(call));
-    }
+    found.take_each(calls, bundler);
 }
 
 fn bundler(call: &Call<'_>) -> Use {

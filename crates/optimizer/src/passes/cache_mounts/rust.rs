@@ -12,28 +12,28 @@
 use super::tool_family::{Call, Command, Family, Found, ToolSpec, Use};
 use crate::cache_dirs::Tool;
 
-pub(super) const FAMILY: Family = Family {
-    tools: &[ToolSpec::plain(
+pub(super) const FAMILY: Family = Family::of(
+    &[ToolSpec::plain(
         Tool::Cargo,
         &[Command::checked("cargo"), Command::checked("xx-cargo")],
     )],
-    hints: &["cargo"],
-    system: false,
+    &["cargo"],
     detect,
-    settle: None,
-};
+);
 
 fn detect(calls: &[Call<'_>], found: &mut Found) {
-    for call in calls {
-        let args = call.args();
-        let prefetch = args.iter().any(|a| a.as_deref() == Some("fetch"));
-        let offline = args
-            .iter()
-            .any(|a| matches!(a.as_deref(), Some("--offline" | "--frozen")))
-            || matches!(
-                call.facts.env.value("CARGO_NET_OFFLINE"),
-                Ok(Some("true" | "1"))
-            );
-        found.take(Tool::Cargo, call.index, Use::Uses { prefetch, offline });
-    }
+    found.take_each(calls, cargo);
+}
+
+fn cargo(call: &Call<'_>) -> Use {
+    let args = call.args();
+    let prefetch = args.iter().any(|a| a.as_deref() == Some("fetch"));
+    let offline = args
+        .iter()
+        .any(|a| matches!(a.as_deref(), Some("--offline" | "--frozen")))
+        || matches!(
+            call.facts.env.value("CARGO_NET_OFFLINE"),
+            Ok(Some("true" | "1"))
+        );
+    Use::Uses { prefetch, offline }
 }

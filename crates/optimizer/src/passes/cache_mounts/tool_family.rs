@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dfopt_dockerfile::instructions::Ir;
 
-use super::mount_plans::{tool_plan, Drop, ToolPlan};
+use super::mount_plans::{tool_plan, Drop, Gated, ToolPlan};
 use super::FAMILIES;
 use crate::cache_dirs::{dirs_of, Tool};
 use crate::facts::CmdFacts;
-use crate::shell::{literal, Script, SimpleCmd};
+use crate::shell::{literal, Edit, Script, SimpleCmd};
 
 /// A family of package managers or build tools (apt; pip, uv and poetry; …).
 pub(super) struct Family {
@@ -30,6 +30,24 @@ pub(super) struct Family {
     /// Conditions that need the RUN's deletions, checked once the targets are
     /// known (apt's lists, apk's cleanup).
     pub settle: Option<fn(&mut super::mount_plans::RunPlan)>,
+}
+
+impl Family {
+    /// A family of tools that are no system package managers and whose
+    /// rules need no deletions.
+    pub const fn of(
+        tools: &'static [ToolSpec],
+        hints: &'static [&'static str],
+        detect: Detector,
+    ) -> Family {
+        Family {
+            tools,
+            hints,
+            system: false,
+            detect,
+            settle: None,
+        }
+    }
 }
 
 /// The one detector signature. It gets the calls of one RUN that name the
@@ -207,9 +225,28 @@ impl Call<'_> {
         (None, args)
     }
 
-    /// Where text inserted right after the command name goes.
-    pub fn after_name(&self) -> usize {
-        self.script.toks[self.cmd.argv[0]].end
+    /// An edit that inserts `text` right after word `tok`, applied only
+    /// when the `requires` directories are mounted.
+    pub fn insert_after(&self, tok: usize, text: &str, requires: Vec<usize>) -> Gated {
+        Gated {
+            edit: Edit::insert(self.script.toks[tok].end, text),
+            requires,
+        }
+    }
+
+    /// The same, right after the command name.
+    pub fn insert_after_name(&self, text: &str, requires: Vec<usize>) -> Gated {
+        self.insert_after(self.cmd.argv[0], text, requires)
+    }
+
+    /// An edit that replaces word `tok` with `text`, applied only when the
+    /// `requires` directories are mounted.
+    pub fn replace(&self, tok: usize, text: &str, requires: Vec<usize>) -> Gated {
+        let t = self.script.toks[tok];
+        Gated {
+            edit: Edit::replace(t.start, t.end, text),
+            requires,
+        }
     }
 }
 
@@ -294,6 +331,13 @@ impl Found {
         entry.0 += 1;
         if cache_off {
             entry.1 += 1;
+        }
+    }
+
+    /// Notes what each call means, as `read` says.
+    pub fn take_each(&mut self, calls: &[Call<'_>], read: fn(&Call<'_>) -> Use) {
+        for call in calls {
+            self.take(call.tool, call.index, read(call));
         }
     }
 
