@@ -8,8 +8,9 @@
 //! - `go clean -cache/-testcache/-fuzzcache/-modcache` (only those flags) is
 //!   dropped when the cleaned directories are mounted and their location is
 //!   known.
-//! - Not fired when `GOCACHE=off` (it turns the build cache off) or a call
-//!   sets its own `GOCACHE`, `GOMODCACHE`, `GOPATH`.
+//! - `GOCACHE=off` (it turns the build cache off) leaves the build cache
+//!   unmounted (reported). A call that sets its own `GOCACHE`, `GOMODCACHE`,
+//!   `GOPATH`, `XDG_CACHE_HOME` or `HOME` gets nothing.
 //! - `xx-go` (tonistiigi/xx) runs `go` with the target's settings and is
 //!   handled as `go`.
 

@@ -10,9 +10,9 @@
 //! the mount unsafe.
 //!
 //! **Non-root users.** BuildKit creates a missing mount point and its
-//! parents as root-owned directories that stay in the image
-//! (moby/buildkit#3153): under the user's home (`~/.cache`) that would break
-//! the user's own writes at run time. So for non-root users the pass mounts
+//! parents as root-owned directories that stay in the image: under the
+//! user's home (`~/.cache`) that would break the user's own writes at run
+//! time. So for non-root users the pass mounts
 //! only where a call is redirected on its command line (pip/uv
 //! `--cache-dir=`, npm `--cache=`), at `/var/cache/dfopt/<dir>`, and declines
 //! the other tools (reported). A named `USER` is declined: mounts need

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dfopt_dockerfile::instructions::Ir;
 
-use super::mount_plans::{tool_plan, Drop, Gated, ToolPlan};
+use super::mount_plans::{tool_plan, Drop, Gated, RunPlan, ToolPlan};
 use super::FAMILIES;
 use crate::cache_dirs::{dirs_of, Tool};
 use crate::facts::CmdFacts;
@@ -29,7 +29,7 @@ pub(super) struct Family {
     pub detect: Detector,
     /// Conditions that need the RUN's deletions, checked once the targets are
     /// known (apt's lists, apk's cleanup).
-    pub settle: Option<fn(&mut super::mount_plans::RunPlan)>,
+    pub settle: Option<fn(&mut RunPlan)>,
 }
 
 impl Family {
@@ -379,5 +379,50 @@ impl Found {
             self.plans.remove(t);
         }
         self.plans.into_values().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache_dirs::CACHE_DIRS;
+
+    #[test]
+    fn every_tool_is_in_one_family() {
+        let specs: Vec<&ToolSpec> = FAMILIES.iter().flat_map(|f| f.tools).collect();
+        for dir in &CACHE_DIRS {
+            let n = specs.iter().filter(|t| t.tool == dir.tool).count();
+            assert_eq!(n, 1, "{} is in {n} families", dir.tool.as_str());
+        }
+    }
+
+    #[test]
+    fn no_command_name_is_claimed_twice() {
+        let names: Vec<&str> = FAMILIES
+            .iter()
+            .flat_map(|f| f.tools)
+            .flat_map(|t| t.commands)
+            .map(|c| c.name)
+            .collect();
+        for name in &names {
+            let claims = FAMILIES
+                .iter()
+                .flat_map(|f| f.tools)
+                .flat_map(|t| t.commands)
+                .filter(|c| c.matches(name))
+                .count();
+            assert_eq!(claims, 1, "`{name}` is claimed {claims} times");
+        }
+    }
+
+    #[test]
+    fn command_names_find_their_tool() {
+        let tool = |name: &str| command_named(name).map(|(_, t, c)| (t.tool, c.checked));
+        assert_eq!(tool("pip3.12"), Some((Tool::Pip, true)));
+        assert_eq!(tool("python3"), Some((Tool::Pip, false)));
+        assert_eq!(tool("apt-get"), Some((Tool::Apt, false)));
+        assert_eq!(tool("xx-cargo"), Some((Tool::Cargo, true)));
+        assert_eq!(tool("pipx"), None);
+        assert_eq!(tool("yum"), None);
     }
 }
