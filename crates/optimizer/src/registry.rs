@@ -1,5 +1,10 @@
-//! The one list of passes: id, maturity, default, and a one-line summary.
-//! Ids are kebab-case and stable; they are what `DFOPT` and `# dfopt=` name.
+//! The one list of passes: id, maturity, default, a one-line summary, and
+//! the function that runs it. The optimizer runs the passes from this table,
+//! in its order; nothing else names them. Ids are kebab-case and stable; they
+//! are what `DFOPT` and `# dfopt=` name.
+
+use crate::passes::{cache_mounts, merge_runs, prune_stages};
+use crate::work::Cx;
 
 /// How far a pass has come.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,30 +33,35 @@ pub struct PassInfo {
     /// Whether it only reports (never rewrites the Dockerfile).
     pub report_only: bool,
     pub summary: &'static str,
+    /// Runs the pass over the Dockerfile being optimised.
+    pub(crate) run: fn(&mut Cx<'_, '_>),
 }
 
 /// Every pass, in the order they run within a round.
 pub const PASSES: [PassInfo; 3] = [
     PassInfo {
-        id: "merge-runs",
+        id: merge_runs::ID,
         maturity: Maturity::Stable,
         default_enabled: true,
         report_only: false,
         summary: "Merge consecutive shell-form RUNs of a stage into one, each part isolated in its own subshell",
+        run: merge_runs::run,
     },
     PassInfo {
-        id: "cache-mounts",
+        id: cache_mounts::ID,
         maturity: Maturity::Stable,
         default_enabled: true,
         report_only: false,
         summary: "Add package-manager cache mounts (apt, pip, npm, go, cargo, …) and drop the cleanups they make useless",
+        run: cache_mounts::run,
     },
     PassInfo {
-        id: "prune-stages",
+        id: prune_stages::ID,
         maturity: Maturity::Stable,
         default_enabled: true,
         report_only: true,
         summary: "Report stages the target does not need and ARGs nothing references (the lowering skips those stages)",
+        run: prune_stages::run,
     },
 ];
 

@@ -16,11 +16,7 @@ pub(crate) fn run_round(cx: &mut Cx, settings: &Settings) {
         .iter()
         .filter(|p| !p.report_only && settings.is_enabled(p.id))
     {
-        match pass.id {
-            merge_runs::ID => merge_runs::run(cx),
-            cache_mounts::ID => cache_mounts::run(cx),
-            _ => {}
-        }
+        (pass.run)(cx);
     }
 }
 
@@ -30,8 +26,6 @@ pub(crate) fn run_reports(cx: &mut Cx, settings: &Settings) {
         .iter()
         .filter(|p| p.report_only && settings.is_enabled(p.id))
     {
-        if pass.id == prune_stages::ID {
-            prune_stages::run(cx);
-        }
+        (pass.run)(cx);
     }
 }
