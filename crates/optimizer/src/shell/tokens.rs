@@ -1,18 +1,21 @@
 //! Splitting a command line into tokens: words (with their quotes and
 //! substitutions), control operators, redirections and comments.
 
+use super::arith;
 use super::Unsupported;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TokKind {
     /// A word (quotes, escapes and substitutions included).
     Word,
-    /// A control operator: `;` `&` `&&` `||` `|` `|&` `(` `)` or a newline.
+    /// A control operator: `;` `&` `&&` `||` `|` `|&` `(` `)` `;;` or a newline.
     Op,
     /// A redirection operator, with its io-number if any (`2>`, `<`, `&>`).
     Redirect,
     /// A comment, from `#` to the end of the line.
     Comment,
+    /// A whole arithmetic command `(( … ))` (see `arith.rs`).
+    Arith,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,7 +96,14 @@ fn tokenize_from(
                 }
             }
             b';' => match next {
-                Some(b';') | Some(b'&') => return Err(Unsupported("`case` clauses")),
+                Some(b';') if b.get(i + 2) == Some(&b'&') => {
+                    return Err(Unsupported("bash's `;;&` case terminator"))
+                }
+                Some(b'&') => return Err(Unsupported("bash's `;&` case terminator")),
+                Some(b';') if in_subst => {
+                    return Err(Unsupported("`case` inside a command substitution"))
+                }
+                Some(b';') => op(2),
                 _ => op(1),
             },
             b'&' => match next {
@@ -111,10 +121,12 @@ fn tokenize_from(
                 Some(b'|') | Some(b'&') => op(2),
                 _ => op(1),
             },
+            b'(' if next == Some(b'(') => Tok {
+                kind: TokKind::Arith,
+                start: i,
+                end: arith::command_end(s, i)?,
+            },
             b'(' => {
-                if next == Some(b'(') {
-                    return Err(Unsupported("`((` arithmetic commands"));
-                }
                 parens += 1;
                 op(1)
             }
@@ -236,9 +248,12 @@ fn scan_backtick(s: &str, mut i: usize) -> Result<usize, Unsupported> {
 }
 
 fn scan_dollar(s: &str, i: usize, depth: usize) -> Result<usize, Unsupported> {
+    if depth > MAX_DEPTH {
+        return Err(Unsupported("nesting too deep"));
+    }
     let b = s.as_bytes();
     match b.get(i + 1) {
-        Some(b'(') if b.get(i + 2) == Some(&b'(') => scan_arith(s, i + 3),
+        Some(b'(') if b.get(i + 2) == Some(&b'(') => scan_arith(s, i + 3, depth),
         Some(b'(') => {
             let (inner, end) = tokenize_from(s, i + 2, true, depth + 1)?;
             if inner
@@ -256,11 +271,17 @@ fn scan_dollar(s: &str, i: usize, depth: usize) -> Result<usize, Unsupported> {
     }
 }
 
-fn scan_arith(s: &str, mut i: usize) -> Result<usize, Unsupported> {
+/// The end of an arithmetic expansion `$(( … ))` whose text starts at `i`;
+/// substitutions inside are read like those of a word.
+fn scan_arith(s: &str, mut i: usize, depth: usize) -> Result<usize, Unsupported> {
     let b = s.as_bytes();
     let mut open = 2usize;
     while i < b.len() {
         match b[i] {
+            b'$' => {
+                i = scan_dollar(s, i, depth + 1)?;
+                continue;
+            }
             b'(' => open += 1,
             b')' => {
                 open -= 1;
