@@ -41,6 +41,9 @@ pub(super) struct Parser<'a> {
     /// After a compound command's end (`)`, `fi`, `done`, `}`, `esac`,
     /// `))`): only operators, redirections and closing keywords may follow.
     pub(super) after_close: bool,
+    /// After `&&`, `||`, `|`, `|&` or `!` (and newlines after them): a
+    /// command must follow, so `;;` or `esac` here is a syntax error.
+    pub(super) dangling: bool,
     /// After a redirection operator: the next word is its target.
     redirect_target: bool,
     /// Between `for` and `do`.
@@ -66,6 +69,7 @@ impl<'a> Parser<'a> {
             negated: false,
             after_pipe: false,
             after_close: false,
+            dangling: false,
             redirect_target: false,
             for_header: false,
             dbracket: false,
@@ -154,6 +158,7 @@ impl<'a> Parser<'a> {
                 if self.redirect_target {
                     return Err(Unsupported("a redirection without a target"));
                 }
+                self.dangling = false;
                 self.cmd_at(i).last = i + 1;
                 self.redirect_target = true;
                 Ok(())
@@ -166,6 +171,7 @@ impl<'a> Parser<'a> {
                 // Like a compound command: it runs no simple command, and
                 // only operators or redirections may follow it.
                 self.after_close = true;
+                self.dangling = false;
                 Ok(())
             }
             TokKind::Word => self.word(i),
@@ -186,6 +192,7 @@ impl<'a> Parser<'a> {
                     close: None,
                 });
                 self.nest.push(Nest::Paren(self.scopes.len() - 1));
+                self.dangling = false;
             }
             ")" => {
                 self.finish(false);
@@ -198,13 +205,19 @@ impl<'a> Parser<'a> {
                 return Ok(());
             }
             ";;" => {
+                if self.dangling {
+                    return Err(Unsupported("`;;` right after an operator"));
+                }
                 self.finish(false);
                 self.end_case_clause()?;
                 self.after_pipe = false;
                 self.negated = false;
             }
+            // A line break after `&&`, `||`, `|`: the list or pipeline goes on.
+            "\n" if self.dangling => {}
             t => {
                 let piped = matches!(t, "|" | "|&");
+                self.dangling = matches!(t, "&&" | "||" | "|" | "|&");
                 self.finish(piped);
                 self.after_pipe = piped;
                 self.negated = false;
@@ -216,6 +229,7 @@ impl<'a> Parser<'a> {
 
     fn word(&mut self, i: usize) -> Result<(), Unsupported> {
         let t = self.toks[i].text(self.text);
+        let dangling = std::mem::take(&mut self.dangling);
         if self.redirect_target {
             self.redirect_target = false;
             if let Some(c) = self.cur.as_mut() {
@@ -273,9 +287,13 @@ impl<'a> Parser<'a> {
                     self.after_close = true;
                     return Ok(());
                 }
+                "esac" if dangling => {
+                    return Err(Unsupported("`esac` right after an operator"));
+                }
                 "case" | "esac" => return self.case_keyword(i),
                 "!" => {
                     self.negated = true;
+                    self.dangling = true;
                     return Ok(());
                 }
                 "for" => {

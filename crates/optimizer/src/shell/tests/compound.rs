@@ -98,6 +98,10 @@ const ACCEPTED: &[(&str, &[(&str, bool)])] = &[
     ),
     ("! case $x in a) false ;; esac", &[("false", false)]),
     (
+        "case $x in a) echo x &&\n echo y ;; b) ! false ;; esac",
+        &[("echo x", false), ("echo y", false), ("false", false)],
+    ),
+    (
         "echo x | case $(cat) in a) echo a ;; esac",
         &[("echo x", false), ("echo a", false)],
     ),
@@ -157,6 +161,10 @@ const REFUSED: &[&str] = &[
     "case a in a) if x; then y;; fi;; esac",
     "case a in a) { b;; } ;; esac",
     "case a in ;; esac",
+    "case a in a) echo x && ;; esac",
+    "case a in a) echo x |\n ;; esac",
+    "case a in a) echo x || esac",
+    "case a in a) ! ;; esac",
     "case a in a) ;; esac )",
     "case",
     "esac",

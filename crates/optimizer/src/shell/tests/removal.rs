@@ -47,6 +47,9 @@ const REMOVALS: &[(&str, &[&str], &str)] = &[
         &["rm y"],
         "case $x in a) ( b ) ;; esac",
     ),
+    // A command after `|` and a line break is still in the pipeline.
+    ("echo x |\n rm -rf y", &["rm -rf y"], "echo x |\n true"),
+    ("echo x &&\n rm -rf y", &["rm -rf y"], "echo x"),
     // `(( … ))` is an element of the list like any command.
     ("((n++)) && rm -rf y && b", &["rm -rf y"], "((n++)) && b"),
     ("rm -rf y && ((n++))", &["rm -rf y"], "((n++))"),
