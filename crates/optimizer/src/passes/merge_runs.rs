@@ -116,9 +116,10 @@
 //!   uses the backtick escape with a base that may be Windows, or the stage
 //!   has a `powershell`/`pwsh`/`cmd` SHELL (see `facts::windows_base`);
 //! - the shell reader cannot vouch for a part's token boundaries: unbalanced
-//!   quotes or parentheses, a trailing backslash, here-documents, `case`,
-//!   functions, `[[`, `((`, a comment inside `$(…)`, or a part ending in an
-//!   operator other than `;`, or an empty part;
+//!   quotes or parentheses, a trailing backslash, here-documents, functions,
+//!   bash's `;&`/`;;&`, `case` inside `$(…)`, `((` around anything but a
+//!   plain arithmetic expression, a comment inside `$(…)`, or a part ending
+//!   in an operator other than `;`, or an empty part;
 //! - a RUN (or an instruction between) has a `# dfopt:keep` comment above it;
 //! - ONBUILD triggers are never merged (they are not RUN instructions here).
 //!
