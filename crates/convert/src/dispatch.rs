@@ -12,6 +12,7 @@ use std::net::IpAddr;
 
 use dfopt_dockerfile::instructions::{self, CmdLine, Command, CommandKind, KeyValue};
 use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::stages::builtin_args::{default_path, NonEnvArgs};
 use dfopt_dockerfile::{go_quote, LineIndex, Span};
 use dfopt_llb::prelude::*;
 use dfopt_llb::{caps, CapId, FileBuilder, Image as ImageSource, Location, Platform};
@@ -19,7 +20,7 @@ use dfopt_llb::{caps, CapId, FileBuilder, Image as ImageSource, Location, Platfo
 use crate::dialect::Dialect;
 use crate::expand::{self, StateEnv};
 use crate::gofmt;
-use crate::image::{default_path_env, Health, Image};
+use crate::image::{Health, Image};
 use crate::options::{ConvertError, ConvertOptions, ResolvedImage, Warning};
 use crate::paths;
 use crate::plan::{Cmd, Loc, NamedRef, Plan, SCRATCH};
@@ -500,7 +501,7 @@ impl<'a> Dispatcher<'a> {
                     .image
                     .config
                     .env
-                    .push(format!("PATH={}", default_path_env(&os)));
+                    .push(format!("PATH={}", default_path(&os)));
             }
             let rt = &mut self.rt[i];
             rt.state
@@ -742,7 +743,7 @@ impl<'a> Dispatcher<'a> {
                         (None, false) => key.clone(),
                     });
                     if let Some(v) = &resolved {
-                        if !instructions::scope::NON_ENV_ARGS.contains(&key.as_str()) {
+                        if !NonEnvArgs::WithDfopt.contains(&key) {
                             self.rt[i].state.set_env(key.as_str(), v.as_str());
                         }
                     }

@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dfopt_dockerfile::instructions::{self, Command, CommandKind, Stage};
 use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::stages::builtin_args::{self, ArgPlatform, PredefinedArgs};
+use dfopt_dockerfile::stages::reachability;
 use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{ImageRef, Platform};
 
@@ -149,31 +151,23 @@ impl Plan {
         // build-args. TARGETSTAGE is the `--target`, else the last stage's
         // name, else "default" (BuildKit v0.8 had no TARGETSTAGE; a Dockerfile
         // that declares it gets current BuildKit's value).
-        let bp = &opts.build_platform;
-        let tp = &target_platform;
-        let target_stage = opts
-            .target
-            .clone()
-            .filter(|t| !t.is_empty())
-            .or_else(|| ir.stages.last().and_then(|s| s.name.clone()))
-            .unwrap_or_else(|| "default".to_owned());
-        let mut meta_args: Vec<MetaArg> = [
-            ("BUILDPLATFORM", platform::format(bp)),
-            ("BUILDOS", bp.os.clone()),
-            ("BUILDARCH", bp.architecture.clone()),
-            ("BUILDVARIANT", bp.variant.clone()),
-            ("TARGETPLATFORM", platform::format(tp)),
-            ("TARGETOS", tp.os.clone()),
-            ("TARGETARCH", tp.architecture.clone()),
-            ("TARGETVARIANT", tp.variant.clone()),
-            ("TARGETSTAGE", target_stage),
-        ]
-        .into_iter()
-        .map(|(k, v)| {
-            let v = opts.build_args.get(k).cloned().unwrap_or(v);
-            (Cow::Borrowed(k), Some(v))
-        })
-        .collect();
+        let arg_platform = |p: &Platform| {
+            ArgPlatform::new(platform::format(p), &p.os, &p.architecture, &p.variant)
+        };
+        let predefined = PredefinedArgs {
+            build: Some(arg_platform(&opts.build_platform)),
+            target: Some(arg_platform(&target_platform)),
+            target_stage: Some(builtin_args::target_stage(
+                opts.target.as_deref(),
+                ir.stages.last().and_then(|s| s.name.as_deref()),
+            )),
+            os_version: false,
+        };
+        let mut meta_args: Vec<MetaArg> = predefined
+            .list(Some(&opts.build_args))
+            .into_iter()
+            .map(|(k, v)| (Cow::Borrowed(k), Some(v)))
+            .collect();
 
         // Global ARGs: defaults expanded against what came before (errors give "").
         for cmd in &ir.meta_args {
@@ -433,44 +427,17 @@ impl Plan {
         self.states.len() - 1
     }
 
-    /// `hasCircularDependency`: the first state (in order) from which a cycle of
-    /// `deps` (not bases) is reachable.
-    /// The first stage found on a cycle of stage references, with the instructions
-    /// that make the cycle, from that stage's reference on (BuildKit's
-    /// `validateCircularDependency` walk).
+    /// BuildKit's `validateCircularDependency`: the first state on a cycle of
+    /// stage reads (in state order, each state's reads in index order), with
+    /// the instructions that make the cycle, from that state's read on.
     fn circular_dependency(&self) -> Option<(usize, Vec<Span>)> {
-        let mut visited = BTreeSet::new();
-        let mut path = BTreeSet::new();
-        (0..self.states.len()).find_map(|i| {
-            let mut cycle = Vec::new();
-            self.visit(i, &mut visited, &mut path, &mut cycle)
-                .then_some((i, cycle))
+        reachability::first_cycle(self.states.len(), |i| {
+            self.states[i]
+                .deps
+                .iter()
+                .map(|&dep| (dep, self.dependency_span(i, dep)))
+                .collect()
         })
-    }
-
-    fn visit(
-        &self,
-        i: usize,
-        visited: &mut BTreeSet<usize>,
-        path: &mut BTreeSet<usize>,
-        cycle: &mut Vec<Span>,
-    ) -> bool {
-        if !visited.insert(i) {
-            return false;
-        }
-        path.insert(i);
-        for &dep in &self.states[i].deps {
-            let span = self.dependency_span(i, dep);
-            cycle.extend(span);
-            if path.contains(&dep) || self.visit(dep, visited, path, cycle) {
-                return true;
-            }
-            if span.is_some() {
-                cycle.pop();
-            }
-        }
-        path.remove(&i);
-        false
     }
 
     /// The instruction of state `i` that makes it depend on `dep`: the last one
@@ -484,20 +451,12 @@ impl Plan {
             .map(|cmd| cmd.span)
     }
 
-    /// `isReachable(from, i)` for every state `i` at once, over bases and deps
-    /// (iterative, so any depth works): `from` itself and what it reaches.
+    /// `isReachable(from, i)` for every state `i` at once, over bases and deps.
     fn reachable_from(&self, from: usize) -> Vec<bool> {
-        let mut seen = vec![false; self.states.len()];
-        let mut stack = vec![from];
-        while let Some(s) = stack.pop() {
-            if std::mem::replace(&mut seen[s], true) {
-                continue;
-            }
+        reachability::reachable(self.states.len(), from, |s| {
             let st = &self.states[s];
-            stack.extend(st.base);
-            stack.extend(st.deps.iter().copied());
-        }
-        seen
+            st.base.into_iter().chain(st.deps.iter().copied())
+        })
     }
 }
 

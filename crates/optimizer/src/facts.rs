@@ -8,9 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use dfopt_dockerfile::instructions::scope::{resolve_meta_args, Vars};
 use dfopt_dockerfile::instructions::{CommandKind, Ir};
 use dfopt_dockerfile::shell::{Env, Lexer};
+use dfopt_dockerfile::stages::builtin_args::{ArgPlatform, NonEnvArgs, PredefinedArgs};
+use dfopt_dockerfile::stages::scope::resolve_meta_args;
 
 use crate::options::{ImageInfo, Options};
 
@@ -188,19 +189,15 @@ pub(crate) fn repository_name(image: &str) -> &str {
 /// Computes the facts of every stage.
 pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> {
     let lexer = Lexer::new(escape);
-    let mut platform_args = Vars::default();
-    for (prefix, platform) in [
-        ("BUILD", &opts.build_platform),
-        ("TARGET", &opts.target_platform),
-    ] {
-        if let Some(p) = platform {
-            let mut parts = p.split('/');
-            platform_args.set(&format!("{prefix}PLATFORM"), p);
-            platform_args.set(&format!("{prefix}OS"), parts.next().unwrap_or(""));
-            platform_args.set(&format!("{prefix}ARCH"), parts.next().unwrap_or(""));
-            platform_args.set(&format!("{prefix}VARIANT"), parts.next().unwrap_or(""));
-        }
+    // Only the platforms the caller knows; no TARGETSTAGE and no build-arg
+    // overrides (a stage name is never a cache-relevant fact here).
+    let platform_args = PredefinedArgs {
+        build: opts.build_platform.as_deref().map(ArgPlatform::from_spec),
+        target: opts.target_platform.as_deref().map(ArgPlatform::from_spec),
+        target_stage: None,
+        os_version: false,
     }
+    .vars(None);
     let decls: Vec<_> = ir
         .meta_args
         .iter()
@@ -323,9 +320,7 @@ pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> 
                             (None, None) => globals.get(&d.key).map(|v| Val::Known(v.to_string())),
                         };
                         if let Some(v) = value {
-                            if !dfopt_dockerfile::instructions::scope::NON_ENV_ARGS
-                                .contains(&d.key.as_str())
-                            {
+                            if !NonEnvArgs::WithDfopt.contains(&d.key) {
                                 cur.env.set(&d.key, v);
                             }
                         }

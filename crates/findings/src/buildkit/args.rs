@@ -3,9 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use dfopt_dockerfile::instructions::scope::Vars;
 use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::stages::builtin_args::{target_stage, ArgPlatform, PredefinedArgs};
+use dfopt_dockerfile::stages::scope::Vars;
 use dfopt_dockerfile::Span;
+use dfopt_llb::Platform;
 
 use super::stages::Platforms;
 use super::walk::{invalid, MetaArgCmd, StageDef};
@@ -28,33 +30,19 @@ pub(super) struct ArgInfo {
 
 /// BuildKit's `defaultArgs`: platform args and `TARGETSTAGE`, each overridable by a
 /// build-arg.
+/// `target_name`: the `--target` as given (an empty one is kept: it gives
+/// `default`, where the converter would take the last stage's name), else the
+/// last stage's name.
 pub(super) fn default_args(options: &Options, platforms: &Platforms, target_name: &str) -> Vars {
-    let mut vars = Vars::default();
-    let build = &platforms.build;
-    let target = &platforms.target;
-    let target_stage = if target_name.is_empty() {
-        "default"
-    } else {
-        target_name
-    };
-    let values = [
-        ("BUILDPLATFORM", build.to_string()),
-        ("BUILDOS", build.os.clone()),
-        ("BUILDOSVERSION", String::new()),
-        ("BUILDARCH", build.architecture.clone()),
-        ("BUILDVARIANT", build.variant.clone()),
-        ("TARGETPLATFORM", target.to_string()),
-        ("TARGETOS", target.os.clone()),
-        ("TARGETOSVERSION", String::new()),
-        ("TARGETARCH", target.architecture.clone()),
-        ("TARGETVARIANT", target.variant.clone()),
-        ("TARGETSTAGE", target_stage.to_owned()),
-    ];
-    for (key, value) in values {
-        let value = options.build_args.get(key).cloned().unwrap_or(value);
-        vars.set(key, &value);
+    let arg_platform =
+        |p: &Platform| ArgPlatform::new(p.to_string(), &p.os, &p.architecture, &p.variant);
+    PredefinedArgs {
+        build: Some(arg_platform(&platforms.build)),
+        target: Some(arg_platform(&platforms.target)),
+        target_stage: Some(target_stage(Some(target_name), None)),
+        os_version: true,
     }
-    vars
+    .vars(Some(options.build_args))
 }
 
 /// InvalidDefaultArgInFrom: base names expanded with the ARG defaults only.

@@ -8,10 +8,11 @@ use std::collections::BTreeSet;
 use dfopt_dockerfile::dockerignore::clean;
 use dfopt_dockerfile::instructions::commands::{ArgDecl, Run, SourcesAndDest};
 use dfopt_dockerfile::instructions::mount::{parse_mount, MountType};
+use dfopt_dockerfile::stages::builtin_args::NonEnvArgs;
 use dfopt_dockerfile::{go_quote, Span};
 
 use super::args::ArgInfo;
-use super::dispatch::{Walker, NON_ENV_ARGS};
+use super::dispatch::Walker;
 use super::outline::OutlineMount;
 use super::rules;
 use super::stages::{find_by_name, StageRt};
@@ -241,7 +242,7 @@ impl Walker<'_> {
                 value = Some(self.expand(rt, default, false, config, span)?);
             }
             if let Some(value) = &value {
-                if !NON_ENV_ARGS.contains(&decl.key.as_str()) {
+                if !NonEnvArgs::BuildKit.contains(&decl.key) {
                     rt.env.set(&decl.key, value);
                 }
             }

@@ -5,9 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use dfopt_dockerfile::instructions::scope::Vars;
 use dfopt_dockerfile::instructions::suggest;
 use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::stages::scope::Vars;
 use dfopt_dockerfile::{go_quote, Span};
 use dfopt_llb::platform as platforms;
 use dfopt_llb::Platform;

@@ -47,6 +47,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dfopt_dockerfile::instructions::{CommandKind, Ir};
 use dfopt_dockerfile::shell::{Env, Lexer};
+use dfopt_dockerfile::stages::builtin_args::{NonEnvArgs, PLATFORM_ARG_NAMES};
+use dfopt_dockerfile::stages::reachability;
 use dfopt_dockerfile::Span;
 
 use crate::options::Options;
@@ -55,7 +57,7 @@ use crate::work::Cx;
 pub(crate) const ID: &str = "prune-stages";
 
 /// ARG names programs read implicitly, or that are build options; never reported.
-const IMPLICIT_ARGS: [&str; 24] = [
+const IMPLICIT_ARGS: [&str; 21] = [
     "DEBIAN_FRONTEND",
     "NODE_ENV",
     "HTTP_PROXY",
@@ -76,22 +78,16 @@ const IMPLICIT_ARGS: [&str; 24] = [
     "NPM_CONFIG_REGISTRY",
     "SOURCE_DATE_EPOCH",
     "BUILDKIT_INLINE_CACHE",
-    "BUILDKIT_SBOM_SCAN_CONTEXT",
-    "BUILDKIT_SBOM_SCAN_STAGE",
-    "DFOPT",
     "LANG",
 ];
 
-const PLATFORM_ARGS: [&str; 8] = [
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDARCH",
-    "BUILDVARIANT",
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETARCH",
-    "TARGETVARIANT",
-];
+/// Whether an ARG is never reported: read implicitly, a build option (BuildKit's
+/// non-env ARGs, `DFOPT`), or a platform arg BuildKit predefines.
+fn never_reported(name: &str) -> bool {
+    IMPLICIT_ARGS.contains(&name)
+        || NonEnvArgs::WithDfopt.contains(name)
+        || PLATFORM_ARG_NAMES.contains(&name)
+}
 
 /// The stages needed to build `target` (a stage name, case-insensitive;
 /// `None`: the last stage), by index. An unknown target gives an empty set.
@@ -211,20 +207,19 @@ pub fn reachable_stages_with(
         return BTreeSet::new();
     };
     let graph = graph(ir, opts, escape);
-    let mut seen = BTreeSet::new();
-    let mut stack = vec![start];
-    while let Some(s) = stack.pop() {
-        if !seen.insert(s) {
-            continue;
-        }
+    let seen = reachability::reachable(graph.len(), start, |s| {
         let (parent, deps) = &graph[s];
-        stack.extend(*parent);
-        match deps {
-            Some(d) => stack.extend(d.iter().copied()),
-            None => return (0..ir.stages.len()).collect(),
-        }
+        parent
+            .iter()
+            .chain(deps.iter().flatten())
+            .copied()
+            .collect::<Vec<_>>()
+    });
+    // A reached stage whose reads are unknown could read any stage.
+    if (0..graph.len()).any(|s| seen[s] && graph[s].1.is_none()) {
+        return (0..ir.stages.len()).collect();
     }
-    seen
+    (0..graph.len()).filter(|&s| seen[s]).collect()
 }
 
 /// Whether `text` mentions `$NAME` or `${NAME…}`.
@@ -327,10 +322,7 @@ pub(crate) fn run(cx: &mut Cx) {
         }
     }
     for (name, _, span) in &globals {
-        if used.contains(name)
-            || IMPLICIT_ARGS.contains(&name.as_str())
-            || PLATFORM_ARGS.contains(&name.as_str())
-        {
+        if used.contains(name) || never_reported(name) {
             continue;
         }
         reports.push((
@@ -363,9 +355,7 @@ pub(crate) fn run(cx: &mut Cx) {
                 continue;
             };
             for d in decls {
-                if IMPLICIT_ARGS.contains(&d.key.as_str())
-                    || PLATFORM_ARGS.contains(&d.key.as_str())
-                {
+                if never_reported(&d.key) {
                     continue;
                 }
                 let later = stage.commands[ci + 1..].iter().map(|c| c.original.as_str());

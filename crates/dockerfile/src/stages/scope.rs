@@ -14,7 +14,8 @@
 //!
 //! All of it is pure data; the converter feeds image config and build-args in.
 
-use super::commands::{ArgDecl, KeyValue};
+use super::builtin_args::NonEnvArgs;
+use crate::instructions::commands::{ArgDecl, KeyValue};
 use crate::shell::{Env, Lexer, ShellError};
 use std::collections::BTreeMap;
 
@@ -68,6 +69,32 @@ impl Env for Vars {
     }
 }
 
+/// Where an ARG instruction's value comes from (`buildMetaArgs`,
+/// `dispatchArg`): a build-arg of its name wins, else its default (to be
+/// expanded by the caller, against the global ARGs before it or the stage's
+/// environment), else nothing, which a stage ARG fills from the global ARG of
+/// its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgValue<'a> {
+    /// A build-arg gives the value.
+    BuildArg(&'a str),
+    /// The declared default, not yet expanded.
+    Default(&'a str),
+    /// Neither: a global ARG is unset, a stage ARG takes the global value.
+    Unset,
+}
+
+impl<'a> ArgValue<'a> {
+    /// The value source of `decl` given the build's `build_args`.
+    pub fn of(decl: &'a ArgDecl, build_args: &'a BTreeMap<String, String>) -> ArgValue<'a> {
+        match (build_args.get(&decl.key), &decl.value) {
+            (Some(given), _) => ArgValue::BuildArg(given),
+            (None, Some(default)) => ArgValue::Default(default),
+            (None, None) => ArgValue::Unset,
+        }
+    }
+}
+
 /// A resolved global ARG.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MetaArg {
@@ -86,10 +113,10 @@ pub fn resolve_meta_args(
     let mut vars = initial;
     let mut resolved = Vec::new();
     for decl in decls {
-        let value = match (build_args.get(&decl.key), &decl.value) {
-            (Some(given), _) => Some(given.clone()),
-            (None, Some(default)) => Some(lexer.process_word(default, &vars)?),
-            (None, None) => None,
+        let value = match ArgValue::of(decl, build_args) {
+            ArgValue::BuildArg(given) => Some(given.to_owned()),
+            ArgValue::Default(default) => Some(lexer.process_word(default, &vars)?),
+            ArgValue::Unset => None,
         };
         if let Some(value) = &value {
             vars.set(&decl.key, value);
@@ -101,14 +128,6 @@ pub fn resolve_meta_args(
     }
     Ok((vars, resolved))
 }
-
-/// Names that are build options rather than variables: BuildKit never puts
-/// them into a RUN environment (`nonEnvArgs`), and neither does dfopt's switch.
-pub const NON_ENV_ARGS: [&str; 3] = [
-    "BUILDKIT_SBOM_SCAN_CONTEXT",
-    "BUILDKIT_SBOM_SCAN_STAGE",
-    "DFOPT",
-];
 
 /// The variables of one stage as instructions are applied in order.
 #[derive(Clone, Debug, Default)]
@@ -161,13 +180,13 @@ impl StageScope {
     ) -> Result<Vec<MetaArg>, ShellError> {
         let mut resolved = Vec::new();
         for decl in decls {
-            let value = match (build_args.get(&decl.key), &decl.value) {
-                (Some(given), _) => Some(given.clone()),
-                (None, Some(default)) => Some(lexer.process_word(default, &self.env)?),
-                (None, None) => globals.get(&decl.key).map(str::to_string),
+            let value = match ArgValue::of(decl, build_args) {
+                ArgValue::BuildArg(given) => Some(given.to_owned()),
+                ArgValue::Default(default) => Some(lexer.process_word(default, &self.env)?),
+                ArgValue::Unset => globals.get(&decl.key).map(str::to_string),
             };
             if let Some(value) = &value {
-                if !NON_ENV_ARGS.contains(&decl.key.as_str()) {
+                if !NonEnvArgs::WithDfopt.contains(&decl.key) {
                     self.env.set(&decl.key, value);
                 }
             }

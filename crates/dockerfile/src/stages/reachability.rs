@@ -1,0 +1,96 @@
+//! The stage graph: which states a target needs, and cycles of stage reads.
+//!
+//! A state is a stage, or a source BuildKit registers like one (`COPY
+//! --from=<image>`, a RUN mount's `from=`). Its edges are its base (`FROM
+//! <stage>`) and its reads (`COPY --from`, `RUN --mount from=`, ONBUILD
+//! triggers that name a stage). Each consumer finds the edges its own way (the
+//! converter after expanding variables, the optimizer without, the build checks
+//! with located reads); what the edges mean is decided here, once.
+
+use crate::Span;
+
+/// BuildKit's `allReachableStages` / `isReachable`: `start` and every state it
+/// reaches through `edges` (a state's base and reads), as a flag per state.
+/// Iterative, so any depth works.
+pub fn reachable<I>(len: usize, start: usize, mut edges: impl FnMut(usize) -> I) -> Vec<bool>
+where
+    I: IntoIterator<Item = usize>,
+{
+    let mut seen = vec![false; len];
+    let mut todo = vec![start];
+    while let Some(i) = todo.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        todo.extend(edges(i));
+    }
+    seen
+}
+
+/// BuildKit's `validateCircularDependency`: the first state (in order) from
+/// which a cycle of reads (not bases) is reachable, with the spans of the reads
+/// that make the cycle, from that state's read on. `reads(i)` gives state `i`'s
+/// reads in the order to walk them, each with the instruction that makes it
+/// (BuildKit walks a Go map, in random order; the caller fixes one).
+pub fn first_cycle(
+    len: usize,
+    reads: impl Fn(usize) -> Vec<(usize, Option<Span>)>,
+) -> Option<(usize, Vec<Span>)> {
+    let mut visited = vec![false; len];
+    let mut on_path = vec![false; len];
+    (0..len).find_map(|i| {
+        let mut path = Vec::new();
+        visit(&reads, i, &mut visited, &mut on_path, &mut path).then_some((i, path))
+    })
+}
+
+fn visit(
+    reads: &impl Fn(usize) -> Vec<(usize, Option<Span>)>,
+    i: usize,
+    visited: &mut [bool],
+    on_path: &mut [bool],
+    path: &mut Vec<Span>,
+) -> bool {
+    if std::mem::replace(&mut visited[i], true) {
+        return false;
+    }
+    on_path[i] = true;
+    for (dep, span) in reads(i) {
+        path.extend(span);
+        if on_path[dep] || visit(reads, dep, visited, on_path, path) {
+            return true;
+        }
+        if span.is_some() {
+            path.pop();
+        }
+    }
+    on_path[i] = false;
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reachable_follows_every_edge() {
+        // 0 <- 1 <- 3, 2 alone.
+        let edges = [vec![], vec![0], vec![], vec![1]];
+        let seen = reachable(4, 3, |i| edges[i].clone());
+        assert_eq!(seen, [true, true, false, true]);
+    }
+
+    #[test]
+    fn first_cycle_names_the_reads_on_it() {
+        let span = |n| Some(Span::new(n, n + 1));
+        // 0 reads 1, 1 reads 2, 2 reads 1: the cycle 1 -> 2 -> 1, found from 0.
+        let reads = [vec![(1, span(0))], vec![(2, span(10))], vec![(1, span(20))]];
+        let (first, path) = first_cycle(3, |i| reads[i].clone()).unwrap();
+        assert_eq!(first, 0);
+        assert_eq!(
+            path,
+            [Span::new(0, 1), Span::new(10, 11), Span::new(20, 21)]
+        );
+        assert!(first_cycle(2, |i| if i == 0 { vec![(1, None)] } else { vec![] }).is_none());
+    }
+}
