@@ -15,9 +15,8 @@
 
 use std::collections::BTreeMap;
 
-use dfopt_dockerfile::instructions::CommandKind;
 use dfopt_dockerfile::shell::Lexer;
-use dfopt_dockerfile::stages::scope::{resolve_meta_args, Vars};
+use dfopt_dockerfile::stages::scope::{global_arg_decls, resolve_meta_args, Vars};
 use dfopt_dockerfile::LineIndex;
 use dfopt_llb::{pb, ImageRef};
 use dfopt_optimizer::{ImageInfo, Optimized, Options, Settings};
@@ -214,16 +213,8 @@ pub fn image_infos(
         return infos;
     };
     let lexer = Lexer::new(parsed.dockerfile.escape);
-    let decls: Vec<_> = ir
-        .meta_args
-        .iter()
-        .filter_map(|c| match &c.kind {
-            CommandKind::Arg(decls) => Some(decls.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    let Ok((globals, _)) = resolve_meta_args(&decls, build_args, platform_args, &lexer) else {
+    let decls = global_arg_decls(&ir);
+    let Ok((globals, _)) = resolve_meta_args(decls, build_args, platform_args, &lexer) else {
         return infos;
     };
     for stage in &ir.stages {

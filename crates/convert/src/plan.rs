@@ -14,6 +14,7 @@ use dfopt_dockerfile::instructions::{self, Command, CommandKind, Stage};
 use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::stages::builtin_args::{self, ArgPlatform, PredefinedArgs};
 use dfopt_dockerfile::stages::reachability;
+use dfopt_dockerfile::stages::scope::{self, Vars};
 use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{ImageRef, Platform};
 
@@ -163,24 +164,25 @@ impl Plan {
             )),
             os_version: false,
         };
+        let predefined = predefined.list(Some(&opts.build_args));
+        let mut vars = Vars::default();
+        for (key, value) in &predefined {
+            vars.set(key, value);
+        }
         let mut meta_args: Vec<MetaArg> = predefined
-            .list(Some(&opts.build_args))
             .into_iter()
             .map(|(k, v)| (Cow::Borrowed(k), Some(v)))
             .collect();
 
-        // Global ARGs: defaults expanded against what came before (errors give "").
-        for cmd in &ir.meta_args {
-            if let CommandKind::Arg(decls) = &cmd.kind {
-                for decl in decls {
-                    let value = decl.value.as_ref().map(|v| {
-                        expand::process_word(&lexer, v, &MetaArgs(&meta_args)).unwrap_or_default()
-                    });
-                    let value = opts.build_args.get(&decl.key).cloned().or(value);
-                    meta_args.push((Cow::Owned(decl.key.clone()), value));
-                }
-            }
-        }
+        // Global ARGs: defaults expanded against what came before (errors give
+        // ""); one declared without a value is "" to the ones after it.
+        let globals = scope::resolve_meta_args_lenient(
+            scope::global_arg_decls(&ir),
+            &opts.build_args,
+            &mut vars,
+            &lexer,
+        );
+        meta_args.extend(globals.into_iter().map(|m| (Cow::Owned(m.key), m.value)));
 
         let mut plan = Plan {
             lexer,

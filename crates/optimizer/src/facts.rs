@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use dfopt_dockerfile::instructions::{CommandKind, Ir};
 use dfopt_dockerfile::shell::{Env, Lexer};
 use dfopt_dockerfile::stages::builtin_args::{ArgPlatform, NonEnvArgs, PredefinedArgs};
-use dfopt_dockerfile::stages::scope::resolve_meta_args;
+use dfopt_dockerfile::stages::scope::{global_arg_decls, resolve_meta_args, ArgValue};
 
 use crate::options::{ImageInfo, Options};
 
@@ -198,16 +198,8 @@ pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> 
         os_version: false,
     }
     .vars(None);
-    let decls: Vec<_> = ir
-        .meta_args
-        .iter()
-        .filter_map(|c| match &c.kind {
-            CommandKind::Arg(d) => Some(d.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    let (globals, _) = resolve_meta_args(&decls, &opts.build_args, platform_args.clone(), &lexer)
+    let decls = global_arg_decls(ir);
+    let (globals, _) = resolve_meta_args(decls, &opts.build_args, platform_args.clone(), &lexer)
         .unwrap_or_else(|_| (platform_args.clone(), Vec::new()));
     // A global ARG without value and without build-arg is unknown only if a
     // build-arg could set it; we treat it as empty like BuildKit does.
@@ -313,11 +305,14 @@ pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> 
                 }
                 CommandKind::Arg(decls) => {
                     for d in decls {
-                        let value = match (opts.build_args.get(&d.key), &d.value) {
-                            (Some(given), _) => Some(Val::Known(given.clone())),
-                            (None, _) if !opts.complete_build_args => Some(Val::Unknown),
-                            (None, Some(default)) => Some(cur.env.expand(&lexer, default)),
-                            (None, None) => globals.get(&d.key).map(|v| Val::Known(v.to_string())),
+                        let value = match ArgValue::of(d, &opts.build_args) {
+                            ArgValue::BuildArg(given) => Some(Val::Known(given.to_owned())),
+                            // A build-arg given at build time would win.
+                            _ if !opts.complete_build_args => Some(Val::Unknown),
+                            ArgValue::Default(default) => Some(cur.env.expand(&lexer, default)),
+                            ArgValue::Unset => {
+                                globals.get(&d.key).map(|v| Val::Known(v.to_string()))
+                            }
                         };
                         if let Some(v) = value {
                             if !NonEnvArgs::WithDfopt.contains(&d.key) {

@@ -16,6 +16,7 @@
 
 use super::builtin_args::NonEnvArgs;
 use crate::instructions::commands::{ArgDecl, KeyValue};
+use crate::instructions::{CommandKind, Ir};
 use crate::shell::{Env, Lexer, ShellError};
 use std::collections::BTreeMap;
 
@@ -103,30 +104,108 @@ pub struct MetaArg {
     pub value: Option<String>,
 }
 
-/// Resolves the global ARGs. `initial` holds the predefined platform args.
-pub fn resolve_meta_args(
-    decls: &[ArgDecl],
+/// The declarations of the global ARGs (before the first FROM), in order.
+pub fn global_arg_decls(ir: &Ir) -> impl Iterator<Item = &ArgDecl> {
+    ir.meta_args.iter().flat_map(|cmd| match &cmd.kind {
+        CommandKind::Arg(decls) => decls.as_slice(),
+        _ => &[],
+    })
+}
+
+/// What later expansions see of a global ARG declared without a value and
+/// given no build-arg.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnsetGlobal {
+    /// Nothing: an earlier value (a predefined platform arg) stays visible.
+    Unset,
+    /// The empty string, shadowing an earlier value (BuildKit's
+    /// `optMetaArgs`, a list searched from the end, as the converter models it).
+    Empty,
+}
+
+/// BuildKit's `buildMetaArgs`, the one walk over the global ARGs: each takes its
+/// value by [`ArgValue::of`], `resolve` turning that into the value (expanding
+/// a default against `vars`, the values so far, in the caller's way: failing,
+/// or reading an error as empty, recording what it used), and the value joins
+/// `vars` for the ARGs after it. `vars` starts with the predefined args.
+pub fn resolve_meta_args_with<'a, E>(
+    decls: impl IntoIterator<Item = &'a ArgDecl>,
     build_args: &BTreeMap<String, String>,
-    initial: Vars,
-    lexer: &Lexer,
-) -> Result<(Vars, Vec<MetaArg>), ShellError> {
-    let mut vars = initial;
+    vars: &mut Vars,
+    unset: UnsetGlobal,
+    mut resolve: impl FnMut(&'a ArgDecl, ArgValue<'_>, &Vars) -> Result<Option<String>, E>,
+) -> Result<Vec<MetaArg>, E> {
     let mut resolved = Vec::new();
     for decl in decls {
-        let value = match ArgValue::of(decl, build_args) {
-            ArgValue::BuildArg(given) => Some(given.to_owned()),
-            ArgValue::Default(default) => Some(lexer.process_word(default, &vars)?),
-            ArgValue::Unset => None,
-        };
-        if let Some(value) = &value {
-            vars.set(&decl.key, value);
+        let value = resolve(decl, ArgValue::of(decl, build_args), vars)?;
+        match (&value, unset) {
+            (Some(value), _) => vars.set(&decl.key, value),
+            (None, UnsetGlobal::Empty) => vars.set(&decl.key, ""),
+            (None, UnsetGlobal::Unset) => {}
         }
         resolved.push(MetaArg {
             key: decl.key.clone(),
             value,
         });
     }
+    Ok(resolved)
+}
+
+/// [`resolve_meta_args_with`] expanding defaults with `lexer` (an error fails
+/// the whole resolution), unset ARGs staying unset. `initial` holds the
+/// predefined platform args.
+pub fn resolve_meta_args<'a>(
+    decls: impl IntoIterator<Item = &'a ArgDecl>,
+    build_args: &BTreeMap<String, String>,
+    initial: Vars,
+    lexer: &Lexer,
+) -> Result<(Vars, Vec<MetaArg>), ShellError> {
+    let mut vars = initial;
+    let resolved = resolve_meta_args_with(
+        decls,
+        build_args,
+        &mut vars,
+        UnsetGlobal::Unset,
+        |_, value, vars| {
+            Ok(match value {
+                ArgValue::BuildArg(given) => Some(given.to_owned()),
+                ArgValue::Default(default) => Some(lexer.process_word(default, vars)?),
+                ArgValue::Unset => None,
+            })
+        },
+    )?;
     Ok((vars, resolved))
+}
+
+/// [`resolve_meta_args_with`] as BuildKit's converter sees the global ARGs: a
+/// default that does not expand is "" (the error surfaces where the ARG is
+/// used), an ARG without value is "" to the ARGs after it. `vars` holds the
+/// predefined args and receives the globals.
+pub fn resolve_meta_args_lenient<'a>(
+    decls: impl IntoIterator<Item = &'a ArgDecl>,
+    build_args: &BTreeMap<String, String>,
+    vars: &mut Vars,
+    lexer: &Lexer,
+) -> Vec<MetaArg> {
+    let resolved = resolve_meta_args_with(
+        decls,
+        build_args,
+        vars,
+        UnsetGlobal::Empty,
+        |_, value, vars| {
+            Ok::<_, std::convert::Infallible>(match value {
+                ArgValue::BuildArg(given) => Some(given.to_owned()),
+                ArgValue::Default(default) => {
+                    Some(lexer.process_word(default, vars).unwrap_or_default())
+                }
+                ArgValue::Unset => None,
+            })
+        },
+    );
+    match resolved {
+        Ok(resolved) => resolved,
+        Err(never) => match never {},
+    }
 }
 
 /// The variables of one stage as instructions are applied in order.

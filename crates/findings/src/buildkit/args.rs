@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::stages::builtin_args::{target_stage, ArgPlatform, PredefinedArgs};
-use dfopt_dockerfile::stages::scope::Vars;
+use dfopt_dockerfile::stages::scope::{resolve_meta_args_with, ArgValue, UnsetGlobal, Vars};
 use dfopt_dockerfile::Span;
 use dfopt_llb::Platform;
 
@@ -83,37 +83,45 @@ pub(super) fn meta_args(
     let mut vars = initial.clone();
     let mut all: BTreeMap<String, ArgInfo> = BTreeMap::new();
     for meta in metas {
-        for (position, decl) in meta.decls.iter().enumerate() {
-            let mut info = ArgInfo {
-                name: decl.key.clone(),
-                description: decl.doc_comment.clone(),
-                value: String::new(),
-                spans: vec![meta.span],
-                deps: BTreeSet::new(),
-                position,
-            };
-            let value = match (build_args.get(&decl.key), &decl.value) {
-                (Some(given), _) => Some(given.clone()),
-                (None, Some(default)) => {
-                    let expanded = lexer
-                        .process_word_with_matches(default, &vars)
-                        .map_err(|e| invalid(e.message, vec![meta.span]))?;
-                    info.deps = expanded.matched;
-                    if info.deps.remove(&decl.key) {
-                        if let Some(old) = all.get(&decl.key) {
-                            info.deps.extend(old.deps.iter().cloned());
+        let mut position = 0;
+        resolve_meta_args_with(
+            &meta.decls,
+            build_args,
+            &mut vars,
+            UnsetGlobal::Unset,
+            |decl, value, vars| {
+                let mut info = ArgInfo {
+                    name: decl.key.clone(),
+                    description: decl.doc_comment.clone(),
+                    value: String::new(),
+                    spans: vec![meta.span],
+                    deps: BTreeSet::new(),
+                    position,
+                };
+                position += 1;
+                let value = match value {
+                    ArgValue::BuildArg(given) => Some(given.to_owned()),
+                    ArgValue::Default(default) => {
+                        let expanded = lexer
+                            .process_word_with_matches(default, vars)
+                            .map_err(|e| invalid(e.message, vec![meta.span]))?;
+                        info.deps = expanded.matched;
+                        if info.deps.remove(&decl.key) {
+                            if let Some(old) = all.get(&decl.key) {
+                                info.deps.extend(old.deps.iter().cloned());
+                            }
                         }
+                        Some(expanded.result)
                     }
-                    Some(expanded.result)
+                    ArgValue::Unset => None,
+                };
+                if let Some(value) = &value {
+                    info.value.clone_from(value);
                 }
-                (None, None) => None,
-            };
-            if let Some(value) = value {
-                vars.set(&decl.key, &value);
-                info.value = value;
-            }
-            all.insert(decl.key.clone(), info);
-        }
+                all.insert(decl.key.clone(), info);
+                Ok(value)
+            },
+        )?;
     }
     Ok((vars, all))
 }

@@ -49,6 +49,7 @@ use dfopt_dockerfile::instructions::{CommandKind, Ir};
 use dfopt_dockerfile::shell::{Env, Lexer};
 use dfopt_dockerfile::stages::builtin_args::{NonEnvArgs, PLATFORM_ARG_NAMES};
 use dfopt_dockerfile::stages::reachability;
+use dfopt_dockerfile::stages::scope::{global_arg_decls, resolve_meta_args_lenient, Vars};
 use dfopt_dockerfile::Span;
 
 use crate::options::Options;
@@ -100,21 +101,10 @@ pub fn reachable_stages(ir: &Ir, target: Option<&str>) -> BTreeSet<usize> {
 /// dependencies mean "could be any stage".
 fn graph(ir: &Ir, opts: &Options, escape: char) -> Vec<(Option<usize>, Option<BTreeSet<usize>>)> {
     let lexer = Lexer::new(escape);
-    let mut globals: BTreeMap<String, String> = BTreeMap::new();
-    for cmd in &ir.meta_args {
-        if let CommandKind::Arg(decls) = &cmd.kind {
-            for d in decls {
-                let value = match (opts.build_args.get(&d.key), &d.value) {
-                    (Some(v), _) => v.clone(),
-                    (None, Some(v)) => lexer
-                        .process_word(v, &globals as &dyn Env)
-                        .unwrap_or_default(),
-                    (None, None) => String::new(),
-                };
-                globals.insert(d.key.clone(), value);
-            }
-        }
-    }
+    // Global ARGs without the predefined platform args (FROM names rarely use
+    // them); an expansion error or an unset ARG gives "".
+    let mut globals = Vars::default();
+    resolve_meta_args_lenient(global_arg_decls(ir), &opts.build_args, &mut globals, &lexer);
     let names: BTreeMap<String, usize> = ir
         .stages
         .iter()
