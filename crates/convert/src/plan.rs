@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use dfopt_dockerfile::instructions::{self, Command, CommandKind, Stage};
 use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::stages::builtin_args::{self, ArgPlatform, PredefinedArgs};
-use dfopt_dockerfile::stages::reachability;
+use dfopt_dockerfile::stages::reachability::{self, IndexSyntax, StageRef};
 use dfopt_dockerfile::stages::scope::{self, Vars};
 use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{ImageRef, Platform};
@@ -95,15 +95,6 @@ pub(crate) struct Plan {
 }
 
 pub(crate) const SCRATCH: &str = "scratch";
-
-/// Go's `strconv.Atoi`.
-pub(crate) fn go_atoi(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse::<i64>().ok()
-}
 
 fn err(message: impl Into<String>, span: Option<Span>) -> ConvertError {
     ConvertError::new(message, span)
@@ -365,8 +356,8 @@ impl Plan {
             CommandKind::Copy(copy) => {
                 if let Some(from) = copy.from.as_ref().filter(|f| !f.value.is_empty()) {
                     let from = &from.value;
-                    let state = match go_atoi(from) {
-                        Some(index) => {
+                    let state = match StageRef::parse(from, IndexSyntax::Go) {
+                        StageRef::Index(index) => {
                             let i = usize::try_from(index)
                                 .ok()
                                 .filter(|i| *i < self.states.len())
@@ -375,7 +366,7 @@ impl Plan {
                                 })?;
                             Some(i)
                         }
-                        None => match names.get(&from.to_lowercase()) {
+                        StageRef::Name(name) => match names.get(&name.to_lowercase()) {
                             Some(i) => Some(*i),
                             None if trigger => None,
                             None => Some(self.unregistered(from, Loc::Span(command.span))),

@@ -22,6 +22,6 @@ pub mod stages;
 pub mod syntax;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use shell::go_quote;
+pub use shell::{go_atoi, go_quote};
 pub use span::{LineCol, LineIndex, Span};
 pub use syntax::{parse, Parsed};

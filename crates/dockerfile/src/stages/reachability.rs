@@ -7,7 +7,41 @@
 //! converter after expanding variables, the optimizer without, the build checks
 //! with located reads); what the edges mean is decided here, once.
 
-use crate::Span;
+use crate::{go_atoi, Span};
+
+/// How a `COPY --from` value is read as a stage index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexSyntax {
+    /// BuildKit's `strconv.Atoi`: an optional sign and decimal digits, within
+    /// 64 bits; a negative number is an invalid index.
+    Go,
+    /// An unsigned decimal (an optional `+`): a negative number is a name. The
+    /// checks' "copy from a later stage" test and prune-stages read it so.
+    Unsigned,
+}
+
+/// What a `COPY --from` value names (BuildKit's `toCommand`): a stage by index,
+/// else a stage by name (compared lower-case) or, failing that, an image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StageRef<'a> {
+    /// A number; the caller checks it against the states it has.
+    Index(i128),
+    /// Anything else, as written.
+    Name(&'a str),
+}
+
+impl<'a> StageRef<'a> {
+    pub fn parse(value: &'a str, syntax: IndexSyntax) -> StageRef<'a> {
+        let index = match syntax {
+            IndexSyntax::Go => go_atoi(value).map(i128::from),
+            IndexSyntax::Unsigned => value
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| i128::try_from(i).ok()),
+        };
+        index.map_or(StageRef::Name(value), StageRef::Index)
+    }
+}
 
 /// BuildKit's `allReachableStages` / `isReachable`: `start` and every state it
 /// reaches through `edges` (a state's base and reads), as a flag per state.
@@ -71,6 +105,28 @@ fn visit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stage_refs() {
+        assert_eq!(StageRef::parse("1", IndexSyntax::Go), StageRef::Index(1));
+        assert_eq!(StageRef::parse("-1", IndexSyntax::Go), StageRef::Index(-1));
+        assert_eq!(
+            StageRef::parse("-1", IndexSyntax::Unsigned),
+            StageRef::Name("-1")
+        );
+        assert_eq!(
+            StageRef::parse("+2", IndexSyntax::Unsigned),
+            StageRef::Index(2)
+        );
+        assert_eq!(
+            StageRef::parse("Build", IndexSyntax::Go),
+            StageRef::Name("Build")
+        );
+        assert_eq!(
+            StageRef::parse("99999999999999999999", IndexSyntax::Go),
+            StageRef::Name("99999999999999999999")
+        );
+    }
 
     #[test]
     fn reachable_follows_every_edge() {

@@ -5,7 +5,7 @@
 use dfopt_dockerfile::go_quote;
 use dfopt_dockerfile::instructions::commands::CommandKind;
 use dfopt_dockerfile::shell::{EmptyEnv, Lexer};
-use dfopt_dockerfile::stages::reachability;
+use dfopt_dockerfile::stages::reachability::{self, IndexSyntax, StageRef};
 use dfopt_dockerfile::Span;
 
 use super::stages::{find_by_name, StageRt};
@@ -51,14 +51,16 @@ pub(super) fn add_sources(
                     Vec::new(),
                 ));
             }
-            let source = match from.value.parse::<i64>() {
-                Ok(index) => {
-                    if index < 0 || index >= states.len() as i64 {
-                        return Err(invalid(format!("invalid stage index {index}"), Vec::new()));
+            let source = match StageRef::parse(&from.value, IndexSyntax::Go) {
+                StageRef::Index(index) => {
+                    match usize::try_from(index).ok().filter(|&i| i < states.len()) {
+                        Some(i) => i,
+                        None => {
+                            return Err(invalid(format!("invalid stage index {index}"), Vec::new()))
+                        }
                     }
-                    index as usize
                 }
-                Err(_) => match find_by_name(states, &from.value) {
+                StageRef::Name(name) => match find_by_name(states, name) {
                     Some(stage) => stage,
                     None => {
                         states.push(StageRt::extra(&from.value, Some(cmd.span)));
@@ -147,9 +149,9 @@ pub(super) fn check_copy_source(
     let Some(from) = &copy.from else {
         return Ok(());
     };
-    let source = match from.value.parse::<usize>() {
-        Ok(index) => Some(index),
-        Err(_) => find_by_name(states, &from.value),
+    let source = match StageRef::parse(&from.value, IndexSyntax::Unsigned) {
+        StageRef::Index(index) => usize::try_from(index).ok(),
+        StageRef::Name(name) => find_by_name(states, name),
     };
     if source.is_some_and(|s| s < states.len() && !states[s].extra && !states[s].dispatched) {
         return Err(format!(
