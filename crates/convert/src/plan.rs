@@ -203,15 +203,7 @@ impl Plan {
                 None => {
                     let mut options: Vec<&str> = names.keys().map(String::as_str).collect();
                     options.sort_unstable();
-                    let message = instructions::suggest::wrap(
-                        format!(
-                            "target stage {} could not be found",
-                            dfopt_dockerfile::go_quote(t)
-                        ),
-                        t,
-                        &options,
-                        true,
-                    );
+                    let message = reachability::unknown_target_message(t, &options);
                     // BuildKit names no line; dfopt frames the stage it suggests, or
                     // else every named stage, so the user sees what can be targeted.
                     let suggested = instructions::suggest::search(t, &options, true)

@@ -7,7 +7,8 @@
 //! converter after expanding variables, the optimizer without, the build checks
 //! with located reads); what the edges mean is decided here, once.
 
-use crate::{go_atoi, Span};
+use crate::instructions::suggest;
+use crate::{go_atoi, go_quote, Span};
 
 /// How a `COPY --from` value is read as a stage index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +42,18 @@ impl<'a> StageRef<'a> {
         };
         index.map_or(StageRef::Name(value), StageRef::Index)
     }
+}
+
+/// BuildKit's error for a `--target` no stage has, with a "did you mean" among
+/// `candidates` (the converter offers the named stages, the checks every stage
+/// as `stage-N` when unnamed, as BuildKit's lint does).
+pub fn unknown_target_message(target: &str, candidates: &[&str]) -> String {
+    suggest::wrap(
+        format!("target stage {} could not be found", go_quote(target)),
+        target,
+        candidates,
+        true,
+    )
 }
 
 /// BuildKit's `allReachableStages` / `isReachable`: `start` and every state it
