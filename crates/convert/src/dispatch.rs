@@ -926,7 +926,8 @@ fn trigger_sources(
         }
         CommandKind::Run(run) => {
             for mount in &run.mounts {
-                let (kind, from) = crate::plan::static_mount_info(&mount.raw.value);
+                let (kind, from) =
+                    dfopt_dockerfile::stages::reachability::run_mount_source(&mount.raw.value);
                 if from.is_empty() || kind.as_deref() == Some("tmpfs") {
                     sources.push(None);
                     continue;

@@ -369,7 +369,7 @@ impl Plan {
             }
             CommandKind::Run(run) => {
                 for mount in &run.mounts {
-                    let (kind, from) = static_mount_info(&mount.raw.value);
+                    let (kind, from) = reachability::run_mount_source(&mount.raw.value);
                     let from = match (from.as_str(), kind.as_deref()) {
                         ("", Some("cache")) => SCRATCH.to_owned(),
                         ("", _) if !dialect.is_v0_8() => SCRATCH.to_owned(),
@@ -442,72 +442,6 @@ impl Plan {
             let st = &self.states[s];
             st.base.into_iter().chain(st.deps.iter().copied())
         })
-    }
-}
-
-/// The `type` and `from` of a `--mount` value without expanding anything (BuildKit's
-/// `detectRunMount` runs before expansion). Unparsable values give nothing; the real
-/// parse at dispatch reports them.
-pub(crate) fn static_mount_info(raw: &str) -> (Option<String>, String) {
-    let Some(fields) = csv_fields(raw) else {
-        return (Some("bind".to_owned()), String::new());
-    };
-    let mut kind = Some("bind".to_owned());
-    let mut from = String::new();
-    for field in &fields {
-        if let Some((key, value)) = field.split_once('=') {
-            // `strings.ToLower(key) == "type"`: no non-ASCII character lower-cases to
-            // a letter of `type` or `from`, so an ASCII comparison is the same.
-            if key.eq_ignore_ascii_case("type") {
-                kind = (!value.contains('$')).then(|| value.to_lowercase());
-            } else if key.eq_ignore_ascii_case("from") {
-                from = value.to_owned();
-            }
-        }
-    }
-    (kind, from)
-}
-
-/// One record of Go's `encoding/csv` (default options). Unquoted fields are
-/// borrowed: this runs for every `--mount` before anything else.
-fn csv_fields(line: &str) -> Option<Vec<Cow<'_, str>>> {
-    let mut fields = Vec::new();
-    let mut rest = line;
-    loop {
-        if let Some(quoted) = rest.strip_prefix('"') {
-            let mut field = String::new();
-            let mut chars = quoted.char_indices();
-            loop {
-                match chars.next() {
-                    None => return None,
-                    Some((at, '"')) => {
-                        let after = &quoted[at + 1..];
-                        if after.starts_with('"') {
-                            chars.next();
-                            field.push('"');
-                        } else if after.is_empty() || after.starts_with(',') {
-                            rest = after;
-                            break;
-                        } else {
-                            return None;
-                        }
-                    }
-                    Some((_, c)) => field.push(c),
-                }
-            }
-            fields.push(Cow::Owned(field));
-        } else {
-            let end = rest.find([',', '"']).unwrap_or(rest.len());
-            if rest[end..].starts_with('"') {
-                return None;
-            }
-            fields.push(Cow::Borrowed(&rest[..end]));
-            rest = &rest[end..];
-        }
-        match rest.strip_prefix(',') {
-            Some(after) => rest = after,
-            None => return Some(fields),
-        }
     }
 }
 
@@ -603,43 +537,6 @@ impl NamedRef {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mount_info() {
-        assert_eq!(
-            static_mount_info("type=cache,target=/x"),
-            (Some("cache".into()), String::new())
-        );
-        assert_eq!(
-            static_mount_info("target=/x,from=builder"),
-            (Some("bind".into()), "builder".into())
-        );
-        assert_eq!(
-            static_mount_info("type=$T,target=/x"),
-            (None, String::new())
-        );
-        assert_eq!(
-            static_mount_info("\"type=tmpfs\",target=/x"),
-            (Some("tmpfs".into()), String::new())
-        );
-        assert_eq!(
-            static_mount_info("TYPE=Cache,From=b"),
-            (Some("cache".into()), "b".into())
-        );
-        assert_eq!(
-            static_mount_info("\"from=a\"\"b\",type=bind,"),
-            (Some("bind".into()), "a\"b".into())
-        );
-        let bind = (Some("bind".to_owned()), String::new());
-        for bad in ["from=a\"", "\"from=a", "\"from=a\"x", "a,b\"c"] {
-            assert_eq!(static_mount_info(bad), bind, "{bad}");
-        }
-        assert_eq!(csv_fields(""), Some(vec![Cow::Borrowed("")]));
-        assert_eq!(
-            csv_fields("a,,\"\","),
-            Some(vec!["a".into(), "".into(), "".into(), "".into()])
-        );
-    }
 
     #[test]
     fn refs() {

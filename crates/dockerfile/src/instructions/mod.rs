@@ -5,7 +5,7 @@
 //! ARG/ENV scoping is [`crate::stages::scope`].
 
 pub mod commands;
-mod csv;
+pub(crate) mod csv;
 pub mod duration;
 pub mod expose;
 pub mod flags;

@@ -7,7 +7,7 @@
 //! converter after expanding variables, the optimizer without, the build checks
 //! with located reads); what the edges mean is decided here, once.
 
-use crate::instructions::suggest;
+use crate::instructions::{csv, suggest};
 use crate::{go_atoi, go_quote, Span};
 
 /// How a `COPY --from` value is read as a stage index.
@@ -42,6 +42,30 @@ impl<'a> StageRef<'a> {
         };
         index.map_or(StageRef::Name(value), StageRef::Index)
     }
+}
+
+/// The `type` and `from` of a RUN `--mount` value without expanding anything
+/// (BuildKit's `detectRunMount` runs before expansion): `type` is `None` when it
+/// uses a variable, `from` is empty when not given. Unparsable values give a
+/// bind mount from nothing; the real parse at dispatch reports them.
+pub fn run_mount_source(raw: &str) -> (Option<String>, String) {
+    let Ok(fields) = csv::fields(raw) else {
+        return (Some("bind".to_owned()), String::new());
+    };
+    let mut kind = Some("bind".to_owned());
+    let mut from = String::new();
+    for field in &fields {
+        if let Some((key, value)) = field.split_once('=') {
+            // `strings.ToLower(key) == "type"`: no non-ASCII character lower-cases to
+            // a letter of `type` or `from`, so an ASCII comparison is the same.
+            if key.eq_ignore_ascii_case("type") {
+                kind = (!value.contains('$')).then(|| value.to_lowercase());
+            } else if key.eq_ignore_ascii_case("from") {
+                from = value.to_string();
+            }
+        }
+    }
+    (kind, from)
 }
 
 /// BuildKit's error for a `--target` no stage has, with a "did you mean" among
@@ -118,6 +142,29 @@ fn visit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mount_sources() {
+        let some = |k: &str, f: &str| (Some(k.to_owned()), f.to_owned());
+        assert_eq!(run_mount_source("type=cache,target=/x"), some("cache", ""));
+        assert_eq!(
+            run_mount_source("target=/x,from=builder"),
+            some("bind", "builder")
+        );
+        assert_eq!(run_mount_source("type=$T,target=/x"), (None, String::new()));
+        assert_eq!(
+            run_mount_source("\"type=tmpfs\",target=/x"),
+            some("tmpfs", "")
+        );
+        assert_eq!(run_mount_source("TYPE=Cache,From=b"), some("cache", "b"));
+        assert_eq!(
+            run_mount_source("\"from=a\"\"b\",type=bind,"),
+            some("bind", "a\"b")
+        );
+        for bad in ["from=a\"", "\"from=a", "\"from=a\"x", "a,b\"c", ""] {
+            assert_eq!(run_mount_source(bad), some("bind", ""), "{bad}");
+        }
+    }
 
     #[test]
     fn stage_refs() {

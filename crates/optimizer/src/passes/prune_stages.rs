@@ -145,7 +145,8 @@ fn graph(ir: &Ir, opts: &Options, escape: char) -> Vec<(Option<usize>, Option<BT
                 }
                 CommandKind::Run(run) => {
                     for m in &run.mounts {
-                        if let Some(from) = mount_from(&m.raw.value) {
+                        let (_, from) = reachability::run_mount_source(&m.raw.value);
+                        if !from.is_empty() {
                             add(resolve(&from));
                         }
                     }
@@ -167,16 +168,6 @@ fn graph(ir: &Ir, opts: &Options, escape: char) -> Vec<(Option<usize>, Option<BT
         out.push((parent, deps));
     }
     out
-}
-
-/// The `from=` of a mount value, read without expansion.
-fn mount_from(raw: &str) -> Option<String> {
-    raw.split(',').find_map(|field| {
-        let (k, v) = field.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("from")
-            .then(|| v.trim_matches('"').to_string())
-    })
 }
 
 /// [`reachable_stages`] with build-args (for `FROM` names) and the file's escape character.
