@@ -13,7 +13,7 @@ use std::net::IpAddr;
 use dfopt_dockerfile::instructions::{self, CmdLine, Command, CommandKind, KeyValue};
 use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::stages::builtin_args::{default_path, NonEnvArgs};
-use dfopt_dockerfile::stages::reachability::{IndexSyntax, StageRef};
+use dfopt_dockerfile::stages::reachability::{copy_from_state, IndexSyntax};
 use dfopt_dockerfile::{go_quote, LineIndex, Span};
 use dfopt_llb::prelude::*;
 use dfopt_llb::{caps, CapId, FileBuilder, Image as ImageSource, Location, Platform};
@@ -909,18 +909,15 @@ fn trigger_sources(
         CommandKind::Copy(copy) => {
             if let Some(from) = copy.from.as_ref().filter(|f| !f.value.is_empty()) {
                 let from = &from.value;
-                let state = match StageRef::parse(from, IndexSyntax::Go) {
-                    StageRef::Index(index) => usize::try_from(index)
-                        .ok()
-                        .filter(|i| *i < state_count)
-                        .ok_or_else(|| err(format!("invalid stage index {index}"), None))?,
-                    StageRef::Name(name) => *names.get(&name.to_lowercase()).ok_or_else(|| {
+                let lookup = |name: &str| names.get(&name.to_lowercase()).copied();
+                let state = copy_from_state(from, IndexSyntax::Go, state_count, lookup)
+                    .map_err(|message| err(message, None))?
+                    .ok_or_else(|| {
                         err(
                             format!("ONBUILD COPY --from={from}: copying from an image in an ONBUILD trigger is not supported (BuildKit v0.8.3 copies from an empty state)"),
                             None,
                         )
-                    })?,
-                };
+                    })?;
                 sources.push(Some(state));
             }
         }

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use dfopt_dockerfile::instructions::{self, Command, CommandKind, Stage};
 use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::stages::builtin_args::{self, ArgPlatform, PredefinedArgs};
-use dfopt_dockerfile::stages::reachability::{self, IndexSyntax, StageRef};
+use dfopt_dockerfile::stages::reachability::{self, IndexSyntax};
 use dfopt_dockerfile::stages::scope::{self, Vars};
 use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{ImageRef, Platform};
@@ -348,21 +348,18 @@ impl Plan {
             CommandKind::Copy(copy) => {
                 if let Some(from) = copy.from.as_ref().filter(|f| !f.value.is_empty()) {
                     let from = &from.value;
-                    let state = match StageRef::parse(from, IndexSyntax::Go) {
-                        StageRef::Index(index) => {
-                            let i = usize::try_from(index)
-                                .ok()
-                                .filter(|i| *i < self.states.len())
-                                .ok_or_else(|| {
-                                    err(format!("invalid stage index {index}"), Some(command.span))
-                                })?;
-                            Some(i)
-                        }
-                        StageRef::Name(name) => match names.get(&name.to_lowercase()) {
-                            Some(i) => Some(*i),
-                            None if trigger => None,
-                            None => Some(self.unregistered(from, Loc::Span(command.span))),
-                        },
+                    let lookup = |name: &str| names.get(&name.to_lowercase()).copied();
+                    let state = match reachability::copy_from_state(
+                        from,
+                        IndexSyntax::Go,
+                        self.states.len(),
+                        lookup,
+                    )
+                    .map_err(|message| err(message, Some(command.span)))?
+                    {
+                        Some(i) => Some(i),
+                        None if trigger => None,
+                        None => Some(self.unregistered(from, Loc::Span(command.span))),
                     };
                     sources.push(state);
                 }

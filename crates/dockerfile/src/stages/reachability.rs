@@ -44,6 +44,26 @@ impl<'a> StageRef<'a> {
     }
 }
 
+/// A `COPY --from` value as a state (BuildKit's `toCommand`): `Ok(Some(i))`
+/// the state of that index, or the stage `lookup` finds by that name (the
+/// caller compares lower-case); `Ok(None)` no stage of that name, so an image;
+/// `Err` BuildKit's message for an index no state has.
+pub fn copy_from_state(
+    value: &str,
+    syntax: IndexSyntax,
+    state_count: usize,
+    lookup: impl FnOnce(&str) -> Option<usize>,
+) -> Result<Option<usize>, String> {
+    match StageRef::parse(value, syntax) {
+        StageRef::Index(index) => usize::try_from(index)
+            .ok()
+            .filter(|&i| i < state_count)
+            .map(Some)
+            .ok_or_else(|| format!("invalid stage index {index}")),
+        StageRef::Name(name) => Ok(lookup(name)),
+    }
+}
+
 /// The `type` and `from` of a RUN `--mount` value without expanding anything
 /// (BuildKit's `detectRunMount` runs before expansion): `type` is `None` when it
 /// uses a variable, `from` is empty when not given. Unparsable values give a
@@ -185,6 +205,20 @@ mod tests {
         assert_eq!(
             StageRef::parse("99999999999999999999", IndexSyntax::Go),
             StageRef::Name("99999999999999999999")
+        );
+        let lookup = |n: &str| (n == "a").then_some(0);
+        assert_eq!(
+            copy_from_state("1", IndexSyntax::Go, 2, lookup),
+            Ok(Some(1))
+        );
+        assert_eq!(
+            copy_from_state("a", IndexSyntax::Go, 2, lookup),
+            Ok(Some(0))
+        );
+        assert_eq!(copy_from_state("img", IndexSyntax::Go, 2, lookup), Ok(None));
+        assert_eq!(
+            copy_from_state("-1", IndexSyntax::Go, 2, lookup),
+            Err("invalid stage index -1".to_owned())
         );
     }
 

@@ -5,7 +5,7 @@
 use dfopt_dockerfile::go_quote;
 use dfopt_dockerfile::instructions::commands::CommandKind;
 use dfopt_dockerfile::shell::{EmptyEnv, Lexer};
-use dfopt_dockerfile::stages::reachability::{self, IndexSyntax, StageRef};
+use dfopt_dockerfile::stages::reachability::{self, copy_from_state, IndexSyntax};
 use dfopt_dockerfile::Span;
 
 use super::stages::{find_by_name, StageRt};
@@ -51,22 +51,15 @@ pub(super) fn add_sources(
                     Vec::new(),
                 ));
             }
-            let source = match StageRef::parse(&from.value, IndexSyntax::Go) {
-                StageRef::Index(index) => {
-                    match usize::try_from(index).ok().filter(|&i| i < states.len()) {
-                        Some(i) => i,
-                        None => {
-                            return Err(invalid(format!("invalid stage index {index}"), Vec::new()))
-                        }
-                    }
+            let lookup = |name: &str| find_by_name(states, name);
+            let source = match copy_from_state(&from.value, IndexSyntax::Go, states.len(), lookup)
+                .map_err(|message| invalid(message, Vec::new()))?
+            {
+                Some(stage) => stage,
+                None => {
+                    states.push(StageRt::extra(&from.value, Some(cmd.span)));
+                    states.len() - 1
                 }
-                StageRef::Name(name) => match find_by_name(states, name) {
-                    Some(stage) => stage,
-                    None => {
-                        states.push(StageRt::extra(&from.value, Some(cmd.span)));
-                        states.len() - 1
-                    }
-                },
             };
             states[reader].add_dep(source, cmd.span);
             found = true;
@@ -149,10 +142,11 @@ pub(super) fn check_copy_source(
     let Some(from) = &copy.from else {
         return Ok(());
     };
-    let source = match StageRef::parse(&from.value, IndexSyntax::Unsigned) {
-        StageRef::Index(index) => usize::try_from(index).ok(),
-        StageRef::Name(name) => find_by_name(states, name),
-    };
+    // An index out of range is no source here (the graph reported it).
+    let lookup = |name: &str| find_by_name(states, name);
+    let source = copy_from_state(&from.value, IndexSyntax::Unsigned, states.len(), lookup)
+        .ok()
+        .flatten();
     if source.is_some_and(|s| s < states.len() && !states[s].extra && !states[s].dispatched) {
         return Err(format!(
             "cannot copy from stage {}, it needs to be defined before current stage {}",

@@ -48,7 +48,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use dfopt_dockerfile::instructions::{CommandKind, Ir};
 use dfopt_dockerfile::shell::{Env, Lexer};
 use dfopt_dockerfile::stages::builtin_args::{NonEnvArgs, PLATFORM_ARG_NAMES};
-use dfopt_dockerfile::stages::reachability::{self, IndexSyntax, StageRef};
+use dfopt_dockerfile::stages::reachability::{self, IndexSyntax};
 use dfopt_dockerfile::stages::scope::{global_arg_decls, resolve_meta_args_lenient, Vars};
 use dfopt_dockerfile::Span;
 
@@ -115,10 +115,13 @@ fn graph(ir: &Ir, opts: &Options, escape: char) -> Vec<(Option<usize>, Option<BT
         if value.contains('$') {
             return Err(());
         }
-        Ok(match StageRef::parse(value, IndexSyntax::Unsigned) {
-            StageRef::Index(index) => usize::try_from(index).ok().filter(|&i| i < ir.stages.len()),
-            StageRef::Name(name) => names.get(&name.to_lowercase()).copied(),
-        })
+        // An index out of range reads nothing.
+        let lookup = |name: &str| names.get(&name.to_lowercase()).copied();
+        Ok(
+            reachability::copy_from_state(value, IndexSyntax::Unsigned, ir.stages.len(), lookup)
+                .ok()
+                .flatten(),
+        )
     };
     let mut out = Vec::new();
     for (si, stage) in ir.stages.iter().enumerate() {
