@@ -14,6 +14,7 @@ use dfopt_dockerfile::instructions::{self, CmdLine, Command, CommandKind, KeyVal
 use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::stages::builtin_args::{default_path, NonEnvArgs};
 use dfopt_dockerfile::stages::reachability::{copy_from_state, IndexSyntax};
+use dfopt_dockerfile::stages::scope;
 use dfopt_dockerfile::{go_quote, LineIndex, Span};
 use dfopt_llb::prelude::*;
 use dfopt_llb::{caps, CapId, FileBuilder, Image as ImageSource, Location, Platform};
@@ -766,15 +767,7 @@ impl<'a> Dispatcher<'a> {
         pairs: &[KeyValue],
         span: Span,
     ) -> Result<Vec<(String, String)>, ConvertError> {
-        pairs
-            .iter()
-            .map(|kv| {
-                Ok((
-                    self.expand(i, &kv.key, span)?,
-                    self.expand(i, &kv.value, span)?,
-                ))
-            })
-            .collect()
+        scope::expand_pairs(pairs, |word| self.expand(i, word, span))
     }
 
     /// `withShell`: the stage's SHELL (or the OS default) plus the joined arguments.

@@ -7,11 +7,14 @@
 //! and passes that need them do not fire.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 
 use dfopt_dockerfile::instructions::{CommandKind, Ir};
 use dfopt_dockerfile::shell::{Env, Lexer};
 use dfopt_dockerfile::stages::builtin_args::{ArgPlatform, NonEnvArgs, PredefinedArgs};
-use dfopt_dockerfile::stages::scope::{global_arg_decls, resolve_meta_args, ArgValue};
+use dfopt_dockerfile::stages::scope::{
+    expand_pairs, global_arg_decls, resolve_meta_args, ArgValue,
+};
 
 use crate::options::{ImageInfo, Options};
 
@@ -285,12 +288,10 @@ pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> 
             before.push(cur.clone());
             match &cmd.kind {
                 CommandKind::Env(pairs) => {
-                    let mut updates = Vec::new();
-                    for p in pairs {
-                        let key = cur.env.expand(&lexer, &p.key);
-                        let value = cur.env.expand(&lexer, &p.value);
-                        updates.push((key, value));
-                    }
+                    let updates = expand_pairs(pairs, |word| {
+                        Ok::<_, Infallible>(cur.env.expand(&lexer, word))
+                    });
+                    let Ok(updates) = updates;
                     for (key, value) in updates {
                         match key {
                             Val::Known(k) => cur.env.set(&k, value),

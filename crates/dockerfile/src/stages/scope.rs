@@ -12,9 +12,10 @@
 //! - ENV keys and values are expanded against the environment as it was
 //!   before the instruction, so `ENV a=1 b=$a` gives `b` the *old* `$a`.
 //!
-//! All of it is pure data; the converter feeds image config and build-args in.
+//! Each consumer keeps the environment in its own form (LLB state, the checks'
+//! walk, the optimizer's known/unknown values) and expands words its own way;
+//! these functions decide, once, which value wins and in which order.
 
-use super::builtin_args::NonEnvArgs;
 use crate::instructions::commands::{ArgDecl, KeyValue};
 use crate::instructions::{CommandKind, Ir};
 use crate::shell::{Env, Lexer, ShellError};
@@ -208,77 +209,18 @@ pub fn resolve_meta_args_lenient<'a>(
     }
 }
 
-/// The variables of one stage as instructions are applied in order.
-#[derive(Clone, Debug, Default)]
-pub struct StageScope {
-    /// Everything RUN sees: image env, ENV, and ARGs with a value.
-    pub env: Vars,
-    /// The image config `Env`: image env and ENV only.
-    pub image_env: Vars,
-    /// ARGs declared so far in this stage (for RUN history and cache keys).
-    pub args: Vec<MetaArg>,
-}
-
-impl StageScope {
-    /// A stage starting from its base image's (or parent stage's) environment.
-    pub fn new(image_env: Vars) -> StageScope {
-        StageScope {
-            env: image_env.clone(),
-            image_env,
-            args: Vec::new(),
-        }
-    }
-
-    /// Expands every key and value of an ENV (against the env before it) and applies them.
-    pub fn apply_env(
-        &mut self,
-        pairs: &[KeyValue],
-        lexer: &Lexer,
-    ) -> Result<Vec<(String, String)>, ShellError> {
-        let mut expanded = Vec::new();
-        for pair in pairs {
-            expanded.push((
-                lexer.process_word(&pair.key, &self.env)?,
-                lexer.process_word(&pair.value, &self.env)?,
-            ));
-        }
-        for (key, value) in &expanded {
-            self.env.set(key, value);
-            self.image_env.set(key, value);
-        }
-        Ok(expanded)
-    }
-
-    /// Applies an ARG instruction; returns the resolved values (for history).
-    pub fn apply_arg(
-        &mut self,
-        decls: &[ArgDecl],
-        build_args: &BTreeMap<String, String>,
-        globals: &Vars,
-        lexer: &Lexer,
-    ) -> Result<Vec<MetaArg>, ShellError> {
-        let mut resolved = Vec::new();
-        for decl in decls {
-            let value = match ArgValue::of(decl, build_args) {
-                ArgValue::BuildArg(given) => Some(given.to_owned()),
-                ArgValue::Default(default) => Some(lexer.process_word(default, &self.env)?),
-                ArgValue::Unset => globals.get(&decl.key).map(str::to_string),
-            };
-            if let Some(value) = &value {
-                if !NonEnvArgs::WithDfopt.contains(&decl.key) {
-                    self.env.set(&decl.key, value);
-                }
-            }
-            let arg = MetaArg {
-                key: decl.key.clone(),
-                value,
-            };
-            self.args.retain(|a| a.key != arg.key);
-            self.args.push(arg.clone());
-            resolved.push(arg);
-        }
-        Ok(resolved)
-    }
+/// BuildKit's `dispatchEnv` (and LABEL's): every key and value expanded by
+/// `expand` (into whatever the caller's values are) against the environment as
+/// it was before the instruction, all of them before any is applied, so
+/// `ENV a=1 b=$a` gives `b` the *old* `$a`.
+pub fn expand_pairs<T, E>(
+    pairs: &[KeyValue],
+    mut expand: impl FnMut(&str) -> Result<T, E>,
+) -> Result<Vec<(T, T)>, E> {
+    pairs
+        .iter()
+        .map(|pair| Ok((expand(&pair.key)?, expand(&pair.value)?)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -318,49 +260,32 @@ mod tests {
     #[test]
     fn env_sees_the_environment_before_the_instruction() {
         let lexer = Lexer::new('\\');
-        let mut scope = StageScope::new(Vars::from_env_list(["a=old"]));
-        let pairs = [
-            KeyValue {
-                key: "a".into(),
-                value: "new".into(),
-                legacy: false,
-            },
-            KeyValue {
-                key: "b".into(),
-                value: "$a".into(),
-                legacy: false,
-            },
-        ];
-        scope.apply_env(&pairs, &lexer).unwrap();
-        assert_eq!(scope.env.get("b"), Some("old"));
-        assert_eq!(scope.image_env.to_env_list(), vec!["a=new", "b=old"]);
+        let env = Vars::from_env_list(["a=old"]);
+        let pair = |key: &str, value: &str| KeyValue {
+            key: key.into(),
+            value: value.into(),
+            legacy: false,
+        };
+        let expanded = expand_pairs(&[pair("a", "new"), pair("b", "$a")], |word| {
+            lexer.process_word(word, &env)
+        })
+        .unwrap();
+        assert_eq!(
+            expanded,
+            [("a".into(), "new".into()), ("b".into(), "old".into())]
+        );
     }
 
     #[test]
     fn stage_arg_precedence() {
-        let lexer = Lexer::new('\\');
-        let globals = Vars::from_env_list(["G=global", "H=h"]);
         let build_args = BTreeMap::from([("H".to_string(), "cli".to_string())]);
-        let mut scope = StageScope::new(Vars::default());
-        let resolved = scope
-            .apply_arg(
-                &[
-                    decl("G", None),
-                    decl("H", Some("default")),
-                    decl("X", Some("$G!")),
-                    decl("DFOPT", Some("off")),
-                ],
-                &build_args,
-                &globals,
-                &lexer,
-            )
-            .unwrap();
-        let values: Vec<Option<&str>> = resolved.iter().map(|a| a.value.as_deref()).collect();
-        assert_eq!(
-            values,
-            vec![Some("global"), Some("cli"), Some("global!"), Some("off")]
+        let (g, h, x) = (
+            decl("G", None),
+            decl("H", Some("default")),
+            decl("X", Some("$G!")),
         );
-        assert_eq!(scope.env.get("DFOPT"), None);
-        assert!(scope.image_env.get("G").is_none());
+        assert_eq!(ArgValue::of(&g, &build_args), ArgValue::Unset);
+        assert_eq!(ArgValue::of(&h, &build_args), ArgValue::BuildArg("cli"));
+        assert_eq!(ArgValue::of(&x, &build_args), ArgValue::Default("$G!"));
     }
 }

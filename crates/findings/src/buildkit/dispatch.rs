@@ -10,7 +10,7 @@ use dfopt_dockerfile::instructions::commands::{CommandKind, KeyValue};
 use dfopt_dockerfile::instructions::suggest;
 use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::stages::builtin_args::{default_path, NonEnvArgs};
-use dfopt_dockerfile::stages::scope::Vars;
+use dfopt_dockerfile::stages::scope::{expand_pairs, Vars};
 use dfopt_dockerfile::Span;
 
 use super::graph;
@@ -129,13 +129,12 @@ impl Walker<'_> {
         config: &CheckConfig,
         span: Span,
     ) -> Result<Vec<(String, String, bool)>, String> {
-        let mut out = Vec::new();
-        for pair in pairs {
-            let key = self.expand(rt, &pair.key, false, config, span)?;
-            let value = self.expand(rt, &pair.value, false, config, span)?;
-            out.push((key, value, pair.legacy));
-        }
-        Ok(out)
+        let expanded = expand_pairs(pairs, |word| self.expand(rt, word, false, config, span))?;
+        Ok(expanded
+            .into_iter()
+            .zip(pairs)
+            .map(|((key, value), pair)| (key, value, pair.legacy))
+            .collect())
     }
 
     /// One instruction of state `i`.
