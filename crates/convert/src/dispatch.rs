@@ -14,7 +14,7 @@ use dfopt_dockerfile::instructions::{self, CmdLine, Command, CommandKind, KeyVal
 use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::stages::builtin_args::{default_path, NonEnvArgs};
 use dfopt_dockerfile::stages::reachability::{copy_from_state, IndexSyntax};
-use dfopt_dockerfile::stages::scope;
+use dfopt_dockerfile::stages::scope::{self, ArgValue};
 use dfopt_dockerfile::{go_quote, LineIndex, Span};
 use dfopt_llb::prelude::*;
 use dfopt_llb::{caps, CapId, FileBuilder, Image as ImageSource, Location, Platform};
@@ -729,14 +729,19 @@ impl<'a> Dispatcher<'a> {
                         Some(v) => format!("{key}={v}"),
                         None => key.clone(),
                     };
-                    let mut resolved = self.opts.build_args.get(&key).cloned().or(value);
-                    if resolved.is_none() {
-                        for (k, v) in &self.plan.meta_args {
-                            if *k == key {
-                                resolved = v.clone();
-                            }
-                        }
-                    }
+                    let resolved =
+                        match ArgValue::for_key(&key, value.as_deref(), &self.opts.build_args) {
+                            ArgValue::BuildArg(given) => Some(given.to_owned()),
+                            ArgValue::Default(default) => Some(default.to_owned()),
+                            // The global ARG (or predefined one) of that name, the last.
+                            ArgValue::Unset => self
+                                .plan
+                                .meta_args
+                                .iter()
+                                .rev()
+                                .find(|(k, _)| *k == key)
+                                .and_then(|(_, v)| v.clone()),
+                        };
                     // v0.8's history shows the ARG as written, v0.25's with the value
                     // it took (build-arg, default or global ARG).
                     commit.push(match (&resolved, self.dialect.is_v0_8()) {

@@ -89,7 +89,18 @@ pub enum ArgValue<'a> {
 impl<'a> ArgValue<'a> {
     /// The value source of `decl` given the build's `build_args`.
     pub fn of(decl: &'a ArgDecl, build_args: &'a BTreeMap<String, String>) -> ArgValue<'a> {
-        match (build_args.get(&decl.key), &decl.value) {
+        ArgValue::for_key(&decl.key, decl.value.as_deref(), build_args)
+    }
+
+    /// [`ArgValue::of`] for a key and default the caller has already expanded
+    /// (the converter expands both, as BuildKit's `ArgCommand.Expand` does; the
+    /// checks and the optimizer's facts use them as written).
+    pub fn for_key(
+        key: &str,
+        default: Option<&'a str>,
+        build_args: &'a BTreeMap<String, String>,
+    ) -> ArgValue<'a> {
+        match (build_args.get(key), default) {
             (Some(given), _) => ArgValue::BuildArg(given),
             (None, Some(default)) => ArgValue::Default(default),
             (None, None) => ArgValue::Unset,
