@@ -9,8 +9,8 @@ builds of the CLI over the same inputs and requiring byte-identical results.
     scripts/compare-outputs.py --diff DIR DIR  # only compare two output dirs
 
 The default mode builds `dfopt` from BASE_REV (a `git archive` of it, unpacked
-under target/compare/, sharing this checkout's target directory so the
-dependencies are built once) and from the working tree, runs both over the
+under target/compare/ and built in target/compare/target, a target directory
+of its own) and from the working tree, runs both over the
 inputs of the working tree, writes the outputs under target/compare/out-*/,
 and compares them. It prints the number of (input, command) pairs compared
 and each one that differs; exit status 0: identical, 1: a difference,
@@ -189,11 +189,14 @@ def diff_dirs(a, b):
     return sorted(set(diffs))
 
 
-def build(src, label):
-    """Builds the CLI from the source tree `src`; returns a copy of the binary."""
+def build(src, label, target_dir):
+    """Builds the CLI from the source tree `src` into `target_dir`; returns a copy
+    of the binary. The base gets a target directory of its own: cargo hashes a
+    workspace member by its path relative to the workspace, so two checkouts
+    sharing one would overwrite each other's artifacts and fingerprints."""
     cmd = ["nice", "-n", "19", "cargo", "build", "--locked", "-p", "dfopt-cli", "--bin", "dfopt",
            "--message-format", "json-render-diagnostics"]
-    env = dict(os.environ, CARGO_TARGET_DIR=os.path.join(ROOT, "target"))
+    env = dict(os.environ, CARGO_TARGET_DIR=target_dir)
     p = subprocess.run(cmd, cwd=src, env=env, stdout=subprocess.PIPE, check=True)
     exe = None
     for line in p.stdout.splitlines():
@@ -240,8 +243,8 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     rev = argv[0] if argv else "main"
-    base_bin = build(export(rev), "base")
-    head_bin = build(ROOT, "worktree")
+    base_bin = build(export(rev), "base", os.path.join(WORK, "target"))
+    head_bin = build(ROOT, "worktree", os.path.join(ROOT, "target"))
     base_out, head_out = os.path.join(WORK, "out-base"), os.path.join(WORK, "out-head")
     count = run_all(base_bin, base_out)
     if run_all(head_bin, head_out) != count:
