@@ -96,6 +96,24 @@ pub const PLATFORM_ARG_NAMES: [&str; 8] = [
     "TARGETVARIANT",
 ];
 
+/// The build platform's args: platform, OS, OS version, architecture, variant.
+const BUILD_ARGS: [&str; 5] = [
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDOSVERSION",
+    "BUILDARCH",
+    "BUILDVARIANT",
+];
+
+/// The target platform's args, as [`BUILD_ARGS`].
+const TARGET_ARGS: [&str; 5] = [
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETOSVERSION",
+    "TARGETARCH",
+    "TARGETVARIANT",
+];
+
 /// BuildKit's `defaultArgs`: what the global scope starts with.
 #[derive(Clone, Debug, Default)]
 pub struct PredefinedArgs {
@@ -120,28 +138,7 @@ impl PredefinedArgs {
         overrides: Option<&BTreeMap<String, String>>,
     ) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
-        let sides = [
-            (
-                &self.build,
-                [
-                    "BUILDPLATFORM",
-                    "BUILDOS",
-                    "BUILDOSVERSION",
-                    "BUILDARCH",
-                    "BUILDVARIANT",
-                ],
-            ),
-            (
-                &self.target,
-                [
-                    "TARGETPLATFORM",
-                    "TARGETOS",
-                    "TARGETOSVERSION",
-                    "TARGETARCH",
-                    "TARGETVARIANT",
-                ],
-            ),
-        ];
+        let sides = [(&self.build, BUILD_ARGS), (&self.target, TARGET_ARGS)];
         for (platform, [name, os, os_version, arch, variant]) in sides {
             if let Some(p) = platform {
                 out.push((name, p.platform.clone()));
