@@ -29,6 +29,11 @@ newest) as JSON, binary and (head) dump, for linux/amd64 and linux/arm64;
 target and platform a findings fixture's `.opts` file or an e2e case's
 case.json gives. Each pair records stdout, stderr and the exit status.
 
+The CLI does not run BuildKit's build checks (the frontend's lint and outline
+subrequests do), so the default mode also runs scripts/compare-outputs-lint.rs
+in both trees (copied into crates/findings/tests/ for that run, then removed)
+and compares the checks' whole result for every input and a few options.
+
 Every cargo command runs under `nice -n 19`.
 """
 
@@ -222,6 +227,31 @@ def export(rev):
     return dest
 
 
+LINT_TEST = "zz_compare_outputs_lint"
+
+
+def run_lint(src, target_dir, out):
+    """Runs compare-outputs-lint.rs inside the tree `src` (copied into its
+    findings tests for the run, removed after); returns the number of pairs."""
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.makedirs(out)
+    listing = out + ".inputs"
+    with open(listing, "w", encoding="utf-8") as f:
+        f.write("".join(p + "\n" for p in inputs()))
+    test = os.path.join(src, "crates", "findings", "tests", LINT_TEST + ".rs")
+    shutil.copy(os.path.join(ROOT, "scripts", "compare-outputs-lint.rs"), test)
+    try:
+        env = dict(os.environ, CARGO_TARGET_DIR=target_dir, LINT_INPUTS=listing, LINT_OUT=out, LINT_ROOT=ROOT)
+        p = subprocess.run(["nice", "-n", "19", "cargo", "test", "--locked", "-p", "dfopt-findings", "--test",
+                            LINT_TEST, "--", "--nocapture"], cwd=src, env=env, stdout=subprocess.PIPE,
+                           text=True, check=True)
+    finally:
+        os.remove(test)
+    m = re.search(r"lint dump: (\d+) pairs", p.stdout)
+    return int(m.group(1)) if m else 0
+
+
 def report(a, b, count):
     diffs = diff_dirs(a, b)
     print(f"compared {count} (input, command) pairs: {len(diffs)} differ")
@@ -243,7 +273,8 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     rev = argv[0] if argv else "main"
-    base_bin = build(export(rev), "base", os.path.join(WORK, "target"))
+    base_src = export(rev)
+    base_bin = build(base_src, "base", os.path.join(WORK, "target"))
     head_bin = build(ROOT, "worktree", os.path.join(ROOT, "target"))
     base_out, head_out = os.path.join(WORK, "out-base"), os.path.join(WORK, "out-head")
     count = run_all(base_bin, base_out)
@@ -251,7 +282,14 @@ def main(argv):
         print("compare-outputs: the two runs ran different numbers of pairs", file=sys.stderr)
         return 2
     print(f"base {rev} ({base_bin}) vs working tree ({head_bin})")
-    return report(base_out, head_out, count)
+    status = report(base_out, head_out, count)
+    lint_base, lint_head = os.path.join(WORK, "lint-base"), os.path.join(WORK, "lint-head")
+    lint_count = run_lint(base_src, os.path.join(WORK, "target"), lint_base)
+    if run_lint(ROOT, os.path.join(ROOT, "target"), lint_head) != lint_count:
+        print("compare-outputs: the two lint runs dumped different numbers of pairs", file=sys.stderr)
+        return 2
+    print("build checks (dfopt-findings' walk):")
+    return max(status, report(lint_base, lint_head, lint_count))
 
 
 if __name__ == "__main__":
