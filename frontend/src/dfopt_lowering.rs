@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use dfopt_convert::{ConvertError, ConvertErrorKind, ConvertOptions, ImageRequest, NoCache};
-use dfopt_dockerfile::instructions::scope::Vars;
+use dfopt_dockerfile::stages::builtin_args::{ArgPlatform, PredefinedArgs};
+use dfopt_dockerfile::stages::scope::Vars;
 use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{Network, Platform, ResolveMode};
 
@@ -155,14 +156,15 @@ impl Lowering for DfoptLowering {
 
 /// BuildKit's predefined platform ARGs, for expanding `FROM` in global scope.
 fn platform_args(build: &Platform, target: &Platform) -> Vars {
-    let mut vars = Vars::default();
-    for (prefix, p) in [("BUILD", build), ("TARGET", target)] {
-        vars.set(&format!("{prefix}PLATFORM"), &p.to_string());
-        vars.set(&format!("{prefix}OS"), &p.os);
-        vars.set(&format!("{prefix}ARCH"), &p.architecture);
-        vars.set(&format!("{prefix}VARIANT"), &p.variant);
+    let arg_platform =
+        |p: &Platform| ArgPlatform::new(p.to_string(), &p.os, &p.architecture, &p.variant);
+    PredefinedArgs {
+        build: Some(arg_platform(build)),
+        target: Some(arg_platform(target)),
+        target_stage: None,
+        os_version: false,
     }
-    vars
+    .vars(None)
 }
 
 /// First and last 1-based line of a byte span (its end is exclusive).

@@ -15,18 +15,14 @@
 
 use std::collections::BTreeMap;
 
-use dfopt_dockerfile::instructions::scope::{resolve_meta_args, Vars};
-use dfopt_dockerfile::instructions::CommandKind;
 use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::stages::scope::{global_arg_decls, resolve_meta_args, Vars};
 use dfopt_dockerfile::LineIndex;
 use dfopt_llb::{pb, ImageRef};
 use dfopt_optimizer::{ImageInfo, Optimized, Options, Settings};
 
 use crate::errors::LineRange;
 use crate::lowering::{LowerError, ResolvedImages};
-
-/// The build-arg that switches rewrites (`off`, `on`, or `-merge-runs,+…`).
-pub const DFOPT_BUILD_ARG: &str = "DFOPT";
 
 /// The rewritten Dockerfile and how to map it back.
 pub struct Rewritten {
@@ -50,21 +46,19 @@ pub fn rewrite(
     build_platform: Option<String>,
     images: BTreeMap<usize, ImageInfo>,
 ) -> Result<Option<Rewritten>, LowerError> {
-    let settings =
-        Settings::from_sources(build_args.get(DFOPT_BUILD_ARG).map(String::as_str), source)
-            .map_err(|e| match e.line {
-                Some(line) => {
-                    let line = u32::try_from(line).unwrap_or(u32::MAX);
-                    LowerError::at(
-                        e.message,
-                        LineRange {
-                            start: line,
-                            end: line,
-                        },
-                    )
-                }
-                None => LowerError::new(e.message),
-            })?;
+    let settings = Settings::from_build_args(build_args, source).map_err(|e| match e.line {
+        Some(line) => {
+            let line = u32::try_from(line).unwrap_or(u32::MAX);
+            LowerError::at(
+                e.message,
+                LineRange {
+                    start: line,
+                    end: line,
+                },
+            )
+        }
+        None => LowerError::new(e.message),
+    })?;
     if settings.is_off() {
         return Ok(None);
     }
@@ -219,16 +213,8 @@ pub fn image_infos(
         return infos;
     };
     let lexer = Lexer::new(parsed.dockerfile.escape);
-    let decls: Vec<_> = ir
-        .meta_args
-        .iter()
-        .filter_map(|c| match &c.kind {
-            CommandKind::Arg(decls) => Some(decls.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    let Ok((globals, _)) = resolve_meta_args(&decls, build_args, platform_args, &lexer) else {
+    let decls = global_arg_decls(&ir);
+    let Ok((globals, _)) = resolve_meta_args(decls, build_args, platform_args, &lexer) else {
         return infos;
     };
     for stage in &ir.stages {
@@ -281,13 +267,14 @@ fn image_info(config: &[u8]) -> Option<ImageInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dfopt_dockerfile::stages::builtin_args::DFOPT;
 
     const DOCKERFILE: &str = "FROM busybox\n# build steps\nRUN echo a\nRUN echo b \\\n  && echo c\nCOPY x /x\nRUN echo d\n";
 
     fn rewritten(dfopt: Option<&str>) -> Option<Rewritten> {
         let mut args = BTreeMap::new();
         if let Some(v) = dfopt {
-            args.insert(DFOPT_BUILD_ARG.to_owned(), v.to_owned());
+            args.insert(DFOPT.to_owned(), v.to_owned());
         }
         rewrite(
             DOCKERFILE,
@@ -389,7 +376,7 @@ mod tests {
     #[test]
     fn a_bad_dfopt_value_is_a_clear_error() {
         let mut args = BTreeMap::new();
-        args.insert(DFOPT_BUILD_ARG.to_owned(), "-merge-rnus".to_owned());
+        args.insert(DFOPT.to_owned(), "-merge-rnus".to_owned());
         let error = rewrite(DOCKERFILE, &args, None, None, None, BTreeMap::new())
             .err()
             .expect("error");

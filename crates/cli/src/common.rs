@@ -99,8 +99,8 @@ pub fn prepare(
     let build_args = build.build_arg_map().map_err(|e| format!("error: {e}"))?;
     let target_platform = build.target_platform().map_err(|e| format!("error: {e}"))?;
     let input = input::read(file)?;
-    let settings = Settings::from_sources(build_args.get("DFOPT").map(String::as_str), &input.text)
-        .map_err(|e| match e.line {
+    let settings =
+        Settings::from_build_args(&build_args, &input.text).map_err(|e| match e.line {
             Some(line) => format!("{}:{line}:1: {}", input.name, e.message),
             None => format!("{}: {}", input.name, e.message),
         })?;

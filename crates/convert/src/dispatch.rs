@@ -12,6 +12,9 @@ use std::net::IpAddr;
 
 use dfopt_dockerfile::instructions::{self, CmdLine, Command, CommandKind, KeyValue};
 use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::stages::builtin_args::{default_path, NonEnvArgs};
+use dfopt_dockerfile::stages::reachability::{copy_from_state, IndexSyntax};
+use dfopt_dockerfile::stages::scope::{self, ArgValue};
 use dfopt_dockerfile::{go_quote, LineIndex, Span};
 use dfopt_llb::prelude::*;
 use dfopt_llb::{caps, CapId, FileBuilder, Image as ImageSource, Location, Platform};
@@ -19,7 +22,7 @@ use dfopt_llb::{caps, CapId, FileBuilder, Image as ImageSource, Location, Platfo
 use crate::dialect::Dialect;
 use crate::expand::{self, StateEnv};
 use crate::gofmt;
-use crate::image::{default_path_env, Health, Image};
+use crate::image::{Health, Image};
 use crate::options::{ConvertError, ConvertOptions, ResolvedImage, Warning};
 use crate::paths;
 use crate::plan::{Cmd, Loc, NamedRef, Plan, SCRATCH};
@@ -500,7 +503,7 @@ impl<'a> Dispatcher<'a> {
                     .image
                     .config
                     .env
-                    .push(format!("PATH={}", default_path_env(&os)));
+                    .push(format!("PATH={}", default_path(&os)));
             }
             let rt = &mut self.rt[i];
             rt.state
@@ -726,14 +729,19 @@ impl<'a> Dispatcher<'a> {
                         Some(v) => format!("{key}={v}"),
                         None => key.clone(),
                     };
-                    let mut resolved = self.opts.build_args.get(&key).cloned().or(value);
-                    if resolved.is_none() {
-                        for (k, v) in &self.plan.meta_args {
-                            if *k == key {
-                                resolved = v.clone();
-                            }
-                        }
-                    }
+                    let resolved =
+                        match ArgValue::for_key(&key, value.as_deref(), &self.opts.build_args) {
+                            ArgValue::BuildArg(given) => Some(given.to_owned()),
+                            ArgValue::Default(default) => Some(default.to_owned()),
+                            // The global ARG (or predefined one) of that name, the last.
+                            ArgValue::Unset => self
+                                .plan
+                                .meta_args
+                                .iter()
+                                .rev()
+                                .find(|(k, _)| *k == key)
+                                .and_then(|(_, v)| v.clone()),
+                        };
                     // v0.8's history shows the ARG as written, v0.25's with the value
                     // it took (build-arg, default or global ARG).
                     commit.push(match (&resolved, self.dialect.is_v0_8()) {
@@ -742,7 +750,7 @@ impl<'a> Dispatcher<'a> {
                         (None, false) => key.clone(),
                     });
                     if let Some(v) = &resolved {
-                        if !instructions::scope::NON_ENV_ARGS.contains(&key.as_str()) {
+                        if !NonEnvArgs::WithDfopt.contains(&key) {
                             self.rt[i].state.set_env(key.as_str(), v.as_str());
                         }
                     }
@@ -764,15 +772,7 @@ impl<'a> Dispatcher<'a> {
         pairs: &[KeyValue],
         span: Span,
     ) -> Result<Vec<(String, String)>, ConvertError> {
-        pairs
-            .iter()
-            .map(|kv| {
-                Ok((
-                    self.expand(i, &kv.key, span)?,
-                    self.expand(i, &kv.value, span)?,
-                ))
-            })
-            .collect()
+        scope::expand_pairs(pairs, |word| self.expand(i, word, span))
     }
 
     /// `withShell`: the stage's SHELL (or the OS default) plus the joined arguments.
@@ -907,24 +907,22 @@ fn trigger_sources(
         CommandKind::Copy(copy) => {
             if let Some(from) = copy.from.as_ref().filter(|f| !f.value.is_empty()) {
                 let from = &from.value;
-                let state = match crate::plan::go_atoi(from) {
-                    Some(index) => usize::try_from(index)
-                        .ok()
-                        .filter(|i| *i < state_count)
-                        .ok_or_else(|| err(format!("invalid stage index {index}"), None))?,
-                    None => *names.get(&from.to_lowercase()).ok_or_else(|| {
+                let lookup = |name: &str| names.get(&name.to_lowercase()).copied();
+                let state = copy_from_state(from, IndexSyntax::Go, state_count, lookup)
+                    .map_err(|message| err(message, None))?
+                    .ok_or_else(|| {
                         err(
                             format!("ONBUILD COPY --from={from}: copying from an image in an ONBUILD trigger is not supported (BuildKit v0.8.3 copies from an empty state)"),
                             None,
                         )
-                    })?,
-                };
+                    })?;
                 sources.push(Some(state));
             }
         }
         CommandKind::Run(run) => {
             for mount in &run.mounts {
-                let (kind, from) = crate::plan::static_mount_info(&mount.raw.value);
+                let (kind, from) =
+                    dfopt_dockerfile::stages::reachability::run_mount_source(&mount.raw.value);
                 if from.is_empty() || kind.as_deref() == Some("tmpfs") {
                     sources.push(None);
                     continue;

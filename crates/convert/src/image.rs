@@ -25,6 +25,8 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use dfopt_dockerfile::stages::builtin_args::default_path;
+
 use crate::dialect::Dialect;
 use crate::gojson::{self, match_field, type_error, JValue, Member, Writer};
 
@@ -142,15 +144,6 @@ pub(crate) struct Image {
     pub(crate) variant: String,
 }
 
-/// `system.DefaultPathEnv`.
-pub(crate) fn default_path_env(os: &str) -> &'static str {
-    if os == "windows" {
-        "c:\\Windows\\System32;c:\\Windows"
-    } else {
-        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-    }
-}
-
 impl Image {
     /// `emptyImage(platform)`: the config of `FROM scratch`.
     pub(crate) fn empty(os: &str, architecture: &str, variant: &str) -> Self {
@@ -161,7 +154,7 @@ impl Image {
             rootfs_type: "layers".to_owned(),
             config: Config {
                 working_dir: "/".to_owned(),
-                env: vec![format!("PATH={}", default_path_env(os))],
+                env: vec![format!("PATH={}", default_path(os))],
                 ..Config::default()
             },
             ..Image::default()

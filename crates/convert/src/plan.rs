@@ -12,6 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dfopt_dockerfile::instructions::{self, Command, CommandKind, Stage};
 use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::stages::builtin_args::{self, ArgPlatform, PredefinedArgs};
+use dfopt_dockerfile::stages::reachability::{self, IndexSyntax};
+use dfopt_dockerfile::stages::scope::{self, Vars};
 use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{ImageRef, Platform};
 
@@ -93,15 +96,6 @@ pub(crate) struct Plan {
 
 pub(crate) const SCRATCH: &str = "scratch";
 
-/// Go's `strconv.Atoi`.
-pub(crate) fn go_atoi(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse::<i64>().ok()
-}
-
 fn err(message: impl Into<String>, span: Option<Span>) -> ConvertError {
     ConvertError::new(message, span)
 }
@@ -149,44 +143,37 @@ impl Plan {
         // build-args. TARGETSTAGE is the `--target`, else the last stage's
         // name, else "default" (BuildKit v0.8 had no TARGETSTAGE; a Dockerfile
         // that declares it gets current BuildKit's value).
-        let bp = &opts.build_platform;
-        let tp = &target_platform;
-        let target_stage = opts
-            .target
-            .clone()
-            .filter(|t| !t.is_empty())
-            .or_else(|| ir.stages.last().and_then(|s| s.name.clone()))
-            .unwrap_or_else(|| "default".to_owned());
-        let mut meta_args: Vec<MetaArg> = [
-            ("BUILDPLATFORM", platform::format(bp)),
-            ("BUILDOS", bp.os.clone()),
-            ("BUILDARCH", bp.architecture.clone()),
-            ("BUILDVARIANT", bp.variant.clone()),
-            ("TARGETPLATFORM", platform::format(tp)),
-            ("TARGETOS", tp.os.clone()),
-            ("TARGETARCH", tp.architecture.clone()),
-            ("TARGETVARIANT", tp.variant.clone()),
-            ("TARGETSTAGE", target_stage),
-        ]
-        .into_iter()
-        .map(|(k, v)| {
-            let v = opts.build_args.get(k).cloned().unwrap_or(v);
-            (Cow::Borrowed(k), Some(v))
-        })
-        .collect();
-
-        // Global ARGs: defaults expanded against what came before (errors give "").
-        for cmd in &ir.meta_args {
-            if let CommandKind::Arg(decls) = &cmd.kind {
-                for decl in decls {
-                    let value = decl.value.as_ref().map(|v| {
-                        expand::process_word(&lexer, v, &MetaArgs(&meta_args)).unwrap_or_default()
-                    });
-                    let value = opts.build_args.get(&decl.key).cloned().or(value);
-                    meta_args.push((Cow::Owned(decl.key.clone()), value));
-                }
-            }
+        let arg_platform = |p: &Platform| {
+            ArgPlatform::new(platform::format(p), &p.os, &p.architecture, &p.variant)
+        };
+        let predefined = PredefinedArgs {
+            build: Some(arg_platform(&opts.build_platform)),
+            target: Some(arg_platform(&target_platform)),
+            target_stage: Some(builtin_args::target_stage(
+                opts.target.as_deref(),
+                ir.stages.last().and_then(|s| s.name.as_deref()),
+            )),
+            os_version: false,
+        };
+        let predefined = predefined.list(Some(&opts.build_args));
+        let mut vars = Vars::default();
+        for (key, value) in &predefined {
+            vars.set(key, value);
         }
+        let mut meta_args: Vec<MetaArg> = predefined
+            .into_iter()
+            .map(|(k, v)| (Cow::Borrowed(k), Some(v)))
+            .collect();
+
+        // Global ARGs: defaults expanded against what came before (errors give
+        // ""); one declared without a value is "" to the ones after it.
+        let globals = scope::resolve_meta_args_lenient(
+            scope::global_arg_decls(&ir),
+            &opts.build_args,
+            &mut vars,
+            &lexer,
+        );
+        meta_args.extend(globals.into_iter().map(|m| (Cow::Owned(m.key), m.value)));
 
         let mut plan = Plan {
             lexer,
@@ -216,15 +203,7 @@ impl Plan {
                 None => {
                     let mut options: Vec<&str> = names.keys().map(String::as_str).collect();
                     options.sort_unstable();
-                    let message = instructions::suggest::wrap(
-                        format!(
-                            "target stage {} could not be found",
-                            dfopt_dockerfile::go_quote(t)
-                        ),
-                        t,
-                        &options,
-                        true,
-                    );
+                    let message = reachability::unknown_target_message(t, &options);
                     // BuildKit names no line; dfopt frames the stage it suggests, or
                     // else every named stage, so the user sees what can be targeted.
                     let suggested = instructions::suggest::search(t, &options, true)
@@ -369,28 +348,25 @@ impl Plan {
             CommandKind::Copy(copy) => {
                 if let Some(from) = copy.from.as_ref().filter(|f| !f.value.is_empty()) {
                     let from = &from.value;
-                    let state = match go_atoi(from) {
-                        Some(index) => {
-                            let i = usize::try_from(index)
-                                .ok()
-                                .filter(|i| *i < self.states.len())
-                                .ok_or_else(|| {
-                                    err(format!("invalid stage index {index}"), Some(command.span))
-                                })?;
-                            Some(i)
-                        }
-                        None => match names.get(&from.to_lowercase()) {
-                            Some(i) => Some(*i),
-                            None if trigger => None,
-                            None => Some(self.unregistered(from, Loc::Span(command.span))),
-                        },
+                    let lookup = |name: &str| names.get(&name.to_lowercase()).copied();
+                    let state = match reachability::copy_from_state(
+                        from,
+                        IndexSyntax::Go,
+                        self.states.len(),
+                        lookup,
+                    )
+                    .map_err(|message| err(message, Some(command.span)))?
+                    {
+                        Some(i) => Some(i),
+                        None if trigger => None,
+                        None => Some(self.unregistered(from, Loc::Span(command.span))),
                     };
                     sources.push(state);
                 }
             }
             CommandKind::Run(run) => {
                 for mount in &run.mounts {
-                    let (kind, from) = static_mount_info(&mount.raw.value);
+                    let (kind, from) = reachability::run_mount_source(&mount.raw.value);
                     let from = match (from.as_str(), kind.as_deref()) {
                         ("", Some("cache")) => SCRATCH.to_owned(),
                         ("", _) if !dialect.is_v0_8() => SCRATCH.to_owned(),
@@ -433,44 +409,17 @@ impl Plan {
         self.states.len() - 1
     }
 
-    /// `hasCircularDependency`: the first state (in order) from which a cycle of
-    /// `deps` (not bases) is reachable.
-    /// The first stage found on a cycle of stage references, with the instructions
-    /// that make the cycle, from that stage's reference on (BuildKit's
-    /// `validateCircularDependency` walk).
+    /// BuildKit's `validateCircularDependency`: the first state on a cycle of
+    /// stage reads (in state order, each state's reads in index order), with
+    /// the instructions that make the cycle, from that state's read on.
     fn circular_dependency(&self) -> Option<(usize, Vec<Span>)> {
-        let mut visited = BTreeSet::new();
-        let mut path = BTreeSet::new();
-        (0..self.states.len()).find_map(|i| {
-            let mut cycle = Vec::new();
-            self.visit(i, &mut visited, &mut path, &mut cycle)
-                .then_some((i, cycle))
+        reachability::first_cycle(self.states.len(), |i| {
+            self.states[i]
+                .deps
+                .iter()
+                .map(|&dep| (dep, self.dependency_span(i, dep)))
+                .collect()
         })
-    }
-
-    fn visit(
-        &self,
-        i: usize,
-        visited: &mut BTreeSet<usize>,
-        path: &mut BTreeSet<usize>,
-        cycle: &mut Vec<Span>,
-    ) -> bool {
-        if !visited.insert(i) {
-            return false;
-        }
-        path.insert(i);
-        for &dep in &self.states[i].deps {
-            let span = self.dependency_span(i, dep);
-            cycle.extend(span);
-            if path.contains(&dep) || self.visit(dep, visited, path, cycle) {
-                return true;
-            }
-            if span.is_some() {
-                cycle.pop();
-            }
-        }
-        path.remove(&i);
-        false
     }
 
     /// The instruction of state `i` that makes it depend on `dep`: the last one
@@ -484,86 +433,12 @@ impl Plan {
             .map(|cmd| cmd.span)
     }
 
-    /// `isReachable(from, i)` for every state `i` at once, over bases and deps
-    /// (iterative, so any depth works): `from` itself and what it reaches.
+    /// `isReachable(from, i)` for every state `i` at once, over bases and deps.
     fn reachable_from(&self, from: usize) -> Vec<bool> {
-        let mut seen = vec![false; self.states.len()];
-        let mut stack = vec![from];
-        while let Some(s) = stack.pop() {
-            if std::mem::replace(&mut seen[s], true) {
-                continue;
-            }
+        reachability::reachable(self.states.len(), from, |s| {
             let st = &self.states[s];
-            stack.extend(st.base);
-            stack.extend(st.deps.iter().copied());
-        }
-        seen
-    }
-}
-
-/// The `type` and `from` of a `--mount` value without expanding anything (BuildKit's
-/// `detectRunMount` runs before expansion). Unparsable values give nothing; the real
-/// parse at dispatch reports them.
-pub(crate) fn static_mount_info(raw: &str) -> (Option<String>, String) {
-    let Some(fields) = csv_fields(raw) else {
-        return (Some("bind".to_owned()), String::new());
-    };
-    let mut kind = Some("bind".to_owned());
-    let mut from = String::new();
-    for field in &fields {
-        if let Some((key, value)) = field.split_once('=') {
-            // `strings.ToLower(key) == "type"`: no non-ASCII character lower-cases to
-            // a letter of `type` or `from`, so an ASCII comparison is the same.
-            if key.eq_ignore_ascii_case("type") {
-                kind = (!value.contains('$')).then(|| value.to_lowercase());
-            } else if key.eq_ignore_ascii_case("from") {
-                from = value.to_owned();
-            }
-        }
-    }
-    (kind, from)
-}
-
-/// One record of Go's `encoding/csv` (default options). Unquoted fields are
-/// borrowed: this runs for every `--mount` before anything else.
-fn csv_fields(line: &str) -> Option<Vec<Cow<'_, str>>> {
-    let mut fields = Vec::new();
-    let mut rest = line;
-    loop {
-        if let Some(quoted) = rest.strip_prefix('"') {
-            let mut field = String::new();
-            let mut chars = quoted.char_indices();
-            loop {
-                match chars.next() {
-                    None => return None,
-                    Some((at, '"')) => {
-                        let after = &quoted[at + 1..];
-                        if after.starts_with('"') {
-                            chars.next();
-                            field.push('"');
-                        } else if after.is_empty() || after.starts_with(',') {
-                            rest = after;
-                            break;
-                        } else {
-                            return None;
-                        }
-                    }
-                    Some((_, c)) => field.push(c),
-                }
-            }
-            fields.push(Cow::Owned(field));
-        } else {
-            let end = rest.find([',', '"']).unwrap_or(rest.len());
-            if rest[end..].starts_with('"') {
-                return None;
-            }
-            fields.push(Cow::Borrowed(&rest[..end]));
-            rest = &rest[end..];
-        }
-        match rest.strip_prefix(',') {
-            Some(after) => rest = after,
-            None => return Some(fields),
-        }
+            st.base.into_iter().chain(st.deps.iter().copied())
+        })
     }
 }
 
@@ -659,43 +534,6 @@ impl NamedRef {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mount_info() {
-        assert_eq!(
-            static_mount_info("type=cache,target=/x"),
-            (Some("cache".into()), String::new())
-        );
-        assert_eq!(
-            static_mount_info("target=/x,from=builder"),
-            (Some("bind".into()), "builder".into())
-        );
-        assert_eq!(
-            static_mount_info("type=$T,target=/x"),
-            (None, String::new())
-        );
-        assert_eq!(
-            static_mount_info("\"type=tmpfs\",target=/x"),
-            (Some("tmpfs".into()), String::new())
-        );
-        assert_eq!(
-            static_mount_info("TYPE=Cache,From=b"),
-            (Some("cache".into()), "b".into())
-        );
-        assert_eq!(
-            static_mount_info("\"from=a\"\"b\",type=bind,"),
-            (Some("bind".into()), "a\"b".into())
-        );
-        let bind = (Some("bind".to_owned()), String::new());
-        for bad in ["from=a\"", "\"from=a", "\"from=a\"x", "a,b\"c"] {
-            assert_eq!(static_mount_info(bad), bind, "{bad}");
-        }
-        assert_eq!(csv_fields(""), Some(vec![Cow::Borrowed("")]));
-        assert_eq!(
-            csv_fields("a,,\"\","),
-            Some(vec!["a".into(), "".into(), "".into(), "".into()])
-        );
-    }
 
     #[test]
     fn refs() {

@@ -1,6 +1,8 @@
 //! `STOPSIGNAL` validation: `github.com/docker/docker/pkg/signal.ParseSignal` with the
 //! Linux signal table, as vendored by BuildKit v0.8.3.
 
+use dfopt_dockerfile::go_atoi;
+
 const NAMES: [&str; 65] = [
     "ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT", "KILL",
     "PIPE", "POLL", "PROF", "PWR", "QUIT", "SEGV", "STKFLT", "STOP", "SYS", "TERM", "TRAP", "TSTP",
@@ -25,15 +27,6 @@ pub(crate) fn check(raw: &str) -> Result<(), String> {
     } else {
         Err(invalid())
     }
-}
-
-/// Go's `strconv.Atoi` (64-bit): optional sign, decimal digits, no overflow.
-fn go_atoi(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse::<i64>().ok()
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! The body of the fuzz target, shared with the regression test that replays
 //! the committed corpus, so both exercise exactly the same code.
 
-use crate::instructions::{parse_dockerfile, scope::Vars, CommandKind};
+use crate::instructions::{parse_dockerfile, CommandKind};
 use crate::shell::Lexer;
+use crate::stages::scope::Vars;
 use crate::syntax::dump::dump;
 
 /// Parses, types, dumps and expands `data`; must never panic.

@@ -7,10 +7,14 @@
 //! and passes that need them do not fire.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 
-use dfopt_dockerfile::instructions::scope::{resolve_meta_args, Vars};
 use dfopt_dockerfile::instructions::{CommandKind, Ir};
 use dfopt_dockerfile::shell::{Env, Lexer};
+use dfopt_dockerfile::stages::builtin_args::{ArgPlatform, NonEnvArgs, PredefinedArgs};
+use dfopt_dockerfile::stages::scope::{
+    expand_pairs, global_arg_decls, resolve_meta_args, ArgValue,
+};
 
 use crate::options::{ImageInfo, Options};
 
@@ -188,29 +192,17 @@ pub(crate) fn repository_name(image: &str) -> &str {
 /// Computes the facts of every stage.
 pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> {
     let lexer = Lexer::new(escape);
-    let mut platform_args = Vars::default();
-    for (prefix, platform) in [
-        ("BUILD", &opts.build_platform),
-        ("TARGET", &opts.target_platform),
-    ] {
-        if let Some(p) = platform {
-            let mut parts = p.split('/');
-            platform_args.set(&format!("{prefix}PLATFORM"), p);
-            platform_args.set(&format!("{prefix}OS"), parts.next().unwrap_or(""));
-            platform_args.set(&format!("{prefix}ARCH"), parts.next().unwrap_or(""));
-            platform_args.set(&format!("{prefix}VARIANT"), parts.next().unwrap_or(""));
-        }
+    // Only the platforms the caller knows; no TARGETSTAGE and no build-arg
+    // overrides (a stage name is never a cache-relevant fact here).
+    let platform_args = PredefinedArgs {
+        build: opts.build_platform.as_deref().map(ArgPlatform::from_spec),
+        target: opts.target_platform.as_deref().map(ArgPlatform::from_spec),
+        target_stage: None,
+        os_version: false,
     }
-    let decls: Vec<_> = ir
-        .meta_args
-        .iter()
-        .filter_map(|c| match &c.kind {
-            CommandKind::Arg(d) => Some(d.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    let (globals, _) = resolve_meta_args(&decls, &opts.build_args, platform_args.clone(), &lexer)
+    .vars(None);
+    let decls = global_arg_decls(ir);
+    let (globals, _) = resolve_meta_args(decls, &opts.build_args, platform_args.clone(), &lexer)
         .unwrap_or_else(|_| (platform_args.clone(), Vec::new()));
     // A global ARG without value and without build-arg is unknown only if a
     // build-arg could set it; we treat it as empty like BuildKit does.
@@ -296,12 +288,10 @@ pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> 
             before.push(cur.clone());
             match &cmd.kind {
                 CommandKind::Env(pairs) => {
-                    let mut updates = Vec::new();
-                    for p in pairs {
-                        let key = cur.env.expand(&lexer, &p.key);
-                        let value = cur.env.expand(&lexer, &p.value);
-                        updates.push((key, value));
-                    }
+                    let updates = expand_pairs(pairs, |word| {
+                        Ok::<_, Infallible>(cur.env.expand(&lexer, word))
+                    });
+                    let Ok(updates) = updates;
                     for (key, value) in updates {
                         match key {
                             Val::Known(k) => cur.env.set(&k, value),
@@ -316,16 +306,17 @@ pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> 
                 }
                 CommandKind::Arg(decls) => {
                     for d in decls {
-                        let value = match (opts.build_args.get(&d.key), &d.value) {
-                            (Some(given), _) => Some(Val::Known(given.clone())),
-                            (None, _) if !opts.complete_build_args => Some(Val::Unknown),
-                            (None, Some(default)) => Some(cur.env.expand(&lexer, default)),
-                            (None, None) => globals.get(&d.key).map(|v| Val::Known(v.to_string())),
+                        let value = match ArgValue::of(d, &opts.build_args) {
+                            ArgValue::BuildArg(given) => Some(Val::Known(given.to_owned())),
+                            // A build-arg given at build time would win.
+                            _ if !opts.complete_build_args => Some(Val::Unknown),
+                            ArgValue::Default(default) => Some(cur.env.expand(&lexer, default)),
+                            ArgValue::Unset => {
+                                globals.get(&d.key).map(|v| Val::Known(v.to_string()))
+                            }
                         };
                         if let Some(v) = value {
-                            if !dfopt_dockerfile::instructions::scope::NON_ENV_ARGS
-                                .contains(&d.key.as_str())
-                            {
+                            if !NonEnvArgs::WithDfopt.contains(&d.key) {
                                 cur.env.set(&d.key, v);
                             }
                         }

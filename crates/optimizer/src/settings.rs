@@ -17,6 +17,7 @@
 
 use crate::registry::{self, PASSES};
 use dfopt_dockerfile::instructions::suggest;
+use dfopt_dockerfile::stages::builtin_args::DFOPT;
 
 /// Where the settings came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +123,14 @@ impl Settings {
             enabled,
             source: SettingsSource::Default,
         })
+    }
+
+    /// [`Settings::from_sources`] with the `DFOPT` build-arg of `build_args`.
+    pub fn from_build_args(
+        build_args: &std::collections::BTreeMap<String, String>,
+        source: &str,
+    ) -> Result<Settings, SettingsError> {
+        Settings::from_sources(build_args.get(DFOPT).map(String::as_str), source)
     }
 
     /// The settings for a build: the `DFOPT` build-arg if given and not empty,

@@ -23,6 +23,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use dfopt_dockerfile::stages::builtin_args::default_path;
 use dfopt_llb::{pb, Image, ImageRef, OpOptions, Platform};
 use prost::Message;
 
@@ -318,7 +319,7 @@ pub fn add_tool_exec(
             meta: Some(pb::Meta {
                 args,
                 env: vec![
-                    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_owned(),
+                    format!("PATH={}", default_path("linux")),
                     format!("{NONCE_VAR}={nonce}"),
                 ],
                 cwd: "/".to_owned(),

@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
+use dfopt_dockerfile::stages::builtin_args::default_path;
 use dfopt_llb::{pb, Image, ImageRef, Local, OpOptions, Platform};
 use prost::Message;
 
@@ -106,14 +107,15 @@ impl LoadedContext {
     }
 }
 
-/// BuildKit's `emptyImage(platform)`.
+/// BuildKit's `emptyImage(platform)`, with Linux's default PATH whatever the
+/// platform (BuildKit takes the platform's OS's).
 fn empty_image(platform: &Platform) -> serde_json::Value {
     let mut image = serde_json::json!({
         "architecture": platform.architecture,
         "os": platform.os,
         "rootfs": { "type": "layers", "diff_ids": null },
         "config": {
-            "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+            "Env": [format!("PATH={}", default_path("linux"))],
             "WorkingDir": "/",
         },
     });

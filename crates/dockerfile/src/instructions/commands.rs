@@ -1,7 +1,7 @@
 //! Typed instructions: what each Dockerfile instruction says, before any
 //! variable is expanded. Values are raw text (quotes and `$VAR` untouched)
 //! except where BuildKit itself processes them while parsing (JSON strings,
-//! flag quoting). Expansion happens per stage, see [`super::scope`].
+//! flag quoting). Expansion happens per stage, see [`crate::stages::scope`].
 
 use super::flags::FlagValue;
 use super::mount::Mount;

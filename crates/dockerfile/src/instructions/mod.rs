@@ -2,16 +2,15 @@
 //!
 //! [`parse_dockerfile`] turns the syntax tree into stages of typed commands,
 //! reporting the first invalid instruction with BuildKit's message.
-//! [`scope`] models ARG/ENV variable scoping for expansion.
+//! ARG/ENV scoping is [`crate::stages::scope`].
 
 pub mod commands;
-mod csv;
+pub(crate) mod csv;
 pub mod duration;
 pub mod expose;
 pub mod flags;
 pub mod mount;
 pub mod parse;
-pub mod scope;
 pub mod suggest;
 
 pub use commands::*;

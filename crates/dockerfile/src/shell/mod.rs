@@ -74,7 +74,7 @@ mod unicode;
 mod unicode_tables;
 
 pub use lexer::MAX_NESTING;
-pub use quote::{decode_utf8_like_go, go_quote};
+pub use quote::{decode_utf8_like_go, go_atoi, go_quote};
 
 /// Where variable values come from. BuildKit's `EnvGetter`.
 pub trait Env {

@@ -88,6 +88,17 @@ pub fn decode_utf8_like_go(mut bytes: &[u8]) -> String {
     }
 }
 
+/// Go's `strconv.Atoi` (64-bit): one optional sign, then ASCII digits, no
+/// overflow. BuildKit reads `COPY --from` stage indices and STOPSIGNAL numbers
+/// with it.
+pub fn go_atoi(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<i64>().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

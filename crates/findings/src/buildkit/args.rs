@@ -3,9 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use dfopt_dockerfile::instructions::scope::Vars;
 use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::stages::builtin_args::{target_stage, ArgPlatform, PredefinedArgs};
+use dfopt_dockerfile::stages::scope::{resolve_meta_args_with, ArgValue, UnsetGlobal, Vars};
 use dfopt_dockerfile::Span;
+use dfopt_llb::Platform;
 
 use super::stages::Platforms;
 use super::walk::{invalid, MetaArgCmd, StageDef};
@@ -28,33 +30,19 @@ pub(super) struct ArgInfo {
 
 /// BuildKit's `defaultArgs`: platform args and `TARGETSTAGE`, each overridable by a
 /// build-arg.
+/// `target_name`: the `--target` as given (an empty one is kept: it gives
+/// `default`, where the converter would take the last stage's name), else the
+/// last stage's name.
 pub(super) fn default_args(options: &Options, platforms: &Platforms, target_name: &str) -> Vars {
-    let mut vars = Vars::default();
-    let build = &platforms.build;
-    let target = &platforms.target;
-    let target_stage = if target_name.is_empty() {
-        "default"
-    } else {
-        target_name
-    };
-    let values = [
-        ("BUILDPLATFORM", build.to_string()),
-        ("BUILDOS", build.os.clone()),
-        ("BUILDOSVERSION", String::new()),
-        ("BUILDARCH", build.architecture.clone()),
-        ("BUILDVARIANT", build.variant.clone()),
-        ("TARGETPLATFORM", target.to_string()),
-        ("TARGETOS", target.os.clone()),
-        ("TARGETOSVERSION", String::new()),
-        ("TARGETARCH", target.architecture.clone()),
-        ("TARGETVARIANT", target.variant.clone()),
-        ("TARGETSTAGE", target_stage.to_owned()),
-    ];
-    for (key, value) in values {
-        let value = options.build_args.get(key).cloned().unwrap_or(value);
-        vars.set(key, &value);
+    let arg_platform =
+        |p: &Platform| ArgPlatform::new(p.to_string(), &p.os, &p.architecture, &p.variant);
+    PredefinedArgs {
+        build: Some(arg_platform(&platforms.build)),
+        target: Some(arg_platform(&platforms.target)),
+        target_stage: Some(target_stage(Some(target_name), None)),
+        os_version: true,
     }
-    vars
+    .vars(Some(options.build_args))
 }
 
 /// InvalidDefaultArgInFrom: base names expanded with the ARG defaults only.
@@ -95,37 +83,45 @@ pub(super) fn meta_args(
     let mut vars = initial.clone();
     let mut all: BTreeMap<String, ArgInfo> = BTreeMap::new();
     for meta in metas {
-        for (position, decl) in meta.decls.iter().enumerate() {
-            let mut info = ArgInfo {
-                name: decl.key.clone(),
-                description: decl.doc_comment.clone(),
-                value: String::new(),
-                spans: vec![meta.span],
-                deps: BTreeSet::new(),
-                position,
-            };
-            let value = match (build_args.get(&decl.key), &decl.value) {
-                (Some(given), _) => Some(given.clone()),
-                (None, Some(default)) => {
-                    let expanded = lexer
-                        .process_word_with_matches(default, &vars)
-                        .map_err(|e| invalid(e.message, vec![meta.span]))?;
-                    info.deps = expanded.matched;
-                    if info.deps.remove(&decl.key) {
-                        if let Some(old) = all.get(&decl.key) {
-                            info.deps.extend(old.deps.iter().cloned());
+        let mut position = 0;
+        resolve_meta_args_with(
+            &meta.decls,
+            build_args,
+            &mut vars,
+            UnsetGlobal::Unset,
+            |decl, value, vars| {
+                let mut info = ArgInfo {
+                    name: decl.key.clone(),
+                    description: decl.doc_comment.clone(),
+                    value: String::new(),
+                    spans: vec![meta.span],
+                    deps: BTreeSet::new(),
+                    position,
+                };
+                position += 1;
+                let value = match value {
+                    ArgValue::BuildArg(given) => Some(given.to_owned()),
+                    ArgValue::Default(default) => {
+                        let expanded = lexer
+                            .process_word_with_matches(default, vars)
+                            .map_err(|e| invalid(e.message, vec![meta.span]))?;
+                        info.deps = expanded.matched;
+                        if info.deps.remove(&decl.key) {
+                            if let Some(old) = all.get(&decl.key) {
+                                info.deps.extend(old.deps.iter().cloned());
+                            }
                         }
+                        Some(expanded.result)
                     }
-                    Some(expanded.result)
+                    ArgValue::Unset => None,
+                };
+                if let Some(value) = &value {
+                    info.value.clone_from(value);
                 }
-                (None, None) => None,
-            };
-            if let Some(value) = value {
-                vars.set(&decl.key, &value);
-                info.value = value;
-            }
-            all.insert(decl.key.clone(), info);
-        }
+                all.insert(decl.key.clone(), info);
+                Ok(value)
+            },
+        )?;
     }
     Ok((vars, all))
 }

@@ -7,9 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dfopt_dockerfile::dockerignore::clean;
 use dfopt_dockerfile::instructions::commands::{CommandKind, KeyValue};
-use dfopt_dockerfile::instructions::scope::Vars;
 use dfopt_dockerfile::instructions::suggest;
 use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::stages::builtin_args::{default_path, NonEnvArgs};
+use dfopt_dockerfile::stages::scope::{expand_pairs, Vars};
 use dfopt_dockerfile::Span;
 
 use super::graph;
@@ -19,12 +20,6 @@ use super::walk::Cmd;
 use super::{expose, rules};
 use crate::config::CheckConfig;
 use crate::report::Report;
-
-/// BuildKit's `nonEnvArgs`: ARGs that never become variables.
-pub(super) const NON_ENV_ARGS: [&str; 2] =
-    ["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"];
-/// `system.DefaultPathEnv("linux")`, added when an image sets no PATH.
-const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// Which single-use instruction a tracker slot is for.
 pub(super) const CMD: usize = 0;
@@ -68,7 +63,9 @@ impl Walker<'_> {
         let image = rt.image.clone().unwrap_or_default();
         rt.env = Vars::from_env_list(image.env.iter().map(String::as_str));
         if rt.env.get("PATH").is_none() {
-            rt.env.set("PATH", DEFAULT_PATH);
+            // BuildKit's lint takes the OS of the platform; the walk models a
+            // Linux build (a Windows image sets its own PATH).
+            rt.env.set("PATH", default_path("linux"));
         }
         rt.shell = image.shell;
         if !image.working_dir.is_empty() {
@@ -112,7 +109,7 @@ impl Walker<'_> {
         let mut keys: Vec<&str> = rt.env.iter().map(|(k, _)| k).collect();
         keys.sort_unstable();
         for name in names {
-            if rt.build_args.contains(name) || NON_ENV_ARGS.contains(&name.as_str()) {
+            if rt.build_args.contains(name) || NonEnvArgs::BuildKit.contains(name) {
                 continue;
             }
             let suggestion = suggest::search(name, &keys, true);
@@ -132,13 +129,12 @@ impl Walker<'_> {
         config: &CheckConfig,
         span: Span,
     ) -> Result<Vec<(String, String, bool)>, String> {
-        let mut out = Vec::new();
-        for pair in pairs {
-            let key = self.expand(rt, &pair.key, false, config, span)?;
-            let value = self.expand(rt, &pair.value, false, config, span)?;
-            out.push((key, value, pair.legacy));
-        }
-        Ok(out)
+        let expanded = expand_pairs(pairs, |word| self.expand(rt, word, false, config, span))?;
+        Ok(expanded
+            .into_iter()
+            .zip(pairs)
+            .map(|((key, value), pair)| (key, value, pair.legacy))
+            .collect())
     }
 
     /// One instruction of state `i`.

@@ -5,6 +5,7 @@
 use dfopt_dockerfile::go_quote;
 use dfopt_dockerfile::instructions::commands::CommandKind;
 use dfopt_dockerfile::shell::{EmptyEnv, Lexer};
+use dfopt_dockerfile::stages::reachability::{self, copy_from_state, IndexSyntax};
 use dfopt_dockerfile::Span;
 
 use super::stages::{find_by_name, StageRt};
@@ -50,20 +51,15 @@ pub(super) fn add_sources(
                     Vec::new(),
                 ));
             }
-            let source = match from.value.parse::<i64>() {
-                Ok(index) => {
-                    if index < 0 || index >= states.len() as i64 {
-                        return Err(invalid(format!("invalid stage index {index}"), Vec::new()));
-                    }
-                    index as usize
+            let lookup = |name: &str| find_by_name(states, name);
+            let source = match copy_from_state(&from.value, IndexSyntax::Go, states.len(), lookup)
+                .map_err(|message| invalid(message, Vec::new()))?
+            {
+                Some(stage) => stage,
+                None => {
+                    states.push(StageRt::extra(&from.value, Some(cmd.span)));
+                    states.len() - 1
                 }
-                Err(_) => match find_by_name(states, &from.value) {
-                    Some(stage) => stage,
-                    None => {
-                        states.push(StageRt::extra(&from.value, Some(cmd.span)));
-                        states.len() - 1
-                    }
-                },
             };
             states[reader].add_dep(source, cmd.span);
             found = true;
@@ -98,64 +94,40 @@ pub(super) fn add_sources(
 /// cycle. (BuildKit walks the reads in Go's random map order; here in the order they
 /// were first read.)
 pub(super) fn check_cycles(states: &[StageRt]) -> Result<(), LintError> {
-    let mut visited = vec![false; states.len()];
-    let mut on_path = vec![false; states.len()];
-    for (i, state) in states.iter().enumerate() {
-        let mut path = Vec::new();
-        if visit(states, i, &mut visited, &mut on_path, &mut path) {
-            let name = state.name.clone().unwrap_or_else(|| {
-                if state.extra {
-                    String::new()
-                } else {
-                    format!("stage-{i}")
-                }
-            });
-            return Err(invalid(
-                format!("circular dependency detected on stage: {name}"),
-                path,
-            ));
+    let reads = |i: usize| -> Vec<(usize, Option<Span>)> {
+        states[i]
+            .deps
+            .iter()
+            .map(|&(dep, span)| (dep, Some(span)))
+            .collect()
+    };
+    let Some((i, path)) = reachability::first_cycle(states.len(), reads) else {
+        return Ok(());
+    };
+    let state = &states[i];
+    let name = state.name.clone().unwrap_or_else(|| {
+        if state.extra {
+            String::new()
+        } else {
+            format!("stage-{i}")
         }
-    }
-    Ok(())
-}
-
-fn visit(
-    states: &[StageRt],
-    i: usize,
-    visited: &mut [bool],
-    on_path: &mut [bool],
-    path: &mut Vec<Span>,
-) -> bool {
-    if visited[i] {
-        return false;
-    }
-    visited[i] = true;
-    on_path[i] = true;
-    for &(dep, span) in &states[i].deps {
-        path.push(span);
-        if on_path[dep] || visit(states, dep, visited, on_path, path) {
-            return true;
-        }
-        path.pop();
-    }
-    on_path[i] = false;
-    false
+    });
+    Err(invalid(
+        format!("circular dependency detected on stage: {name}"),
+        path,
+    ))
 }
 
 /// BuildKit's `allReachableStages`: the target, the states it builds on and reads
 /// from, transitively.
 pub(super) fn reachable(states: &[StageRt], target: usize) -> Vec<bool> {
-    let mut seen = vec![false; states.len()];
-    let mut todo = vec![target];
-    while let Some(i) = todo.pop() {
-        if seen[i] {
-            continue;
-        }
-        seen[i] = true;
-        todo.extend(states[i].base_stage);
-        todo.extend(states[i].deps.iter().map(|&(dep, _)| dep));
-    }
-    seen
+    reachability::reachable(states.len(), target, |i| {
+        let state = &states[i];
+        state
+            .base_stage
+            .into_iter()
+            .chain(state.deps.iter().map(|&(dep, _)| dep))
+    })
 }
 
 /// BuildKit's refusal to copy from a stage that is not built yet.
@@ -170,10 +142,11 @@ pub(super) fn check_copy_source(
     let Some(from) = &copy.from else {
         return Ok(());
     };
-    let source = match from.value.parse::<usize>() {
-        Ok(index) => Some(index),
-        Err(_) => find_by_name(states, &from.value),
-    };
+    // An index out of range is no source here (the graph reported it).
+    let lookup = |name: &str| find_by_name(states, name);
+    let source = copy_from_state(&from.value, IndexSyntax::Unsigned, states.len(), lookup)
+        .ok()
+        .flatten();
     if source.is_some_and(|s| s < states.len() && !states[s].extra && !states[s].dispatched) {
         return Err(format!(
             "cannot copy from stage {}, it needs to be defined before current stage {}",

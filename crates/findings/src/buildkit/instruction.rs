@@ -8,10 +8,12 @@ use std::collections::BTreeSet;
 use dfopt_dockerfile::dockerignore::clean;
 use dfopt_dockerfile::instructions::commands::{ArgDecl, Run, SourcesAndDest};
 use dfopt_dockerfile::instructions::mount::{parse_mount, MountType};
+use dfopt_dockerfile::stages::builtin_args::NonEnvArgs;
+use dfopt_dockerfile::stages::scope::ArgValue;
 use dfopt_dockerfile::{go_quote, Span};
 
 use super::args::ArgInfo;
-use super::dispatch::{Walker, NON_ENV_ARGS};
+use super::dispatch::Walker;
 use super::outline::OutlineMount;
 use super::rules;
 use super::stages::{find_by_name, StageRt};
@@ -226,22 +228,19 @@ impl Walker<'_> {
     ) -> Result<(), String> {
         for (position, decl) in decls.iter().enumerate() {
             self.secret_key("ARG", &decl.key, config, span);
-            let given = self.build_arg_values.get(&decl.key);
             let mut skip_info = false;
-            let mut value = None;
-            if decl.value.is_none() && given.is_none() {
-                if let Some(global) = self.globals.get(&decl.key) {
-                    value = Some(global.to_owned());
-                    skip_info = true;
+            let value = match ArgValue::of(decl, self.build_arg_values) {
+                ArgValue::BuildArg(given) => Some(given.to_owned()),
+                ArgValue::Default(default) => Some(self.expand(rt, default, false, config, span)?),
+                ArgValue::Unset => {
+                    // The global value; the outline lists it as the global ARG.
+                    let global = self.globals.get(&decl.key).map(str::to_owned);
+                    skip_info = global.is_some();
+                    global
                 }
-            }
-            if let Some(given) = given {
-                value = Some(given.clone());
-            } else if let Some(default) = &decl.value {
-                value = Some(self.expand(rt, default, false, config, span)?);
-            }
+            };
             if let Some(value) = &value {
-                if !NON_ENV_ARGS.contains(&decl.key.as_str()) {
+                if !NonEnvArgs::BuildKit.contains(&decl.key) {
                     rt.env.set(&decl.key, value);
                 }
             }

@@ -5,10 +5,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use dfopt_dockerfile::instructions::scope::Vars;
 use dfopt_dockerfile::instructions::suggest;
 use dfopt_dockerfile::shell::Lexer;
-use dfopt_dockerfile::{go_quote, Span};
+use dfopt_dockerfile::stages::reachability;
+use dfopt_dockerfile::stages::scope::Vars;
+use dfopt_dockerfile::Span;
 use dfopt_llb::platform as platforms;
 use dfopt_llb::Platform;
 
@@ -277,11 +278,8 @@ pub(super) fn resolve_target(states: &[StageRt], target: Option<&str>) -> Result
         .map(|(i, s)| s.name.clone().unwrap_or_else(|| format!("stage-{i}")))
         .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let message = suggest::wrap(
-        format!("target stage {} could not be found", go_quote(target)),
-        target,
-        &names,
-        true,
-    );
-    Err(invalid(message, Vec::new()))
+    Err(invalid(
+        reachability::unknown_target_message(target, &names),
+        Vec::new(),
+    ))
 }

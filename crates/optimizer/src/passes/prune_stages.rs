@@ -47,6 +47,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dfopt_dockerfile::instructions::{CommandKind, Ir};
 use dfopt_dockerfile::shell::{Env, Lexer};
+use dfopt_dockerfile::stages::builtin_args::{NonEnvArgs, PLATFORM_ARG_NAMES};
+use dfopt_dockerfile::stages::reachability::{self, IndexSyntax};
+use dfopt_dockerfile::stages::scope::{global_arg_decls, resolve_meta_args_lenient, Vars};
 use dfopt_dockerfile::Span;
 
 use crate::options::Options;
@@ -55,7 +58,7 @@ use crate::work::Cx;
 pub(crate) const ID: &str = "prune-stages";
 
 /// ARG names programs read implicitly, or that are build options; never reported.
-const IMPLICIT_ARGS: [&str; 24] = [
+const IMPLICIT_ARGS: [&str; 21] = [
     "DEBIAN_FRONTEND",
     "NODE_ENV",
     "HTTP_PROXY",
@@ -76,22 +79,16 @@ const IMPLICIT_ARGS: [&str; 24] = [
     "NPM_CONFIG_REGISTRY",
     "SOURCE_DATE_EPOCH",
     "BUILDKIT_INLINE_CACHE",
-    "BUILDKIT_SBOM_SCAN_CONTEXT",
-    "BUILDKIT_SBOM_SCAN_STAGE",
-    "DFOPT",
     "LANG",
 ];
 
-const PLATFORM_ARGS: [&str; 8] = [
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDARCH",
-    "BUILDVARIANT",
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETARCH",
-    "TARGETVARIANT",
-];
+/// Whether an ARG is never reported: read implicitly, a build option (BuildKit's
+/// non-env ARGs, `DFOPT`), or a platform arg BuildKit predefines.
+fn never_reported(name: &str) -> bool {
+    IMPLICIT_ARGS.contains(&name)
+        || NonEnvArgs::WithDfopt.contains(name)
+        || PLATFORM_ARG_NAMES.contains(&name)
+}
 
 /// The stages needed to build `target` (a stage name, case-insensitive;
 /// `None`: the last stage), by index. An unknown target gives an empty set.
@@ -104,21 +101,10 @@ pub fn reachable_stages(ir: &Ir, target: Option<&str>) -> BTreeSet<usize> {
 /// dependencies mean "could be any stage".
 fn graph(ir: &Ir, opts: &Options, escape: char) -> Vec<(Option<usize>, Option<BTreeSet<usize>>)> {
     let lexer = Lexer::new(escape);
-    let mut globals: BTreeMap<String, String> = BTreeMap::new();
-    for cmd in &ir.meta_args {
-        if let CommandKind::Arg(decls) = &cmd.kind {
-            for d in decls {
-                let value = match (opts.build_args.get(&d.key), &d.value) {
-                    (Some(v), _) => v.clone(),
-                    (None, Some(v)) => lexer
-                        .process_word(v, &globals as &dyn Env)
-                        .unwrap_or_default(),
-                    (None, None) => String::new(),
-                };
-                globals.insert(d.key.clone(), value);
-            }
-        }
-    }
+    // Global ARGs without the predefined platform args (FROM names rarely use
+    // them); an expansion error or an unset ARG gives "".
+    let mut globals = Vars::default();
+    resolve_meta_args_lenient(global_arg_decls(ir), &opts.build_args, &mut globals, &lexer);
     let names: BTreeMap<String, usize> = ir
         .stages
         .iter()
@@ -129,10 +115,13 @@ fn graph(ir: &Ir, opts: &Options, escape: char) -> Vec<(Option<usize>, Option<BT
         if value.contains('$') {
             return Err(());
         }
-        if let Ok(index) = value.parse::<usize>() {
-            return Ok((index < ir.stages.len()).then_some(index));
-        }
-        Ok(names.get(&value.to_lowercase()).copied())
+        // An index out of range reads nothing.
+        let lookup = |name: &str| names.get(&name.to_lowercase()).copied();
+        Ok(
+            reachability::copy_from_state(value, IndexSyntax::Unsigned, ir.stages.len(), lookup)
+                .ok()
+                .flatten(),
+        )
     };
     let mut out = Vec::new();
     for (si, stage) in ir.stages.iter().enumerate() {
@@ -159,7 +148,8 @@ fn graph(ir: &Ir, opts: &Options, escape: char) -> Vec<(Option<usize>, Option<BT
                 }
                 CommandKind::Run(run) => {
                     for m in &run.mounts {
-                        if let Some(from) = mount_from(&m.raw.value) {
+                        let (_, from) = reachability::run_mount_source(&m.raw.value);
+                        if !from.is_empty() {
                             add(resolve(&from));
                         }
                     }
@@ -183,16 +173,6 @@ fn graph(ir: &Ir, opts: &Options, escape: char) -> Vec<(Option<usize>, Option<BT
     out
 }
 
-/// The `from=` of a mount value, read without expansion.
-fn mount_from(raw: &str) -> Option<String> {
-    raw.split(',').find_map(|field| {
-        let (k, v) = field.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("from")
-            .then(|| v.trim_matches('"').to_string())
-    })
-}
-
 /// [`reachable_stages`] with build-args (for `FROM` names) and the file's escape character.
 pub fn reachable_stages_with(
     ir: &Ir,
@@ -211,20 +191,19 @@ pub fn reachable_stages_with(
         return BTreeSet::new();
     };
     let graph = graph(ir, opts, escape);
-    let mut seen = BTreeSet::new();
-    let mut stack = vec![start];
-    while let Some(s) = stack.pop() {
-        if !seen.insert(s) {
-            continue;
-        }
+    let seen = reachability::reachable(graph.len(), start, |s| {
         let (parent, deps) = &graph[s];
-        stack.extend(*parent);
-        match deps {
-            Some(d) => stack.extend(d.iter().copied()),
-            None => return (0..ir.stages.len()).collect(),
-        }
+        parent
+            .iter()
+            .chain(deps.iter().flatten())
+            .copied()
+            .collect::<Vec<_>>()
+    });
+    // A reached stage whose reads are unknown could read any stage.
+    if (0..graph.len()).any(|s| seen[s] && graph[s].1.is_none()) {
+        return (0..ir.stages.len()).collect();
     }
-    seen
+    (0..graph.len()).filter(|&s| seen[s]).collect()
 }
 
 /// Whether `text` mentions `$NAME` or `${NAME…}`.
@@ -327,10 +306,7 @@ pub(crate) fn run(cx: &mut Cx) {
         }
     }
     for (name, _, span) in &globals {
-        if used.contains(name)
-            || IMPLICIT_ARGS.contains(&name.as_str())
-            || PLATFORM_ARGS.contains(&name.as_str())
-        {
+        if used.contains(name) || never_reported(name) {
             continue;
         }
         reports.push((
@@ -363,9 +339,7 @@ pub(crate) fn run(cx: &mut Cx) {
                 continue;
             };
             for d in decls {
-                if IMPLICIT_ARGS.contains(&d.key.as_str())
-                    || PLATFORM_ARGS.contains(&d.key.as_str())
-                {
+                if never_reported(&d.key) {
                     continue;
                 }
                 let later = stage.commands[ci + 1..].iter().map(|c| c.original.as_str());
