@@ -136,7 +136,10 @@ class Target:
             docker("rm", "-v", cid)
         with tarfile.open(fileobj=io.BytesIO(data)) as archive:
             members = [m for m in archive.getmembers() if m.isfile() or m.isdir() or m.issym()]
-            archive.extractall(root, members=members, filter="tar")
+            # Extraction filters exist from Python 3.11.4 (and Debian's 3.11.2 lacks
+            # them); the archive is the image this run just built.
+            safe = {"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}
+            archive.extractall(root, members=members, **safe)
 
     def member(self, path):
         member = self.tar().get(path.strip("/"))
