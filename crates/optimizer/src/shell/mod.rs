@@ -23,7 +23,10 @@
 //! `(( … ))` as a command that runs nothing, accepted only in forms where
 //! dash's different reading (two subshells) is as harmless (`arith.rs`).
 //! Substitutions inside words (`$(…)`, backquotes, `${…}`, `$((…))`) are
-//! checked for balance but their commands are not listed.
+//! checked for balance; the bodies of command substitutions are read as
+//! command lines of their own (`substitutions.rs`), whose commands are not
+//! elements of the enclosing lists. `reach.rs` says which simple commands
+//! surely ran when the whole command line succeeded.
 //!
 //! - `tokens.rs` splits the text into words, operators, redirections and
 //!   comments;
@@ -40,7 +43,9 @@ mod arith;
 mod case;
 mod edits;
 mod parser;
+mod reach;
 mod script;
+mod substitutions;
 mod tokens;
 mod words;
 

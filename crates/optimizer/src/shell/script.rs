@@ -40,6 +40,9 @@ pub(crate) struct Script {
     pub owner: Vec<Option<usize>>,
     pub scopes: Vec<Scope>,
     pub cmds: Vec<SimpleCmd>,
+    /// The command substitutions of its words, outermost ones, in text
+    /// order, each read as a command line of its own (`substitutions.rs`).
+    pub subs: Vec<Script>,
 }
 
 impl Script {
