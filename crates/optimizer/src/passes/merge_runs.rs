@@ -120,7 +120,8 @@
 //! - the shell reader cannot vouch for a part's token boundaries: unbalanced
 //!   quotes or parentheses, a trailing backslash, here-documents, functions,
 //!   bash's `;&`/`;;&`, `case` inside `$(…)`, `((` around anything but a
-//!   plain arithmetic expression, a comment inside `$(…)`, or a part ending
+//!   plain arithmetic expression, a comment inside `$(…)`, a substitution
+//!   body it cannot read (a backslash inside backquotes), or a part ending
 //!   in an operator other than `;`, or an empty part;
 //! - a RUN (or an instruction between) has a `# dfopt:keep` comment above it;
 //! - ONBUILD triggers are never merged (they are not RUN instructions here).

@@ -7,8 +7,9 @@
 //! more. Whenever the text uses something it does not model (here-documents,
 //! functions, `select`, `time`, `coproc`, bash's `;&`/`;;&` case
 //! terminators, `case` inside `$(…)`, a comment inside `$(…)`, a background
-//! job inside a substitution, an unterminated quote, a trailing backslash,
-//! `((` around anything but a plain arithmetic expression) it returns
+//! job inside a substitution, a substitution body it cannot read (any
+//! backslash inside backquotes), an unterminated quote, a trailing
+//! backslash, `((` around anything but a plain arithmetic expression) it returns
 //! [`Unsupported`], and the passes leave the RUN alone. Being wrong in the
 //! other direction — accepting text it misreads — would let a rewrite change
 //! meaning, so every construct accepted here is one whose token boundaries

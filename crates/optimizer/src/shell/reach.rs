@@ -29,13 +29,14 @@
 //!
 //! An element E of a list L surely ran when one of these holds:
 //!
-//! - **it ran**: L surely started, L runs in the main shell (the top level,
-//!   or a group `{ …; }` whose enclosing lists are all in the main shell:
-//!   a failure under `set -e` there ends the RUN with a failure, while in a
-//!   subshell it would only end the subshell), E is the first pipeline of
-//!   its and-or list (`E`, `E && x`, `E || x`, not `x && E`), and its
-//!   redirections cannot fail (only `/dev/null` as a file, or a copy of
-//!   fd 0–2): a failed redirection skips the command and the shell goes on;
+//! - **it ran**: L surely started; a failure that ends L early (`set -e`, a
+//!   fatal shell error) fails the RUN, because L runs in the main shell (the
+//!   top level, or a group `{ …; }` whose enclosing lists are all in the
+//!   main shell) or L surely succeeded (a subshell that ends early fails);
+//!   E is the first pipeline of its and-or list (`E`, `E && x`, `E || x`,
+//!   not `x && E`); and its redirections cannot fail (only `/dev/null` as a
+//!   file, or a copy of fd 0–2): a failed redirection skips the command and
+//!   the shell goes on;
 //! - **it succeeded**: L surely succeeded, E is in the last and-or list of
 //!   L (or in one followed by `( exit $? ) || exit $?`, which ends the
 //!   shell with a failure unless it succeeded: how merged RUNs join their
@@ -273,7 +274,7 @@ impl Script {
         });
         let first_in_and_or = before.is_empty();
         let ran = list.ran
-            && list.main
+            && (list.main || list.succeeded)
             && first_in_and_or
             && self.redirections_cannot_fail(first, body_end, end);
         let succeeded = list.succeeded

@@ -48,6 +48,10 @@ const UNCONDITIONAL: &[&str] = &[
     "a || exit; rm -rf x",
     "( exit 0 ); rm -rf x",
     "exec 2>&1; rm -rf x; b",
+    // A subshell that surely succeeded ran all its first pipelines.
+    "( a; rm -rf x; b ); ( exit $? ) || exit $?; ( c )",
+    "( set -e; false; rm -rf x; b ); ( exit $? ) || exit $?; c",
+    "a && ( rm -rf x; b )",
 ];
 
 const CONDITIONAL: &[&str] = &[
@@ -71,6 +75,8 @@ const CONDITIONAL: &[&str] = &[
     "a && { rm -rf x; }; b",
     "( rm -rf x; echo ); b",
     "( set -e; false; rm -rf x ); b",
+    "( a; rm -rf x; b ); c",
+    "a && ( rm -rf x; b ); c",
     "! ( rm -rf x )",
     "( rm -rf x ) | cat",
     "( rm -rf x ) > /tmp/log; b",
