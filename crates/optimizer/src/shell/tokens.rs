@@ -65,15 +65,14 @@ pub(crate) fn tokenize_with_substitutions(
 ) -> Result<(Vec<Tok>, Vec<Substitution>), Unsupported> {
     let mut subs = Vec::new();
     let (toks, _) = tokenize_from(s, 0, false, 0, &mut subs)?;
-    let outer: Vec<Substitution> = subs
-        .iter()
-        .filter(|a| {
-            !subs
-                .iter()
-                .any(|b| b != *a && b.start <= a.start && a.end <= b.end)
-        })
-        .copied()
-        .collect();
+    // Bodies nest or are disjoint: an outer one comes first by start.
+    subs.sort_by_key(|b| (b.start, std::cmp::Reverse(b.end)));
+    let mut outer: Vec<Substitution> = Vec::new();
+    for b in subs {
+        if outer.last().is_none_or(|o| b.start >= o.end) {
+            outer.push(b);
+        }
+    }
     Ok((toks, outer))
 }
 

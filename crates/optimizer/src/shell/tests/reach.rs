@@ -137,6 +137,9 @@ fn substitution_bodies_are_read() {
     assert!(script.substitutions_only_read());
     let nested = Script::parse("x=$(echo $(rm -rf /var/cache/apt))").unwrap();
     assert_eq!(nested.subs.len(), 1);
+    let adjacent = Script::parse("x=$(uname)$()`id`\"$(echo `nproc`)\"").unwrap();
+    assert_eq!(adjacent.subs.len(), 4);
+    assert_eq!(adjacent.subs[3].subs.len(), 1);
     assert!(!nested.substitutions_only_read());
 }
 
