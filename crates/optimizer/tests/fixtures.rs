@@ -8,6 +8,9 @@
 //! the optimised IR, optimising the rendered text again rewrites nothing and
 //! renders the same text, and `DFOPT=off` changes nothing.
 //!
+//! A line `# expect: no-mount=<target>` says that no RUN of the rendered
+//! file mounts `<target>` (for fixtures where other mounts are expected).
+//!
 //! Options come from `# test:` comment lines: `platform=os/arch` (empty: unknown),
 //! `build-platform=os/arch`, `complete-build-args` (as in the frontend), `target=name`, `image-user=<stage>:<user>`, `image-env=<stage>:K=V`.
 
@@ -66,6 +69,19 @@ fn options_of(source: &str) -> Options {
         }
     }
     opts
+}
+
+/// The targets of `# expect: no-mount=<target>` lines.
+fn no_mounts(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("# expect:"))
+        .flat_map(str::split_whitespace)
+        .map(|item| match item.strip_prefix("no-mount=") {
+            Some(target) => target.to_string(),
+            None => panic!("unknown expectation {item}"),
+        })
+        .collect()
 }
 
 fn settings_of(pass: &str, source: &str) -> Settings {
@@ -178,6 +194,13 @@ fn fixtures() {
             assert!(
                 opt.rewrites().next().is_none(),
                 "{name}: a negative fixture was rewritten"
+            );
+        }
+        for target in no_mounts(&source) {
+            assert!(
+                !rendered.contains(&format!("target={target},"))
+                    && !rendered.contains(&format!("target={target} ")),
+                "{name}: `{target}` was mounted"
             );
         }
         insta::assert_snapshot!(name, report(&source, &opt, &rendered));

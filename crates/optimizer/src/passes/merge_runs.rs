@@ -103,13 +103,15 @@
 //!   Launchers are looked through: `sudo -u pg pg_ctl start`, `env X=1 cmd`,
 //!   `gosu`, `su app -c '…'`, `sh -c '…'` (the quoted script is read; one
 //!   that cannot be read counts as a daemon), and a daemon named inside a
-//!   quoted script or a command substitution (`eval "$(ssh-agent -s)"`)
-//!   counts too; so do `ssh-agent`, `gpg-agent`, `gpgconf --launch`,
+//!   quoted script or a command substitution (`eval "$(ssh-agent -s)"`,
+//!   `x=$(gradle properties)`: the commands of substitutions are read like
+//!   the others) counts too; so do `ssh-agent`, `gpg-agent`, `gpgconf --launch`,
 //!   `dbus-launch`, `Xvfb`/`Xorg`;
 //! - an earlier part may replace the stage's shell: it names the shell's
 //!   binary, `/bin/sh`, `/usr/bin/sh` or `/etc/shells` (`ln -sf /bin/bash
 //!   /bin/sh`, `cp … /bin/sh`), or runs `update-alternatives`,
-//!   `dpkg-divert`, `dpkg-reconfigure` or `chsh`: the next RUN ran under the
+//!   `dpkg-divert`, `dpkg-reconfigure` or `chsh` (also inside a command
+//!   substitution): the next RUN ran under the
 //!   new shell, a merged part would run under the old one (such a part may
 //!   still be the last part of a merge);
 //! - the stage may be Windows: its base is a Windows image by name, the file
@@ -118,7 +120,8 @@
 //! - the shell reader cannot vouch for a part's token boundaries: unbalanced
 //!   quotes or parentheses, a trailing backslash, here-documents, functions,
 //!   bash's `;&`/`;;&`, `case` inside `$(…)`, `((` around anything but a
-//!   plain arithmetic expression, a comment inside `$(…)`, or a part ending
+//!   plain arithmetic expression, a comment inside `$(…)`, a substitution
+//!   body it cannot read (a backslash inside backquotes), or a part ending
 //!   in an operator other than `;`, or an empty part;
 //! - a RUN (or an instruction between) has a `# dfopt:keep` comment above it;
 //! - ONBUILD triggers are never merged (they are not RUN instructions here).
@@ -340,8 +343,9 @@ fn part(cx: &Cx, facts: &StageFacts, s: usize, i: usize) -> Result<Part, Refusal
     if script.has_background() {
         return Err("background job");
     }
-    for c in &script.cmds {
-        if starts_daemon(&script, c, 0) {
+    // Commands in substitutions count too (`x=$(gradle properties)`).
+    for sc in script.with_substitutions() {
+        if sc.cmds.iter().any(|c| starts_daemon(sc, c, 0)) {
             return Err("daemon");
         }
     }
@@ -477,7 +481,10 @@ fn script_starts_daemon(text: &str, depth: usize) -> bool {
     };
     script.has_background()
         || script_mentions_daemon(&script)
-        || script.cmds.iter().any(|c| starts_daemon(&script, c, depth))
+        || script
+            .with_substitutions()
+            .iter()
+            .any(|sc| sc.cmds.iter().any(|c| starts_daemon(sc, c, depth)))
 }
 
 /// A daemon named inside a word that holds a script: a quoted string with a
@@ -515,8 +522,12 @@ fn may_replace_shell(script: &Script, shell: Option<&[String]>) -> bool {
         binaries.push(format!("/usr/bin/{base}"));
         binaries.push(first.clone());
     }
-    for c in &script.cmds {
-        if let Some(name) = script.base_name(c) {
+    for (sc, c) in script
+        .with_substitutions()
+        .into_iter()
+        .flat_map(|sc| sc.cmds.iter().map(move |c| (sc, c)))
+    {
+        if let Some(name) = sc.base_name(c) {
             if matches!(
                 name.as_str(),
                 "update-alternatives"

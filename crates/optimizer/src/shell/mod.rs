@@ -7,8 +7,9 @@
 //! more. Whenever the text uses something it does not model (here-documents,
 //! functions, `select`, `time`, `coproc`, bash's `;&`/`;;&` case
 //! terminators, `case` inside `$(…)`, a comment inside `$(…)`, a background
-//! job inside a substitution, an unterminated quote, a trailing backslash,
-//! `((` around anything but a plain arithmetic expression) it returns
+//! job inside a substitution, a substitution body it cannot read (any
+//! backslash inside backquotes), an unterminated quote, a trailing
+//! backslash, `((` around anything but a plain arithmetic expression) it returns
 //! [`Unsupported`], and the passes leave the RUN alone. Being wrong in the
 //! other direction — accepting text it misreads — would let a rewrite change
 //! meaning, so every construct accepted here is one whose token boundaries
@@ -23,7 +24,10 @@
 //! `(( … ))` as a command that runs nothing, accepted only in forms where
 //! dash's different reading (two subshells) is as harmless (`arith.rs`).
 //! Substitutions inside words (`$(…)`, backquotes, `${…}`, `$((…))`) are
-//! checked for balance but their commands are not listed.
+//! checked for balance; the bodies of command substitutions are read as
+//! command lines of their own (`substitutions.rs`), whose commands are not
+//! elements of the enclosing lists. `reach.rs` says which simple commands
+//! surely ran when the whole command line succeeded.
 //!
 //! - `tokens.rs` splits the text into words, operators, redirections and
 //!   comments;
@@ -40,7 +44,9 @@ mod arith;
 mod case;
 mod edits;
 mod parser;
+mod reach;
 mod script;
+mod substitutions;
 mod tokens;
 mod words;
 

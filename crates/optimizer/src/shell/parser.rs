@@ -7,7 +7,7 @@
 
 use super::case::CaseAt;
 use super::script::{Scope, Script, SimpleCmd};
-use super::tokens::{tokenize, Tok, TokKind};
+use super::tokens::{tokenize_with_substitutions, Tok, TokKind};
 use super::words::is_assignment;
 use super::Unsupported;
 
@@ -54,7 +54,15 @@ pub(super) struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     pub(super) fn read(text: &'a str) -> Result<Script, Unsupported> {
-        let toks = tokenize(text)?;
+        let (toks, substitutions) = tokenize_with_substitutions(text)?;
+        let mut subs = Vec::new();
+        for sub in substitutions {
+            let body = &text[sub.start..sub.end];
+            if sub.backquoted && body.contains('\\') {
+                return Err(Unsupported("a backslash inside backquotes"));
+            }
+            subs.push(Parser::read(body)?);
+        }
         let mut p = Parser {
             text,
             owner: vec![None; toks.len()],
@@ -92,6 +100,7 @@ impl<'a> Parser<'a> {
             owner: p.owner,
             scopes: p.scopes,
             cmds: p.cmds,
+            subs,
         })
     }
 

@@ -17,7 +17,8 @@ pub(crate) struct SimpleCmd {
     /// The list it is an element of — the top level (0), or the inside of a
     /// subshell `( … )` or group `{ …; }` — when it is directly an element of
     /// that list (not inside `if`/loops/`case` clauses, not in a pipeline,
-    /// not after `!`).
+    /// not after `!`). Being an element does not mean it surely runs
+    /// (`cond && cmd; other`): that is [`Script::always_runs`].
     pub scope: Option<usize>,
 }
 
@@ -40,6 +41,9 @@ pub(crate) struct Script {
     pub owner: Vec<Option<usize>>,
     pub scopes: Vec<Scope>,
     pub cmds: Vec<SimpleCmd>,
+    /// The command substitutions of its words, outermost ones, in text
+    /// order, each read as a command line of its own (`substitutions.rs`).
+    pub subs: Vec<Script>,
 }
 
 impl Script {

@@ -43,9 +43,37 @@ fn char_len(s: &str, i: usize) -> usize {
 }
 
 /// Splits `s` into tokens.
+#[cfg(test)]
 pub(crate) fn tokenize(s: &str) -> Result<Vec<Tok>, Unsupported> {
-    let (toks, _) = tokenize_from(s, 0, false, 0)?;
-    Ok(toks)
+    Ok(tokenize_with_substitutions(s)?.0)
+}
+
+/// A command substitution's body: `$(` … `)` or a backquoted one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Substitution {
+    /// Byte range of the text between the delimiters.
+    pub start: usize,
+    pub end: usize,
+    /// Backquoted (its body may hold backslash escapes).
+    pub backquoted: bool,
+}
+
+/// Splits `s` into tokens, and lists the command substitutions found in its
+/// words, outermost ones only (a nested one is inside its outer one's body).
+pub(crate) fn tokenize_with_substitutions(
+    s: &str,
+) -> Result<(Vec<Tok>, Vec<Substitution>), Unsupported> {
+    let mut subs = Vec::new();
+    let (toks, _) = tokenize_from(s, 0, false, 0, &mut subs)?;
+    // Bodies nest or are disjoint: an outer one comes first by start.
+    subs.sort_by_key(|b| (b.start, std::cmp::Reverse(b.end)));
+    let mut outer: Vec<Substitution> = Vec::new();
+    for b in subs {
+        if outer.last().is_none_or(|o| b.start >= o.end) {
+            outer.push(b);
+        }
+    }
+    Ok((toks, outer))
 }
 
 const MAX_DEPTH: usize = 64;
@@ -57,6 +85,7 @@ fn tokenize_from(
     start: usize,
     in_subst: bool,
     depth: usize,
+    subs: &mut Vec<Substitution>,
 ) -> Result<(Vec<Tok>, usize), Unsupported> {
     if depth > MAX_DEPTH {
         return Err(Unsupported("nesting too deep"));
@@ -139,7 +168,7 @@ fn tokenize_from(
             }
             b'<' | b'>' => redirect(redirect_len(b, i)?),
             _ => {
-                let end = scan_word(s, i, depth)?;
+                let end = scan_word(s, i, depth, subs)?;
                 let word = Tok {
                     kind: TokKind::Word,
                     start: i,
@@ -186,16 +215,21 @@ fn redirect_len(b: &[u8], i: usize) -> Result<usize, Unsupported> {
 }
 
 /// The end of the word starting at `i`.
-fn scan_word(s: &str, mut i: usize, depth: usize) -> Result<usize, Unsupported> {
+fn scan_word(
+    s: &str,
+    mut i: usize,
+    depth: usize,
+    subs: &mut Vec<Substitution>,
+) -> Result<usize, Unsupported> {
     let b = s.as_bytes();
     while i < b.len() {
         match b[i] {
             c if is_meta(c) => break,
             b'\\' => i = skip_escape(s, i)?,
             b'\'' => i = scan_single(s, i)?,
-            b'"' => i = scan_double(s, i, depth)?,
-            b'`' => i = scan_backtick(s, i)?,
-            b'$' => i = scan_dollar(s, i, depth)?,
+            b'"' => i = scan_double(s, i, depth, subs)?,
+            b'`' => i = scan_backtick(s, i, subs)?,
+            b'$' => i = scan_dollar(s, i, depth, subs)?,
             _ => i += char_len(s, i),
         }
     }
@@ -216,27 +250,44 @@ fn scan_single(s: &str, i: usize) -> Result<usize, Unsupported> {
     }
 }
 
-fn scan_double(s: &str, mut i: usize, depth: usize) -> Result<usize, Unsupported> {
+fn scan_double(
+    s: &str,
+    mut i: usize,
+    depth: usize,
+    subs: &mut Vec<Substitution>,
+) -> Result<usize, Unsupported> {
     let b = s.as_bytes();
     i += 1;
     while i < b.len() {
         match b[i] {
             b'"' => return Ok(i + 1),
             b'\\' => i = skip_escape(s, i)?,
-            b'`' => i = scan_backtick(s, i)?,
-            b'$' => i = scan_dollar(s, i, depth)?,
+            b'`' => i = scan_backtick(s, i, subs)?,
+            b'$' => i = scan_dollar(s, i, depth, subs)?,
             _ => i += char_len(s, i),
         }
     }
     Err(Unsupported("an unterminated double quote"))
 }
 
-fn scan_backtick(s: &str, mut i: usize) -> Result<usize, Unsupported> {
+fn scan_backtick(
+    s: &str,
+    mut i: usize,
+    subs: &mut Vec<Substitution>,
+) -> Result<usize, Unsupported> {
     let b = s.as_bytes();
     i += 1;
+    let start = i;
     while i < b.len() {
         match b[i] {
-            b'`' => return Ok(i + 1),
+            b'`' => {
+                subs.push(Substitution {
+                    start,
+                    end: i,
+                    backquoted: true,
+                });
+                return Ok(i + 1);
+            }
             b'&' if b.get(i + 1) != Some(&b'&') && (i == 0 || b[i - 1] != b'&') => {
                 return Err(Unsupported("a background job inside backquotes"));
             }
@@ -247,15 +298,25 @@ fn scan_backtick(s: &str, mut i: usize) -> Result<usize, Unsupported> {
     Err(Unsupported("an unterminated backquote"))
 }
 
-fn scan_dollar(s: &str, i: usize, depth: usize) -> Result<usize, Unsupported> {
+fn scan_dollar(
+    s: &str,
+    i: usize,
+    depth: usize,
+    subs: &mut Vec<Substitution>,
+) -> Result<usize, Unsupported> {
     if depth > MAX_DEPTH {
         return Err(Unsupported("nesting too deep"));
     }
     let b = s.as_bytes();
     match b.get(i + 1) {
-        Some(b'(') if b.get(i + 2) == Some(&b'(') => scan_arith(s, i + 3, depth),
+        Some(b'(') if b.get(i + 2) == Some(&b'(') => scan_arith(s, i + 3, depth, subs),
         Some(b'(') => {
-            let (inner, end) = tokenize_from(s, i + 2, true, depth + 1)?;
+            let (inner, end) = tokenize_from(s, i + 2, true, depth + 1, subs)?;
+            subs.push(Substitution {
+                start: i + 2,
+                end: end - 1,
+                backquoted: false,
+            });
             if inner
                 .iter()
                 .any(|t| t.kind == TokKind::Word && matches!(t.text(s), "case" | "esac"))
@@ -264,7 +325,7 @@ fn scan_dollar(s: &str, i: usize, depth: usize) -> Result<usize, Unsupported> {
             }
             Ok(end)
         }
-        Some(b'{') => scan_brace(s, i + 2, depth),
+        Some(b'{') => scan_brace(s, i + 2, depth, subs),
         // bash/dash-0.5.12 `$'…'`: backslash escapes a quote inside, unlike '…'.
         Some(b'\'') => Err(Unsupported("`$'…'` quoting")),
         _ => Ok(i + 1),
@@ -273,13 +334,18 @@ fn scan_dollar(s: &str, i: usize, depth: usize) -> Result<usize, Unsupported> {
 
 /// The end of an arithmetic expansion `$(( … ))` whose text starts at `i`;
 /// substitutions inside are read like those of a word.
-fn scan_arith(s: &str, mut i: usize, depth: usize) -> Result<usize, Unsupported> {
+fn scan_arith(
+    s: &str,
+    mut i: usize,
+    depth: usize,
+    subs: &mut Vec<Substitution>,
+) -> Result<usize, Unsupported> {
     let b = s.as_bytes();
     let mut open = 2usize;
     while i < b.len() {
         match b[i] {
             b'$' => {
-                i = scan_dollar(s, i, depth + 1)?;
+                i = scan_dollar(s, i, depth + 1, subs)?;
                 continue;
             }
             b'(' => open += 1,
@@ -297,16 +363,21 @@ fn scan_arith(s: &str, mut i: usize, depth: usize) -> Result<usize, Unsupported>
     Err(Unsupported("unterminated arithmetic expansion"))
 }
 
-fn scan_brace(s: &str, mut i: usize, depth: usize) -> Result<usize, Unsupported> {
+fn scan_brace(
+    s: &str,
+    mut i: usize,
+    depth: usize,
+    subs: &mut Vec<Substitution>,
+) -> Result<usize, Unsupported> {
     let b = s.as_bytes();
     while i < b.len() {
         match b[i] {
             b'}' => return Ok(i + 1),
             b'\\' => i = skip_escape(s, i)?,
             b'\'' => i = scan_single(s, i)?,
-            b'"' => i = scan_double(s, i, depth)?,
-            b'`' => i = scan_backtick(s, i)?,
-            b'$' => i = scan_dollar(s, i, depth + 1)?,
+            b'"' => i = scan_double(s, i, depth, subs)?,
+            b'`' => i = scan_backtick(s, i, subs)?,
+            b'$' => i = scan_dollar(s, i, depth + 1, subs)?,
             _ => i += char_len(s, i),
         }
     }

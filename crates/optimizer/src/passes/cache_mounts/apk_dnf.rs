@@ -4,8 +4,11 @@
 //! - **apk**: `/var/cache/apk`, only when every `apk add|upgrade|fix`
 //!   fetches a fresh index in the RUN (`--no-cache`, `-U`, or an earlier
 //!   `apk update`) and the original left no cache behind (`--no-cache`
-//!   everywhere, or the RUN deletes `/var/cache/apk/*` or runs `apk cache
-//!   clean`). apk caches packages only when told where: each call gets
+//!   everywhere, or the RUN surely deletes `/var/cache/apk/*` or surely runs
+//!   `apk cache clean`, after the last call that writes the index there:
+//!   `apk update`, or `-U` without `--no-cache`). "Surely" is
+//!   `Script::always_runs` (the `shell` module): a cleanup under `if`,
+//!   `case`, a loop or a condition may not run. apk caches packages only when told where: each call gets
 //!   `--cache-dir /var/cache/apk` and `--no-cache` becomes `--update-cache`
 //!   (same freshness). `apk cache clean|purge` and deletions inside are
 //!   dropped. Not fired when a call passes its own `--cache-dir`.
@@ -17,7 +20,7 @@
 //! - Neither with `--network=none`. `xx-apk` (tonistiigi/xx) rewrites its
 //!   arguments and maintains its own sources: it gets nothing.
 
-use super::cache_deletions::deletes_inside;
+use super::cache_deletions::surely_deletes_inside;
 use super::mount_plans::{dir_index, Drop, RunPlan};
 use super::tool_family::{Call, Command, Family, Found, ToolSpec};
 use crate::cache_dirs::Tool;
@@ -85,6 +88,10 @@ fn apk(call: &Call<'_>, found: &mut Found, apk_calls: &mut Vec<ApkCall>) {
     let update = args
         .iter()
         .any(|(_, a)| matches!(a.as_deref(), Some("-U" | "--update-cache")));
+    // `apk update`, or `-U` without `--no-cache`, writes the index into the cache.
+    if sub == "update" || (update && !no_cache) {
+        p.last_writer = Some(call.index);
+    }
     match sub.as_str() {
         "cache"
             if args
@@ -147,17 +154,26 @@ fn apk_settle_calls(found: &mut Found, apk_calls: &[ApkCall]) {
 }
 
 /// apk only when the original left no cache: `--no-cache` everywhere, or
-/// the RUN cleans the cache (a deletion inside it, `apk cache clean`).
+/// the RUN surely cleans the cache (a deletion inside it, `apk cache
+/// clean`) after the last call that writes the index there.
 fn settle(plan: &mut RunPlan) {
     let apk = dir_index("apk");
+    let last_writer = plan
+        .tools
+        .iter()
+        .find(|t| t.tool == Tool::Apk)
+        .and_then(|t| t.last_writer);
+    let after = |ci: usize| last_writer.is_none_or(|w| ci > w);
     let cleaned = plan
         .targets
         .get(&apk)
-        .is_some_and(|t| deletes_inside(&plan.deletions, t))
-        || plan
-            .tools
-            .iter()
-            .any(|t| t.tool == Tool::Apk && !t.drops.is_empty());
+        .is_some_and(|t| surely_deletes_inside(&plan.deletions, t, last_writer))
+        || plan.tools.iter().any(|t| {
+            t.tool == Tool::Apk
+                && t.drops
+                    .iter()
+                    .any(|d| after(d.cmd) && plan.script.always_runs(d.cmd))
+        });
     for t in &mut plan.tools {
         if t.tool == Tool::Apk && t.needs_cleanup && !cleaned {
             t.wants.clear();

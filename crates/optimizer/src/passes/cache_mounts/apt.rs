@@ -1,12 +1,15 @@
 //! apt and apt-get (root only, `sharing=locked`; optimization-safety.md §1.4).
 //!
 //! - `/var/cache/apt` for any install-like call; `/var/lib/apt/lists` only
-//!   when the first apt call of the RUN is `update` *and* the RUN deletes the
-//!   lists after the last command that writes them (`update`,
-//!   `add-apt-repository`), so neither this RUN nor any later step or child
-//!   image relied on lists from the image (in `update; install a; rm lists;
-//!   update; install b` the lists of the second `update` stay in the image,
-//!   so they are not mounted).
+//!   when the first apt call of the RUN is `update` and surely runs, *and* the
+//!   RUN surely deletes the lists after the last command that writes them
+//!   (`update`, `add-apt-repository`, even a conditional one), so neither
+//!   this RUN nor any later step or child image relied on lists from the
+//!   image (in `update; install a; rm lists; update; install b` the lists of
+//!   the second `update` stay in the image, so they are not mounted). "Surely
+//!   runs" is `Script::always_runs` (the `shell` module): a deletion under
+//!   `if`, `case`, a loop or a condition (`[ -n "$SLIM" ] && rm …` before the
+//!   end of the RUN) may not run, and the image keeps the lists.
 //! - The Debian/Ubuntu `docker-clean` file runs `rm -f
 //!   /var/cache/apt/archives/*.deb` after every dpkg call; instead of deleting
 //!   or masking it (that would change `/etc` of the image or need a file to
@@ -25,7 +28,7 @@
 //! - `xx-apt-get` (tonistiigi/xx) rewrites its arguments (package names get
 //!   the target architecture) and maintains its own sources: it gets nothing.
 
-use super::cache_deletions::{relation, Relation};
+use super::cache_deletions::surely_deletes_inside;
 use super::mount_plans::{dir_index, Drop, RunPlan};
 use super::tool_family::{Call, Command, Family, Found, ToolSpec};
 use crate::cache_dirs::Tool;
@@ -54,7 +57,7 @@ const APT_OPTIONS: &str =
     " -o Dir::Cache::archives=/var/cache/apt/archives-dfopt/ -o APT::Keep-Downloaded-Packages=true";
 
 fn detect(calls: &[Call<'_>], found: &mut Found) {
-    // The first apt call (`apt-get update`) and whether it runs unconditionally.
+    // The first apt call (`apt-get update`) and whether it surely runs.
     let mut first: Option<(String, bool)> = None;
     let mut uses = false;
     for call in calls {
@@ -81,7 +84,12 @@ fn detect(calls: &[Call<'_>], found: &mut Found) {
             found.decline(Tool::Apt);
             continue;
         }
-        first.get_or_insert_with(|| (format!("{} {sub}", call.name), call.cmd.scope.is_some()));
+        first.get_or_insert_with(|| {
+            (
+                format!("{} {sub}", call.name),
+                call.script.always_runs(call.index),
+            )
+        });
         if call.name == "apt-cache" || call.name == "aptitude" {
             continue;
         }
@@ -134,9 +142,11 @@ fn detect(calls: &[Call<'_>], found: &mut Found) {
 }
 
 /// The lists stay out of the image only if the last command that writes
-/// them (the last `update`) is followed by their deletion: in a merged RUN
-/// `update; install a; rm lists` then `update; install b`, the second part's
-/// lists are in the image, and a child image may `apt-get install` from them.
+/// them (the last `update`, even a conditional one) is followed by their
+/// deletion, and that deletion surely ran: in a merged RUN `update; install
+/// a; rm lists` then `update; install b`, the second part's lists are in the
+/// image, and a child image may `apt-get install` from them; in `…; if [
+/// "$CLEAN" = 1 ]; then rm -rf lists/*; fi` they are there unless `CLEAN=1`.
 fn settle(plan: &mut RunPlan) {
     let lists = dir_index("apt-lists");
     let apt_writer = plan
@@ -153,11 +163,10 @@ fn settle(plan: &mut RunPlan) {
         .find(|(_, c)| script_writes_lists(&plan.script, c))
         .map(|(ci, _)| ci);
     let last_writer = apt_writer.max(other_writer);
-    let lists_deleted = plan.targets.get(&lists).is_some_and(|t| {
-        plan.deletions.iter().any(|d| {
-            matches!(relation(d, t), Relation::Inside) && last_writer.is_none_or(|w| d.cmd > w)
-        })
-    });
+    let lists_deleted = plan
+        .targets
+        .get(&lists)
+        .is_some_and(|t| surely_deletes_inside(&plan.deletions, t, last_writer));
     for t in plan.tools.iter_mut().filter(|t| t.tool == Tool::Apt) {
         if !lists_deleted {
             t.wants.retain(|&d| d != lists);

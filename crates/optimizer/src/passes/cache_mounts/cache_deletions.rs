@@ -4,6 +4,14 @@
 //! a path not known makes the mount unsafe (`rm -rf ~/.cache` with
 //! `~/.cache/pip` mounted fails with "device busy"), and so does one inside
 //! without `-f` (it fails on an empty cache where it did not before).
+//!
+//! Those checks count every deletion, wherever it is. A rule that relies on
+//! a deletion to prove the image never kept a directory (apt's lists, apk's
+//! cache) counts only deletions that surely ran when the RUN succeeded
+//! ([`Deletion::always`], `Script::always_runs` in the `shell` module): one
+//! under `if`, `case`, a loop, or a condition (`[ -n "$SLIM" ] && rm …`
+//! before the end of the RUN) may not have run, and then the image kept
+//! what it would have deleted.
 
 use crate::facts::{normalize, CmdFacts};
 use crate::shell::{literal, path_pattern, PathPattern, Script};
@@ -21,6 +29,8 @@ pub(super) struct Deletion {
     pub force: bool,
     /// From `rm` (its arguments can be dropped one by one).
     pub rm: bool,
+    /// The command surely ran when the RUN succeeded.
+    pub always: bool,
 }
 
 pub(super) enum Relation {
@@ -210,14 +220,19 @@ pub(super) fn deletions(script: &Script, facts: &CmdFacts) -> Vec<Deletion> {
                 floating,
                 force: force && rm,
                 rm,
+                always: script.always_runs(ci),
             });
         }
     }
     out
 }
 
-/// Whether a deletion of the RUN is inside `target` (one that can be dropped).
-pub(super) fn deletes_inside(dels: &[Deletion], target: &str) -> bool {
-    dels.iter()
-        .any(|d| matches!(relation(d, target), Relation::Inside))
+/// Whether a deletion inside `target` surely ran when the RUN succeeded,
+/// after command `after` (the last one that writes there) if any.
+pub(super) fn surely_deletes_inside(dels: &[Deletion], target: &str, after: Option<usize>) -> bool {
+    dels.iter().any(|d| {
+        d.always
+            && after.is_none_or(|w| d.cmd > w)
+            && matches!(relation(d, target), Relation::Inside)
+    })
 }

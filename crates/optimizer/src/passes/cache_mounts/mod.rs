@@ -49,7 +49,8 @@
 //!
 //! - the RUN is in exec form, has a heredoc, has `# dfopt:keep` above it, the
 //!   stage's shell is not POSIX, or the image is Windows;
-//! - the command cannot be read with certainty (see `shell.rs`);
+//! - the command cannot be read with certainty (see the `shell` module), or
+//!   a command substitution runs a command not known to only read;
 //! - the platform or the base image is not known (the cache id must name
 //!   both; reported);
 //! - the user is a name (`USER app`): mounts need numeric ids, and the home
@@ -71,6 +72,9 @@
 //!   that would read it without the mount (`prefetch`);
 //! - a cleanup of the tool's own that has to stay would empty the mount on
 //!   every build (`emptied_caches`);
+//! - a rule needs the RUN to have deleted a directory (apt's lists, apk's
+//!   cache) and the deletion may not have run: it is under `if`, `case`, a
+//!   loop or a condition (`cache_deletions`);
 //! - the family's conditions (its file) are not met.
 //!
 //! Without the base image config (see [`crate::Options::images`]), the pass

@@ -45,8 +45,9 @@ pub(super) struct ToolPlan {
     pub offline: bool,
     /// The tool's directory may be mounted only if the RUN also cleaned it (apk).
     pub needs_cleanup: bool,
-    /// The last command that writes the apt lists (`update`): the lists may
-    /// be mounted only when a deletion of them comes after it.
+    /// The last command that writes state the RUN must delete for the mount
+    /// to be allowed (apt's lists: `update`; apk's index: `update`, `-U`):
+    /// only a deletion after it counts.
     pub last_writer: Option<usize>,
     /// The RUN prefetches into the directory (`go mod download`, `cargo fetch`,
     /// `mvn dependency:go-offline`, `gradle dependencies`, `pnpm fetch`,

@@ -15,8 +15,16 @@
 //! time. So for non-root users the pass mounts
 //! only where a call is redirected on its command line (pip/uv
 //! `--cache-dir=`, npm `--cache=`), at `/var/cache/dfopt/<dir>`, and declines
-//! the other tools (reported). A named `USER` is declined: mounts need
-//! numeric ids, and the home directory is not known.
+//! the other tools (reported); a call redirected only because a cleanup of
+//! the tool is dropped counts when that cleanup surely runs after it (the
+//! original image then kept nothing of it). A named `USER` is declined:
+//! mounts need numeric ids, and the home directory is not known.
+//!
+//! **Command substitutions.** A RUN whose substitutions run anything but
+//! commands that only read (`$(uname -m)`, `$(dpkg --print-architecture)`;
+//! `Script::substitutions_only_read`) gets no mount: a deletion or a tool
+//! call there (`x=$(rm -rf /var/lib/apt/lists)`) would be invisible to the
+//! checks above.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -77,6 +85,17 @@ pub(super) fn plan_run(
             return (None, Needs::Unknown);
         }
     };
+    if !script.substitutions_only_read() {
+        if looks_like_tool_use(printed.args()) {
+            reports.push((
+                s,
+                i,
+                "No cache mount added: a command substitution may write".into(),
+                "A command substitution of the RUN runs a command that is not known to only read, so a deletion or a tool call inside it could not be checked.".into(),
+            ));
+        }
+        return (None, Needs::Unknown);
+    }
     let tools = detect(&cx.work.ir, &script, &facts);
     let needs: BTreeSet<usize> = tools
         .iter()
@@ -218,7 +237,7 @@ fn plan_tools(
                     // Only tools whose calls here are redirected to the mount on the command line.
                     let marker = format!("@{}@", dir.name);
                     let redirected = tool.edits.iter().any(|e| e.edit.text.contains(&marker))
-                        || (!tool.drops.is_empty()
+                        || (cleaned_after_calls(&plan.script, tool)
                             && tool.redirects.iter().any(|e| e.edit.text.contains(&marker)));
                     if !redirected {
                         reports.push((
@@ -313,6 +332,17 @@ fn plan_tools(
         return None;
     }
     Some(plan)
+}
+
+/// Whether a cleanup of the tool (`npm cache clean --force`) surely runs
+/// after every call that would be redirected to the mount. Only then did
+/// the original image keep none of what those calls cached in the user's
+/// home, so calls redirected to a mount elsewhere leave the same image.
+fn cleaned_after_calls(script: &Script, tool: &ToolPlan) -> bool {
+    tool.drops.iter().any(|d| {
+        let at = script.toks[script.cmds[d.cmd].first].start;
+        script.always_runs(d.cmd) && tool.redirects.iter().all(|r| r.edit.start < at)
+    })
 }
 
 /// Whether a command the pass cannot read seems to call a tool (then it says

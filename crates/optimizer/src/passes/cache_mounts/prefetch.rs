@@ -84,11 +84,14 @@ pub(super) fn readers_get_mount(
             let harmless = run.cmd.prepend_shell
                 && run.cmd.files.is_empty()
                 && Script::parse(&run.cmd.args.join(" ")).is_ok_and(|sc| {
-                    sc.cmds.iter().all(|c| {
-                        c.argv.is_empty()
-                            || sc
-                                .base_name(c)
-                                .is_some_and(|n| NOT_READERS.contains(&n.as_str()))
+                    // Substitutions' commands too (`echo $(cat go.sum)`).
+                    sc.with_substitutions().iter().all(|sc| {
+                        sc.cmds.iter().all(|c| {
+                            c.argv.is_empty()
+                                || sc
+                                    .base_name(c)
+                                    .is_some_and(|n| NOT_READERS.contains(&n.as_str()))
+                        })
                     })
                 });
             if !harmless {

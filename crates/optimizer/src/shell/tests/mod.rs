@@ -2,6 +2,7 @@
 
 mod compound;
 mod lines;
+mod reach;
 mod removal;
 
 use super::Script;
