@@ -76,9 +76,13 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from runner import (  # noqa: E402
-    BUILD, CASES, DOCKER, LEG, CheckFailed, build_args, case_applies, case_inputs, docker, load_case, report,
-    run_parallel,
+    BUILD, CASES, DOCKER, LEG, BuildGate, CheckFailed, build_args, case_applies, case_inputs, docker, load_case,
+    report, run_parallel,
 )
+
+# Cases run side by side (runner.JOBS); a `--no-cache` build runs alone, or
+# a case beside it would see a shared step run where it expects its cache.
+GATE = BuildGate()
 
 # DFOPT_E2E_SCRATCH lets two checkouts share one daemon without sharing scratch dirs
 # (each also sets DFOPT_FRONTEND_IMAGE to a tag of its own).
@@ -541,9 +545,11 @@ def build(name, case, mode, dockerfile_path, context, tag):
     if mode in ("dfopt", "control"):
         # Last on the command line, so it wins over a DFOPT among the case's build args.
         args += ["--build-arg", "DFOPT=off"]
-    start = time.monotonic()
-    built = docker(*args, "-f", dockerfile_path, "-t", tag, context)
-    seconds = time.monotonic() - start
+    gate = GATE.alone() if "--no-cache" in args else GATE.shared()
+    with gate:
+        start = time.monotonic()
+        built = docker(*args, "-f", dockerfile_path, "-t", tag, context)
+        seconds = time.monotonic() - start
     log = built.stdout + built.stderr
     with open(os.path.join(os.path.dirname(dockerfile_path), f"{mode}.log"), "w") as f:
         f.write(log)

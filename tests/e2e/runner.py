@@ -98,6 +98,58 @@ def run_parallel(items, work):
 PRINT_LOCK = threading.Lock()
 
 
+class BuildGate:
+    """Lets builds run side by side, except the ones that must run alone.
+
+    BuildKit runs a step that two builds ask for at the same moment once, for
+    both. A `--no-cache` build runs its steps whatever the cache holds, so a
+    build beside it that expects a cache hit on the same step would see the
+    step run instead. Such builds go through `alone()`, every other one
+    through `shared()`."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._running = 0
+        self._alone = False
+        self._waiting_alone = 0
+
+    def shared(self):
+        return _Held(self, alone=False)
+
+    def alone(self):
+        return _Held(self, alone=True)
+
+    def _enter(self, alone):
+        with self._cond:
+            if alone:
+                self._waiting_alone += 1
+                self._cond.wait_for(lambda: not self._alone and self._running == 0)
+                self._waiting_alone -= 1
+                self._alone = True
+            else:
+                self._cond.wait_for(lambda: not self._alone and self._waiting_alone == 0)
+                self._running += 1
+
+    def _leave(self, alone):
+        with self._cond:
+            if alone:
+                self._alone = False
+            else:
+                self._running -= 1
+            self._cond.notify_all()
+
+
+class _Held:
+    def __init__(self, gate, alone):
+        self.gate, self.is_alone = gate, alone
+
+    def __enter__(self):
+        self.gate._enter(self.is_alone)
+
+    def __exit__(self, *exc):
+        self.gate._leave(self.is_alone)
+
+
 def report(line):
     with PRINT_LOCK:
         print(line, flush=True)
