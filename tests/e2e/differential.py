@@ -80,8 +80,12 @@ from runner import (  # noqa: E402
     report, run_parallel,
 )
 
-# Cases run side by side (runner.JOBS); a `--no-cache` build runs alone, or
-# a case beside it would see a shared step run where it expects its cache.
+# One case at a time by default: BuildKit runs a step that two builds ask for
+# at once a single time and may show it in one build's progress only, and the
+# comparison reads progress (steps, CACHED). DFOPT_E2E_DIFF_JOBS=2 runs two
+# side by side, with every `--no-cache` build alone (a case beside it would see
+# a shared step run where it expects its cache hit).
+JOBS = max(1, int(os.environ.get("DFOPT_E2E_DIFF_JOBS", "1")))
 GATE = BuildGate()
 
 # DFOPT_E2E_SCRATCH lets two checkouts share one daemon without sharing scratch dirs
@@ -653,7 +657,7 @@ def main(argv):
                 print(f"skip {name}: {why}", flush=True)
             continue
         chosen.append(name)
-    outcomes = dict(zip(chosen, run_parallel(chosen, compare_one)))
+    outcomes = dict(zip(chosen, run_parallel(chosen, compare_one, JOBS)))
     failed = [n for n in chosen if outcomes[n] == "diff"]
     known = [n for n in chosen if outcomes[n] == "known"]
     passed = len(chosen) - len(failed) - len(known)

@@ -85,12 +85,12 @@ class CheckFailed(Exception):
     pass
 
 
-def run_parallel(items, work):
-    """Calls work(item) for every item, JOBS at a time; returns the results in the
-    order of `items` (whatever order they finish in)."""
-    if JOBS == 1:
+def run_parallel(items, work, jobs=JOBS):
+    """Calls work(item) for every item, `jobs` at a time; returns the results in
+    the order of `items` (whatever order they finish in)."""
+    if jobs == 1:
         return [work(item) for item in items]
-    with ThreadPoolExecutor(max_workers=JOBS) as pool:
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(work, items))
 
 
