@@ -519,6 +519,10 @@ def main(argv):
             )
             modes = [m for m in forced.split(",") if not (m == "builtin" and skip_builtin)]
         items += [(name, mode) for mode in modes]
+    # Every case in one mode, then in the next: the two modes of a case build the
+    # same steps, so side by side they would mostly share them.
+    order = {mode: i for i, mode in enumerate(dict.fromkeys(mode for _, mode in items))}
+    items.sort(key=lambda item: order[item[1]])
     failed = [label for label in run_parallel(items, run_one) if label]
     if failed:
         print("failed: " + ", ".join(failed))
