@@ -128,6 +128,8 @@ mod tests {
         let n = names(&[Some("a"), None, Some("a"), Some("b")]);
         assert_eq!(n.find("a"), Some(2));
         assert_eq!(n.find("A"), Some(2));
+        // Lower-cased as Go's `strings.ToLower`: the Kelvin sign becomes `k`.
+        assert_eq!(names(&[Some("keep")]).find("\u{212A}EEP"), Some(0));
         assert_eq!(n.target(Some("a"), 4), Some(2));
         assert_eq!(n.target(None, 4), Some(3));
         assert_eq!(n.target(Some(""), 4), Some(3));
