@@ -239,7 +239,7 @@ fn copied_out(cx: &Cx, facts: &[StageFacts], root: usize, target: &str) -> bool 
         from.contains('$')
             || names
                 .copy_from(from, ir.stages.len())
-                .map_or(true, |s| in_family(s))
+                .map_or(true, &in_family)
     };
     let mount_in_family = |from: &str| from.contains('$') || in_family(names.mount_from(from));
     let touches = |path: &str| {
