@@ -8,10 +8,13 @@
 //! - the base chain (`FROM <stage>`),
 //! - `COPY --from=<stage or index>`,
 //! - `RUN --mount=…,from=<stage>`,
-//! - `ONBUILD` triggers that name a stage in `--from=`/`from=` (they run in
-//!   stages built from this one, so they count as this stage's dependencies),
+//! - `ONBUILD` triggers, parsed as instructions as BuildKit parses them, that
+//!   read a stage with `COPY --from` or a mount's `from=` (they run in stages
+//!   built from this one, so they count as this stage's dependencies),
 //!
-//! and reports every other stage. [`reachable_stages`] is public: the lowering
+//! each name looked up as BuildKit does (`dfopt_dockerfile::stages::lookup`:
+//! the later of two stages with one name, a base name compared as written), and
+//! reports every other stage. [`reachable_stages`] is public: the lowering
 //! skips the unreachable stages (BuildKit does the same, see
 //! optimization-safety.md §0).
 //!
