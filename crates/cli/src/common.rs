@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use dfopt_dockerfile::instructions::{self, CommandKind, Ir};
+use dfopt_dockerfile::stages::lookup::StageNames;
 use dfopt_dockerfile::{Diagnostic, LineIndex, Parsed};
 use dfopt_optimizer::{optimize, reachable_stages_with, Optimized, Options, Settings};
 
@@ -242,17 +243,11 @@ pub fn check_target(
     ir: &dfopt_dockerfile::instructions::Ir,
     target: Option<&str>,
 ) -> Result<(), String> {
-    let Some(target) = target else {
-        return Ok(());
-    };
-    let lower = target.to_ascii_lowercase();
-    if ir
-        .stages
-        .iter()
-        .any(|s| s.name.as_deref() == Some(lower.as_str()))
-    {
+    let names = StageNames::of_stages(ir.stages.iter().map(|s| s.name.as_deref()));
+    if names.target(target, ir.stages.len()).is_some() {
         return Ok(());
     }
+    let target = target.unwrap_or_default();
     let names: Vec<&str> = ir.stages.iter().filter_map(|s| s.name.as_deref()).collect();
     let mut message = format!("target stage {target:?} could not be found");
     if !names.is_empty() {

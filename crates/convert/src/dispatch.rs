@@ -10,10 +10,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-use dfopt_dockerfile::instructions::{self, CmdLine, Command, CommandKind, KeyValue};
+use dfopt_dockerfile::instructions::{CmdLine, Command, CommandKind, KeyValue};
 use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::stages::builtin_args::{default_path, NonEnvArgs};
-use dfopt_dockerfile::stages::reachability::{copy_from_state, IndexSyntax};
+use dfopt_dockerfile::stages::lookup::{parse_trigger, StageNames};
 use dfopt_dockerfile::stages::scope::{self, ArgValue};
 use dfopt_dockerfile::{go_quote, LineIndex, Span};
 use dfopt_llb::prelude::*;
@@ -539,22 +539,7 @@ impl<'a> Dispatcher<'a> {
 
     /// One base-image (or parent-stage) ONBUILD trigger, parsed on its own.
     fn dispatch_trigger(&mut self, i: usize, trigger: &str) -> Result<(), ConvertError> {
-        let parsed = dfopt_dockerfile::parse(trigger);
-        if let Some(d) = parsed.error() {
-            return Err(err(d.message.clone(), None));
-        }
-        let [instruction] = parsed.dockerfile.instructions.as_slice() else {
-            return Err(err("onbuild trigger should be a single expression", None));
-        };
-        let command =
-            match instructions::parse::parse_instruction(instruction, 0, parsed.dockerfile.escape)
-                .map_err(|(message, _)| err(message, None))?
-            {
-                instructions::parse::Parsed::Command(c) => c,
-                instructions::parse::Parsed::Stage(_) => {
-                    return Err(err("*instructions.Stage is not a command type", None));
-                }
-            };
+        let (command, _) = parse_trigger(trigger).map_err(|message| err(message, None))?;
         // Sources are looked up but never registered (BuildKit v0.8.3).
         let sources = trigger_sources(&command, &self.plan.names, self.plan.states.len())?;
         let lines = LineIndex::new(trigger).lines(command.span);
@@ -899,7 +884,7 @@ fn healthcheck_history(h: &Health, dialect: Dialect) -> String {
 /// in BuildKit v0.8.3 and would be copied from nothing, which dfopt refuses.
 fn trigger_sources(
     command: &Command,
-    names: &BTreeMap<String, usize>,
+    names: &StageNames,
     state_count: usize,
 ) -> Result<Vec<Option<usize>>, ConvertError> {
     let mut sources = Vec::new();
@@ -907,8 +892,8 @@ fn trigger_sources(
         CommandKind::Copy(copy) => {
             if let Some(from) = copy.from.as_ref().filter(|f| !f.value.is_empty()) {
                 let from = &from.value;
-                let lookup = |name: &str| names.get(&name.to_lowercase()).copied();
-                let state = copy_from_state(from, IndexSyntax::Go, state_count, lookup)
+                let state = names
+                    .copy_from(from, state_count)
                     .map_err(|message| err(message, None))?
                     .ok_or_else(|| {
                         err(
@@ -927,7 +912,7 @@ fn trigger_sources(
                     sources.push(None);
                     continue;
                 }
-                let state = names.get(&from.to_lowercase()).copied().ok_or_else(|| {
+                let state = names.mount_from(&from).ok_or_else(|| {
                     err(
                         format!("ONBUILD RUN --mount from={from}: mounting an image in an ONBUILD trigger is not supported (BuildKit v0.8.3 mounts an empty state)"),
                         None,

@@ -8,12 +8,13 @@
 //! phase 1 are exactly the ones phase 2 looks up.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use dfopt_dockerfile::instructions::{self, Command, CommandKind, Stage};
 use dfopt_dockerfile::shell::Lexer;
 use dfopt_dockerfile::stages::builtin_args::{self, ArgPlatform, PredefinedArgs};
-use dfopt_dockerfile::stages::reachability::{self, IndexSyntax};
+use dfopt_dockerfile::stages::lookup::StageNames;
+use dfopt_dockerfile::stages::reachability;
 use dfopt_dockerfile::stages::scope::{self, Vars};
 use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{ImageRef, Platform};
@@ -91,7 +92,7 @@ pub(crate) struct Plan {
     pub(crate) target_platform: Platform,
     /// Stage names → state indices (registered states only; of two stages with one
     /// name, the later).
-    pub(crate) names: BTreeMap<String, usize>,
+    pub(crate) names: StageNames,
 }
 
 pub(crate) const SCRATCH: &str = "scratch";
@@ -184,39 +185,38 @@ impl Plan {
             reachable: Vec::new(),
             warnings,
             target_platform,
-            names: BTreeMap::new(),
+            names: StageNames::default(),
         };
-        let mut names: BTreeMap<String, usize> = BTreeMap::new();
+        let mut names = StageNames::default();
         for (i, stage) in ir.stages.iter().enumerate() {
             let state = plan.stage_state(i, stage, opts, &names)?;
-            if let Some(name) = &state.name {
-                names.insert(name.clone(), plan.states.len());
-            }
+            names.register(state.name.as_deref(), plan.states.len());
             plan.states.push(state);
         }
         let stage_count = plan.states.len();
 
-        plan.target = match &opts.target {
-            None => stage_count - 1,
-            Some(t) => match names.get(&t.to_lowercase()) {
-                Some(i) => *i,
-                None => {
-                    let mut options: Vec<&str> = names.keys().map(String::as_str).collect();
-                    options.sort_unstable();
-                    let message = reachability::unknown_target_message(t, &options);
-                    // BuildKit names no line; dfopt frames the stage it suggests, or
-                    // else every named stage, so the user sees what can be targeted.
-                    let suggested = instructions::suggest::search(t, &options, true)
-                        .and_then(|name| names.get(&name).copied());
-                    let mut spans: Vec<Span> = match suggested {
-                        Some(i) => vec![ir.stages[i].span],
-                        None => names.values().map(|&i| ir.stages[i].span).collect(),
-                    };
-                    spans.sort_unstable_by_key(|span| span.start);
-                    let first = (!spans.is_empty()).then(|| spans.remove(0));
-                    return Err(err(message, first).with_related(spans));
-                }
-            },
+        plan.target = match names.target(opts.target.as_deref(), stage_count) {
+            Some(i) => i,
+            None => {
+                let t = opts.target.as_deref().unwrap_or_default();
+                let options: Vec<&str> = names.names().collect();
+                let message = reachability::unknown_target_message(t, &options);
+                // BuildKit names no line; dfopt frames the stage it suggests, or
+                // else every named stage, so the user sees what can be targeted.
+                let suggested = instructions::suggest::search(t, &options, true)
+                    .and_then(|name| names.find(&name));
+                let mut spans: Vec<Span> = match suggested {
+                    Some(i) => vec![ir.stages[i].span],
+                    None => options
+                        .iter()
+                        .filter_map(|n| names.find(n))
+                        .map(|i| ir.stages[i].span)
+                        .collect(),
+                };
+                spans.sort_unstable_by_key(|span| span.start);
+                let first = (!spans.is_empty()).then(|| spans.remove(0));
+                return Err(err(message, first).with_related(spans));
+            }
         };
 
         // Commands and their sources; unregistered states are appended as found.
@@ -264,7 +264,7 @@ impl Plan {
         index: usize,
         stage: &Stage,
         opts: &ConvertOptions,
-        names: &BTreeMap<String, usize>,
+        names: &StageNames,
     ) -> Result<DState, ConvertError> {
         let span = Some(stage.span);
         let metas = MetaArgs(&self.meta_args);
@@ -291,7 +291,7 @@ impl Plan {
                 Some(p)
             }
         };
-        let base = names.get(&base_name).copied();
+        let base = names.base(&base_name);
         let mut cmd_total = usize::from(base_name != SCRATCH && base.is_none());
         for cmd in &stage.commands {
             if matches!(
@@ -339,7 +339,7 @@ impl Plan {
     pub(crate) fn command_sources(
         &mut self,
         command: &Command,
-        names: &BTreeMap<String, usize>,
+        names: &StageNames,
         trigger: bool,
         dialect: Dialect,
     ) -> Result<Vec<Option<usize>>, ConvertError> {
@@ -348,14 +348,9 @@ impl Plan {
             CommandKind::Copy(copy) => {
                 if let Some(from) = copy.from.as_ref().filter(|f| !f.value.is_empty()) {
                     let from = &from.value;
-                    let lookup = |name: &str| names.get(&name.to_lowercase()).copied();
-                    let state = match reachability::copy_from_state(
-                        from,
-                        IndexSyntax::Go,
-                        self.states.len(),
-                        lookup,
-                    )
-                    .map_err(|message| err(message, Some(command.span)))?
+                    let state = match names
+                        .copy_from(from, self.states.len())
+                        .map_err(|message| err(message, Some(command.span)))?
                     {
                         Some(i) => Some(i),
                         None if trigger => None,
@@ -376,8 +371,8 @@ impl Plan {
                         sources.push(None);
                         continue;
                     }
-                    let state = match names.get(&from.to_lowercase()) {
-                        Some(i) => Some(*i),
+                    let state = match names.mount_from(&from) {
+                        Some(i) => Some(i),
                         None if trigger => None,
                         None => Some(self.unregistered(&from, Loc::Nowhere)),
                     };

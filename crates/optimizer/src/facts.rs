@@ -12,6 +12,7 @@ use std::convert::Infallible;
 use dfopt_dockerfile::instructions::{CommandKind, Ir};
 use dfopt_dockerfile::shell::{Env, Lexer};
 use dfopt_dockerfile::stages::builtin_args::{ArgPlatform, NonEnvArgs, PredefinedArgs};
+use dfopt_dockerfile::stages::lookup::StageNames;
 use dfopt_dockerfile::stages::scope::{
     expand_pairs, global_arg_decls, resolve_meta_args, ArgValue,
 };
@@ -230,13 +231,12 @@ pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> 
             Err(_) => false,
         }
     };
-    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    // The stages so far, as BuildKit's `addState` sees them for a base name.
+    let mut names = StageNames::default();
     let mut out: Vec<StageFacts> = Vec::new();
     for (si, stage) in ir.stages.iter().enumerate() {
         let base = global_known(&stage.base);
-        let parent = base
-            .as_ref()
-            .and_then(|b| names.get(&b.to_lowercase()).copied());
+        let parent = base.as_ref().and_then(|b| names.base(b));
         let platform = match &stage.platform {
             Some(flag) if !settled(&flag.value) => {
                 // The builder's own platform is the same for every build on a
@@ -339,9 +339,7 @@ pub(crate) fn analyze(ir: &Ir, opts: &Options, escape: char) -> Vec<StageFacts> 
                 _ => {}
             }
         }
-        if let Some(name) = &stage.name {
-            names.insert(name.clone(), si);
-        }
+        names.register(stage.name.as_deref(), si);
         out.push(StageFacts {
             parent,
             root_image,

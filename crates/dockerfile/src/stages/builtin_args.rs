@@ -176,11 +176,10 @@ impl PredefinedArgs {
 /// `TARGETSTAGE`: the `--target` if given, else the last stage's name, else
 /// `default`.
 pub fn target_stage(target: Option<&str>, last_stage_name: Option<&str>) -> String {
-    target
-        .filter(|t| !t.is_empty())
-        .or(last_stage_name)
-        .unwrap_or("default")
-        .to_owned()
+    match super::lookup::target_stage_name(target, last_stage_name) {
+        "" => "default".to_owned(),
+        name => name.to_owned(),
+    }
 }
 
 #[cfg(test)]

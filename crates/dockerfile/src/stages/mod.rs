@@ -7,6 +7,8 @@
 //! - [`builtin_args`]: the ARGs BuildKit predefines (platform args,
 //!   `TARGETSTAGE`), the ones that never become variables, dfopt's own `DFOPT`
 //!   switch, and the default `PATH` of an image without one.
+//! - [`lookup`]: which stage a `--target`, a `FROM` base, a `--from`/`from=`
+//!   value names, and how an ONBUILD trigger is read.
 //! - [`reachability`]: the stage graph: which states a target needs, and the
 //!   first cycle of stage reads.
 //!
@@ -14,5 +16,6 @@
 //! the difference is a parameter of the one implementation, never a copy.
 
 pub mod builtin_args;
+pub mod lookup;
 pub mod reachability;
 pub mod scope;

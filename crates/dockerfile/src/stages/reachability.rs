@@ -10,17 +10,6 @@
 use crate::instructions::{csv, suggest};
 use crate::{go_atoi, go_quote, Span};
 
-/// How a `COPY --from` value is read as a stage index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IndexSyntax {
-    /// BuildKit's `strconv.Atoi`: an optional sign and decimal digits, within
-    /// 64 bits; a negative number is an invalid index.
-    Go,
-    /// An unsigned decimal (an optional `+`): a negative number is a name. The
-    /// checks' "copy from a later stage" test and prune-stages read it so.
-    Unsigned,
-}
-
 /// What a `COPY --from` value names (BuildKit's `toCommand`): a stage by index,
 /// else a stage by name (compared lower-case) or, failing that, an image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,29 +21,26 @@ pub enum StageRef<'a> {
 }
 
 impl<'a> StageRef<'a> {
-    pub fn parse(value: &'a str, syntax: IndexSyntax) -> StageRef<'a> {
-        let index = match syntax {
-            IndexSyntax::Go => go_atoi(value).map(i128::from),
-            IndexSyntax::Unsigned => value
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| i128::try_from(i).ok()),
-        };
-        index.map_or(StageRef::Name(value), StageRef::Index)
+    /// BuildKit's `strconv.Atoi`: an optional sign and decimal digits, within
+    /// 64 bits, is an index (a negative one invalid); anything else a name.
+    pub fn parse(value: &'a str) -> StageRef<'a> {
+        go_atoi(value)
+            .map(i128::from)
+            .map_or(StageRef::Name(value), StageRef::Index)
     }
 }
 
 /// A `COPY --from` value as a state (BuildKit's `toCommand`): `Ok(Some(i))`
 /// the state of that index, or the stage `lookup` finds by that name (the
 /// caller compares lower-case); `Ok(None)` no stage of that name, so an image;
-/// `Err` BuildKit's message for an index no state has.
+/// `Err` BuildKit's message for an index no state has. Consumers call it through
+/// [`super::lookup::StageNames::copy_from`].
 pub fn copy_from_state(
     value: &str,
-    syntax: IndexSyntax,
     state_count: usize,
     lookup: impl FnOnce(&str) -> Option<usize>,
 ) -> Result<Option<usize>, String> {
-    match StageRef::parse(value, syntax) {
+    match StageRef::parse(value) {
         StageRef::Index(index) => usize::try_from(index)
             .ok()
             .filter(|&i| i < state_count)
@@ -188,36 +174,20 @@ mod tests {
 
     #[test]
     fn stage_refs() {
-        assert_eq!(StageRef::parse("1", IndexSyntax::Go), StageRef::Index(1));
-        assert_eq!(StageRef::parse("-1", IndexSyntax::Go), StageRef::Index(-1));
+        assert_eq!(StageRef::parse("1"), StageRef::Index(1));
+        assert_eq!(StageRef::parse("-1"), StageRef::Index(-1));
+        assert_eq!(StageRef::parse("+2"), StageRef::Index(2));
+        assert_eq!(StageRef::parse("Build"), StageRef::Name("Build"));
         assert_eq!(
-            StageRef::parse("-1", IndexSyntax::Unsigned),
-            StageRef::Name("-1")
-        );
-        assert_eq!(
-            StageRef::parse("+2", IndexSyntax::Unsigned),
-            StageRef::Index(2)
-        );
-        assert_eq!(
-            StageRef::parse("Build", IndexSyntax::Go),
-            StageRef::Name("Build")
-        );
-        assert_eq!(
-            StageRef::parse("99999999999999999999", IndexSyntax::Go),
+            StageRef::parse("99999999999999999999"),
             StageRef::Name("99999999999999999999")
         );
         let lookup = |n: &str| (n == "a").then_some(0);
+        assert_eq!(copy_from_state("1", 2, lookup), Ok(Some(1)));
+        assert_eq!(copy_from_state("a", 2, lookup), Ok(Some(0)));
+        assert_eq!(copy_from_state("img", 2, lookup), Ok(None));
         assert_eq!(
-            copy_from_state("1", IndexSyntax::Go, 2, lookup),
-            Ok(Some(1))
-        );
-        assert_eq!(
-            copy_from_state("a", IndexSyntax::Go, 2, lookup),
-            Ok(Some(0))
-        );
-        assert_eq!(copy_from_state("img", IndexSyntax::Go, 2, lookup), Ok(None));
-        assert_eq!(
-            copy_from_state("-1", IndexSyntax::Go, 2, lookup),
+            copy_from_state("-1", 2, lookup),
             Err("invalid stage index -1".to_owned())
         );
     }

@@ -30,9 +30,8 @@ pub(super) struct ArgInfo {
 
 /// BuildKit's `defaultArgs`: platform args and `TARGETSTAGE`, each overridable by a
 /// build-arg.
-/// `target_name`: the `--target` as given (an empty one is kept: it gives
-/// `default`, where the converter would take the last stage's name), else the
-/// last stage's name.
+/// `target_name`: the `--target`, or when absent or empty the last stage's name
+/// (`default` when that is empty too).
 pub(super) fn default_args(options: &Options, platforms: &Platforms, target_name: &str) -> Vars {
     let arg_platform =
         |p: &Platform| ArgPlatform::new(p.to_string(), &p.os, &p.architecture, &p.variant);

@@ -5,10 +5,10 @@
 use dfopt_dockerfile::go_quote;
 use dfopt_dockerfile::instructions::commands::CommandKind;
 use dfopt_dockerfile::shell::{EmptyEnv, Lexer};
-use dfopt_dockerfile::stages::reachability::{self, copy_from_state, IndexSyntax};
+use dfopt_dockerfile::stages::reachability;
 use dfopt_dockerfile::Span;
 
-use super::stages::{find_by_name, StageRt};
+use super::stages::{stage_names, StageRt};
 use super::walk::{invalid, Cmd, StageDef};
 use super::LintError;
 
@@ -51,8 +51,8 @@ pub(super) fn add_sources(
                     Vec::new(),
                 ));
             }
-            let lookup = |name: &str| find_by_name(states, name);
-            let source = match copy_from_state(&from.value, IndexSyntax::Go, states.len(), lookup)
+            let source = match stage_names(states)
+                .copy_from(&from.value, states.len())
                 .map_err(|message| invalid(message, Vec::new()))?
             {
                 Some(stage) => stage,
@@ -73,7 +73,7 @@ pub(super) fn add_sources(
                 if parsed.from.is_empty() {
                     continue;
                 }
-                let source = match find_by_name(states, &parsed.from) {
+                let source = match stage_names(states).mount_from(&parsed.from) {
                     Some(stage) => stage,
                     None => {
                         states.push(StageRt::extra(&parsed.from, None));
@@ -143,8 +143,8 @@ pub(super) fn check_copy_source(
         return Ok(());
     };
     // An index out of range is no source here (the graph reported it).
-    let lookup = |name: &str| find_by_name(states, name);
-    let source = copy_from_state(&from.value, IndexSyntax::Unsigned, states.len(), lookup)
+    let source = stage_names(states)
+        .copy_from(&from.value, states.len())
         .ok()
         .flatten();
     if source.is_some_and(|s| s < states.len() && !states[s].extra && !states[s].dispatched) {

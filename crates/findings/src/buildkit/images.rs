@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use dfopt_dockerfile::instructions::parse::{parse_instruction, Parsed as Node};
 use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::stages::lookup;
 use dfopt_dockerfile::{go_quote, Span};
 use dfopt_llb::platform as platforms;
 use dfopt_llb::Platform;
@@ -109,28 +109,13 @@ fn onbuild_expressions(defs: &[StageDef], stage: usize) -> Vec<String> {
 
 /// One trigger parsed on its own and placed at the `FROM` of the stage it runs in.
 fn parse_trigger(expr: &str, span: Span) -> Result<Cmd, LintError> {
-    let parsed = dfopt_dockerfile::parse(expr);
-    if let Some(error) = parsed.error() {
-        return Err(invalid(error.message.clone(), vec![span]));
-    }
-    let [node] = parsed.dockerfile.instructions.as_slice() else {
-        return Err(invalid(
-            "onbuild trigger should be a single expression",
-            vec![span],
-        ));
-    };
-    match parse_instruction(node, 0, parsed.dockerfile.escape) {
-        Ok(Node::Command(command)) => Ok(Cmd {
-            command,
-            keyword: node.keyword_span.text(expr).to_owned(),
-            span,
-        }),
-        Ok(Node::Stage(_)) => Err(invalid(
-            "*instructions.Stage is not a command type",
-            vec![span],
-        )),
-        Err((message, _)) => Err(invalid(message, vec![span])),
-    }
+    let (command, keyword) =
+        lookup::parse_trigger(expr).map_err(|message| invalid(message, vec![span]))?;
+    Ok(Cmd {
+        command,
+        keyword: keyword.to_owned(),
+        span,
+    })
 }
 
 /// BuildKit's `resolveBaseImage` for the checks: the name must be an image

@@ -16,7 +16,7 @@ use super::args::ArgInfo;
 use super::dispatch::Walker;
 use super::outline::OutlineMount;
 use super::rules;
-use super::stages::{find_by_name, StageRt};
+use super::stages::{stage_names, StageRt};
 use crate::config::CheckConfig;
 
 impl Walker<'_> {
@@ -154,7 +154,7 @@ impl Walker<'_> {
         }
         for mount in mounts {
             if !mount.from.is_empty() {
-                if let Some(source) = find_by_name(states, &mount.from) {
+                if let Some(source) = stage_names(states).mount_from(&mount.from) {
                     if !states[source].dispatched {
                         return Err(format!(
                             "cannot mount from stage {} to {}, stage needs to be defined before current command",

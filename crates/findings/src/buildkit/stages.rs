@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use dfopt_dockerfile::instructions::suggest;
 use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::stages::lookup::StageNames;
 use dfopt_dockerfile::stages::reachability;
 use dfopt_dockerfile::stages::scope::Vars;
 use dfopt_dockerfile::Span;
@@ -104,12 +105,9 @@ impl StageRt {
     }
 }
 
-/// The last stage named `name` (case-insensitive), as BuildKit's `findStateByName`.
-pub(super) fn find_by_name(states: &[StageRt], name: &str) -> Option<usize> {
-    let wanted = name.to_lowercase();
-    states
-        .iter()
-        .rposition(|s| s.name.as_deref() == Some(wanted.as_str()))
+/// BuildKit's `statesByName` of `states` (the later of two stages with one name).
+pub(super) fn stage_names(states: &[StageRt]) -> StageNames {
+    StageNames::of_stages(states.iter().map(|s| s.name.as_deref()))
 }
 
 /// BuildKit's `buildDispatchStates`.
@@ -198,11 +196,7 @@ pub(super) fn build_states(
             span: Some(def.span),
             ..StageRt::default()
         };
-        // BuildKit looks the base up by the expanded name as written; the last stage
-        // with that (lowercase) name wins.
-        rt.base_stage = states
-            .iter()
-            .rposition(|s| s.name.as_deref() == Some(base.result.as_str()));
+        rt.base_stage = stage_names(&states).base(&base.result);
         match rt.base_stage {
             Some(b) => {
                 rt.all_args = states[b].all_args.clone();
@@ -266,12 +260,10 @@ fn const_platform(
 
 /// The target stage: by name (case-insensitive, last of that name) or the last one.
 pub(super) fn resolve_target(states: &[StageRt], target: Option<&str>) -> Result<usize, LintError> {
-    let Some(target) = target.filter(|t| !t.is_empty()) else {
-        return Ok(states.len() - 1);
-    };
-    if let Some(i) = find_by_name(states, target) {
+    if let Some(i) = stage_names(states).target(target, states.len()) {
         return Ok(i);
     }
+    let target = target.unwrap_or_default();
     let names: Vec<String> = states
         .iter()
         .enumerate()

@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 
 use dfopt_dockerfile::instructions::commands::{ArgDecl, Command, Stage};
 use dfopt_dockerfile::shell::Lexer;
+use dfopt_dockerfile::stages::lookup::target_stage_name;
 use dfopt_dockerfile::syntax::Parsed;
 use dfopt_dockerfile::Span;
 
@@ -125,13 +126,8 @@ fn walk(
 
     let lexer = Lexer::new(parsed.dockerfile.escape);
     let platforms = stages::Platforms::new(options);
-    let target_name = match options.target {
-        Some(target) => target.to_owned(),
-        None => defs
-            .last()
-            .and_then(|d| d.stage.name.clone())
-            .unwrap_or_default(),
-    };
+    let last_name = defs.last().and_then(|d| d.stage.name.as_deref());
+    let target_name = target_stage_name(options.target, last_name).to_owned();
     let initial = args::default_args(options, &platforms, &target_name);
     args::check_default_base_images(&defs, &metas, &initial, &lexer, options, &config, report);
     let (globals, all_args) = args::meta_args(&metas, &initial, options.build_args, &lexer)?;

@@ -32,6 +32,7 @@ pub mod tools;
 use std::collections::BTreeSet;
 
 use dfopt_dockerfile::instructions::{Command, CommandKind, Ir, Run, Stage};
+use dfopt_dockerfile::stages::lookup::StageNames;
 
 use crate::check::{run_checks, Check};
 use crate::config::CheckConfig;
@@ -85,13 +86,13 @@ impl<'a> Input<'a> {
         self.stages().flat_map(|stage| stage.commands.iter())
     }
 
-    /// The stage `stage` is built on, when it names an earlier stage of the file.
+    /// The stage `stage` is built on, when it names an earlier stage of the file
+    /// (as BuildKit matches a base name: as written, the later duplicate).
     pub fn parent(&self, stage: &Stage) -> Option<&'a Stage> {
-        let base = stage.base.to_ascii_lowercase();
-        self.ir.stages[..stage.index.min(self.ir.stages.len())]
-            .iter()
-            .rev()
-            .find(|s| s.name.as_deref() == Some(base.as_str()))
+        let earlier = &self.ir.stages[..stage.index.min(self.ir.stages.len())];
+        StageNames::of_stages(earlier.iter().map(|s| s.name.as_deref()))
+            .base(&stage.base)
+            .map(|i| &earlier[i])
     }
 }
 

@@ -8,10 +8,13 @@
 //! - the base chain (`FROM <stage>`),
 //! - `COPY --from=<stage or index>`,
 //! - `RUN --mount=…,from=<stage>`,
-//! - `ONBUILD` triggers that name a stage in `--from=`/`from=` (they run in
-//!   stages built from this one, so they count as this stage's dependencies),
+//! - `ONBUILD` triggers, parsed as instructions as BuildKit parses them, that
+//!   read a stage with `COPY --from` or a mount's `from=` (they run in stages
+//!   built from this one, so they count as this stage's dependencies),
 //!
-//! and reports every other stage. [`reachable_stages`] is public: the lowering
+//! each name looked up as BuildKit does (`dfopt_dockerfile::stages::lookup`:
+//! the later of two stages with one name, a base name compared as written), and
+//! reports every other stage. [`reachable_stages`] is public: the lowering
 //! skips the unreachable stages (BuildKit does the same, see
 //! optimization-safety.md §0).
 //!
@@ -43,12 +46,13 @@
 //! Nothing is rewritten. When a `--from`/`from=` value needs variable
 //! expansion the pass cannot resolve, every stage counts as reachable.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use dfopt_dockerfile::instructions::{CommandKind, Ir};
+use dfopt_dockerfile::instructions::{Command, CommandKind, Ir};
 use dfopt_dockerfile::shell::{Env, Lexer};
 use dfopt_dockerfile::stages::builtin_args::{NonEnvArgs, PLATFORM_ARG_NAMES};
-use dfopt_dockerfile::stages::reachability::{self, IndexSyntax};
+use dfopt_dockerfile::stages::lookup::{parse_trigger, StageNames};
+use dfopt_dockerfile::stages::reachability;
 use dfopt_dockerfile::stages::scope::{global_arg_decls, resolve_meta_args_lenient, Vars};
 use dfopt_dockerfile::Span;
 
@@ -90,87 +94,82 @@ fn never_reported(name: &str) -> bool {
         || PLATFORM_ARG_NAMES.contains(&name)
 }
 
-/// The stages needed to build `target` (a stage name, case-insensitive;
-/// `None`: the last stage), by index. An unknown target gives an empty set.
+/// The stages needed to build `target` (a stage name, case-insensitive, the
+/// later of duplicates as BuildKit; `None` or empty: the last stage), by index. An unknown target gives an empty set.
 /// Global ARG defaults are used to expand `FROM` names.
 pub fn reachable_stages(ir: &Ir, target: Option<&str>) -> BTreeSet<usize> {
     reachable_stages_with(ir, target, &Options::default(), '\\')
 }
 
 /// Stage references of every stage: `(base parent, dependencies)`; `None`
-/// dependencies mean "could be any stage".
+/// dependencies mean "could be any stage". Every name is looked up as BuildKit
+/// does it ([`StageNames`]): the base among earlier stages by its exact expanded
+/// name, `--from` by index or lower-cased name, the later of duplicate names.
 fn graph(ir: &Ir, opts: &Options, escape: char) -> Vec<(Option<usize>, Option<BTreeSet<usize>>)> {
     let lexer = Lexer::new(escape);
     // Global ARGs without the predefined platform args (FROM names rarely use
     // them); an expansion error or an unset ARG gives "".
     let mut globals = Vars::default();
     resolve_meta_args_lenient(global_arg_decls(ir), &opts.build_args, &mut globals, &lexer);
-    let names: BTreeMap<String, usize> = ir
-        .stages
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| s.name.clone().map(|n| (n, i)))
-        .collect();
-    let resolve = |value: &str| -> Result<Option<usize>, ()> {
-        if value.contains('$') {
-            return Err(());
-        }
-        // An index out of range reads nothing.
-        let lookup = |name: &str| names.get(&name.to_lowercase()).copied();
-        Ok(
-            reachability::copy_from_state(value, IndexSyntax::Unsigned, ir.stages.len(), lookup)
-                .ok()
-                .flatten(),
-        )
-    };
+    let names = StageNames::of_stages(ir.stages.iter().map(|s| s.name.as_deref()));
+    let mut earlier = StageNames::default();
     let mut out = Vec::new();
     for (si, stage) in ir.stages.iter().enumerate() {
         let base = lexer
             .process_word(&stage.base, &globals as &dyn Env)
             .unwrap_or_else(|_| stage.base.clone());
-        let parent = names.get(&base.to_lowercase()).copied().filter(|&p| p < si);
+        let parent = earlier.base(&base);
+        earlier.register(stage.name.as_deref(), si);
         let mut deps = Some(BTreeSet::new());
-        let mut add = |r: Result<Option<usize>, ()>| match r {
-            Ok(Some(i)) => {
-                if let Some(d) = deps.as_mut() {
-                    d.insert(i);
-                }
-            }
-            Ok(None) => {}
-            Err(()) => deps = None,
-        };
         for cmd in &stage.commands {
-            match &cmd.kind {
-                CommandKind::Copy(copy) => {
-                    if let Some(from) = copy.from.as_ref().filter(|f| !f.value.is_empty()) {
-                        add(resolve(&from.value));
-                    }
-                }
-                CommandKind::Run(run) => {
-                    for m in &run.mounts {
-                        let (_, from) = reachability::run_mount_source(&m.raw.value);
-                        if !from.is_empty() {
-                            add(resolve(&from));
-                        }
-                    }
-                }
-                CommandKind::Onbuild(trigger) => {
-                    for word in trigger.split([' ', '\t', ',', '\n']) {
-                        let lower = word.to_ascii_lowercase();
-                        let value = lower
-                            .strip_prefix("--from=")
-                            .or_else(|| lower.strip_prefix("from="));
-                        if let Some(v) = value {
-                            add(resolve(v));
-                        }
-                    }
-                }
+            let reads = match &cmd.kind {
+                // Triggers run in the stages built on this one; counting their reads
+                // here can only keep more stages.
+                CommandKind::Onbuild(expr) => match parse_trigger(expr) {
+                    Ok((trigger, _)) => command_reads(&trigger, &names, ir.stages.len()),
+                    Err(_) => None,
+                },
+                _ => command_reads(cmd, &names, ir.stages.len()),
+            };
+            match (reads, deps.as_mut()) {
+                (Some(reads), Some(d)) => d.extend(reads),
+                (None, _) => deps = None,
                 _ => {}
             }
         }
         out.push((parent, deps));
     }
     out
+}
+
+/// The stages a command reads (`COPY --from`, RUN mount `from=`); `None` when a
+/// value needs expansion the pass cannot do. An index no stage has (an image
+/// state, or an error BuildKit reports) and an image read no stage.
+fn command_reads(cmd: &Command, names: &StageNames, stage_count: usize) -> Option<Vec<usize>> {
+    let mut reads = Vec::new();
+    match &cmd.kind {
+        CommandKind::Copy(copy) => {
+            if let Some(from) = copy.from.as_ref().filter(|f| !f.value.is_empty()) {
+                if from.value.contains('$') {
+                    return None;
+                }
+                reads.extend(names.copy_from(&from.value, stage_count).ok().flatten());
+            }
+        }
+        CommandKind::Run(run) => {
+            for m in &run.mounts {
+                let (_, from) = reachability::run_mount_source(&m.raw.value);
+                if from.contains('$') {
+                    return None;
+                }
+                if !from.is_empty() {
+                    reads.extend(names.mount_from(&from));
+                }
+            }
+        }
+        _ => {}
+    }
+    Some(reads)
 }
 
 /// [`reachable_stages`] with build-args (for `FROM` names) and the file's escape character.
@@ -180,13 +179,8 @@ pub fn reachable_stages_with(
     opts: &Options,
     escape: char,
 ) -> BTreeSet<usize> {
-    let start = match target {
-        None => ir.stages.len().checked_sub(1),
-        Some(t) => ir
-            .stages
-            .iter()
-            .position(|s| s.name.as_deref() == Some(t.to_lowercase().as_str())),
-    };
+    let start = StageNames::of_stages(ir.stages.iter().map(|s| s.name.as_deref()))
+        .target(target, ir.stages.len());
     let Some(start) = start else {
         return BTreeSet::new();
     };
@@ -227,7 +221,7 @@ pub(crate) fn run(cx: &mut Cx) {
     let ir = &cx.work.ir;
     let target = cx.opts.target.as_deref();
     let reachable = reachable_stages_with(ir, target, cx.opts, cx.src.escape);
-    let target_name = match target {
+    let target_name = match target.filter(|t| !t.is_empty()) {
         Some(t) => t.to_string(),
         None => ir
             .stages

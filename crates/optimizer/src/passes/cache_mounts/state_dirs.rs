@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 use dfopt_dockerfile::instructions::mount::MountType;
 use dfopt_dockerfile::instructions::CommandKind;
+use dfopt_dockerfile::stages::lookup::StageNames;
 
 use super::cache_deletions::is_inside;
 use super::mount_plans::RunPlan;
@@ -221,16 +222,11 @@ pub(super) fn state_groups(
 /// Whether a `COPY --from` or `RUN --mount from=` of any stage reads `target` (or a parent) from the family `root`.
 fn copied_out(cx: &Cx, facts: &[StageFacts], root: usize, target: &str) -> bool {
     let ir = &cx.work.ir;
-    let in_family = |from: &str| -> bool {
-        if from.contains('$') {
-            return true;
-        }
-        let idx = from.parse::<usize>().ok().or_else(|| {
-            ir.stages
-                .iter()
-                .position(|s| s.name.as_deref() == Some(&from.to_lowercase()))
-        });
-        let Some(mut s) = idx.filter(|&i| i < facts.len()) else {
+    // Stages as BuildKit finds them: `--from` by index or name, a mount's
+    // `from=` by name only, the later of duplicate names.
+    let names = StageNames::of_stages(ir.stages.iter().map(|s| s.name.as_deref()));
+    let in_family = |stage: Option<usize>| -> bool {
+        let Some(mut s) = stage.filter(|&i| i < facts.len()) else {
             return false;
         };
         while let Some(p) = facts[s].parent {
@@ -238,6 +234,14 @@ fn copied_out(cx: &Cx, facts: &[StageFacts], root: usize, target: &str) -> bool 
         }
         s == root
     };
+    // An index no stage has fails the build or names an image; in doubt, it reads.
+    let copy_in_family = |from: &str| {
+        from.contains('$')
+            || names
+                .copy_from(from, ir.stages.len())
+                .map_or(true, &in_family)
+    };
+    let mount_in_family = |from: &str| from.contains('$') || in_family(names.mount_from(from));
     let touches = |path: &str| {
         if path.contains('$') || path.contains(['*', '?', '[']) {
             return true;
@@ -248,14 +252,14 @@ fn copied_out(cx: &Cx, facts: &[StageFacts], root: usize, target: &str) -> bool 
     ir.stages.iter().any(|st| {
         st.commands.iter().any(|c| match &c.kind {
             CommandKind::Copy(cp) => {
-                cp.from.as_ref().is_some_and(|f| in_family(&f.value))
+                cp.from.as_ref().is_some_and(|f| copy_in_family(&f.value))
                     && cp.paths.sources.iter().any(|s| touches(s))
             }
             CommandKind::Run(r) => r.mounts.iter().any(|m| match &m.parsed {
                 Some(Ok(mt)) => {
                     mt.kind == MountType::Bind
                         && !mt.from.is_empty()
-                        && in_family(&mt.from)
+                        && mount_in_family(&mt.from)
                         && touches(&mt.source)
                 }
                 _ => m.raw.value.contains("from="),
