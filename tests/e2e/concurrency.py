@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Concurrency of dfopt's injected caches (issue 6).
+"""Concurrency of dfopt's injected caches.
 
 Empties the daemon's cache mounts, then starts four
 builds of tests/e2e/concurrency/Dockerfile at once through dfopt, each with

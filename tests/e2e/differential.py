@@ -27,7 +27,7 @@ and requires
           device numbers, xattrs and, for files, size and sha256. mtimes are
           not compared: see fs_manifest.
 
-Then the optimizer's equivalence (issue 6): a third build,
+Then the optimizer's equivalence: a third build,
 
   3. `dfopt-diff/<case>:on`       ours with its rewrites on (the default),
 
@@ -40,7 +40,7 @@ the one table in crates/optimizer/src/cache_dirs.rs). BuildKit leaves every
 mount point in the image as a directory and creates its missing parents, so
 such a directory, or a parent that holds nothing but those, may differ too.
 
-And for the example cases (issue 7), `dfopt rewrite` of the example, built by
+And for the example cases, `dfopt rewrite` of the example, built by
 the daemon's own frontend right after build 3, must give the very image of
 build 3 (same image id: every step a cache hit, same config and history), so
 teams that commit the rewritten Dockerfile get what the frontend gives.

@@ -38,7 +38,8 @@ fn corpus() -> Vec<String> {
         manifest.join("tests/fixtures"),
         manifest.join("../dockerfile/tests/fixtures"),
         manifest.join("../dockerfile/benches/inputs"),
-        PathBuf::from("/work/shared/conformance/buildkit/parser"),
+        // The reference material beside the checkout (../shared), when present.
+        manifest.join("../../../shared/conformance/buildkit/parser"),
     ] {
         collect(&dir, &mut paths);
     }

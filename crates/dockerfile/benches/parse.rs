@@ -1,6 +1,6 @@
 //! Parse + typed IR of the shared benchmark Dockerfiles.
 //!
-//! Target (issue 2): `large-multistage.Dockerfile` (457 lines, 12 stages)
+//! Target: `large-multistage.Dockerfile` (457 lines, 12 stages)
 //! under 200 µs for parse + typed IR. Run: `cargo bench -p dfopt-dockerfile`.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
