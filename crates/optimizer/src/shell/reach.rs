@@ -54,7 +54,6 @@
 
 use super::script::{Script, SimpleCmd};
 use super::tokens::TokKind;
-use super::words::literal;
 
 /// What is sure about an element of a list when the RUN succeeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -334,13 +333,7 @@ impl Script {
             if t.kind != TokKind::Redirect || (i < body_end && self.owner[i] != owner) {
                 return true;
             }
-            let op = t
-                .text(&self.text)
-                .trim_start_matches(|c: char| c.is_ascii_digit());
-            let target = self
-                .toks
-                .get(i + 1)
-                .and_then(|t| literal(t.text(&self.text)));
+            let (op, target) = self.redirection(i);
             match op {
                 ">" | ">>" | ">|" | "&>" | "&>>" | "<" => target.as_deref() == Some("/dev/null"),
                 ">&" | "<&" => matches!(target.as_deref(), Some("0" | "1" | "2" | "-")),

@@ -47,6 +47,19 @@ pub(crate) struct Script {
 }
 
 impl Script {
+    /// The redirection token `i`: its operator without an io-number (`2>` is
+    /// `>`) and the literal value of its target word, if it has one.
+    pub(crate) fn redirection(&self, i: usize) -> (&str, Option<String>) {
+        let op = self.toks[i]
+            .text(&self.text)
+            .trim_start_matches(|c: char| c.is_ascii_digit());
+        let target = self
+            .toks
+            .get(i + 1)
+            .and_then(|t| literal(t.text(&self.text)));
+        (op, target)
+    }
+
     /// Reads `text`, or says what in it is not modelled.
     pub fn parse(text: &str) -> Result<Script, Unsupported> {
         Parser::read(text)

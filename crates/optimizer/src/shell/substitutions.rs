@@ -15,7 +15,6 @@
 
 use super::script::Script;
 use super::tokens::TokKind;
-use super::words::literal;
 
 /// Commands that read files or the system and print, without writing a
 /// file, deleting, starting a process that outlives them, or running
@@ -105,13 +104,7 @@ impl Script {
             if t.kind != TokKind::Redirect {
                 return true;
             }
-            let op = t
-                .text(&self.text)
-                .trim_start_matches(|c: char| c.is_ascii_digit());
-            let target = self
-                .toks
-                .get(i + 1)
-                .and_then(|t| literal(t.text(&self.text)));
+            let (op, target) = self.redirection(i);
             match op {
                 "<" | "<<<" => true,
                 ">&" | "<&" => target.is_some_and(|t| t == "-" || t.parse::<u8>().is_ok()),
