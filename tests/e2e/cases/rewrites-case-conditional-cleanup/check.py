@@ -1,0 +1,3 @@
+def check(t):
+    t.exists("/usr/bin/file")
+    t.exists("/usr/bin/tree")
