@@ -19,9 +19,11 @@
 //! could loop back to this very image.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
-use dfopt_dockerfile::{LineIndex, Parsed};
+use dfopt_compile::Compilation;
+use dfopt_dockerfile::LineIndex;
 use dfopt_llb::{pb, Platform};
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -36,8 +38,8 @@ use crate::contexts::{stage_override, BuildContexts};
 use crate::dockerfile_source::{self, LoadedDockerfile};
 use crate::errors::{BuildError, LineRange, MessageStyle, SourceFile};
 use crate::lowering::{
-    DockerfileSource, ImageToResolve, LowerError, LowerRequest, LowerWarning, Lowered, Lowering,
-    ResolvedImages, MAX_RESOLVE_ROUNDS,
+    ImageToResolve, LowerError, LowerRequest, LowerWarning, Lowered, Lowering, ResolvedImages,
+    MAX_RESOLVE_ROUNDS,
 };
 use crate::options::FrontendEnv;
 use crate::platform::{self, OciPlatform};
@@ -196,7 +198,8 @@ async fn build(
         });
     }
     let source = loaded.dockerfile.source_file();
-    let parsed = dfopt_dockerfile::parse(&loaded.dockerfile.text);
+    let compilation = Arc::new(Compilation::new(loaded.dockerfile.text.clone()));
+    let parsed = compilation.parsed();
     if let Some(diagnostic) = parsed.error() {
         let (start, end) = LineIndex::new(&loaded.dockerfile.text).lines(diagnostic.span);
         return Err(BuildError::new(diagnostic.message.clone())
@@ -218,7 +221,7 @@ async fn build(
             lowering,
             &env,
             &loaded,
-            &parsed,
+            &compilation,
             &caps,
             &contexts,
             target.clone(),
@@ -231,7 +234,7 @@ async fn build(
                 &caps,
                 &env,
                 &loaded,
-                &parsed,
+                parsed,
                 &contexts,
                 check.clone(),
                 &resolved,
@@ -395,8 +398,6 @@ async fn solve_all(
 /// One target platform with its images resolved, not lowered yet.
 pub(crate) struct ResolvedPlatform {
     request: LowerRequest,
-    /// The text with stages that named contexts replace cut out, if any.
-    rewritten: Option<DockerfileSource>,
     platform: Platform,
     /// The images the lowering asked for.
     pub images: ResolvedImages,
@@ -412,13 +413,20 @@ pub(crate) async fn lower_for_platform(
     lowering: &dyn Lowering,
     env: &FrontendEnv,
     loaded: &LoadedDockerfile,
-    parsed: &Parsed,
+    compilation: &Arc<Compilation>,
     caps: &Caps,
     contexts: &BuildContexts,
     target: Option<Platform>,
 ) -> Result<Lowered, BuildError> {
     let resolved = resolve_platform(
-        bridge, lowering, env, loaded, parsed, caps, contexts, target,
+        bridge,
+        lowering,
+        env,
+        loaded,
+        compilation,
+        caps,
+        contexts,
+        target,
     )
     .await?;
     lower_resolved(bridge, lowering, env, loaded, caps, contexts, resolved).await
@@ -432,23 +440,27 @@ pub(crate) async fn resolve_platform(
     lowering: &dyn Lowering,
     env: &FrontendEnv,
     loaded: &LoadedDockerfile,
-    parsed: &Parsed,
+    compilation: &Arc<Compilation>,
     caps: &Caps,
     contexts: &BuildContexts,
     target: Option<Platform>,
 ) -> Result<ResolvedPlatform, BuildError> {
     let platform = target.clone().unwrap_or_else(|| env.build_platform.clone());
-    let rewritten = stage_override::rewrite(&loaded.dockerfile, parsed, &contexts.named, &platform);
-    let mut request = lower_request(env, loaded, parsed, caps, target);
+    let rewritten = stage_override::rewrite(
+        &loaded.dockerfile,
+        compilation.parsed(),
+        &contexts.named,
+        &platform,
+    );
+    let mut request = lower_request(env, loaded, compilation.clone(), caps, target);
     if let Some(dockerfile) = &rewritten {
-        request.parsed = dfopt_dockerfile::parse(&dockerfile.text);
-        request.dockerfile = dockerfile.clone();
+        // Stages that named contexts replace are cut from the text; lines stay.
+        request.compilation = Arc::new(Compilation::new(dockerfile.text.clone()));
     }
     let source = loaded.dockerfile.source_file();
     let images = resolve_images_for(bridge, lowering, &request, &source, contexts).await?;
     Ok(ResolvedPlatform {
         request,
-        rewritten,
         platform,
         images,
     })
@@ -466,7 +478,7 @@ pub(crate) async fn lower_resolved(
 ) -> Result<Lowered, BuildError> {
     let source = loaded.dockerfile.source_file();
     let lowered = lower_with(lowering, &resolved.request, &resolved.images, &source)?;
-    let mut lowered = contexts
+    contexts
         .apply(
             bridge,
             caps,
@@ -474,27 +486,7 @@ pub(crate) async fn lower_resolved(
             &resolved.platform,
             lowered,
         )
-        .await?;
-    if let Some(dockerfile) = &resolved.rewritten {
-        restore_source_data(
-            &mut lowered.definition,
-            &dockerfile.data,
-            &loaded.dockerfile.data,
-        );
-    }
-    Ok(lowered)
-}
-
-/// Puts the user's Dockerfile back into the source map where the lowering recorded
-/// the rewritten one (same lines, so the ranges stay valid).
-fn restore_source_data(definition: &mut pb::Definition, rewritten: &[u8], original: &[u8]) {
-    if let Some(source) = definition.source.as_mut() {
-        for info in &mut source.infos {
-            if info.data == rewritten {
-                info.data = original.to_vec();
-            }
-        }
-    }
+        .await
 }
 
 /// A failed solve, located at the Dockerfile lines of the failing step when the
@@ -598,13 +590,13 @@ fn note_syntax_forwarding(env: &FrontendEnv, loaded: &LoadedDockerfile) {
 pub(crate) fn lower_request(
     env: &FrontendEnv,
     loaded: &LoadedDockerfile,
-    parsed: &dfopt_dockerfile::Parsed,
+    compilation: Arc<Compilation>,
     caps: &crate::caps::Caps,
     target_platform: Option<Platform>,
 ) -> LowerRequest {
     LowerRequest {
         dockerfile: loaded.dockerfile.clone(),
-        parsed: parsed.clone(),
+        compilation,
         options: env.options.clone(),
         caps: caps.clone(),
         build_platform: env.build_platform.clone(),

@@ -36,7 +36,6 @@ pub mod dockerignore;
 pub mod errors;
 mod gopath;
 pub mod lowering;
-pub mod optimize;
 pub mod options;
 pub mod platform;
 pub mod splice;

@@ -17,8 +17,9 @@
 //! (and run by the CLI) without BuildKit.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use dfopt_dockerfile::Parsed;
+use dfopt_compile::Compilation;
 use dfopt_llb::{pb, Platform};
 
 use crate::bridge::ResolvedImage;
@@ -31,9 +32,9 @@ use crate::options::FrontendOptions;
 pub struct LowerRequest {
     /// The Dockerfile as read from the daemon.
     pub dockerfile: DockerfileSource,
-    /// The parsed Dockerfile. It has no error diagnostic (the frontend reports those
-    /// itself before calling the lowering); warnings may be present.
-    pub parsed: Parsed,
+    /// The Dockerfile parsed once (the frontend reports parse errors itself before
+    /// calling the lowering), shared by every platform's lowering.
+    pub compilation: Arc<Compilation>,
     /// The build options.
     pub options: FrontendOptions,
     /// What the daemon can do: check `caps.llb` before emitting an op
@@ -195,28 +196,3 @@ pub trait Lowering {
 /// How many times [`Lowering::images`] is asked before the build fails (guards
 /// against a lowering that keeps naming new images).
 pub const MAX_RESOLVE_ROUNDS: usize = 16;
-
-/// A lowering that always fails: what the binary runs until the real conversion is
-/// plugged in.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Unavailable;
-
-impl Lowering for Unavailable {
-    fn images(
-        &self,
-        _request: &LowerRequest,
-        _resolved: &ResolvedImages,
-    ) -> Result<Vec<ImageToResolve>, LowerError> {
-        Ok(Vec::new())
-    }
-
-    fn lower(
-        &self,
-        _request: &LowerRequest,
-        _resolved: &ResolvedImages,
-    ) -> Result<Lowered, LowerError> {
-        Err(LowerError::new(
-            "this build of the dfopt frontend has no Dockerfile conversion",
-        ))
-    }
-}

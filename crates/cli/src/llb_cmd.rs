@@ -4,11 +4,11 @@
 //! dfopt llb Dockerfile | buildctl build --local context=. --local dockerfile=.
 //! ```
 //!
-//! The optimizer's rewrites are applied first (unless `DFOPT=off`): the
-//! rendered Dockerfile is what gets lowered, so the Definition's source map
-//! (and the progress names) refer to the optimised text (`dfopt rewrite`
-//! shows it). Error and warning locations are mapped back to the input's
-//! lines through the optimizer's origins. Base image configs cannot be resolved without a daemon: every image is
+//! The optimizer's rewrites are applied first (unless `DFOPT=off`), through the
+//! same compile pipeline as the frontend's: the Definition is the one the frontend
+//! would send, its source map is the input file, and a rewritten step's progress
+//! name ends with what dfopt did (`(dfopt: 2 RUNs merged, apt cache)`); errors and
+//! warnings name the input's lines. Base image configs cannot be resolved without a daemon: every image is
 //! lowered as if its config were empty (no ENV, WORKDIR, USER, SHELL, ONBUILD)
 //! and it is not pinned to a digest. A note on stderr says so.
 
@@ -16,9 +16,10 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::Path;
 
-use dfopt_convert::{convert, images_to_resolve, ConvertOptions, ResolvedImage};
+use dfopt_compile::{BaseImages, Compilation, CompileError};
+use dfopt_convert::{ConvertOptions, ResolvedImage};
+use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{pb, CapSet, Platform};
-use dfopt_optimizer::{optimize, render};
 use prost::Message;
 use serde::Serialize;
 
@@ -104,43 +105,17 @@ pub fn run(args: &LlbArgs) -> u8 {
         eprintln!("{message}");
         return ERROR;
     }
-    let mut map: Option<LineMap> = None;
-    let text = if prepared.settings.is_off() {
-        input.text.clone()
-    } else {
-        match optimize(&input.text, &prepared.settings, &prepared.options) {
-            Ok(opt) => {
-                for warning in &opt.warnings {
-                    eprintln!("{}", common::located(input, warning));
-                }
-                let text = render(&input.text, &opt);
-                if text != input.text {
-                    map = Some(LineMap::new(&input.text, &text, &opt));
-                }
-                text
-            }
-            Err(diagnostic) => {
-                eprintln!("{}", common::located(input, &diagnostic));
-                return ERROR;
-            }
-        }
-    };
-    // `FILE:LINE[-END]: ` of a span of the lowered text, in the input's lines
-    // when the optimizer rewrote it, and whether that instruction was rewritten.
-    let locate = |span: dfopt_dockerfile::Span| -> (String, bool) {
-        let (lines, rewritten) = match &map {
-            Some(map) => map.original_lines(span),
-            None => (
-                Some(dfopt_dockerfile::LineIndex::new(&text).lines(span)),
-                false,
-            ),
-        };
-        let at = match lines {
-            Some((a, b)) if a == b => format!("{}:{a}: ", input.name),
-            Some((a, b)) => format!("{}:{a}-{b}: ", input.name),
+    let compilation = Compilation::typed(input.text.clone(), valid.parsed, valid.ir);
+    let index = LineIndex::new(&input.text);
+    // `FILE:LINE[-END]: ` of the user's instructions.
+    let locate = |spans: &[Span]| -> String {
+        match spans.iter().copied().reduce(Span::cover) {
+            Some(covered) => match index.lines(covered) {
+                (a, b) if a == b => format!("{}:{a}: ", input.name),
+                (a, b) => format!("{}:{a}-{b}: ", input.name),
+            },
             None => format!("{}: ", input.name),
-        };
-        (at, rewritten)
+        }
     };
     let caps = match args.caps {
         Caps::V0_8 => CapSet::buildkit_v0_8(),
@@ -165,13 +140,17 @@ pub fn run(args: &LlbArgs) -> u8 {
             }
         }
     }
-    let lowering_error = |e: &dfopt_convert::ConvertError| {
-        let (at, rewritten) = e.span.map_or_else(|| (String::new(), false), &locate);
+    let lowering_error = |e: &CompileError| {
+        let at = match (&e.rewritten[..], e.span) {
+            ([], None) => String::new(),
+            ([], Some(span)) => locate(&[span]),
+            (spans, _) => locate(spans),
+        };
         let mut message = format!("{at}{}", e.message);
         if args.caps == Caps::V0_8 && e.message.contains("the daemon lacks") {
             message.push_str(" (`--caps head` lowers for the newest BuildKit)");
         }
-        if rewritten {
+        if !e.rewritten.is_empty() {
             message.push_str(
                 "\n(in the instruction as dfopt rewrote it, see `dfopt rewrite`; \
                  `--build-arg DFOPT=off` lowers the file as written)",
@@ -179,24 +158,27 @@ pub fn run(args: &LlbArgs) -> u8 {
         }
         message
     };
-    let requests = match images_to_resolve(&text, &opts) {
+    let requests = match compilation.images_to_resolve(&opts) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{}", lowering_error(&e));
             return ERROR;
         }
     };
-    let images: BTreeMap<String, ResolvedImage> = requests
-        .iter()
-        .map(|r| {
-            let answer = ResolvedImage {
-                digest: None,
-                config: unresolved_config(&r.platform),
-            };
-            (r.key.clone(), answer)
-        })
-        .collect();
-    let converted = match convert(&text, &opts, &images) {
+    let images = BaseImages {
+        answers: requests
+            .iter()
+            .map(|r| {
+                let answer = ResolvedImage {
+                    digest: None,
+                    config: unresolved_config(&r.platform),
+                };
+                (r.clone(), answer)
+            })
+            .collect(),
+        resolved: false,
+    };
+    let compiled = match compilation.lower(&opts, &images) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{}", lowering_error(&e));
@@ -212,12 +194,14 @@ pub fn run(args: &LlbArgs) -> u8 {
             names.join(", ")
         );
     }
-    for warning in &converted.warnings {
-        match warning.span {
-            Some(span) => eprintln!("{}warning: {}", locate(span).0, warning.message),
-            None => eprintln!("dfopt: warning: {}", warning.message),
+    for warning in &compiled.warnings {
+        if warning.spans.is_empty() {
+            eprintln!("dfopt: warning: {}", warning.message);
+        } else {
+            eprintln!("{}warning: {}", locate(&warning.spans), warning.message);
         }
     }
+    let converted = compiled;
     let bytes = match args.format {
         LlbFormat::Binary => dfopt_llb::encode_definition(&converted.definition),
         LlbFormat::Dump => dfopt_llb::dump(&converted.definition).into_bytes(),
@@ -228,76 +212,6 @@ pub fn run(args: &LlbArgs) -> u8 {
         return ERROR;
     }
     OK
-}
-
-/// Maps instructions of the rendered (optimised) text back to the input's
-/// lines: the k-th instruction of the rendered text is the k-th one `render`
-/// emitted (global ARGs, then each stage's FROM and commands), and the
-/// optimizer records which input instructions each stands for.
-struct LineMap {
-    /// Spans of the rendered instructions.
-    rendered: Vec<dfopt_dockerfile::Span>,
-    /// Per rendered instruction: the input lines it stands for, and whether it was rewritten.
-    original: Vec<((u32, u32), bool)>,
-}
-
-impl LineMap {
-    fn new(source: &str, rendered: &str, opt: &dfopt_optimizer::Optimized) -> LineMap {
-        let spans: Vec<dfopt_dockerfile::Span> = dfopt_dockerfile::parse(source)
-            .dockerfile
-            .instructions
-            .iter()
-            .map(|i| i.span)
-            .collect();
-        let index = dfopt_dockerfile::LineIndex::new(source);
-        let lines = |instructions: &[usize]| -> Option<(u32, u32)> {
-            let covered = instructions
-                .iter()
-                .filter_map(|&i| spans.get(i).copied())
-                .reduce(|a, b| a.cover(b))?;
-            Some(index.lines(covered))
-        };
-        let mut original = Vec::new();
-        let mut ok = true;
-        let mut push = |instructions: &[usize], rewritten: bool| match lines(instructions) {
-            Some(l) => original.push((l, rewritten)),
-            None => ok = false,
-        };
-        for origin in &opt.meta_origins {
-            push(&origin.instructions, origin.text.is_some());
-        }
-        for (stage, origins) in opt.origins.iter().enumerate() {
-            if let Some(&from) = opt.stage_from.get(stage) {
-                push(&[from], false);
-            }
-            for origin in origins {
-                push(&origin.instructions, origin.text.is_some());
-            }
-        }
-        let rendered: Vec<dfopt_dockerfile::Span> = dfopt_dockerfile::parse(rendered)
-            .dockerfile
-            .instructions
-            .iter()
-            .map(|i| i.span)
-            .collect();
-        if !ok || rendered.len() != original.len() {
-            // Should not happen; without a map, locations are not given.
-            original.clear();
-        }
-        LineMap { rendered, original }
-    }
-
-    /// The input lines of the instruction holding `span` of the rendered text.
-    fn original_lines(&self, span: dfopt_dockerfile::Span) -> (Option<(u32, u32)>, bool) {
-        let k = self
-            .rendered
-            .iter()
-            .position(|r| r.start <= span.start && span.start < r.end.max(r.start + 1));
-        match k.and_then(|k| self.original.get(k)) {
-            Some(&(lines, rewritten)) => (Some(lines), rewritten),
-            None => (None, true),
-        }
-    }
 }
 
 /// The config given for an image that was not resolved: its platform and one

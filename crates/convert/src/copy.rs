@@ -467,7 +467,7 @@ impl Dispatcher<'_> {
         msg.push(' ');
         msg.push_str(&cfg.dest);
 
-        let location = self.location(cmd.lines);
+        let location = self.location(&cmd.lines);
         let ignore_cache = self.plan.states[i].ignore_cache;
         let use_merge = cfg.link && cfg.chmod.is_empty() && self.opts.caps.supports(need::MERGE.0);
         if cfg.link && !use_merge {
@@ -508,7 +508,7 @@ impl Dispatcher<'_> {
             file = file.progress_group(id.clone(), group_name.clone(), true);
         }
         let copied = file
-            .custom_name(name)
+            .custom_name(Self::with_note(name, cmd))
             .location(location)
             .ignore_cache(ignore_cache)
             .build()
@@ -525,7 +525,7 @@ impl Dispatcher<'_> {
                     merge = merge.progress_group(id, group_name, false);
                 }
                 merge
-                    .custom_name(link_name)
+                    .custom_name(Self::with_note(link_name, cmd))
                     .location(location)
                     .ignore_cache(ignore_cache)
                     .build()

@@ -201,7 +201,9 @@ impl<'a> Dispatcher<'a> {
             opts,
             sourcemap: SourceMap::dockerfile(
                 opts.dockerfile_name.clone(),
-                source.as_bytes().to_vec(),
+                opts.dockerfile_data
+                    .clone()
+                    .unwrap_or_else(|| source.as_bytes().to_vec()),
             ),
             context,
             rt: vec![Runtime::default(); plan.states.len()],
@@ -225,15 +227,26 @@ impl<'a> Dispatcher<'a> {
         &self.plan.target_platform
     }
 
-    pub(crate) fn location(&self, lines: (u32, u32)) -> Location {
+    pub(crate) fn location(&self, lines: &[(u32, u32)]) -> Location {
         let to_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
-        self.sourcemap
-            .location([Range::lines(to_i32(lines.0), to_i32(lines.1))])
+        self.sourcemap.location(
+            lines
+                .iter()
+                .map(|&(start, end)| Range::lines(to_i32(start), to_i32(end))),
+        )
+    }
+
+    /// A step's progress name with the note of a rewritten command, if any.
+    pub(crate) fn with_note(name: String, cmd: &Cmd) -> String {
+        match &cmd.note {
+            Some(note) => format!("{name} {note}"),
+            None => name,
+        }
     }
 
     fn loc_of(&self, loc: Loc) -> Location {
         match loc {
-            Loc::Span(span) => self.location(self.plan.line_index.lines(span)),
+            Loc::Span(span) => self.location(&[self.plan.line_index.lines(span)]),
             Loc::Nowhere => self.sourcemap.location([]),
         }
     }
@@ -546,8 +559,9 @@ impl<'a> Dispatcher<'a> {
         let cmd = Cmd {
             command,
             sources,
-            lines,
+            lines: vec![lines],
             span: Span::default(),
+            note: None,
         };
         self.dispatch(i, &cmd)
     }
@@ -825,11 +839,11 @@ impl<'a> Dispatcher<'a> {
             }
             let platform = self.prefix_platform(i);
             let name = self.display_name(i, original, false, platform.as_ref());
-            let location = self.location(cmd.lines);
+            let location = self.location(&cmd.lines);
             let state = self
                 .file_on(&self.rt[i].state, self.file_platform(&self.rt[i].state))
                 .mkdir(mkdir)
-                .custom_name(name)
+                .custom_name(Self::with_note(name, cmd))
                 .location(location)
                 .build()
                 .map_err(|e| err(e.to_string(), Some(cmd.span)))?;

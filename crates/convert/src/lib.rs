@@ -39,6 +39,7 @@ mod expose;
 mod gofmt;
 mod gojson;
 mod image;
+mod input;
 mod options;
 mod paths;
 mod plan;
@@ -52,6 +53,7 @@ use dfopt_llb::prelude::*;
 use dfopt_llb::Error as LlbError;
 
 pub use dialect::Dialect;
+pub use input::{CommandOrigin, ConvertInput};
 pub use options::{
     ConvertError, ConvertErrorKind, ConvertOptions, Converted, ImageRequest, NoCache,
     ResolvedImage, Warning,
@@ -69,7 +71,17 @@ pub fn images_to_resolve(
     source: &str,
     opts: &ConvertOptions,
 ) -> Result<Vec<ImageRequest>, ConvertError> {
-    let plan = Plan::build(source, opts)?;
+    images_for(source, &ConvertInput::parse(source)?, opts)
+}
+
+/// [`images_to_resolve`] for a Dockerfile already parsed (`source` is the user's
+/// text, which `input`'s spans point into).
+pub fn images_for(
+    source: &str,
+    input: &ConvertInput,
+    opts: &ConvertOptions,
+) -> Result<Vec<ImageRequest>, ConvertError> {
+    let plan = Plan::build(source, input, opts)?;
     let mut requests: Vec<ImageRequest> = Vec::new();
     for (i, d) in plan.states.iter().enumerate() {
         if d.base.is_some() || d.base_name == SCRATCH {
@@ -120,7 +132,18 @@ pub fn convert(
     opts: &ConvertOptions,
     images: &BTreeMap<String, ResolvedImage>,
 ) -> Result<Converted, ConvertError> {
-    let plan = Plan::build(source, opts)?;
+    lower(source, &ConvertInput::parse(source)?, opts, images)
+}
+
+/// [`convert`] for a Dockerfile already parsed, possibly rewritten: `source` is the
+/// user's text (the source map's data; `input`'s spans and origins point into it).
+pub fn lower(
+    source: &str,
+    input: &ConvertInput,
+    opts: &ConvertOptions,
+    images: &BTreeMap<String, ResolvedImage>,
+) -> Result<Converted, ConvertError> {
+    let plan = Plan::build(source, input, opts)?;
     // The build context's follow paths are only known once every stage has been
     // dispatched: the stages are built on the context without them, and the context
     // with them takes its place when marshalling (BuildKit's `mutableOutput`).

@@ -42,6 +42,10 @@ pub struct ConvertOptions {
     pub context_name: String,
     /// The Dockerfile's name, for the source map (opt `filename`, default `Dockerfile`).
     pub dockerfile_name: String,
+    /// The Dockerfile's bytes for the source map, when they are not the text
+    /// converted: a file that is not valid UTF-8 (BuildKit records the bytes as read)
+    /// or a text the caller edited. `None`: the text converted.
+    pub dockerfile_data: Option<Vec<u8>>,
     /// `.dockerignore` patterns, sent as the context's `local.excludepatterns`.
     pub excludes: Vec<String>,
     /// `image-resolve-mode`.
@@ -72,6 +76,7 @@ impl ConvertOptions {
             session_id: session_id.into(),
             context_name: "context".to_owned(),
             dockerfile_name: "Dockerfile".to_owned(),
+            dockerfile_data: None,
             excludes: Vec::new(),
             image_resolve_mode: ResolveMode::Default,
             no_cache: NoCache::None,

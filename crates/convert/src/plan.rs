@@ -21,6 +21,7 @@ use dfopt_llb::{ImageRef, Platform};
 
 use crate::dialect::Dialect;
 use crate::expand::{self, MetaArg, MetaArgs};
+use crate::input::{self, ConvertInput};
 use crate::options::{ConvertError, ConvertOptions, NoCache, Warning};
 use crate::platform;
 
@@ -49,10 +50,13 @@ pub(crate) struct Cmd {
     pub(crate) command: Command,
     /// Per BuildKit's `command.sources`: `[from]` for COPY, one entry per mount for RUN.
     pub(crate) sources: Vec<Option<usize>>,
-    /// 1-based first and last line, for the source map.
-    pub(crate) lines: (u32, u32),
+    /// 1-based first and last line of each user instruction it stands for (the
+    /// source map).
+    pub(crate) lines: Vec<(u32, u32)>,
     /// Where errors point.
     pub(crate) span: Span,
+    /// Appended to the progress name of the step (a rewritten command).
+    pub(crate) note: Option<String>,
 }
 
 /// BuildKit's `dispatchState`, minus what only exists while dispatching.
@@ -102,23 +106,16 @@ fn err(message: impl Into<String>, span: Option<Span>) -> ConvertError {
 }
 
 impl Plan {
-    pub(crate) fn build(source: &str, opts: &ConvertOptions) -> Result<Plan, ConvertError> {
+    pub(crate) fn build(
+        source: &str,
+        input: &ConvertInput,
+        opts: &ConvertOptions,
+    ) -> Result<Plan, ConvertError> {
         if source.is_empty() {
-            return Err(err("the Dockerfile cannot be empty", None));
+            return Err(input::empty_dockerfile());
         }
-        let parsed = dfopt_dockerfile::parse(source);
-        if let Some(d) = parsed.error() {
-            return Err(err(d.message.clone(), Some(d.span)));
-        }
-        let warnings: Vec<Warning> = parsed
-            .warnings()
-            .map(|d| Warning {
-                message: d.message.clone(),
-                span: Some(d.span),
-            })
-            .collect();
-        let ir = instructions::parse_dockerfile(&parsed.dockerfile)
-            .map_err(|d| err(d.message, Some(d.span)).instruction())?;
+        let ir = &input.ir;
+        let warnings = input.warnings.clone();
         // BuildKit v0.8.3 falls back to a helper image (`docker/dockerfile-copy`) for
         // COPY/ADD/WORKDIR when this is set; dfopt only emits file ops.
         if opts
@@ -132,7 +129,7 @@ impl Plan {
                 None,
             ));
         }
-        let lexer = Lexer::new(parsed.dockerfile.escape);
+        let lexer = Lexer::new(input.escape);
         let line_index = LineIndex::new(source);
 
         let target_platform = opts
@@ -169,7 +166,7 @@ impl Plan {
         // Global ARGs: defaults expanded against what came before (errors give
         // ""); one declared without a value is "" to the ones after it.
         let globals = scope::resolve_meta_args_lenient(
-            scope::global_arg_decls(&ir),
+            scope::global_arg_decls(ir),
             &opts.build_args,
             &mut vars,
             &lexer,
@@ -221,21 +218,35 @@ impl Plan {
 
         // Commands and their sources; unregistered states are appended as found.
         let dialect = Dialect::for_caps(&opts.caps);
-        for (i, stage) in ir.stages.into_iter().enumerate() {
+        for (i, stage) in ir.stages.iter().enumerate() {
             plan.states[i].commands.reserve_exact(stage.commands.len());
-            for command in stage.commands {
-                let sources = plan.command_sources(&command, &names, false, dialect)?;
+            for (index, command) in stage.commands.iter().enumerate() {
+                let sources = plan.command_sources(command, &names, false, dialect)?;
                 for src in sources.iter().flatten() {
                     plan.states[i].deps.insert(*src);
                 }
-                let lines = plan.line_index.lines(command.span);
-                let span = command.span;
-                plan.states[i].commands.push(Cmd {
-                    command,
-                    sources,
-                    lines,
-                    span,
-                });
+                let origin = input.origins.get(&(i, index));
+                let cmd = match origin {
+                    Some(origin) => Cmd {
+                        command: command.clone(),
+                        sources,
+                        lines: origin
+                            .spans
+                            .iter()
+                            .map(|&span| plan.line_index.lines(span))
+                            .collect(),
+                        span: origin.spans.first().copied().unwrap_or(command.span),
+                        note: origin.note.clone(),
+                    },
+                    None => Cmd {
+                        command: command.clone(),
+                        sources,
+                        lines: vec![plan.line_index.lines(command.span)],
+                        span: command.span,
+                        note: None,
+                    },
+                };
+                plan.states[i].commands.push(cmd);
             }
         }
 

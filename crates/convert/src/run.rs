@@ -102,7 +102,7 @@ impl Dispatcher<'_> {
         // The history entry reads the env the command runs with, as the exec does.
         let rt = &self.rt[i];
         let history = run_command_string(&args, &rt.build_args, &StateEnv(&rt.state));
-        let location = self.location(cmd.lines);
+        let location = self.location(&cmd.lines);
         let mut exec = self.rt[i]
             .state
             .run(args)
@@ -134,7 +134,7 @@ impl Dispatcher<'_> {
             .then(|| self.rt[i].state.platform().cloned())
             .flatten();
         let name = self.display_name(i, &custom, true, platform.as_ref());
-        exec = exec.custom_name(name);
+        exec = exec.custom_name(Self::with_note(name, cmd));
         for (host, ip) in &self.extra_hosts {
             exec = exec.extra_host(host.clone(), ip.clone());
         }

@@ -36,7 +36,7 @@ mod work;
 use std::collections::{BTreeMap, BTreeSet};
 
 use dfopt_dockerfile::instructions::{self, CommandKind, Ir};
-use dfopt_dockerfile::{Diagnostic, Span};
+use dfopt_dockerfile::{Diagnostic, Parsed, Span};
 
 pub use cache_dirs::declared_cache_dirs;
 pub use change::{progress_note, Change, ChangeKind};
@@ -120,6 +120,19 @@ impl Optimized {
         out
     }
 
+    /// The spans of the original instructions command `index` of stage `stage`
+    /// stands for, in file order (empty for an unknown command).
+    pub fn command_spans(&self, stage: usize, index: usize) -> Vec<Span> {
+        let Some(origin) = self.origins.get(stage).and_then(|o| o.get(index)) else {
+            return Vec::new();
+        };
+        origin
+            .instructions
+            .iter()
+            .filter_map(|&i| self.layout.get(i).map(|&(_, span)| span))
+            .collect()
+    }
+
     /// The cache-mount targets injected into this Dockerfile (a subset of
     /// what [`declared_cache_dirs`] lists when the default locations apply).
     pub fn injected_cache_dirs(&self) -> Vec<String> {
@@ -139,6 +152,19 @@ pub fn optimize(
         return Err(error.clone());
     }
     let ir = instructions::parse_dockerfile(&parsed.dockerfile)?;
+    optimize_typed(source, &parsed, ir, settings, opts)
+}
+
+/// [`optimize`] for a Dockerfile the caller has parsed (without error) and typed:
+/// `ir` must be `parse_dockerfile(&parsed.dockerfile)` of `source`. This is how the
+/// compile pipeline runs the passes without parsing the file again.
+pub fn optimize_typed(
+    source: &str,
+    parsed: &Parsed,
+    ir: Ir,
+    settings: &Settings,
+    opts: &Options,
+) -> Result<Optimized, Diagnostic> {
     let warnings: Vec<Diagnostic> = parsed.warnings().cloned().collect();
     let src = source::Source::new(source, &parsed.dockerfile);
     let layout = src.instrs.iter().map(|i| (i.leading, i.span)).collect();

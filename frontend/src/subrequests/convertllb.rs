@@ -17,14 +17,14 @@ use super::{parse, protojson, reply, Context, Reply, CONVERT_LLB, RESULT_JSON};
 use crate::errors::BuildError;
 
 pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
-    let parsed = parse(context)?;
+    let compilation = parse(context)?;
     let target = context.env.options.platforms.first().cloned();
     let lowered = crate::build::lower_for_platform(
         context.bridge,
         context.lowering,
         context.env,
         context.loaded,
-        &parsed,
+        &compilation,
         context.caps,
         context.contexts,
         target,

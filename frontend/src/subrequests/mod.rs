@@ -26,7 +26,9 @@ pub mod protojson;
 mod targets;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use dfopt_compile::Compilation;
 use dfopt_dockerfile::{LineIndex, Parsed};
 use dfopt_findings::buildkit::{Analysis, BaseImage, ImageQuery};
 
@@ -205,16 +207,16 @@ pub(crate) async fn answer(context: &Context<'_>, request: &str) -> Result<Reply
     }
 }
 
-/// The parsed Dockerfile, or its syntax error located at its line.
-fn parse(context: &Context<'_>) -> Result<dfopt_dockerfile::Parsed, BuildError> {
+/// The Dockerfile parsed once, or its syntax error located at its line.
+fn parse(context: &Context<'_>) -> Result<Arc<Compilation>, BuildError> {
     let text = &context.loaded.dockerfile.text;
-    let parsed = dfopt_dockerfile::parse(text);
-    if let Some(diagnostic) = parsed.error() {
+    let compilation = Compilation::new(text.clone());
+    if let Some(diagnostic) = compilation.parsed().error() {
         let (start, end) = LineIndex::new(text).lines(diagnostic.span);
         return Err(BuildError::new(diagnostic.message.clone())
             .at(&context.source(), vec![LineRange::new(start, end)]));
     }
-    Ok(parsed)
+    Ok(Arc::new(compilation))
 }
 
 /// `[(key, bytes)]` → metadata with the `version` key.

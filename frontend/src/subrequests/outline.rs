@@ -12,8 +12,8 @@ use crate::errors::BuildError;
 /// `{name, description, args, secrets, ssh, sources}` (all `omitempty`) and the
 /// `TARGET` / `BUILD ARG` / `SECRET` / `SSH` tables.
 pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
-    let parsed = parse(context)?;
-    let analysis = context.analyze(&parsed, false).await?;
+    let compilation = parse(context)?;
+    let analysis = context.analyze(compilation.parsed(), false).await?;
     let index = LineIndex::new(&context.loaded.dockerfile.text);
     if let Some(error) = analysis.error {
         return Err(super::located(context, error));

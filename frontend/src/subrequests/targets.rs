@@ -13,7 +13,8 @@ use crate::errors::{BuildError, LineRange};
 /// (target fields `omitempty`; the last stage is the default) and a
 /// `TARGET DESCRIPTION` table.
 pub(super) fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
-    let parsed = parse(context)?;
+    let compilation = parse(context)?;
+    let parsed = compilation.parsed();
     let text = &context.loaded.dockerfile.text;
     let index = LineIndex::new(text);
     let stages = match parse_dockerfile(&parsed.dockerfile) {

@@ -45,6 +45,8 @@ const MAX_RESERVED_INSTRUCTIONS: usize = 1024;
 
 /// Parses a Dockerfile.
 pub fn parse(source: &str) -> Parsed {
+    #[cfg(feature = "count-parses")]
+    parse_count::record(source);
     // Each instruction starts on a line of its own, so the line count bounds
     // the instruction count. Reserving that up front saves regrowing (and
     // moving) the vector of instructions; the cap keeps a file of long
@@ -365,4 +367,25 @@ fn build_instruction(
 fn take_json(parsed: args::Parsed, json: &mut bool) -> Args {
     *json = parsed.json;
     parsed.args
+}
+
+/// How many times [`parse`] ran on a text, on this thread: a test seam (feature
+/// `count-parses`) for "one parse per lowering". Output never depends on it.
+#[cfg(feature = "count-parses")]
+pub mod parse_count {
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    thread_local! {
+        static PARSES: RefCell<BTreeMap<String, usize>> = const { RefCell::new(BTreeMap::new()) };
+    }
+
+    pub(super) fn record(source: &str) {
+        PARSES.with(|p| *p.borrow_mut().entry(source.to_owned()).or_default() += 1);
+    }
+
+    /// How many times `source` was parsed on this thread so far.
+    pub fn of(source: &str) -> usize {
+        PARSES.with(|p| p.borrow().get(source).copied().unwrap_or(0))
+    }
 }
