@@ -114,6 +114,7 @@ pub fn prepare(
         // known: only `dfopt llb`, which lowers here and now, uses the host's.
         build_platform: complete_build_args.then(|| platform::host().to_string()),
         images: BTreeMap::new(),
+        context: Default::default(),
     };
     Ok(Prepared {
         input,

@@ -36,6 +36,7 @@ pub(crate) fn optimizer_options(
         target_platform: Some(target.to_string()),
         build_platform: Some(opts.build_platform.to_string()),
         images: infos,
+        context: Default::default(),
     }
 }
 

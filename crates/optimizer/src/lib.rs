@@ -40,7 +40,7 @@ use dfopt_dockerfile::{Diagnostic, Parsed, Span};
 
 pub use cache_dirs::declared_cache_dirs;
 pub use change::{progress_note, Change, ChangeKind};
-pub use options::{ImageInfo, Options};
+pub use options::{ContextFacts, ContextQuery, ImageInfo, Options};
 pub use passes::prune_stages::{reachable_stages, reachable_stages_with};
 pub use registry::{Maturity, PassInfo, PASSES};
 pub use render::render;

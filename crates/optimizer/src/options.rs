@@ -26,6 +26,45 @@ pub struct Options {
     /// The config of the external base image of a stage, by stage index,
     /// when the caller has resolved it.
     pub images: BTreeMap<usize, ImageInfo>,
+    /// What the caller read from the build context for the passes that decide
+    /// from file contents ([`crate::context_queries`] says what to read).
+    pub context: ContextFacts,
+}
+
+/// Facts read from the build context, as the build will see it (after
+/// `.dockerignore`). Paths are relative to the context root, `/`-separated,
+/// without a leading `./` (`requirements.txt`, `app/package.json`; `""` is the root).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContextFacts {
+    /// Whether the caller can read the build context at all. When false, a pass
+    /// that needs context facts does not fire (and says why in a report).
+    pub available: bool,
+    /// Contents of the files read; `None`: not a regular file of the context.
+    pub files: BTreeMap<String, Option<Vec<u8>>>,
+    /// Entry names of the directories listed (a subdirectory's name ends with
+    /// `/`); `None`: not a directory of the context.
+    pub dirs: BTreeMap<String, Option<Vec<String>>>,
+}
+
+impl ContextFacts {
+    /// Whether `query` has an answer.
+    pub fn answers(&self, query: &ContextQuery) -> bool {
+        match query {
+            ContextQuery::File(path) => self.files.contains_key(path),
+            ContextQuery::Dir(path) => self.dirs.contains_key(path),
+        }
+    }
+}
+
+/// A fact a pass needs from the build context. The caller answers every query
+/// (into [`ContextFacts`]) and asks again, until no new query comes: an answer
+/// can raise more (a requirements file that includes another).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ContextQuery {
+    /// The contents of a file.
+    File(String),
+    /// The entries of a directory.
+    Dir(String),
 }
 
 /// The parts of an image config the passes use.
