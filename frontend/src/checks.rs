@@ -29,13 +29,14 @@ use dfopt_llb::{pb, ImageRef, Mkdir, OpOptions, Platform, State};
 use tonic::Code;
 
 use crate::bridge::Bridge;
-use crate::build::ResolvedPlatform;
 use crate::caps::Caps;
 use crate::contexts::{named, BuildContexts};
-use crate::dockerfile_source::LoadedDockerfile;
+use crate::dockerfile_source::{self, LoadedDockerfile};
 use crate::errors::{BuildError, LineRange};
-use crate::lowering::{Lowered, ResolvedImages};
+use crate::lowering::{LowerWarning, Lowered, ResolvedImages};
 use crate::options::{FrontendEnv, FrontendOptions};
+use crate::per_platform::ResolvedPlatform;
+use crate::session::Session;
 
 /// The build-arg whose value replaces the `# check=` directive.
 const CHECK_BUILD_ARG: &str = "BUILDKIT_DOCKERFILE_CHECK";
@@ -184,17 +185,19 @@ pub(crate) fn run(
 /// resolved (none when that failed), sent as soon as they are known, before
 /// lowering, as BuildKit sends them while it converts. An invalid check
 /// configuration, or the failed resolution, stops the build here.
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn before_lowering(
-    bridge: &Bridge,
-    caps: &Caps,
-    env: &FrontendEnv,
-    loaded: &LoadedDockerfile,
+    session: &Session<'_>,
     parsed: &Parsed,
-    contexts: &BuildContexts,
     check: Option<CheckConfig>,
     resolved: &Result<ResolvedPlatform, BuildError>,
 ) -> Result<Analysis, BuildError> {
+    let (bridge, caps, env, loaded, contexts) = (
+        session.bridge,
+        session.caps,
+        session.env,
+        session.loaded,
+        session.contexts,
+    );
     let no_images = ResolvedImages::new();
     let images = resolved.as_ref().map_or(&no_images, |r| &r.images);
     let analysis = run(env, loaded, parsed, images, contexts, check);
@@ -209,19 +212,51 @@ pub(crate) async fn before_lowering(
     }
 }
 
+/// Sends the first platform's warnings (the change records are the same for every
+/// platform) with `Warn` where the daemon has the `gateway.warnings` cap; they are
+/// in the daemon log either way. A failing `Warn` is logged, never fatal.
+async fn send_warnings(
+    bridge: &Bridge,
+    caps: &Caps,
+    loaded: &LoadedDockerfile,
+    warnings: &[LowerWarning],
+) {
+    if warnings.is_empty() || !caps.gateway_supports(crate::caps::gateway::WARNINGS) {
+        return;
+    }
+    let info = source_info(loaded);
+    let digest = warnings_vertex(bridge, caps, loaded).await;
+    for warning in warnings {
+        let ranges = warning.lines.iter().map(|&r| range(r)).collect();
+        if let Err(error) = bridge
+            .warn(
+                &digest,
+                &warning.short,
+                &warning.detail,
+                "",
+                info.clone(),
+                ranges,
+            )
+            .await
+        {
+            crate::log(format_args!("Warn failed: {error}"));
+            return;
+        }
+    }
+}
+
 /// After the first platform is lowered: dfopt's change records follow BuildKit's
 /// findings, the load step is updated so buildx prints them all beside it, and
 /// `# check=error=true` with findings fails the build (a conversion error comes
 /// first, as in BuildKit).
 pub(crate) async fn after_lowering(
-    bridge: &Bridge,
-    caps: &Caps,
-    loaded: &LoadedDockerfile,
+    session: &Session<'_>,
     analysis: &Analysis,
     lowered: Result<Lowered, BuildError>,
 ) -> Result<Lowered, BuildError> {
+    let (bridge, caps, loaded) = (session.bridge, session.caps, session.loaded);
     let rewrites = lowered.as_ref().map_or(&[][..], |l| &l.warnings[..]);
-    crate::build::send_warnings(bridge, caps, loaded, rewrites).await;
+    send_warnings(bridge, caps, loaded, rewrites).await;
     let sent = analysis.findings.len() + rewrites.len();
     show(bridge, caps, loaded, sent).await;
     match violation(analysis, loaded) {
@@ -320,39 +355,6 @@ pub(crate) async fn send(
     }
 }
 
-/// The progress group of the "load build definition" step. buildx's progress
-/// printer shows a step's warnings only together with a later progress update of
-/// that step, and a finished step gets none: BuildKit's own frontend warns within
-/// moments of reading the Dockerfile, usually before the printer shows the step,
-/// while ours come after image resolution. In a group, the step's warnings belong
-/// to the group, and any new member updates it, so [`show`] can have them printed
-/// beside the step whenever they arrive. The group has the step's own name, so the
-/// output reads as BuildKit's.
-const LOAD_GROUP_ID: &str = "dfopt-load-build-definition";
-
-/// The progress group of the step that reads `filename`.
-fn load_group(filename: &str) -> pb::ProgressGroup {
-    pb::ProgressGroup {
-        id: LOAD_GROUP_ID.to_owned(),
-        name: format!("[internal] load build definition from {filename}"),
-        weak: false,
-    }
-}
-
-/// Puts the first op of `definition` (the source the Dockerfile is read from) in the
-/// load step's progress group.
-pub(crate) fn join_load_group(definition: &mut pb::Definition, filename: &str) {
-    let Some(op) = definition.def.first() else {
-        return;
-    };
-    let digest = dfopt_llb::digest(op);
-    definition
-        .metadata
-        .entry(digest)
-        .or_default()
-        .progress_group = Some(load_group(filename));
-}
-
 /// The vertex warnings are attached to: a trivial op of the load step's group (a
 /// directory in an empty filesystem), solved here first so the printer knows it.
 /// Not the Dockerfile's own source op, as BuildKit's frontend does: with
@@ -401,7 +403,7 @@ async fn solve_marker(
             return None;
         }
     };
-    join_load_group(&mut definition, &loaded.dockerfile.filename);
+    dockerfile_source::join_load_group(&mut definition, &loaded.dockerfile.filename);
     let digest = definition.def.first().map(|op| dfopt_llb::digest(op))?;
     let evaluate = caps.gateway_supports(crate::caps::gateway::SOLVE_EVALUATE);
     match bridge.solve_with_cache(definition, &[], evaluate).await {

@@ -144,7 +144,7 @@ fn local_dockerfile_source(
         .build()
         .marshal(&caps.llb)
         .map_err(|error| BuildError::new(format!("failed to marshal local source: {error}")))?;
-    crate::checks::join_load_group(&mut definition, filename);
+    join_load_group(&mut definition, filename);
     Ok(definition)
 }
 
@@ -231,6 +231,39 @@ async fn optional_read(bridge: &Bridge, reference: &str, path: &str) -> Option<V
             None
         }
     }
+}
+
+/// The progress group of the "load build definition" step. buildx's progress
+/// printer shows a step's warnings only together with a later progress update of
+/// that step, and a finished step gets none: BuildKit's own frontend warns within
+/// moments of reading the Dockerfile, usually before the printer shows the step,
+/// while ours come after image resolution. In a group, the step's warnings belong
+/// to the group, and any new member updates it, so [`show`] can have them printed
+/// beside the step whenever they arrive. The group has the step's own name, so the
+/// output reads as BuildKit's.
+const LOAD_GROUP_ID: &str = "dfopt-load-build-definition";
+
+/// The progress group of the step that reads `filename`.
+fn load_group(filename: &str) -> pb::ProgressGroup {
+    pb::ProgressGroup {
+        id: LOAD_GROUP_ID.to_owned(),
+        name: format!("[internal] load build definition from {filename}"),
+        weak: false,
+    }
+}
+
+/// Puts the first op of `definition` (the source the Dockerfile is read from) in the
+/// load step's progress group.
+pub(crate) fn join_load_group(definition: &mut pb::Definition, filename: &str) {
+    let Some(op) = definition.def.first() else {
+        return;
+    };
+    let digest = dfopt_llb::digest(op);
+    definition
+        .metadata
+        .entry(digest)
+        .or_default()
+        .progress_group = Some(load_group(filename));
 }
 
 #[cfg(test)]

@@ -27,6 +27,12 @@ use crate::caps::Caps;
 use crate::errors::{LineRange, SourceFile};
 use crate::options::FrontendOptions;
 
+/// Metadata key of the image config in a single-platform result (and in a named
+/// context's result).
+pub const IMAGE_CONFIG_KEY: &str = "containerimage.config";
+/// Metadata key listing the platforms of a multi-platform result.
+pub const PLATFORMS_KEY: &str = "refs.platforms";
+
 /// Everything a lowering may look at.
 #[derive(Debug, Clone)]
 pub struct LowerRequest {

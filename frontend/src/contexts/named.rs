@@ -519,7 +519,7 @@ fn input_image_config(json: &str) -> Result<Option<Vec<u8>>, BuildError> {
     let fields: BTreeMap<String, String> = serde_json::from_str(json).map_err(|error| {
         BuildError::new(format!("failed to parse input metadata {json}: {error}"))
     })?;
-    let Some(encoded) = fields.get(crate::build::IMAGE_CONFIG_KEY) else {
+    let Some(encoded) = fields.get(crate::lowering::IMAGE_CONFIG_KEY) else {
         return Ok(None);
     };
     base64::engine::general_purpose::STANDARD

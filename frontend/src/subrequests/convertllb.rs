@@ -13,23 +13,14 @@ use dfopt_llb::pb;
 use prost::Message;
 
 use super::gojson::{pb_types, Json};
-use super::{parse, protojson, reply, Context, Reply, CONVERT_LLB, RESULT_JSON};
+use super::{parse, protojson, reply, Reply, CONVERT_LLB, RESULT_JSON};
 use crate::errors::BuildError;
+use crate::session::Session;
 
-pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
+pub(super) async fn answer(context: &Session<'_>) -> Result<Reply, BuildError> {
     let compilation = parse(context)?;
     let target = context.env.options.platforms.first().cloned();
-    let lowered = crate::build::lower_for_platform(
-        context.bridge,
-        context.lowering,
-        context.env,
-        context.loaded,
-        &compilation,
-        context.caps,
-        context.contexts,
-        target,
-    )
-    .await?;
+    let lowered = crate::per_platform::lower_for_platform(context, &compilation, target).await?;
     let json = definition_json(&lowered.definition)?;
     Ok(reply(
         &CONVERT_LLB,

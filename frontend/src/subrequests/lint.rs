@@ -12,12 +12,13 @@ use dfopt_dockerfile::LineIndex;
 use dfopt_findings::Finding;
 
 use super::gojson::{location, pb_types, Json};
-use super::{lines, Context, Reply, LINT, RESULT_JSON, RESULT_STATUSCODE, RESULT_TXT};
+use super::{lines, Reply, LINT, RESULT_JSON, RESULT_STATUSCODE, RESULT_TXT};
 use crate::errors::BuildError;
+use crate::session::Session;
 
 /// `{"warnings": […]|null, "sources": [<Dockerfile source info>], "buildError"?: {message, location}}`,
 /// the warnings printed with code frames, and status `1` when anything was found.
-pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
+pub(super) async fn answer(context: &Session<'_>) -> Result<Reply, BuildError> {
     let text = &context.loaded.dockerfile.text;
     let parsed = dfopt_dockerfile::parse(text);
     let all_stages = context

@@ -32,14 +32,9 @@ use dfopt_compile::Compilation;
 use dfopt_dockerfile::{LineIndex, Parsed};
 use dfopt_findings::buildkit::{Analysis, BaseImage, ImageQuery};
 
-use crate::bridge::Bridge;
-use crate::caps::Caps;
 use crate::checks;
-use crate::contexts::BuildContexts;
-use crate::dockerfile_source::LoadedDockerfile;
-use crate::errors::{BuildError, LineRange, SourceFile};
-use crate::lowering::Lowering;
-use crate::options::FrontendEnv;
+use crate::errors::{BuildError, LineRange};
+use crate::session::Session;
 
 /// Metadata key of the JSON answer.
 pub const RESULT_JSON: &str = "result.json";
@@ -110,23 +105,7 @@ pub const DESCRIBE: Definition = Definition {
 /// client that checks `describe` before asking finds lint and convertllb.
 pub const ALL: [Definition; 5] = [OUTLINE, TARGETS, LINT, CONVERT_LLB, DESCRIBE];
 
-/// What a subrequest handler may use.
-pub(crate) struct Context<'a> {
-    pub bridge: &'a Bridge,
-    pub lowering: &'a dyn Lowering,
-    pub env: &'a FrontendEnv,
-    pub caps: &'a Caps,
-    pub loaded: &'a LoadedDockerfile,
-    /// The build's sources (remote, input and named contexts).
-    pub contexts: &'a BuildContexts,
-}
-
-impl Context<'_> {
-    /// The Dockerfile as an error location.
-    fn source(&self) -> SourceFile {
-        self.loaded.dockerfile.source_file()
-    }
-
+impl Session<'_> {
     /// BuildKit's checks and outline walk over `parsed`, with the base images
     /// resolved over the bridge as the walk asks for them (BuildKit resolves them
     /// for lint and outline too). A resolved config can name more images (ONBUILD
@@ -196,7 +175,7 @@ impl Context<'_> {
 pub(crate) type Reply = BTreeMap<String, Vec<u8>>;
 
 /// Answers the subrequest named `request`.
-pub(crate) async fn answer(context: &Context<'_>, request: &str) -> Result<Reply, BuildError> {
+pub(crate) async fn answer(context: &Session<'_>, request: &str) -> Result<Reply, BuildError> {
     match request {
         name if name == DESCRIBE.name => Ok(describe::answer()),
         name if name == OUTLINE.name => outline::answer(context).await,
@@ -208,7 +187,7 @@ pub(crate) async fn answer(context: &Context<'_>, request: &str) -> Result<Reply
 }
 
 /// The Dockerfile parsed once, or its syntax error located at its line.
-fn parse(context: &Context<'_>) -> Result<Arc<Compilation>, BuildError> {
+fn parse(context: &Session<'_>) -> Result<Arc<Compilation>, BuildError> {
     let text = &context.loaded.dockerfile.text;
     let compilation = Compilation::new(text.clone());
     if let Some(diagnostic) = compilation.parsed().error() {
@@ -230,7 +209,7 @@ fn reply(definition: &Definition, entries: Vec<(&str, Vec<u8>)>) -> Reply {
 }
 
 /// An analysis error as a build error at its Dockerfile lines.
-fn located(context: &Context<'_>, error: dfopt_findings::buildkit::LintError) -> BuildError {
+fn located(context: &Session<'_>, error: dfopt_findings::buildkit::LintError) -> BuildError {
     let index = LineIndex::new(&context.loaded.dockerfile.text);
     let ranges = error
         .spans

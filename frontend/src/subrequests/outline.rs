@@ -6,12 +6,13 @@ use dfopt_dockerfile::LineIndex;
 use dfopt_findings::buildkit::OutlineMount;
 
 use super::gojson::{bytes, location, tabwrite, Json};
-use super::{lines, parse, reply, Context, Reply, OUTLINE, RESULT_JSON, RESULT_TXT};
+use super::{lines, parse, reply, Reply, OUTLINE, RESULT_JSON, RESULT_TXT};
 use crate::errors::BuildError;
+use crate::session::Session;
 
 /// `{name, description, args, secrets, ssh, sources}` (all `omitempty`) and the
 /// `TARGET` / `BUILD ARG` / `SECRET` / `SSH` tables.
-pub(super) async fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
+pub(super) async fn answer(context: &Session<'_>) -> Result<Reply, BuildError> {
     let compilation = parse(context)?;
     let analysis = context.analyze(compilation.parsed(), false).await?;
     let index = LineIndex::new(&context.loaded.dockerfile.text);

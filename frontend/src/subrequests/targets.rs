@@ -6,13 +6,14 @@ use dfopt_dockerfile::instructions::{parse_dockerfile, NO_STAGES};
 use dfopt_dockerfile::LineIndex;
 
 use super::gojson::{bytes, location, tabwrite, Json};
-use super::{parse, reply, Context, Reply, RESULT_JSON, RESULT_TXT, TARGETS};
+use super::{parse, reply, Reply, RESULT_JSON, RESULT_TXT, TARGETS};
 use crate::errors::{BuildError, LineRange};
+use crate::session::Session;
 
 /// `{"targets": [{name, default, description, base, platform, location}], "sources": [<Dockerfile>]}`
 /// (target fields `omitempty`; the last stage is the default) and a
 /// `TARGET DESCRIPTION` table.
-pub(super) fn answer(context: &Context<'_>) -> Result<Reply, BuildError> {
+pub(super) fn answer(context: &Session<'_>) -> Result<Reply, BuildError> {
     let compilation = parse(context)?;
     let parsed = compilation.parsed();
     let text = &context.loaded.dockerfile.text;
