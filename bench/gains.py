@@ -12,7 +12,9 @@ and each frontend, in one run on the same daemon:
      rebuild (e.g. "+1 pip requirement", "+1 apt package", "source change").
      Each example also has a `<name>-per-run-edit` scenario that edits every
      shell-form RUN in turn (` && true` appended): the table ends with the
-     worst warm rebuild against the builtin (goal: at most 1.1x).
+     worst warm rebuild against the builtin, as measured and with the fixed
+     start of a `# syntax=` frontend (the no-op rebuilds' difference) taken
+     out (goal: at most 1.1x).
 
 Every build is `docker build --progress=plain` (`docker buildx build` on the
 modern leg); ours adds only
@@ -271,12 +273,33 @@ def table(name, results):
             f"| {reduction(b['downloaded_bytes'], d['downloaded_bytes'])} "
             f"| {b['wheels_built']}/{d['wheels_built']} | {human(b['image_bytes'])} | {human(d['image_bytes'])} "
             f"| {b['layers']}/{d['layers']} |")
-    edits = [(d["seconds"] / b["seconds"], b["step"])
-             for b, d in list(zip(results["builtin"], results["dfopt"]))[2:] if b["seconds"] > 0]
-    if edits:
-        worst, step = max(edits)
-        lines += ["", f"Worst warm rebuild against the builtin: {worst:.2f}x ({step}); goal: at most 1.1x."]
+    worst = worst_edits(results)
+    if worst:
+        lines += ["", f"Worst warm rebuild against the builtin: {worst['wall']:.2f}x ({worst['wall_step']}); "
+                      f"with the fixed start of a `# syntax=` frontend ({worst['floor']:.2f} s, the no-op rebuilds' "
+                      f"difference) taken out: {worst['beyond_floor']:.2f}x ({worst['beyond_floor_step']}); "
+                      "goal: at most 1.1x."]
     return "\n".join(lines)
+
+
+def worst_edits(results):
+    """The worst edit's wall time against the builtin's, as measured and with
+    the fixed cost of starting any `# syntax=` frontend taken out: that cost is
+    the difference of the no-op rebuilds in the same run (no step runs in
+    either), it is paid by every build through a frontend image whatever the
+    Dockerfile says, and no rewrite can change it."""
+    pairs = list(zip(results["builtin"], results["dfopt"]))
+    if len(pairs) < 3:
+        return None
+    noop_b, noop_d = pairs[1][0]["seconds"], pairs[1][1]["seconds"]
+    floor = max(0.0, noop_d - noop_b)
+    edits = [(b, d) for b, d in pairs[2:] if b["seconds"] > 0]
+    if not edits:
+        return None
+    wall, wall_step = max((d["seconds"] / b["seconds"], b["step"]) for b, d in edits)
+    beyond, beyond_step = max((max(0.0, d["seconds"] - floor) / b["seconds"], b["step"]) for b, d in edits)
+    return {"wall": wall, "wall_step": wall_step, "floor": floor,
+            "beyond_floor": beyond, "beyond_floor_step": beyond_step}
 
 
 def main():
