@@ -3,7 +3,7 @@
 //! in its order; nothing else names them. Ids are kebab-case and stable; they
 //! are what `DFOPT` and `# dfopt=` name.
 
-use crate::passes::{cache_mounts, merge_runs, prune_stages};
+use crate::passes::{cache_mounts, deps_first, merge_runs, prune_stages};
 use crate::work::Cx;
 
 /// How far a pass has come.
@@ -38,7 +38,7 @@ pub struct PassInfo {
 }
 
 /// Every pass, in the order they run within a round.
-pub const PASSES: [PassInfo; 3] = [
+pub const PASSES: [PassInfo; 4] = [
     PassInfo {
         id: merge_runs::ID,
         maturity: Maturity::Stable,
@@ -54,6 +54,14 @@ pub const PASSES: [PassInfo; 3] = [
         report_only: false,
         summary: "Add package-manager cache mounts (apt, pip, npm, go, cargo, …) and drop the cleanups they make useless",
         run: cache_mounts::run,
+    },
+    PassInfo {
+        id: deps_first::ID,
+        maturity: Maturity::Preview,
+        default_enabled: false,
+        report_only: false,
+        summary: "Copy dependency manifests and run the install before `COPY . <dir>`, so source edits do not re-run the install (reads the build context)",
+        run: deps_first::run,
     },
     PassInfo {
         id: prune_stages::ID,
