@@ -37,8 +37,18 @@ pub struct PassInfo {
     pub(crate) run: fn(&mut Cx<'_, '_>),
 }
 
-/// Every pass, in the order they run within a round.
+/// Every pass, in the order they run within a round. `deps-first` runs
+/// first: it reads single install RUNs, which `merge-runs` would otherwise
+/// have merged with their neighbours before it sees them.
 pub const PASSES: [PassInfo; 4] = [
+    PassInfo {
+        id: deps_first::ID,
+        maturity: Maturity::Preview,
+        default_enabled: false,
+        report_only: false,
+        summary: "Copy dependency manifests and run the install before `COPY . <dir>`, so source edits do not re-run the install (reads the build context)",
+        run: deps_first::run,
+    },
     PassInfo {
         id: merge_runs::ID,
         maturity: Maturity::Stable,
@@ -54,14 +64,6 @@ pub const PASSES: [PassInfo; 4] = [
         report_only: false,
         summary: "Add package-manager cache mounts (apt, pip, npm, go, cargo, …) and drop the cleanups they make useless",
         run: cache_mounts::run,
-    },
-    PassInfo {
-        id: deps_first::ID,
-        maturity: Maturity::Preview,
-        default_enabled: false,
-        report_only: false,
-        summary: "Copy dependency manifests and run the install before `COPY . <dir>`, so source edits do not re-run the install (reads the build context)",
-        run: deps_first::run,
     },
     PassInfo {
         id: prune_stages::ID,

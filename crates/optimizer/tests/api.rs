@@ -68,7 +68,7 @@ fn settings_sources() {
         err.message.contains("did you mean cache-mounts?")
             && err
                 .message
-                .contains("merge-runs, cache-mounts, deps-first, prune-stages"),
+                .contains("deps-first, merge-runs, cache-mounts, prune-stages"),
         "{err}"
     );
     assert_eq!(err.line, None, "a build-arg has no line");

@@ -35,7 +35,7 @@
 //! packages: `package.json`, `package-lock.json`, `npm-shrinkwrap.json`,
 //! `.npmrc`), yarn (`yarn`, `yarn install`: `package.json`, `yarn.lock`,
 //! `.yarnrc`, `.yarnrc.yml`), pnpm (`pnpm install`, `pnpm fetch`:
-//! `package.json`, `pnpm-lock.yaml`, `.npmrc`), Go (`go mod download`:
+//! `package.json`, `pnpm-lock.yaml`, `.npmrc`, `.pnpmfile.cjs`), Go (`go mod download`:
 //! `go.mod`, `go.sum`, `go.work`, `go.work.sum`). Manifests other than
 //! `package.json`/`go.mod`/the named requirements files are copied when the
 //! context has them.
@@ -65,25 +65,33 @@
 //!   a directory, a `${VAR}` in a requirements file, an include outside the
 //!   context; `file:`, `link:`, `workspace:`, `portal:` or path specifiers
 //!   in `package.json`'s dependency fields (`overrides` and `resolutions`
-//!   too), `workspaces`; `replace … => ./local` in `go.mod`, or a `go.work`
-//!   that uses other module directories;
+//!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`;
+//!   `replace … => ./local` in `go.mod`, or a `go.work` that uses other
+//!   module directories;
 //! - the root `package.json` has an install lifecycle script (`preinstall`,
 //!   `install`, `postinstall`, `prepare`, `prepublish`): it may read any
 //!   source file;
 //! - a manifest the installer needs is absent from the context (a named
 //!   requirements file or an include, `package.json`, `go.mod`), or its path
 //!   cannot be written as a plain COPY source (spaces, wildcards, `$`);
-//!   `.yarnrc.yml` names a `yarnPath` (or `.yarnrc` a `yarn-path`): the
-//!   release it names is not copied; a pnpm workspace
+//!   `.yarnrc.yml` names a `yarnPath` or `plugins` (or `.yarnrc` a
+//!   `yarn-path`): the files they name are not copied; a pnpm workspace
 //!   (`pnpm-workspace.yaml`);
+//! - the install may rewrite a manifest the full COPY would then overwrite
+//!   with the context's version: `npm install`, `yarn` without
+//!   `--frozen-lockfile`/`--pure-lockfile`/`--immutable` and `pnpm install`
+//!   without `--frozen-lockfile` fire only when the context has no
+//!   lockfile; `go mod download` only when `go.sum` has the `go.mod` sum of
+//!   every module `go.mod` requires (it writes go.sum only to add sums it
+//!   needs to load the build list);
 //! - the context directory the install runs in holds a path the installer
 //!   writes, which the full COPY would then overwrite: `node_modules` (and
 //!   `.yarn`, `.pnp.cjs` for yarn), `.venv`, `venv`, `__pypackages__` for
 //!   pip, `vendor` for Go;
-//! - `<dir>` is `/` or a system directory (`/usr`, `/etc`, `/bin`, `/lib`,
-//!   `/var`, … and anything under `/usr`, `/etc`, `/bin`, `/sbin`, `/lib*`,
-//!   `/boot`, `/dev`, `/proc`, `/sys`, except application directories under
-//!   `/usr/src/` and `/usr/local/src/`);
+//! - `<dir>` is `/`, `/var`, `/opt`, `/home`, `/root` or `/tmp`, or is
+//!   under `/usr`, `/etc`, `/bin`, `/sbin`, `/lib*`, `/boot`, `/dev`,
+//!   `/proc`, `/sys`, `/run` (application directories under `/usr/src/`
+//!   and `/usr/local/src/` excepted): packages and the system live there;
 //! - anything but `LABEL`, and `ENV`/`ARG` whose variables the RUN does not
 //!   name, sits between the COPY and the RUN (a `WORKDIR`, `USER`, another
 //!   COPY, …); those stay before the RUN, so its user, environment and
@@ -108,7 +116,15 @@
 //! The second rule has the same conditions on the COPY, on what is between
 //! and on `# dfopt:keep`, needs no context, and fires only when every
 //! command of the RUN is a system package command whose arguments are
-//! options or literal package names (no path, no `$`, no `.deb`/`.rpm`).
+//! options or literal package names (no path, no `$`, no `.deb`/`.rpm`, no
+//! option value relative to the working directory).
+//!
+//! ## What it assumes
+//!
+//! Install scripts of the dependencies (not of the root package, which
+//! refuses) do not read the project's other files, and the caller answers
+//! the queries from the context as the build sees it (after
+//! `.dockerignore`; a symlink is not a regular file).
 //!
 //! ## Applicability
 //!

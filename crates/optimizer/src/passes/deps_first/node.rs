@@ -148,7 +148,7 @@ pub(super) fn manifests(
     let optional: &[&str] = match tool {
         Tool::Npm => &["package-lock.json", "npm-shrinkwrap.json", ".npmrc"],
         Tool::Yarn => &["yarn.lock", ".yarnrc", ".yarnrc.yml"],
-        _ => &["pnpm-lock.yaml", ".npmrc"],
+        _ => &["pnpm-lock.yaml", ".npmrc", ".pnpmfile.cjs"],
     };
     let package = reader.text(&path("package.json"));
     let mut present = Vec::new();
@@ -189,11 +189,11 @@ pub(super) fn manifests(
     }
     for (name, text) in &present {
         if *name == ".yarnrc.yml"
-            && text
-                .lines()
-                .any(|l| l.trim_start().starts_with("yarnPath:"))
+            && text.lines().any(|l| {
+                l.trim_start().starts_with("yarnPath:") || l.trim_start().starts_with("plugins:")
+            })
         {
-            return Err(Decline::Refused(".yarnrc.yml names a yarnPath"));
+            return Err(Decline::Refused(".yarnrc.yml names a yarnPath or plugins"));
         }
         if *name == ".yarnrc"
             && text
@@ -224,6 +224,13 @@ fn check_package(text: &str) -> Checked<()> {
     if package.contains_key("workspaces") {
         return refuse("package.json declares workspaces");
     }
+    let pnpm_patches = package
+        .get("pnpm")
+        .and_then(Value::as_object)
+        .is_some_and(|pnpm| pnpm.contains_key("patchedDependencies"));
+    if pnpm_patches {
+        return refuse("package.json patches dependencies with files of the context");
+    }
     for field in DEPENDENCY_FIELDS {
         if package.get(field).is_some_and(names_local_path) {
             return refuse("package.json depends on a local path");
@@ -242,6 +249,7 @@ fn names_local_path(value: &Value) -> bool {
                 "link:",
                 "workspace:",
                 "portal:",
+                "patch:",
                 "./",
                 "../",
                 "/",
@@ -249,6 +257,7 @@ fn names_local_path(value: &Value) -> bool {
             ]
             .iter()
             .any(|p| spec.starts_with(p))
+                || spec.contains("#./")
                 || spec == "."
                 || spec == ".."
         }
@@ -271,5 +280,13 @@ mod tests {
         assert!(check_package(r#"{"dependencies":{"lib":"file:../lib"}}"#).is_err());
         assert!(check_package(r#"{"workspaces":["packages/*"]}"#).is_err());
         assert!(check_package("not json").is_err());
+        assert!(
+            check_package(r#"{"pnpm":{"patchedDependencies":{"a@1.0.0":"patches/a.patch"}}}"#)
+                .is_err()
+        );
+        assert!(
+            check_package(r#"{"resolutions":{"a":"patch:a@npm:1.0.0#./patches/a.patch"}}"#)
+                .is_err()
+        );
     }
 }

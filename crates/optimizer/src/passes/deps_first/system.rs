@@ -58,8 +58,20 @@ pub(super) fn reads_no_workdir(call: &Call) -> bool {
         && call
             .args
             .iter()
-            .all(|a| !a.contains("--file") && !a.starts_with("--root"))
+            .all(|a| !a.starts_with('-') || is_plain_option(a))
         && words.all(|w| is_package(w) || (sub == Some("clean") && w == "all"))
+}
+
+/// An option that names no path of the working directory: `--root`,
+/// `--file` and values like `--repository=./repo` or
+/// `-oDir::Etc::SourceList=lists/x` refuse; absolute paths and URLs do not.
+fn is_plain_option(option: &str) -> bool {
+    if option.starts_with("--root") || option.contains("--file") {
+        return false;
+    }
+    let value = option.split_once('=').map_or("", |(_, v)| v);
+    !value.starts_with('.')
+        && (!value.contains('/') || value.starts_with('/') || value.contains("://"))
 }
 
 /// A package name as written for these tools (`curl`, `libpq-dev=15.*`,
