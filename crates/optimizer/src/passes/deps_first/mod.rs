@@ -126,6 +126,9 @@
 //! the queries from the context as the build sees it (after
 //! `.dockerignore`; a symlink is not a regular file).
 //!
+//! When the context shows a safety condition does not hold for an install
+//! right after `COPY .`, the pass reports why it did not fire.
+//!
 //! ## Applicability
 //!
 //! Preview, off by default (`DFOPT=+deps-first`, `# dfopt=+deps-first`).
@@ -218,10 +221,14 @@ fn fire_once(cx: &mut Cx, needs_context: &mut Vec<dfopt_dockerfile::Span>) -> bo
                 let files = manifests(&install, &pair, &mut reader);
                 let queries = std::mem::take(&mut reader.queries);
                 cx.queries.extend(queries);
-                if let Ok(files) = files {
-                    if rewrite::split(cx, s, &pair, &install, &files) {
-                        return true;
+                match files {
+                    Ok(files) => {
+                        if rewrite::split(cx, s, &pair, &install, &files) {
+                            return true;
+                        }
                     }
+                    Err(Decline::Refused(why)) => report_refusal(cx, s, &pair, why),
+                    Err(Decline::Missing) => {}
                 }
             } else if scan::system_install(&calls) && rewrite::move_above(cx, s, &pair) {
                 return true;
@@ -229,6 +236,30 @@ fn fire_once(cx: &mut Cx, needs_context: &mut Vec<dfopt_dockerfile::Span>) -> bo
         }
     }
     false
+}
+
+/// Says why an install after `COPY .` stays where it is, when the context
+/// showed it (the RUN is an install; its manifests or the context refuse).
+fn report_refusal(cx: &mut Cx, s: usize, pair: &Pair, why: &str) {
+    let copy_text = cx.text_of(s, pair.copy);
+    let copy_line = copy_text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('\\')
+        .trim_end();
+    let ranges = [pair.copy, pair.run]
+        .iter()
+        .flat_map(|&i| cx.ranges(s, i))
+        .collect();
+    cx.report(
+        ID,
+        ranges,
+        format!("The install after `{copy_line}` was not moved before it: {why}"),
+        "`deps-first` copies the manifests first only when they show that the install reads nothing else of the source \
+         and writes nothing the full COPY overwrites."
+            .to_string(),
+    );
 }
 
 /// Every manifest the install reads (context paths), after the checks.
