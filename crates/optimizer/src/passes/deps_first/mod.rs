@@ -30,8 +30,11 @@
 //! `apk add`, `dnf`/`yum`/`microdnf install`, with their `update` and
 //! `clean` and the removal of their caches) — moves above the COPY.
 //!
-//! Installers: pip (`pip install -r`/`-c`, and the files those include with
-//! `-r`/`-c`, followed recursively), npm (`npm ci`, `npm install` without
+//! Installers: pip (`pip install -r`/`-c`, also `python -m pip` and `uv pip
+//! install`, and the files those include with `-r`/`-c`, followed
+//! recursively), Poetry (`poetry install --no-root`: `pyproject.toml`,
+//! `poetry.lock`, `poetry.toml`), uv (`uv sync --no-install-project`:
+//! `pyproject.toml`, `uv.lock`, `uv.toml`, `.python-version`), npm (`npm ci`, `npm install` without
 //! packages: `package.json`, `package-lock.json`, `npm-shrinkwrap.json`,
 //! `.npmrc`), yarn (`yarn`, `yarn install`: `package.json`, `yarn.lock`,
 //! `.yarnrc`, `.yarnrc.yml`), pnpm (`pnpm install`, `pnpm fetch`:
@@ -67,12 +70,17 @@
 //!   in `package.json`'s dependency fields (`overrides` and `resolutions`
 //!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`;
 //!   `replace … => ./local` in `go.mod`, or a `go.work` that uses other
-//!   module directories;
+//!   module directories; a `path =`, `develop = true`, `editable = true`,
+//!   `file:` or any `workspace` in `pyproject.toml` (read as text);
+//! - the install would install the project itself, which needs its source:
+//!   `poetry install` without `--no-root`, `uv sync` without
+//!   `--no-install-project`;
 //! - the root `package.json` has an install lifecycle script (`preinstall`,
 //!   `install`, `postinstall`, `prepare`, `prepublish`): it may read any
 //!   source file;
 //! - a manifest the installer needs is absent from the context (a named
-//!   requirements file or an include, `package.json`, `go.mod`), or its path
+//!   requirements file or an include, `package.json`, `pyproject.toml`,
+//!   `go.mod`), or its path
 //!   cannot be written as a plain COPY source (spaces, wildcards, `$`);
 //!   `.yarnrc.yml` names a `yarnPath` or `plugins` (or `.yarnrc` a
 //!   `yarn-path`): the files they name are not copied; a pnpm workspace
@@ -80,14 +88,14 @@
 //! - the install may rewrite a manifest the full COPY would then overwrite
 //!   with the context's version: `npm install`, `yarn` without
 //!   `--frozen-lockfile`/`--pure-lockfile`/`--immutable` and `pnpm install`
-//!   without `--frozen-lockfile` fire only when the context has no
-//!   lockfile; `go mod download` only when `go.sum` has the `go.mod` sum of
+//!   without `--frozen-lockfile` and `uv sync` without `--frozen`/`--locked`
+//!   fire only when the context has no lockfile; `go mod download` only when `go.sum` has the `go.mod` sum of
 //!   every module `go.mod` requires (it writes go.sum only to add sums it
 //!   needs to load the build list);
 //! - the context directory the install runs in holds a path the installer
 //!   writes, which the full COPY would then overwrite: `node_modules` (and
 //!   `.yarn`, `.pnp.cjs` for yarn), `.venv`, `venv`, `__pypackages__` for
-//!   pip, `vendor` for Go;
+//!   pip, Poetry and uv, `vendor` for Go;
 //! - `<dir>` is `/`, `/var`, `/opt`, `/home`, `/root` or `/tmp`, or is
 //!   under `/usr`, `/etc`, `/bin`, `/sbin`, `/lib*`, `/boot`, `/dev`,
 //!   `/proc`, `/sys`, `/run` (application directories under `/usr/src/`
@@ -102,7 +110,9 @@
 //! - the RUN is not only the install: each command must be an install of the
 //!   one tool from its manifests, a cleanup of that tool's cache (`npm cache
 //!   clean --force`, `pip cache purge`, `rm -rf ~/.cache/pip`), `pip install`
-//!   of named packages, or `set` options, chained with `&&` or `;` — a
+//!   of named packages (also before Poetry or uv: `pip install poetry`),
+//!   `poetry config <key> <value>`, or `set` options, chained with `&&` or
+//!   `;` — a
 //!   build, a script, `npm run build`, `go build`, a `cd`, a pipe, a
 //!   condition, a substitution, a dynamic word or a redirection to a file
 //!   refuse; an install option the pass does not know refuses (it may name
@@ -139,6 +149,7 @@ mod context;
 mod go;
 mod node;
 mod python;
+mod python_projects;
 mod rewrite;
 mod scan;
 mod system;
@@ -277,6 +288,9 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
             }
             python::manifests(&named, reader)
         }
+        Tool::Poetry | Tool::Uv => {
+            python_projects::manifests(install.tool, install.rewrites_lock, dir, reader)
+        }
         Tool::Go => go::manifests(dir, reader),
         tool => node::manifests(tool, install.rewrites_lock, dir, reader),
     };
@@ -285,7 +299,7 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
     ))?;
     let files = files?;
     let written: &[&str] = match install.tool {
-        Tool::Pip => &[".venv", "venv", "__pypackages__"],
+        Tool::Pip | Tool::Poetry | Tool::Uv => &[".venv", "venv", "__pypackages__"],
         Tool::Npm | Tool::Pnpm => &["node_modules"],
         Tool::Yarn => &["node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"],
         Tool::Go => &["vendor"],

@@ -7,7 +7,10 @@ use super::context::{join, parent, Checked, Decline, Reader};
 use super::scan::{flag_name, removes_only, Call, Step, Tool};
 
 /// pip options that take no value and change nothing the pass relies on.
-const PLAIN_FLAGS: [&str; 19] = [
+const PLAIN_FLAGS: [&str; 22] = [
+    "--system",
+    "--no-cache",
+    "--compile-bytecode",
     "--no-index",
     "--no-cache-dir",
     "-U",
@@ -51,6 +54,9 @@ pub(super) fn step(call: &Call) -> Option<Result<Step, &'static str>> {
     }
     let args: &[String] = if is_pip(&call.name) {
         &call.args
+    } else if call.name == "uv" && call.args.first().is_some_and(|a| a == "pip") {
+        // `uv pip install -r …` reads requirements files as pip does.
+        &call.args[1..]
     } else if call.name.starts_with("python")
         && call.args.len() >= 2
         && call.args[0] == "-m"

@@ -4,7 +4,7 @@
 
 use crate::shell::{literal, Script, TokKind};
 
-use super::{go, node, python, system};
+use super::{go, node, python, python_projects, system};
 
 /// One simple command of the RUN, with static words only.
 #[derive(Clone, Debug)]
@@ -33,6 +33,8 @@ impl Call {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Tool {
     Pip,
+    Poetry,
+    Uv,
     Npm,
     Yarn,
     Pnpm,
@@ -142,36 +144,37 @@ pub(super) fn calls(script: &Script) -> Result<Vec<Call>, &'static str> {
 /// Reads the calls as a dependency install of one tool.
 pub(super) fn dependency_install(calls: &[Call]) -> Result<Install, &'static str> {
     let mut tool = None;
+    let mut asides = Vec::new();
     let mut named = Vec::new();
     let mut texts = Vec::new();
     let mut rewrites_lock = false;
     for call in calls {
         let step = python::step(call)
+            .or_else(|| python_projects::step(call))
             .or_else(|| node::step(call))
             .or_else(|| go::step(call))
             .ok_or("a command that is not part of a dependency install")??;
-        let step_tool = match &step {
-            Step::Install { tool, .. } | Step::Aside(tool) => *tool,
-        };
-        if tool.is_some_and(|t| t != step_tool) {
-            return Err("commands of two different tools");
-        }
-        tool = Some(step_tool);
-        if let Step::Install {
-            named: files,
-            text,
-            rewrites_lock: rewrites,
-            ..
-        } = step
-        {
-            named.extend(files);
-            texts.push(text);
-            rewrites_lock |= rewrites;
+        match step {
+            Step::Aside(aside) => asides.push(aside),
+            Step::Install {
+                tool: step_tool,
+                named: files,
+                text,
+                rewrites_lock: rewrites,
+            } => {
+                if tool.is_some_and(|t| t != step_tool) {
+                    return Err("installs of two different tools");
+                }
+                tool = Some(step_tool);
+                named.extend(files);
+                texts.push(text);
+                rewrites_lock |= rewrites;
+            }
         }
     }
-    let tool = tool.ok_or("no command")?;
-    if texts.is_empty() {
-        return Err("no install from manifests");
+    let tool = tool.ok_or("no install from manifests")?;
+    if !asides.iter().all(|&aside| goes_with(aside, tool)) {
+        return Err("commands of another tool");
     }
     Ok(Install {
         tool,
@@ -179,6 +182,15 @@ pub(super) fn dependency_install(calls: &[Call]) -> Result<Install, &'static str
         texts,
         rewrites_lock,
     })
+}
+
+/// Whether a step of `aside` (a cleanup, a tool bootstrap) may share a RUN
+/// with an install of `tool`: its own, `pip install poetry` before a
+/// Python project manager, `uv cache clean` after `uv pip install`.
+fn goes_with(aside: Tool, tool: Tool) -> bool {
+    aside == tool
+        || (aside == Tool::Pip && matches!(tool, Tool::Poetry | Tool::Uv))
+        || (aside == Tool::Uv && tool == Tool::Pip)
 }
 
 /// Whether every call is a system package install (or its index refresh
