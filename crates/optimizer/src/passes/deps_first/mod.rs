@@ -253,12 +253,7 @@ fn fire_once(cx: &mut Cx, needs_context: &mut Vec<dfopt_dockerfile::Span>) -> bo
 /// showed it (the RUN is an install; its manifests or the context refuse).
 fn report_refusal(cx: &mut Cx, s: usize, pair: &Pair, why: &str) {
     let copy_text = cx.text_of(s, pair.copy);
-    let copy_line = copy_text
-        .lines()
-        .next()
-        .unwrap_or("")
-        .trim_end_matches('\\')
-        .trim_end();
+    let copy_line = rewrite::first_line(&copy_text);
     let ranges = [pair.copy, pair.run]
         .iter()
         .flat_map(|&i| cx.ranges(s, i))
@@ -281,10 +276,9 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
         Tool::Pip => {
             let mut named = Vec::new();
             for file in &install.named {
-                named.push(
-                    join(dir, file)
-                        .ok_or(Decline::Refused("a requirements file outside the context"))?,
-                );
+                named.push(join(dir, file).ok_or(Decline::Refused(
+                    "a requirements file named by an absolute path or outside the context",
+                ))?);
             }
             python::manifests(&named, reader)
         }

@@ -21,6 +21,9 @@ pub(super) fn split(
     install: &Install,
     files: &[String],
 ) -> bool {
+    if files.is_empty() {
+        return false;
+    }
     let Some(copies) = manifest_copies(cx, s, pair, files) else {
         return false;
     };
@@ -180,7 +183,8 @@ fn manifest_copies(
     Some(out)
 }
 
-fn first_line(text: &str) -> &str {
+/// The first line of an instruction, without a continuation backslash.
+pub(super) fn first_line(text: &str) -> &str {
     text.lines()
         .next()
         .unwrap_or(text)
