@@ -16,7 +16,7 @@ pub enum ChangeKind {
 /// One explained change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
-    /// The pass id (`merge-runs`, `cache-mounts`, `prune-stages`).
+    /// The pass id (`deps-first`, `merge-runs`, `cache-mounts`, `prune-stages`).
     pub pass: &'static str,
     pub kind: ChangeKind,
     /// Ranges of the original source this change concerns (instructions).

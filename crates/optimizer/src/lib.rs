@@ -88,6 +88,8 @@ pub struct Optimized {
     /// `(leading trivia, instruction)` spans of the original instructions, for rendering.
     pub(crate) layout: Vec<(Span, Span)>,
     pub(crate) cache_targets: BTreeSet<String>,
+    /// What the enabled passes asked of the build context and did not get.
+    pub(crate) context_queries: BTreeSet<ContextQuery>,
 }
 
 impl Optimized {
@@ -175,6 +177,7 @@ pub fn optimize_typed(
         ));
     };
     let mut changes = Vec::new();
+    let mut queries = BTreeSet::new();
     let mut rounds = 0;
     if !settings.is_off() {
         for round in 1..=MAX_ROUNDS {
@@ -185,6 +188,7 @@ pub fn optimize_typed(
                 opts,
                 work: &mut work,
                 changes: &mut changes,
+                queries: &mut queries,
             };
             passes::run_round(&mut cx, settings);
             let after = changes.iter().filter(|c| c.is_rewrite()).count();
@@ -197,6 +201,7 @@ pub fn optimize_typed(
             opts,
             work: &mut work,
             changes: &mut changes,
+            queries: &mut queries,
         };
         passes::run_reports(&mut cx, settings);
     }
@@ -247,7 +252,28 @@ pub fn optimize_typed(
         settings: settings.clone(),
         layout,
         cache_targets,
+        context_queries: queries,
     })
+}
+
+/// What the enabled passes still need to read from the build context, given
+/// the facts already in `opts.context`: sorted, without duplicates. Callers
+/// answer every query into `opts.context` and ask again until the list is
+/// empty (an answer can raise new queries: a requirements file that includes
+/// another). Empty when no enabled pass reads the context, when the context
+/// is not available, or when the Dockerfile does not parse.
+pub fn context_queries(source: &str, settings: &Settings, opts: &Options) -> Vec<ContextQuery> {
+    if !opts.context.available {
+        return Vec::new();
+    }
+    match optimize(source, settings, opts) {
+        Ok(optimized) => optimized
+            .context_queries
+            .into_iter()
+            .filter(|q| !opts.context.answers(q))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// Targets of cache mounts added by `cache-mounts` (ids starting with `dfopt-`).

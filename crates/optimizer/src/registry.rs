@@ -3,7 +3,7 @@
 //! in its order; nothing else names them. Ids are kebab-case and stable; they
 //! are what `DFOPT` and `# dfopt=` name.
 
-use crate::passes::{cache_mounts, merge_runs, prune_stages};
+use crate::passes::{cache_mounts, deps_first, merge_runs, prune_stages};
 use crate::work::Cx;
 
 /// How far a pass has come.
@@ -37,8 +37,18 @@ pub struct PassInfo {
     pub(crate) run: fn(&mut Cx<'_, '_>),
 }
 
-/// Every pass, in the order they run within a round.
-pub const PASSES: [PassInfo; 3] = [
+/// Every pass, in the order they run within a round. `deps-first` runs
+/// first: it reads single install RUNs, which `merge-runs` would otherwise
+/// have merged with their neighbours before it sees them.
+pub const PASSES: [PassInfo; 4] = [
+    PassInfo {
+        id: deps_first::ID,
+        maturity: Maturity::Preview,
+        default_enabled: false,
+        report_only: false,
+        summary: "Copy dependency manifests and run the install before `COPY . <dir>`, so source edits do not re-run the install (reads the build context)",
+        run: deps_first::run,
+    },
     PassInfo {
         id: merge_runs::ID,
         maturity: Maturity::Stable,

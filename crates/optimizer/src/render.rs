@@ -5,7 +5,10 @@
 //! output walks the optimised IR in order and prints, for each command, the
 //! trivia of the first original instruction it stands for, then either the
 //! original instruction text (unchanged commands: byte for byte) or the
-//! rewritten text. Whatever follows the last instruction is kept.
+//! rewritten text. Whatever follows the last instruction is kept. A command
+//! that stands for an instruction printed already (`deps-first` splits one
+//! COPY in two) gets only a line break: comments and blank lines are printed
+//! once, above the first.
 
 use crate::{Optimized, SyntaxLine};
 
@@ -13,11 +16,22 @@ use crate::{Optimized, SyntaxLine};
 pub fn render(source: &str, opt: &Optimized) -> String {
     let mut out = String::with_capacity(source.len() + 256);
     let text = |span: dfopt_dockerfile::Span| span.text(source);
-    let emit = |out: &mut String, instruction: usize, printed: Option<&str>| {
+    let mut printed_once = std::collections::BTreeSet::new();
+    let mut emit = |out: &mut String, instruction: usize, printed: Option<&str>| {
         let Some(&(leading, span)) = opt.layout.get(instruction) else {
             return;
         };
         let mut lead = text(leading).to_string();
+        if !printed_once.insert(instruction) {
+            let newline = if lead.starts_with("\r\n") {
+                "\r\n"
+            } else {
+                "\n"
+            };
+            out.push_str(newline);
+            out.push_str(printed.unwrap_or_else(|| text(span)));
+            return;
+        }
         if instruction == 0 {
             if let SyntaxLine::Raised {
                 from,

@@ -256,7 +256,7 @@ mod tests {
         let err = Settings::parse("-merge-run", "the DFOPT build-arg").unwrap_err();
         assert!(err.starts_with("unknown dfopt pass \"merge-run\" in the DFOPT build-arg (did you mean merge-runs?)"), "{err}");
         assert!(
-            err.contains("merge-runs, cache-mounts, prune-stages"),
+            err.contains("deps-first, merge-runs, cache-mounts, prune-stages"),
             "{err}"
         );
     }

@@ -7,7 +7,9 @@ use dfopt_dockerfile::Span;
 
 use crate::change::{Change, ChangeKind};
 use crate::facts::{self, StageFacts};
-use crate::options::Options;
+use std::collections::BTreeSet;
+
+use crate::options::{ContextQuery, Options};
 use crate::source::{InstrSrc, Logical, Source};
 
 /// Where a command of the optimised IR comes from, and how to print it.
@@ -151,6 +153,8 @@ pub(crate) struct Cx<'a, 'b> {
     pub opts: &'a Options,
     pub work: &'a mut Work,
     pub changes: &'a mut Vec<Change>,
+    /// Build-context facts the passes asked for and `opts.context` does not answer.
+    pub queries: &'a mut BTreeSet<ContextQuery>,
 }
 
 impl Cx<'_, '_> {

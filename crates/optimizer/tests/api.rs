@@ -1,13 +1,14 @@
 //! The public API: settings, registry, progress notes, reachability, the
-//! cache-directory table, and what the lowering reads from `Optimized`.
+//! cache-directory table, what the lowering reads from `Optimized`, and the
+//! build-context queries.
 
 use std::path::Path;
 
 use dfopt_dockerfile::instructions::CommandKind;
 use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_optimizer::{
-    declared_cache_dirs, optimize, progress_note, reachable_stages, render, Change, ChangeKind,
-    Options, Settings, SettingsSource, PASSES,
+    context_queries, declared_cache_dirs, optimize, progress_note, reachable_stages, render,
+    Change, ChangeKind, ContextQuery, Options, Settings, SettingsSource, PASSES,
 };
 
 fn opts() -> Options {
@@ -67,7 +68,7 @@ fn settings_sources() {
         err.message.contains("did you mean cache-mounts?")
             && err
                 .message
-                .contains("merge-runs, cache-mounts, prune-stages"),
+                .contains("deps-first, merge-runs, cache-mounts, prune-stages"),
         "{err}"
     );
     assert_eq!(err.line, None, "a build-arg has no line");
@@ -207,4 +208,53 @@ fn change_ranges_are_original_instructions() {
         merge.ranges,
         [Span { start: 17, end: 27 }, Span { start: 28, end: 38 }]
     );
+}
+
+#[test]
+fn context_queries_are_asked_until_answered() {
+    let src =
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements.txt\n";
+    let deps_first = Settings::only(&["deps-first"]);
+    let mut opts = opts();
+    assert!(
+        context_queries(src, &deps_first, &opts).is_empty(),
+        "nothing is asked without a context"
+    );
+    opts.context.available = true;
+    assert!(
+        context_queries(src, &Settings::default(), &opts).is_empty(),
+        "nothing is asked when deps-first is off"
+    );
+    let file = |p: &str| ContextQuery::File(p.to_string());
+    assert_eq!(
+        context_queries(src, &deps_first, &opts),
+        [file("requirements.txt"), ContextQuery::Dir(String::new())]
+    );
+    opts.context.files.insert(
+        "requirements.txt".into(),
+        Some(b"flask\n-r requirements/base.txt\n".to_vec()),
+    );
+    opts.context.dirs.insert(
+        String::new(),
+        Some(vec!["requirements/".into(), "requirements.txt".into()]),
+    );
+    assert_eq!(
+        context_queries(src, &deps_first, &opts),
+        [file("requirements/base.txt")],
+        "an include raises a second query"
+    );
+    opts.context
+        .files
+        .insert("requirements/base.txt".into(), Some(b"click\n".to_vec()));
+    assert!(context_queries(src, &deps_first, &opts).is_empty());
+    let opt = optimize(src, &deps_first, &opts).unwrap();
+    let change = opt.rewrites().next().expect("deps-first fired");
+    assert_eq!(
+        change.title,
+        "Copied requirements.txt, requirements/base.txt before `COPY . /app` so `pip install -r requirements.txt` is cached across source edits"
+    );
+    // The manifest COPYs stand for the user's COPY instruction.
+    let copy_span = opt.command_spans(0, 4);
+    assert_eq!(opt.command_spans(0, 1), copy_span);
+    assert_eq!(opt.command_spans(0, 2), copy_span);
 }

@@ -13,6 +13,11 @@
 //!
 //! Options come from `# test:` comment lines: `platform=os/arch` (empty: unknown),
 //! `build-platform=os/arch`, `complete-build-args` (as in the frontend), `target=name`, `image-user=<stage>:<user>`, `image-env=<stage>:K=V`.
+//!
+//! A directory `<name>.context/` beside `<name>.Dockerfile` is that fixture's
+//! build context: the harness answers the passes' context queries from it,
+//! asking again until none is left, as a caller does. Without it the
+//! context is not available.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -21,7 +26,7 @@ mod common;
 
 use common::check_invariants;
 use dfopt_dockerfile::LineIndex;
-use dfopt_optimizer::{optimize, Optimized, Options, Settings};
+use dfopt_optimizer::{context_queries, optimize, ContextQuery, Optimized, Options, Settings};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -165,6 +170,50 @@ fn fixture_files() -> Vec<(String, PathBuf)> {
     out
 }
 
+/// Answers the context queries from `dir` (when it exists) until none is left.
+fn fill_context(dir: &Path, source: &str, settings: &Settings, opts: &mut Options) {
+    if !dir.is_dir() {
+        return;
+    }
+    opts.context.available = true;
+    for _ in 0..32 {
+        let queries = context_queries(source, settings, opts);
+        if queries.is_empty() {
+            return;
+        }
+        for query in queries {
+            match query {
+                ContextQuery::File(path) => {
+                    let file = dir.join(&path);
+                    let contents = file.is_file().then(|| std::fs::read(&file).expect("read"));
+                    opts.context.files.insert(path, contents);
+                }
+                ContextQuery::Dir(path) => {
+                    let listing = dir.join(&path);
+                    let entries = listing.is_dir().then(|| {
+                        let mut names: Vec<String> = std::fs::read_dir(&listing)
+                            .expect("list")
+                            .flatten()
+                            .map(|e| {
+                                let name = e.file_name().to_string_lossy().to_string();
+                                if e.path().is_dir() {
+                                    format!("{name}/")
+                                } else {
+                                    name
+                                }
+                            })
+                            .collect();
+                        names.sort();
+                        names
+                    });
+                    opts.context.dirs.insert(path, entries);
+                }
+            }
+        }
+    }
+    panic!("context queries did not settle");
+}
+
 #[test]
 fn fixtures() {
     let files = fixture_files();
@@ -178,7 +227,13 @@ fn fixtures() {
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         let name = format!("{pass}__{stem}");
         let settings = settings_of(&pass, &source);
-        let opts = options_of(&source);
+        let mut opts = options_of(&source);
+        fill_context(
+            &path.with_extension("context"),
+            &source,
+            &settings,
+            &mut opts,
+        );
         let (opt, rendered) =
             check_invariants(&name, &source, &settings, &opts).unwrap_or_else(|| {
                 let err = optimize(&source, &settings, &opts).err();

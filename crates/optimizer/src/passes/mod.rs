@@ -2,6 +2,7 @@
 //! documentation: what it does, why, an example, and its safety conditions.
 
 pub(crate) mod cache_mounts;
+pub(crate) mod deps_first;
 mod merge_cost;
 pub(crate) mod merge_runs;
 pub mod prune_stages;

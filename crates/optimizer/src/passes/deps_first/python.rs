@@ -1,0 +1,327 @@
+//! pip: `pip install -r requirements.txt` (also `-c` constraints, and the
+//! files those include with `-r`/`-c`, read recursively).
+
+use std::collections::BTreeSet;
+
+use super::context::{join, parent, Checked, Decline, Reader};
+use super::scan::{flag_name, removes_only, Call, Step, Tool};
+
+/// pip options that take no value and change nothing the pass relies on.
+const PLAIN_FLAGS: [&str; 22] = [
+    "--system",
+    "--no-cache",
+    "--compile-bytecode",
+    "--no-index",
+    "--no-cache-dir",
+    "-U",
+    "--upgrade",
+    "--user",
+    "-q",
+    "--quiet",
+    "-v",
+    "--verbose",
+    "--no-deps",
+    "--require-hashes",
+    "--prefer-binary",
+    "--no-compile",
+    "--disable-pip-version-check",
+    "--break-system-packages",
+    "--no-warn-script-location",
+    "--only-binary",
+    "--pre",
+    "--ignore-installed",
+];
+
+/// pip options that take a value that is not a local path.
+const VALUE_FLAGS: [&str; 8] = [
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "--trusted-host",
+    "--timeout",
+    "--retries",
+    "--root-user-action",
+    "--progress-bar",
+];
+
+/// Where pip keeps its cache (removing it is part of the install).
+const CACHES: [&str; 3] = ["~/.cache/pip", "/root/.cache/pip", "/tmp/pip-cache"];
+
+/// The step a call makes, when it is pip's.
+pub(super) fn step(call: &Call) -> Option<Result<Step, &'static str>> {
+    if removes_only(call, &CACHES) {
+        return Some(Ok(Step::Aside(Tool::Pip)));
+    }
+    let args: &[String] = if is_pip(&call.name) {
+        &call.args
+    } else if call.name == "uv" && call.args.first().is_some_and(|a| a == "pip") {
+        // `uv pip install -r …` reads requirements files as pip does.
+        &call.args[1..]
+    } else if call.name.starts_with("python")
+        && call.args.len() >= 2
+        && call.args[0] == "-m"
+        && call.args[1] == "pip"
+    {
+        &call.args[2..]
+    } else {
+        return None;
+    };
+    let Some((sub, rest)) = args.split_first() else {
+        return Some(Err("pip without a subcommand"));
+    };
+    if sub == "cache" && rest.first().is_some_and(|a| a == "purge") {
+        return Some(Ok(Step::Aside(Tool::Pip)));
+    }
+    if sub != "install" {
+        return Some(Err("a pip subcommand other than install"));
+    }
+    Some(install(rest, call))
+}
+
+fn is_pip(name: &str) -> bool {
+    name == "pip"
+        || name
+            .strip_prefix("pip")
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+fn install(args: &[String], call: &Call) -> Result<Step, &'static str> {
+    let mut named = Vec::new();
+    let mut packages = 0;
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_str();
+        let (name, value) = flag_name(arg);
+        i += 1;
+        if let Some(file) = arg.strip_prefix("-r").or_else(|| arg.strip_prefix("-c")) {
+            if !file.is_empty() && !file.starts_with('-') {
+                named.push(file.to_string());
+                continue;
+            }
+        }
+        match name {
+            "-r" | "--requirement" | "-c" | "--constraint" => {
+                let file = match value {
+                    Some(v) => v.to_string(),
+                    None => {
+                        i += 1;
+                        args.get(i - 1).ok_or("a flag without its value")?.clone()
+                    }
+                };
+                named.push(file);
+            }
+            "-e" | "--editable" => return Err("an editable install"),
+            "-f" | "--find-links" => {
+                let link = match value {
+                    Some(v) => v,
+                    None => {
+                        i += 1;
+                        args.get(i - 1).ok_or("a flag without its value")?
+                    }
+                };
+                if !link.contains("://") {
+                    return Err("--find-links to a local directory");
+                }
+            }
+            n if VALUE_FLAGS.contains(&n) => {
+                if value.is_none() {
+                    i += 1;
+                }
+            }
+            n if PLAIN_FLAGS.contains(&n) => {}
+            n if n.starts_with('-') => return Err("a pip option the pass does not know"),
+            _ => {
+                if !is_package_name(arg) {
+                    return Err("a package argument that may be a local path");
+                }
+                packages += 1;
+            }
+        }
+    }
+    if named.is_empty() {
+        // `pip install --upgrade pip`: reads nothing from the directory.
+        return if packages > 0 {
+            Ok(Step::Aside(Tool::Pip))
+        } else {
+            Err("pip install without requirements")
+        };
+    }
+    Ok(Step::Install {
+        tool: Tool::Pip,
+        named,
+        text: call.display(),
+        rewrites_lock: false,
+    })
+}
+
+/// A requirement given by name (`flask`, `gunicorn==22.0`, `uvicorn[standard]`),
+/// not a path, archive or URL.
+fn is_package_name(arg: &str) -> bool {
+    arg.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+        && !arg.contains(['/', '\\', ':', '@'])
+        && ![".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2"]
+            .iter()
+            .any(|ext| arg.ends_with(ext))
+}
+
+/// The context paths of every requirements file the install reads, the
+/// named ones (context paths) first, then their includes.
+pub(super) fn manifests(named: &[String], reader: &mut Reader) -> Checked<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut pending: Vec<String> = named.to_vec();
+    let mut missing = false;
+    while let Some(path) = pending.pop() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let text = match reader.text(&path) {
+            Ok(Some(text)) => text,
+            Ok(None) => {
+                return Err(Decline::Refused(
+                    "a requirements file is not in the context",
+                ))
+            }
+            Err(Decline::Missing) => {
+                missing = true;
+                continue;
+            }
+            Err(refused) => return Err(refused),
+        };
+        for include in includes(text)? {
+            let nested = join(parent(&path), &include).ok_or(Decline::Refused(
+                "a requirements include outside the context",
+            ))?;
+            pending.push(nested);
+        }
+        out.push(path);
+    }
+    if missing {
+        return Err(Decline::Missing);
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The files a requirements file includes (`-r`, `-c`), or why the install
+/// is refused: editable or local requirements, local `--find-links`, and
+/// environment variables (pip expands `${VAR}` in requirements files).
+fn includes(text: &str) -> Checked<Vec<String>> {
+    let refuse = |why| Err(Decline::Refused(why));
+    let mut out = Vec::new();
+    for line in logical_lines(text) {
+        let line = strip_comment(&line);
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if line.contains("${") {
+            return refuse("an environment variable in a requirements file");
+        }
+        let (first, rest) = match line.split_once(|c: char| c.is_whitespace() || c == '=') {
+            Some((f, r)) if f.starts_with('-') => (f, r.trim()),
+            _ => (line, ""),
+        };
+        match first {
+            "-r" | "--requirement" | "-c" | "--constraint" => out.push(rest.to_string()),
+            "-e" | "--editable" => return refuse("an editable requirement"),
+            "-f" | "--find-links" if !rest.contains("://") => {
+                return refuse("--find-links to a local directory")
+            }
+            f if f.starts_with("-r") || f.starts_with("-c") => {
+                if f.len() > 2 && !f.starts_with("--") {
+                    out.push(f[2..].to_string())
+                } else {
+                    return refuse("a requirements option the pass does not know");
+                }
+            }
+            f if f.starts_with("-e") => return refuse("an editable requirement"),
+            _ if line.starts_with('-') => {}
+            _ => {
+                if is_local_requirement(line) {
+                    return refuse("a local path requirement");
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `.`, `./pkg`, `../pkg`, `/abs`, `pkg/`, `name @ file:…`, a local archive.
+fn is_local_requirement(line: &str) -> bool {
+    let spec = line.split(';').next().unwrap_or(line).trim();
+    let url = spec.split_once('@').map_or(spec, |(_, u)| u.trim());
+    spec.starts_with('.')
+        || spec.starts_with('/')
+        || spec.starts_with('~')
+        || url.starts_with("file:")
+        || (!url.contains("://") && url.contains('/'))
+        || [".whl", ".zip", ".tar.gz", ".tgz"].iter().any(|ext| {
+            spec.split_whitespace().next().unwrap_or("").ends_with(ext) && !spec.contains("://")
+        })
+}
+
+/// Lines with `\` continuations joined, as pip reads them.
+fn logical_lines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        match line.strip_suffix('\\') {
+            Some(head) => cur.push_str(head),
+            None => {
+                cur.push_str(line);
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// A line without its comment (`#` at the start or after whitespace).
+fn strip_comment(line: &str) -> String {
+    let mut prev_space = true;
+    for (i, c) in line.char_indices() {
+        if c == '#' && prev_space {
+            return line[..i].to_string();
+        }
+        prev_space = c.is_whitespace();
+    }
+    line.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_includes_and_refuses_local_requirements() {
+        let text = "# base\nflask==3.0 # web\n-r base.txt\n--constraint=constraints.txt\n";
+        assert_eq!(
+            includes(text),
+            Ok(vec!["base.txt".to_string(), "constraints.txt".to_string()])
+        );
+        for local in [
+            "-e .",
+            ".",
+            "./libs/x",
+            "pkg @ file:///src/pkg",
+            "libs/pkg/",
+            "dist/x.whl",
+        ] {
+            assert!(includes(local).is_err(), "{local}");
+        }
+        for remote in [
+            "requests[socks]>=2; python_version>'3'",
+            "x @ https://h/x.whl",
+            "git+https://h/r.git#egg=r",
+        ] {
+            assert_eq!(includes(remote), Ok(vec![]), "{remote}");
+        }
+    }
+}

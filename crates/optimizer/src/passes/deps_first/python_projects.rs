@@ -1,0 +1,216 @@
+//! Python project managers: `poetry install --no-root` (`pyproject.toml`,
+//! `poetry.lock`, `poetry.toml`) and `uv sync --no-install-project`
+//! (`pyproject.toml`, `uv.lock`, `uv.toml`, `.python-version`). Both must
+//! leave the project itself out: installing it needs its source. Poetry
+//! also gets the readme `pyproject.toml` names.
+
+use super::context::{join, Checked, Decline, Reader};
+use super::scan::{flag_name, removes_only, Call, Step, Tool};
+
+/// `poetry install` options that need no file of the project.
+const POETRY_FLAGS: [&str; 14] = [
+    "--no-root",
+    "--no-interaction",
+    "-n",
+    "--no-ansi",
+    "--only",
+    "--without",
+    "--with",
+    "--sync",
+    "--no-directory",
+    "--all-extras",
+    "--extras",
+    "-E",
+    "--compile",
+    "--quiet",
+];
+
+/// `poetry install` options of [`POETRY_FLAGS`] whose value is the next word.
+const POETRY_VALUES: [&str; 5] = ["--only", "--without", "--with", "--extras", "-E"];
+
+/// `uv sync` options that need no file of the project.
+const UV_FLAGS: [&str; 13] = [
+    "--no-install-project",
+    "--frozen",
+    "--locked",
+    "--no-dev",
+    "--compile-bytecode",
+    "--no-cache",
+    "--all-extras",
+    "--extra",
+    "--group",
+    "--no-group",
+    "--only-dev",
+    "--link-mode",
+    "--quiet",
+];
+
+/// `uv sync` options of [`UV_FLAGS`] whose value is the next word.
+const UV_VALUES: [&str; 4] = ["--extra", "--group", "--no-group", "--link-mode"];
+
+/// uv's cache (removing it is part of the install).
+const UV_CACHES: [&str; 2] = ["~/.cache/uv", "/root/.cache/uv"];
+
+/// The step a call makes, when it is poetry's or `uv sync`.
+pub(super) fn step(call: &Call) -> Option<Result<Step, &'static str>> {
+    if removes_only(call, &UV_CACHES) {
+        return Some(Ok(Step::Aside(Tool::Uv)));
+    }
+    let args: Vec<&str> = call.args.iter().map(String::as_str).collect();
+    let (tool, flags) = match (call.name.as_str(), args.as_slice()) {
+        ("poetry", ["config", key, _value]) if !key.starts_with('-') => {
+            // Global config (`--local` would write poetry.toml in the project).
+            return Some(Ok(Step::Aside(Tool::Poetry)));
+        }
+        ("poetry", ["install", flags @ ..]) => (Tool::Poetry, flags),
+        ("uv", ["cache", "clean"]) => return Some(Ok(Step::Aside(Tool::Uv))),
+        ("uv", ["sync", flags @ ..]) => (Tool::Uv, flags),
+        ("poetry", _) => return Some(Err("a poetry command other than install")),
+        ("uv", [first, ..]) if *first != "pip" => return Some(Err("a uv command other than sync")),
+        _ => return None,
+    };
+    let (known, values, required) = match tool {
+        Tool::Poetry => (&POETRY_FLAGS[..], &POETRY_VALUES[..], "--no-root"),
+        _ => (&UV_FLAGS[..], &UV_VALUES[..], "--no-install-project"),
+    };
+    let mut frozen = false;
+    let mut i = 0;
+    while i < flags.len() {
+        let (name, value) = flag_name(flags[i]);
+        i += 1;
+        if !known.contains(&name) {
+            return Some(Err("an install option the pass does not know"));
+        }
+        frozen |= matches!(name, "--frozen" | "--locked");
+        if value.is_none() && values.contains(&name) {
+            i += 1;
+        }
+    }
+    if !flags.contains(&required) {
+        return Some(Err("an install of the project itself"));
+    }
+    Some(Ok(Step::Install {
+        tool,
+        named: Vec::new(),
+        text: call.display(),
+        // Poetry refuses a stale poetry.lock rather than rewrite it; `uv
+        // sync` updates uv.lock unless `--frozen`/`--locked`.
+        rewrites_lock: tool == Tool::Uv && !frozen,
+    }))
+}
+
+/// `pyproject.toml` (required, checked), then the lockfile and config files
+/// present.
+pub(super) fn manifests(
+    tool: Tool,
+    rewrites_lock: bool,
+    dir: &str,
+    reader: &mut Reader,
+) -> Checked<Vec<String>> {
+    let path = |name: &str| join(dir, name).unwrap_or_else(|| name.to_string());
+    let optional: &[&str] = match tool {
+        Tool::Poetry => &["poetry.lock", "poetry.toml"],
+        _ => &["uv.lock", "uv.toml", ".python-version"],
+    };
+    let project = reader.text(&path("pyproject.toml"));
+    let mut present = Vec::new();
+    let mut missing = false;
+    for name in optional {
+        match reader.file(&path(name)) {
+            Ok(Some(_)) => present.push(*name),
+            Ok(None) => {}
+            Err(Decline::Missing) => missing = true,
+            Err(refused) => return Err(refused),
+        }
+    }
+    let project = project?.ok_or(Decline::Refused("pyproject.toml is not in the context"))?;
+    if missing {
+        return Err(Decline::Missing);
+    }
+    if names_local_source(project) {
+        return Err(Decline::Refused(
+            "pyproject.toml names a local path, an editable or a workspace",
+        ));
+    }
+    if rewrites_lock && present.contains(&"uv.lock") {
+        return Err(Decline::Refused(
+            "the install may rewrite the lockfile the full COPY overwrites",
+        ));
+    }
+    let mut out = vec![path("pyproject.toml")];
+    out.extend(present.iter().map(|name| path(name)));
+    if tool == Tool::Poetry {
+        // Some Poetry versions read the readme even with `--no-root`.
+        for readme in readmes(project)? {
+            let readme =
+                join(dir, &readme).ok_or(Decline::Refused("a readme outside the context"))?;
+            if reader.file(&readme)?.is_none() {
+                return Err(Decline::Refused(
+                    "the readme pyproject.toml names is not in the context",
+                ));
+            }
+            out.push(readme);
+        }
+    }
+    Ok(out)
+}
+
+/// The files of `readme = "…"` lines (a list or table refuses).
+fn readmes(text: &str) -> Checked<Vec<String>> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if key.trim() != "readme" {
+            continue;
+        }
+        let value = value.split('#').next().unwrap_or("").trim();
+        match value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .filter(|v| !v.contains(['"', '\\']))
+        {
+            Some(file) => out.push(file.to_string()),
+            None => return Err(Decline::Refused("a readme that is not one file")),
+        }
+    }
+    Ok(out)
+}
+
+/// Whether pyproject.toml may make the install read other files of the
+/// project: path dependencies (`{ path = "../lib" }`, `file:` URLs),
+/// editables (`develop = true`, `editable = true`) or workspaces. Read as
+/// text, conservatively: any mention refuses.
+fn names_local_source(text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.split('#').next().unwrap_or("");
+        let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        compact.contains("path=")
+            || compact.contains("develop=true")
+            || compact.contains("editable=true")
+            || compact.contains("workspace")
+            || compact.contains("file:")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_sources() {
+        assert!(names_local_source(
+            "[tool.poetry.dependencies]\nlib = { path = \"../lib\", develop = true }\n"
+        ));
+        assert!(names_local_source(
+            "[tool.uv.workspace]\nmembers = [\"packages/*\"]\n"
+        ));
+        assert!(names_local_source(
+            "[tool.uv.sources]\nlib = { workspace = true }\n"
+        ));
+        assert!(!names_local_source(
+            "[project]\nname = \"api\"\ndependencies = [\"fastapi>=0.111\"]\n"
+        ));
+    }
+}

@@ -1,0 +1,231 @@
+//! Reading a RUN's command line into the calls it makes, for the two rules:
+//! a dependency install (one tool, manifests only) or a system package
+//! install (nothing relative to the working directory).
+
+use crate::shell::{literal, Script, TokKind};
+
+use super::{go, node, python, python_projects, system};
+
+/// One simple command of the RUN, with static words only.
+#[derive(Clone, Debug)]
+pub(super) struct Call {
+    /// The command name without its directory.
+    pub name: String,
+    /// The arguments' static values.
+    pub args: Vec<String>,
+    /// The arguments as written (for `~/…` paths, which have no static value).
+    pub raw: Vec<String>,
+}
+
+impl Call {
+    /// The command as a reader sees it, for change titles.
+    pub fn display(&self) -> String {
+        let mut out = self.name.clone();
+        for arg in &self.raw {
+            out.push(' ');
+            out.push_str(arg);
+        }
+        out
+    }
+}
+
+/// The dependency installers the pass knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Tool {
+    Pip,
+    Poetry,
+    Uv,
+    Npm,
+    Yarn,
+    Pnpm,
+    Go,
+}
+
+/// What one call of a dependency-install RUN does.
+#[derive(Clone, Debug)]
+pub(super) enum Step {
+    /// Installs from manifests: the files it names on its command line
+    /// (relative to the working directory; the tool's fixed manifests are
+    /// added by the tool's module).
+    Install {
+        tool: Tool,
+        named: Vec<String>,
+        text: String,
+        /// It may rewrite the tool's lockfile (`npm install`, `yarn` without
+        /// `--frozen-lockfile`): the full COPY would then overwrite the
+        /// rewritten file with the context's.
+        rewrites_lock: bool,
+    },
+    /// Cleans the tool's own cache, or installs nothing from the working
+    /// directory (`pip install --upgrade pip`).
+    Aside(Tool),
+}
+
+/// The install a RUN is made of: its tool, and the install steps.
+#[derive(Clone, Debug)]
+pub(super) struct Install {
+    pub tool: Tool,
+    /// Files named on the command lines (relative to the working directory).
+    pub named: Vec<String>,
+    /// The install commands as written, for the change title.
+    pub texts: Vec<String>,
+    /// One of them may rewrite the lockfile.
+    pub rewrites_lock: bool,
+}
+
+/// The calls of a command line, or why it is not read: substitutions,
+/// background jobs, conditional or piped commands, dynamic words and
+/// redirections other than to `/dev/null` or another descriptor refuse.
+pub(super) fn calls(script: &Script) -> Result<Vec<Call>, &'static str> {
+    if !script.subs.is_empty() {
+        return Err("a command substitution");
+    }
+    if script.has_background() {
+        return Err("a background job");
+    }
+    for (i, tok) in script.toks.iter().enumerate() {
+        match tok.kind {
+            TokKind::Redirect => match script.redirection(i) {
+                (_, Some(target)) if target == "/dev/null" => {}
+                (op, Some(target))
+                    if op.ends_with('&') && target.chars().all(|c| c.is_ascii_digit()) => {}
+                _ => return Err("a redirection to a file"),
+            },
+            TokKind::Op => {
+                let op = tok.text(&script.text);
+                if !matches!(op, "&&" | ";" | "\n" | "\r\n") {
+                    return Err("an operator other than `&&` or `;`");
+                }
+            }
+            TokKind::Arith => return Err("an arithmetic command"),
+            TokKind::Word | TokKind::Comment => {}
+        }
+    }
+    let mut out = Vec::new();
+    for cmd in &script.cmds {
+        if cmd.scope != Some(0) {
+            return Err("a command inside a compound command");
+        }
+        for &a in &cmd.assigns {
+            if literal(script.word(a)).is_none() {
+                return Err("a dynamic assignment");
+            }
+        }
+        let name = script.base_name(cmd).ok_or("a dynamic command name")?;
+        let raw: Vec<String> = cmd
+            .argv
+            .iter()
+            .skip(1)
+            .map(|&t| script.word(t).to_string())
+            .collect();
+        let mut args = Vec::new();
+        for word in &raw {
+            match literal(word) {
+                Some(v) => args.push(v),
+                // `~/.cache/pip` has no static value, but a cleanup may name it.
+                None if word.starts_with("~/") && !word.contains(['$', '`']) => {
+                    args.push(word.clone())
+                }
+                None => return Err("a dynamic word"),
+            }
+        }
+        // `set -eux`: shell options, no command.
+        if name == "set" && args.iter().all(|a| a.starts_with(['-', '+'])) {
+            continue;
+        }
+        out.push(Call { name, args, raw });
+    }
+    if out.is_empty() {
+        return Err("no command");
+    }
+    Ok(out)
+}
+
+/// Reads the calls as a dependency install of one tool.
+pub(super) fn dependency_install(calls: &[Call]) -> Result<Install, &'static str> {
+    let mut tool = None;
+    let mut asides = Vec::new();
+    let mut named = Vec::new();
+    let mut texts = Vec::new();
+    let mut rewrites_lock = false;
+    for call in calls {
+        let step = python::step(call)
+            .or_else(|| python_projects::step(call))
+            .or_else(|| node::step(call))
+            .or_else(|| go::step(call))
+            .ok_or("a command that is not part of a dependency install")??;
+        match step {
+            Step::Aside(aside) => asides.push(aside),
+            Step::Install {
+                tool: step_tool,
+                named: files,
+                text,
+                rewrites_lock: rewrites,
+            } => {
+                if tool.is_some_and(|t| t != step_tool) {
+                    return Err("installs of two different tools");
+                }
+                tool = Some(step_tool);
+                named.extend(files);
+                texts.push(text);
+                rewrites_lock |= rewrites;
+            }
+        }
+    }
+    let tool = tool.ok_or("no install from manifests")?;
+    if !asides.iter().all(|&aside| goes_with(aside, tool)) {
+        return Err("commands of another tool");
+    }
+    Ok(Install {
+        tool,
+        named,
+        texts,
+        rewrites_lock,
+    })
+}
+
+/// Whether a step of `aside` (a cleanup, a tool bootstrap) may share a RUN
+/// with an install of `tool`: its own, `pip install poetry` before a
+/// Python project manager, `uv cache clean` after `uv pip install`.
+fn goes_with(aside: Tool, tool: Tool) -> bool {
+    aside == tool
+        || (aside == Tool::Pip && matches!(tool, Tool::Poetry | Tool::Uv))
+        || (aside == Tool::Uv && tool == Tool::Pip)
+}
+
+/// Whether every call is a system package install (or its index refresh
+/// and cleanup) that reads nothing from the working directory.
+pub(super) fn system_install(calls: &[Call]) -> bool {
+    calls.iter().all(system::reads_no_workdir) && calls.iter().any(system::installs)
+}
+
+/// `rm -rf <dirs>` where every directory is one of `caches` (as written,
+/// `~/…` included).
+pub(super) fn removes_only(call: &Call, caches: &[&str]) -> bool {
+    if call.name != "rm" {
+        return false;
+    }
+    let mut any = false;
+    for arg in &call.args {
+        if let Some(flags) = arg.strip_prefix('-') {
+            if !flags.chars().all(|c| matches!(c, 'r' | 'f' | 'R')) {
+                return false;
+            }
+            continue;
+        }
+        let path = arg.trim_end_matches('/');
+        if !caches.contains(&path) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// Splits `--name=value` into the name and the value.
+pub(super) fn flag_name(arg: &str) -> (&str, Option<&str>) {
+    match arg.split_once('=') {
+        Some((name, value)) if arg.starts_with('-') => (name, Some(value)),
+        _ => (arg, None),
+    }
+}
