@@ -19,8 +19,8 @@ use std::time::Duration;
 use bollard_buildkit_proto::google::rpc::Status;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
     llb_bridge_client::LlbBridgeClient, result, CacheOptionsEntry, FileRange, InputsRequest,
-    PingRequest, ReadFileRequest, Ref, RefMap, RefMapDeprecated, ResolveImageConfigRequest,
-    Result as PbResult, ReturnRequest, SolveRequest, WarnRequest,
+    PingRequest, ReadDirRequest, ReadFileRequest, Ref, RefMap, RefMapDeprecated,
+    ResolveImageConfigRequest, Result as PbResult, ReturnRequest, SolveRequest, WarnRequest,
 };
 use dfopt_llb::{pb, Platform};
 use prost::Message;
@@ -422,6 +422,49 @@ impl Bridge {
         );
         match call.await {
             Ok(response) => Ok(Some(response.data)),
+            Err(BridgeError::Status { code, message, .. }) if is_missing_file(code, &message) => {
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `ReadDir`: the entries of the directory at `path` inside the result
+    /// `reference`, as `(name, is_directory)` sorted by name, or `None` if it is
+    /// not a directory there.
+    pub async fn read_dir(
+        &self,
+        reference: &str,
+        path: &str,
+    ) -> Result<Option<Vec<(String, bool)>>, BridgeError> {
+        let request = ReadDirRequest {
+            r#ref: reference.to_owned(),
+            dir_path: path.to_owned(),
+            ..ReadDirRequest::default()
+        };
+        let mut client = self.client.clone();
+        let call = timed(
+            &self.waiting,
+            "ReadDir",
+            self.config.timeouts.read_file,
+            client.read_dir(request),
+        );
+        match call.await {
+            Ok(response) => {
+                // Go's `os.ModeDir`, as fsutil's `Stat.mode` carries it.
+                const MODE_DIR: u32 = 1 << 31;
+                let mut entries: Vec<(String, bool)> = response
+                    .entries
+                    .into_iter()
+                    .map(|stat| {
+                        let name = stat.path.rsplit('/').next().unwrap_or("").to_owned();
+                        (name, stat.mode & MODE_DIR != 0)
+                    })
+                    .filter(|(name, _)| !name.is_empty())
+                    .collect();
+                entries.sort();
+                Ok(Some(entries))
+            }
             Err(BridgeError::Status { code, message, .. }) if is_missing_file(code, &message) => {
                 Ok(None)
             }

@@ -12,6 +12,7 @@ use dfopt_compile::{BaseImages, CompileError};
 use dfopt_convert::{ConvertOptions, ImageRequest, NoCache};
 use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{Network, ResolveMode};
+use dfopt_optimizer::ContextQuery;
 
 use crate::errors::LineRange;
 use crate::lowering::{
@@ -43,6 +44,19 @@ impl Lowering for DfoptLowering {
             .collect())
     }
 
+    fn context_queries(
+        &self,
+        request: &LowerRequest,
+        resolved: &ResolvedImages,
+    ) -> Result<Vec<ContextQuery>, LowerError> {
+        let opts = convert_options(request);
+        let compilation = &request.compilation;
+        let images = base_images(request, &opts, resolved)?;
+        compilation
+            .context_queries(&opts, &images, &request.context)
+            .map_err(|e| lower_error(&e, compilation.text()))
+    }
+
     fn lower(
         &self,
         request: &LowerRequest,
@@ -51,26 +65,9 @@ impl Lowering for DfoptLowering {
         let opts = convert_options(request);
         let compilation = &request.compilation;
         let text = compilation.text();
-        let wanted = compilation
-            .images_to_resolve(&opts)
-            .map_err(|e| lower_error(&e, text))?;
-        let answers = wanted
-            .into_iter()
-            .filter_map(|r| {
-                let image = resolved.get(&image_key(&r))?;
-                let answer = dfopt_convert::ResolvedImage {
-                    digest: image.digest.clone(),
-                    config: image.config.clone(),
-                };
-                Some((r, answer))
-            })
-            .collect();
-        let images = BaseImages {
-            answers,
-            resolved: true,
-        };
+        let images = base_images(request, &opts, resolved)?;
         let compiled = compilation
-            .lower(&opts, &images)
+            .lower(&opts, &images, &request.context)
             .map_err(|e| lower_error(&e, text))?;
         let index = LineIndex::new(text);
         let mut warnings = Vec::new();
@@ -110,6 +107,33 @@ impl Lowering for DfoptLowering {
             warnings,
         })
     }
+}
+
+/// The resolved configs of the images the Dockerfile names, as the pipeline's answers.
+fn base_images(
+    request: &LowerRequest,
+    opts: &ConvertOptions,
+    resolved: &ResolvedImages,
+) -> Result<BaseImages, LowerError> {
+    let compilation = &request.compilation;
+    let wanted = compilation
+        .images_to_resolve(opts)
+        .map_err(|e| lower_error(&e, compilation.text()))?;
+    let answers = wanted
+        .into_iter()
+        .filter_map(|r| {
+            let image = resolved.get(&image_key(&r))?;
+            let answer = dfopt_convert::ResolvedImage {
+                digest: image.digest.clone(),
+                config: image.config.clone(),
+            };
+            Some((r, answer))
+        })
+        .collect();
+    Ok(BaseImages {
+        answers,
+        resolved: true,
+    })
 }
 
 /// First and last 1-based line of a byte span (its end is exclusive).

@@ -29,6 +29,7 @@ pub mod build;
 pub mod cache_transfer;
 pub mod caps;
 mod checks;
+mod context_facts;
 pub mod contexts;
 pub mod dfopt_lowering;
 pub mod dockerfile_source;

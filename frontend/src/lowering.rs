@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use dfopt_compile::Compilation;
 use dfopt_llb::{pb, Platform};
+use dfopt_optimizer::{ContextFacts, ContextQuery};
 
 use crate::bridge::ResolvedImage;
 use crate::caps::Caps;
@@ -58,6 +59,9 @@ pub struct LowerRequest {
     /// Exclude patterns from `.dockerignore` (for `local.excludepatterns`), already
     /// parsed like `ignorefile.ReadAll`; empty when there is no `.dockerignore`.
     pub dockerignore: Vec<String>,
+    /// What the frontend read from the build context for the passes
+    /// ([`Lowering::context_queries`] says what).
+    pub context: ContextFacts,
 }
 
 /// The Dockerfile's name and content.
@@ -190,6 +194,18 @@ pub trait Lowering {
         request: &LowerRequest,
         resolved: &ResolvedImages,
     ) -> Result<Vec<ImageToResolve>, LowerError>;
+
+    /// What to read from the build context before [`lower`](Self::lower), given the
+    /// facts read so far (`request.context`). Called until it asks for nothing new
+    /// (at most eight rounds). A lowering that
+    /// reads nothing from the context keeps this default.
+    fn context_queries(
+        &self,
+        _request: &LowerRequest,
+        _resolved: &ResolvedImages,
+    ) -> Result<Vec<ContextQuery>, LowerError> {
+        Ok(Vec::new())
+    }
 
     /// The final Definition and image config, given every image `images` named.
     fn lower(

@@ -13,10 +13,12 @@ use std::sync::Arc;
 
 use dfopt_compile::Compilation;
 use dfopt_llb::Platform;
+use dfopt_optimizer::ContextFacts;
 use tokio::task::JoinSet;
 use tonic::Code;
 
 use crate::bridge::{BridgeError, ResolvedImage};
+use crate::context_facts::{ContextReader, MAX_CONTEXT_ROUNDS};
 use crate::contexts::stage_override;
 use crate::errors::{BuildError, SourceFile};
 use crate::lowering::{
@@ -68,6 +70,7 @@ pub(crate) async fn resolve_platform(
         request.compilation = Arc::new(Compilation::new(dockerfile.text.clone()));
     }
     let images = resolve_images_for(session, &request).await?;
+    read_context_facts(session, &mut request, &images).await?;
     Ok(ResolvedPlatform {
         request,
         platform,
@@ -110,6 +113,7 @@ fn lower_request(
         multi_platform: env.options.is_multi_platform(),
         session_id: env.session_id.clone(),
         dockerignore: loaded.dockerignore.clone(),
+        context: ContextFacts::default(),
     }
 }
 
@@ -150,6 +154,33 @@ async fn resolve_images_for(
         }
         resolve_images(session, request, wanted, &mut resolved).await?;
     }
+}
+
+/// Reads what the lowering asks for from the build context, round after round,
+/// into `request.context`.
+async fn read_context_facts(
+    session: &Session<'_>,
+    request: &mut LowerRequest,
+    images: &ResolvedImages,
+) -> Result<(), BuildError> {
+    // The frontend can always read the context the build uses.
+    request.context.available = true;
+    let mut reader = ContextReader::new();
+    for _ in 0..MAX_CONTEXT_ROUNDS {
+        let queries = guard_panic("context", || {
+            session.lowering.context_queries(request, images)
+        })?
+        .map_err(|e| lower_error_at(&session.source(), e))?;
+        let new: Vec<_> = queries
+            .into_iter()
+            .filter(|q| !request.context.answers(q))
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        reader.answer(session, &new, &mut request.context).await?;
+    }
+    Ok(())
 }
 
 /// Lowers with the images resolved.

@@ -6,7 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use dfopt_dockerfile::instructions::{self, CommandKind, Ir};
 use dfopt_dockerfile::stages::lookup::StageNames;
 use dfopt_dockerfile::{Diagnostic, LineIndex, Parsed};
-use dfopt_optimizer::{optimize, reachable_stages_with, Optimized, Options, Settings};
+use dfopt_optimizer::{
+    context_queries, optimize, reachable_stages_with, ContextFacts, Optimized, Options, Settings,
+};
+
+use crate::context_dir::ContextDir;
 
 use crate::build_error::{build_error, BuildSetup};
 use crate::input::{self, Input};
@@ -41,6 +45,11 @@ pub struct BuildOpts {
     /// The target platform, `os/arch[/variant]` (e.g. `linux/arm64`).
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<String>,
+    /// The build context directory (default: the Dockerfile's directory; none for
+    /// a Dockerfile on standard input). Passes that decide from files of the
+    /// context (manifests) read them here, after `.dockerignore`.
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<std::path::PathBuf>,
 }
 
 impl BuildOpts {
@@ -186,13 +195,17 @@ fn check_mounts(ir: &Ir, stages: Option<&BTreeSet<usize>>) -> Result<(), Diagnos
 /// [`prepare`] then the optimizer, for `explain` and `rewrite` (build-args may still
 /// change at build time). Errors and parser warnings are printed; `None` means exit 2.
 pub fn prepare_optimized(file: &str, build: &BuildOpts) -> Option<(Prepared, Optimized)> {
-    let prepared = match prepare(file, build, false) {
+    let mut prepared = match prepare(file, build, false) {
         Ok(p) => p,
         Err(message) => {
             eprintln!("{message}");
             return None;
         }
     };
+    if let Err(message) = read_context(&mut prepared, build) {
+        eprintln!("{message}");
+        return None;
+    }
     let input = &prepared.input;
     let valid = validate(input, Some(&prepared.options))?;
     let target_platform = build.target_platform().ok().flatten();
@@ -222,6 +235,20 @@ pub fn prepare_optimized(file: &str, build: &BuildOpts) -> Option<(Prepared, Opt
         return None;
     }
     Some((prepared, opt))
+}
+
+/// Reads what the enabled passes ask for from the build context into the
+/// optimizer's options.
+fn read_context(prepared: &mut Prepared, build: &BuildOpts) -> Result<(), String> {
+    let context = ContextDir::for_dockerfile(&prepared.input.name, build.context.as_deref())?;
+    let mut facts = ContextFacts::default();
+    let mut options = prepared.options.clone();
+    ContextDir::read_facts(context.as_ref(), &mut facts, |facts| {
+        options.context = facts.clone();
+        context_queries(&prepared.input.text, &prepared.settings, &options)
+    });
+    prepared.options.context = facts;
+    Ok(())
 }
 
 /// `FILE:LINE:COL: message` for a diagnostic of `input`.

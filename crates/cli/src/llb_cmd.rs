@@ -20,11 +20,13 @@ use dfopt_compile::{BaseImages, Compilation, CompileError};
 use dfopt_convert::{ConvertOptions, ResolvedImage};
 use dfopt_dockerfile::{LineIndex, Span};
 use dfopt_llb::{pb, CapSet, Platform};
+use dfopt_optimizer::ContextFacts;
 use prost::Message;
 use serde::Serialize;
 
 use crate::build_error::check_config_error;
 use crate::common::{self, BuildOpts, ERROR, OK};
+use crate::context_dir::ContextDir;
 use crate::dockerignore;
 use crate::platform;
 
@@ -178,7 +180,29 @@ pub fn run(args: &LlbArgs) -> u8 {
             .collect(),
         resolved: false,
     };
-    let compiled = match compilation.lower(&opts, &images) {
+    let context = match ContextDir::for_dockerfile(&input.name, args.build.context.as_deref()) {
+        Ok(context) => context,
+        Err(message) => {
+            eprintln!("{message}");
+            return ERROR;
+        }
+    };
+    let mut facts = ContextFacts::default();
+    let mut failed = None;
+    ContextDir::read_facts(context.as_ref(), &mut facts, |facts| {
+        match compilation.context_queries(&opts, &images, facts) {
+            Ok(queries) => queries,
+            Err(e) => {
+                failed = Some(e);
+                Vec::new()
+            }
+        }
+    });
+    if let Some(e) = failed {
+        eprintln!("{}", lowering_error(&e));
+        return ERROR;
+    }
+    let compiled = match compilation.lower(&opts, &images, &facts) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{}", lowering_error(&e));

@@ -7,6 +7,7 @@
 mod build_error;
 mod check_cmd;
 mod common;
+mod context_dir;
 mod dockerignore;
 mod explain_cmd;
 mod frame;

@@ -3,7 +3,8 @@
 //! ```text
 //! Dockerfile text ──parse once──▶ Compilation { parsed, typed IR }
 //!     ├─ images_to_resolve(options)          phase 1: the base images to resolve
-//!     └─ lower(options, answers)             phase 2:
+//!     ├─ context_queries(options, …, facts)  what the passes read from the build context
+//!     └─ lower(options, answers, facts)      phase 2:
 //!          settings (DFOPT) ─▶ optimizer passes (IR → IR + change records)
 //!          ─▶ lowering of that IR ─▶ Definition + image config + located warnings
 //! ```
@@ -16,7 +17,8 @@
 //! parsed again, nothing is mapped back afterwards).
 //!
 //! **Invariants.** No I/O: base-image configs come in as answers to
-//! [`Compilation::images_to_resolve`]. Same input, same output, byte for byte.
+//! [`Compilation::images_to_resolve`], build-context files and listings as answers
+//! to [`Compilation::context_queries`] (two seams of the same shape). Same input, same output, byte for byte.
 //! With `DFOPT=off` (or `# dfopt=off`) the passes do not run and the result is the
 //! converter's lowering of the file as written.
 
@@ -29,7 +31,7 @@ use std::collections::BTreeMap;
 use dfopt_convert::{ConvertInput, ConvertOptions, ImageRequest, ResolvedImage};
 use dfopt_dockerfile::{Parsed, Span};
 use dfopt_llb::pb;
-use dfopt_optimizer::{Optimized, Settings};
+use dfopt_optimizer::{ContextFacts, ContextQuery, Optimized, Settings};
 
 pub use error::CompileError;
 
@@ -137,12 +139,40 @@ impl Compilation {
         dfopt_convert::images_for(&self.text, input, opts).map_err(|e| CompileError::converting(&e))
     }
 
-    /// Phase 2: runs the passes the settings enable on the typed IR, then lowers
-    /// the result.
+    /// Between the phases: what the enabled passes need to read from the build
+    /// context, given the facts read so far. The caller answers every query into
+    /// `context` and asks again, until nothing new is asked (an answer can raise
+    /// more: a requirements file that includes another).
+    pub fn context_queries(
+        &self,
+        opts: &ConvertOptions,
+        images: &BaseImages,
+        context: &ContextFacts,
+    ) -> Result<Vec<ContextQuery>, CompileError> {
+        let input = self.input.as_ref().map_err(CompileError::converting)?;
+        let settings = Settings::from_build_args(&opts.build_args, &self.text)
+            .map_err(|e| CompileError::settings(&self.text, e))?;
+        if settings.is_off() {
+            return Ok(Vec::new());
+        }
+        let mut options = base_images::optimizer_options(input, opts, images);
+        options.context = context.clone();
+        Ok(dfopt_optimizer::context_queries_typed(
+            &self.text,
+            &self.parsed,
+            &input.ir,
+            &settings,
+            &options,
+        ))
+    }
+
+    /// Phase 2: runs the passes the settings enable on the typed IR (with what was
+    /// read from the build context), then lowers the result.
     pub fn lower(
         &self,
         opts: &ConvertOptions,
         images: &BaseImages,
+        context: &ContextFacts,
     ) -> Result<Compiled, CompileError> {
         let input = self.input.as_ref().map_err(CompileError::converting)?;
         let settings = Settings::from_build_args(&opts.build_args, &self.text)
@@ -150,7 +180,8 @@ impl Compilation {
         let optimized = if settings.is_off() {
             None
         } else {
-            let options = base_images::optimizer_options(input, opts, images);
+            let mut options = base_images::optimizer_options(input, opts, images);
+            options.context = context.clone();
             let optimized = dfopt_optimizer::optimize_typed(
                 &self.text,
                 &self.parsed,

@@ -3,6 +3,7 @@
 use dfopt_convert::{ConvertOptions, ResolvedImage};
 use dfopt_dockerfile::syntax::parse_count;
 use dfopt_llb::{CapSet, Platform};
+use dfopt_optimizer::ContextFacts;
 
 use crate::{BaseImages, Compilation};
 
@@ -45,7 +46,9 @@ fn one_parse_for_every_platform_and_phase() {
     for platform in ["linux/amd64", "linux/arm64"] {
         let opts = options(platform);
         let images = answered(&compilation, &opts);
-        let compiled = compilation.lower(&opts, &images).expect("lowers");
+        let compiled = compilation
+            .lower(&opts, &images, &ContextFacts::default())
+            .expect("lowers");
         assert!(compiled.optimized.is_some(), "the RUNs are rewritten");
     }
     assert_eq!(parse_count::of(DOCKERFILE) - before, 1);
@@ -56,7 +59,11 @@ fn the_source_map_is_the_users_file_and_merged_steps_name_their_lines() {
     let compilation = Compilation::new(DOCKERFILE);
     let opts = options("linux/amd64");
     let compiled = compilation
-        .lower(&opts, &answered(&compilation, &opts))
+        .lower(
+            &opts,
+            &answered(&compilation, &opts),
+            &ContextFacts::default(),
+        )
         .expect("lowers");
     let source = compiled.definition.source.expect("source map");
     assert_eq!(source.infos[0].data, DOCKERFILE.as_bytes());
@@ -101,7 +108,11 @@ fn dfopt_off_lowers_the_file_as_written() {
     let mut opts = options("linux/amd64");
     opts.build_args.insert("DFOPT".to_owned(), "off".to_owned());
     let compiled = compilation
-        .lower(&opts, &answered(&compilation, &opts))
+        .lower(
+            &opts,
+            &answered(&compilation, &opts),
+            &ContextFacts::default(),
+        )
         .expect("lowers");
     assert!(compiled.optimized.is_none());
     let plain = dfopt_convert::convert(
@@ -124,14 +135,18 @@ fn errors_point_at_the_users_lines() {
     let compilation = Compilation::new(text);
     let opts = options("linux/amd64");
     let images = answered(&compilation, &opts);
-    let error = compilation.lower(&opts, &images).expect_err("bad mount");
+    let error = compilation
+        .lower(&opts, &images, &ContextFacts::default())
+        .expect_err("bad mount");
     assert!(error.message.contains("bogus"), "{}", error.message);
     assert_eq!(error.span.map(|s| s.start), Some(13));
 
     let bad_setting = "# dfopt=-merge-rnus\nFROM busybox\nRUN true\n";
     let compilation = Compilation::new(bad_setting);
     let images = answered(&compilation, &opts);
-    let error = compilation.lower(&opts, &images).expect_err("bad setting");
+    let error = compilation
+        .lower(&opts, &images, &ContextFacts::default())
+        .expect_err("bad setting");
     assert!(error.message.contains("merge-rnus"), "{}", error.message);
     assert_eq!(error.span.map(|s| (s.start, s.end)), Some((0, 19)));
 }

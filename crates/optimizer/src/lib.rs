@@ -263,10 +263,33 @@ pub fn optimize_typed(
 /// another). Empty when no enabled pass reads the context, when the context
 /// is not available, or when the Dockerfile does not parse.
 pub fn context_queries(source: &str, settings: &Settings, opts: &Options) -> Vec<ContextQuery> {
-    if !opts.context.available {
+    if !opts.context.available || !registry::reads_context(settings) {
         return Vec::new();
     }
     match optimize(source, settings, opts) {
+        Ok(optimized) => optimized
+            .context_queries
+            .into_iter()
+            .filter(|q| !opts.context.answers(q))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// [`context_queries`] for a Dockerfile the caller has parsed (without error)
+/// and typed, as [`optimize_typed`] takes it: the compile pipeline asks without
+/// parsing the file again.
+pub fn context_queries_typed(
+    source: &str,
+    parsed: &Parsed,
+    ir: &Ir,
+    settings: &Settings,
+    opts: &Options,
+) -> Vec<ContextQuery> {
+    if !opts.context.available || !registry::reads_context(settings) {
+        return Vec::new();
+    }
+    match optimize_typed(source, parsed, ir.clone(), settings, opts) {
         Ok(optimized) => optimized
             .context_queries
             .into_iter()

@@ -27,7 +27,7 @@ pub struct Options {
     /// when the caller has resolved it.
     pub images: BTreeMap<usize, ImageInfo>,
     /// What the caller read from the build context for the passes that decide
-    /// from file contents (`context_queries` says what to read).
+    /// from file contents ([`crate::context_queries`] says what to read).
     pub context: ContextFacts,
 }
 

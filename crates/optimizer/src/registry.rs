@@ -32,6 +32,9 @@ pub struct PassInfo {
     pub default_enabled: bool,
     /// Whether it only reports (never rewrites the Dockerfile).
     pub report_only: bool,
+    /// Whether it reads the build context (`context_queries` asks only for the
+    /// enabled passes that do).
+    pub reads_context: bool,
     pub summary: &'static str,
     /// Runs the pass over the Dockerfile being optimised.
     pub(crate) run: fn(&mut Cx<'_, '_>),
@@ -46,6 +49,7 @@ pub const PASSES: [PassInfo; 4] = [
         maturity: Maturity::Preview,
         default_enabled: false,
         report_only: false,
+        reads_context: true,
         summary: "Copy dependency manifests and run the install before `COPY . <dir>`, so source edits do not re-run the install (reads the build context)",
         run: deps_first::run,
     },
@@ -54,6 +58,7 @@ pub const PASSES: [PassInfo; 4] = [
         maturity: Maturity::Stable,
         default_enabled: true,
         report_only: false,
+        reads_context: false,
         summary: "Merge consecutive shell-form RUNs of a stage into one, each part isolated in its own subshell",
         run: merge_runs::run,
     },
@@ -62,6 +67,7 @@ pub const PASSES: [PassInfo; 4] = [
         maturity: Maturity::Stable,
         default_enabled: true,
         report_only: false,
+        reads_context: false,
         summary: "Add package-manager cache mounts (apt, pip, npm, go, cargo, …) and drop the cleanups they make useless",
         run: cache_mounts::run,
     },
@@ -70,10 +76,18 @@ pub const PASSES: [PassInfo; 4] = [
         maturity: Maturity::Stable,
         default_enabled: true,
         report_only: true,
+        reads_context: false,
         summary: "Report stages the target does not need and ARGs nothing references (the lowering skips those stages)",
         run: prune_stages::run,
     },
 ];
+
+/// Whether any pass the settings enable reads the build context.
+pub fn reads_context(settings: &crate::Settings) -> bool {
+    PASSES
+        .iter()
+        .any(|p| p.reads_context && settings.is_enabled(p.id))
+}
 
 /// The pass with this id.
 pub fn pass(id: &str) -> Option<&'static PassInfo> {

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bollard_buildkit_proto::fsutil::types as fsutil;
 use bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend::{
     self as gw, llb_bridge_server::LlbBridge, llb_bridge_server::LlbBridgeServer,
@@ -420,10 +421,45 @@ impl LlbBridge for FakeDaemon {
     }
     async fn read_dir(
         &self,
-        _: Request<gw::ReadDirRequest>,
+        request: Request<gw::ReadDirRequest>,
     ) -> Result<Response<gw::ReadDirResponse>, Status> {
+        let request = request.into_inner();
         self.record(Call::Other("ReadDir"));
-        Err(Status::unimplemented("ReadDir"))
+        let files = match self.local_of(&request.r#ref).as_deref() {
+            Some("context") => &self.setup.context_dir,
+            _ => return Err(Status::unknown(format!("no such ref {}", request.r#ref))),
+        };
+        // The context's files are paths; a directory is any prefix of one.
+        let dir = request.dir_path.trim_start_matches("./").trim_matches('/');
+        let prefix = if dir.is_empty() || dir == "." {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let mut entries: BTreeMap<String, bool> = BTreeMap::new();
+        for path in files.keys() {
+            let Some(rest) = path.strip_prefix(&prefix) else {
+                continue;
+            };
+            match rest.split_once('/') {
+                Some((sub, _)) => entries.insert(sub.to_owned(), true),
+                None => entries.insert(rest.to_owned(), false),
+            };
+        }
+        if entries.is_empty() && !prefix.is_empty() {
+            return Err(Status::not_found(format!(
+                "open /tmp/buildkit-mount123/{dir}: no such file or directory"
+            )));
+        }
+        let entries = entries
+            .into_iter()
+            .map(|(name, is_dir)| fsutil::Stat {
+                path: name,
+                mode: if is_dir { (1 << 31) | 0o755 } else { 0o644 },
+                ..fsutil::Stat::default()
+            })
+            .collect();
+        Ok(Response::new(gw::ReadDirResponse { entries }))
     }
     async fn stat_file(
         &self,
