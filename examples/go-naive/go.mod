@@ -1,0 +1,3 @@
+module example.com/go-naive
+
+go 1.19
