@@ -30,18 +30,25 @@
 //! `apk add`, `dnf`/`yum`/`microdnf install`, with their `update` and
 //! `clean` and the removal of their caches) — moves above the COPY.
 //!
-//! Installers: pip (`pip install -r`/`-c`, also `python -m pip` and `uv pip
-//! install`, and the files those include with `-r`/`-c`, followed
-//! recursively), Poetry (`poetry install --no-root`: `pyproject.toml`,
-//! `poetry.lock`, `poetry.toml`), uv (`uv sync --no-install-project`:
-//! `pyproject.toml`, `uv.lock`, `uv.toml`, `.python-version`), npm (`npm ci`, `npm install` without
-//! packages: `package.json`, `package-lock.json`, `npm-shrinkwrap.json`,
-//! `.npmrc`), yarn (`yarn`, `yarn install`: `package.json`, `yarn.lock`,
-//! `.yarnrc`, `.yarnrc.yml`), pnpm (`pnpm install`, `pnpm fetch`:
-//! `package.json`, `pnpm-lock.yaml`, `.npmrc`, `.pnpmfile.cjs`), Go (`go mod download`:
-//! `go.mod`, `go.sum`, `go.work`, `go.work.sum`). Manifests other than
-//! `package.json`/`go.mod`/the named requirements files are copied when the
-//! context has them.
+//! Installers and the manifests they read:
+//!
+//! - pip: `pip install -r`/`-c` (also `python -m pip`, `uv pip install`),
+//!   the named files and those they include with `-r`/`-c`, recursively;
+//! - Poetry: `poetry install --no-root`: `pyproject.toml`, `poetry.lock`,
+//!   `poetry.toml`, and the readme `pyproject.toml` names;
+//! - uv: `uv sync --no-install-project`: `pyproject.toml`, `uv.lock`,
+//!   `uv.toml`, `.python-version`;
+//! - npm: `npm ci`, `npm install` without packages: `package.json`,
+//!   `package-lock.json`, `npm-shrinkwrap.json`, `.npmrc`;
+//! - yarn: `yarn`, `yarn install`: `package.json`, `yarn.lock`, `.yarnrc`,
+//!   `.yarnrc.yml`;
+//! - pnpm: `pnpm install`, `pnpm fetch`: `package.json`, `pnpm-lock.yaml`,
+//!   `.npmrc`, `.pnpmfile.cjs`;
+//! - Go: `go mod download`: `go.mod`, `go.sum`, `go.work`, `go.work.sum`.
+//!
+//! The named requirements files, `package.json`, `pyproject.toml` and
+//! `go.mod` are required; the others are copied when the context has them.
+//! The change title names every manifest copied.
 //!
 //! ## Why
 //!
@@ -95,7 +102,20 @@
 //! - the context directory the install runs in holds a path the installer
 //!   writes, which the full COPY would then overwrite: `node_modules` (and
 //!   `.yarn`, `.pnp.cjs` for yarn), `.venv`, `venv`, `__pypackages__` for
-//!   pip, Poetry and uv, `vendor` for Go;
+//!   pip, Poetry and uv, `vendor` for Go, and for all of them the per-user
+//!   directories (`.cache`, `.local`, `.npm`, `.pnpm-store`, `.config`,
+//!   `.yarn`) a `HOME` there would receive;
+//! - the environment moves where the installer writes (or which config it
+//!   reads) into `<dir>`, relative to the working directory, or to an
+//!   unknown place: `HOME`, `PIP_TARGET`, `PIP_PREFIX`, `VIRTUAL_ENV`,
+//!   `UV_PROJECT_ENVIRONMENT`, `npm_config_cache`, `GOPATH`, `GOMODCACHE`
+//!   and the like (set by `ENV`, `ARG` or the image, or assigned on the
+//!   command, which refuses for these names whatever the value),
+//!   `GOFLAGS` with `-modfile`, `POETRY_VIRTUALENVS_IN_PROJECT`; or a
+//!   config file of the project does (`prefix`/`cache`/`store-dir` in
+//!   `.npmrc`, `cache-folder` in `.yarnrc`, a `…Folder` in `.yarnrc.yml`,
+//!   `in-project`/`path`/`cache-dir` in `poetry.toml`, `cache-dir` in
+//!   `uv.toml`);
 //! - `<dir>` is `/`, `/var`, `/opt`, `/home`, `/root` or `/tmp`, or is
 //!   under `/usr`, `/etc`, `/bin`, `/sbin`, `/lib*`, `/boot`, `/dev`,
 //!   `/proc`, `/sys`, `/run` (application directories under `/usr/src/`
@@ -147,6 +167,7 @@
 
 mod context;
 mod go;
+mod locations;
 mod node;
 mod python;
 mod python_projects;
@@ -182,6 +203,8 @@ pub(super) struct Pair {
     pub run: usize,
     /// The destination as written.
     pub dest: String,
+    /// The destination, absolute and normalised.
+    pub dest_abs: String,
     /// The RUN's working directory as a context directory (`""`: the root).
     pub context_dir: String,
 }
@@ -218,6 +241,11 @@ fn fire_once(cx: &mut Cx, needs_context: &mut Vec<dfopt_dockerfile::Span>) -> bo
                 continue;
             };
             if let Ok(install) = scan::dependency_install(&calls) {
+                let run_facts = &sf.before[pair.run];
+                if let Err(why) = locations::check_environment(run_facts, &pair.dest_abs, &calls) {
+                    report_refusal(cx, s, &pair, why);
+                    continue;
+                }
                 if !cx.opts.context.available {
                     for i in [pair.copy, pair.run] {
                         for span in cx.ranges(s, i) {
@@ -298,10 +326,10 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
         Tool::Yarn => &["node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"],
         Tool::Go => &["vendor"],
     };
-    if listing
-        .iter()
-        .any(|entry| written.contains(&entry.trim_end_matches('/')))
-    {
+    if listing.iter().any(|entry| {
+        let name = entry.trim_end_matches('/');
+        written.contains(&name) || locations::HOME_ENTRIES.contains(&name)
+    }) {
         return Err(Decline::Refused(
             "the context holds a directory the install writes",
         ));
@@ -384,6 +412,7 @@ fn pair_at(cx: &Cx, sf: &StageFacts, s: usize, c: usize) -> Option<(Pair, Vec<sc
             copy: c,
             run: r,
             dest,
+            dest_abs,
             context_dir,
         },
         calls,

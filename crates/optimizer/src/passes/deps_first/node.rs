@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::context::{join, Checked, Decline, Reader};
+use super::locations;
 use super::scan::{flag_name, removes_only, Call, Step, Tool};
 
 /// Install options that change nothing the pass relies on (no paths).
@@ -185,6 +186,14 @@ pub(super) fn manifests(
     if rewrites_lock && present.iter().any(|(name, _)| lockfiles.contains(name)) {
         return Err(Decline::Refused(
             "the install may rewrite the lockfile the full COPY overwrites",
+        ));
+    }
+    if present
+        .iter()
+        .any(|(name, text)| locations::config_moves_output(name, text))
+    {
+        return Err(Decline::Refused(
+            "a config file moves where the install writes",
         ));
     }
     for (name, text) in &present {

@@ -249,18 +249,22 @@ fn includes(text: &str) -> Checked<Vec<String>> {
     Ok(out)
 }
 
-/// `.`, `./pkg`, `../pkg`, `/abs`, `pkg/`, `name @ file:…`, a local archive.
+/// `.`, `./pkg`, `../pkg`, `/abs`, `pkg/`, `name @ file:…`, a local
+/// archive; a URL other than `file:` (`name @ https://…`, `git+ssh://…`)
+/// is not local.
 fn is_local_requirement(line: &str) -> bool {
     let spec = line.split(';').next().unwrap_or(line).trim();
-    let url = spec.split_once('@').map_or(spec, |(_, u)| u.trim());
-    spec.starts_with('.')
-        || spec.starts_with('/')
-        || spec.starts_with('~')
-        || url.starts_with("file:")
-        || (!url.contains("://") && url.contains('/'))
-        || [".whl", ".zip", ".tar.gz", ".tgz"].iter().any(|ext| {
-            spec.split_whitespace().next().unwrap_or("").ends_with(ext) && !spec.contains("://")
-        })
+    if spec.starts_with(['.', '/', '~']) || spec.contains("file:") {
+        return true;
+    }
+    if spec.contains("://") {
+        return false;
+    }
+    let first = spec.split_whitespace().next().unwrap_or("");
+    spec.contains(['/', '\\'])
+        || [".whl", ".zip", ".tar.gz", ".tgz"]
+            .iter()
+            .any(|ext| first.ends_with(ext))
 }
 
 /// Lines with `\` continuations joined, as pip reads them.
@@ -320,6 +324,7 @@ mod tests {
             "requests[socks]>=2; python_version>'3'",
             "x @ https://h/x.whl",
             "git+https://h/r.git#egg=r",
+            "lib @ git+ssh://git@example.com/team/lib.git@v1.2",
         ] {
             assert_eq!(includes(remote), Ok(vec![]), "{remote}");
         }

@@ -5,6 +5,7 @@
 //! also gets the readme `pyproject.toml` names.
 
 use super::context::{join, Checked, Decline, Reader};
+use super::locations;
 use super::scan::{flag_name, removes_only, Call, Step, Tool};
 
 /// `poetry install` options that need no file of the project.
@@ -116,8 +117,15 @@ pub(super) fn manifests(
     let mut present = Vec::new();
     let mut missing = false;
     for name in optional {
-        match reader.file(&path(name)) {
-            Ok(Some(_)) => present.push(*name),
+        match reader.text(&path(name)) {
+            Ok(Some(text)) => {
+                if locations::config_moves_output(name, text) {
+                    return Err(Decline::Refused(
+                        "a config file moves where the install writes",
+                    ));
+                }
+                present.push(*name)
+            }
             Ok(None) => {}
             Err(Decline::Missing) => missing = true,
             Err(refused) => return Err(refused),

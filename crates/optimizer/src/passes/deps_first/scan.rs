@@ -15,6 +15,8 @@ pub(super) struct Call {
     pub args: Vec<String>,
     /// The arguments as written (for `~/…` paths, which have no static value).
     pub raw: Vec<String>,
+    /// Names of the variables assigned for this command (`NAME=value cmd`).
+    pub assigned: Vec<String>,
 }
 
 impl Call {
@@ -106,10 +108,13 @@ pub(super) fn calls(script: &Script) -> Result<Vec<Call>, &'static str> {
         if cmd.scope != Some(0) {
             return Err("a command inside a compound command");
         }
+        let mut assigned = Vec::new();
         for &a in &cmd.assigns {
-            if literal(script.word(a)).is_none() {
+            let word = script.word(a);
+            if literal(word).is_none() {
                 return Err("a dynamic assignment");
             }
+            assigned.push(word.split('=').next().unwrap_or("").to_string());
         }
         let name = script.base_name(cmd).ok_or("a dynamic command name")?;
         let raw: Vec<String> = cmd
@@ -133,7 +138,12 @@ pub(super) fn calls(script: &Script) -> Result<Vec<Call>, &'static str> {
         if name == "set" && args.iter().all(|a| a.starts_with(['-', '+'])) {
             continue;
         }
-        out.push(Call { name, args, raw });
+        out.push(Call {
+            name,
+            args,
+            raw,
+            assigned,
+        });
     }
     if out.is_empty() {
         return Err("no command");
