@@ -445,9 +445,10 @@ def check_fs(builtin_tag, ours_tag):
     return diffs, len(a)
 
 
-def cache_dirs(dockerfile_path):
+def cache_dirs(dockerfile_path, context):
     """The directories dfopt's cache-mounts pass mounts in this Dockerfile."""
-    proc = subprocess.run([DFOPT_CLI, "explain", "--platform", PLATFORM, "--format", "json", dockerfile_path],
+    proc = subprocess.run([DFOPT_CLI, "explain", "--platform", PLATFORM, "--format", "json",
+                           "--context", context, dockerfile_path],
                           capture_output=True, text=True, timeout=60)
     if proc.returncode not in (0, 1):
         raise CheckFailed(f"dfopt explain failed (exit {proc.returncode}): {proc.stderr.strip()}")
@@ -515,7 +516,8 @@ def check_equivalence(off_image, on_image, off_tag, on_tag, dirs, control):
 def check_rewrite(name, case, dockerfile_path, context, on_image):
     """Builds `dfopt rewrite` of the Dockerfile with the daemon's own frontend;
     it must be the image dfopt built (`on_image`)."""
-    proc = subprocess.run([DFOPT_CLI, "rewrite", "--platform", PLATFORM, dockerfile_path],
+    # The build context too: passes that read manifests (deps-first) read them there.
+    proc = subprocess.run([DFOPT_CLI, "rewrite", "--platform", PLATFORM, "--context", context, dockerfile_path],
                           capture_output=True, text=True, timeout=60)
     if proc.returncode not in (0, 1):
         raise CheckFailed(f"dfopt rewrite failed (exit {proc.returncode}): {proc.stderr.strip()}")
@@ -598,7 +600,7 @@ def run_case(name):
         build(name, case, "control", dockerfile_path, context, tag)
         return tag
     on_diffs, on_note = check_equivalence(inspect["dfopt"], inspect["on"], tags["dfopt"], tags["on"],
-                                          cache_dirs(dockerfile_path), control)
+                                          cache_dirs(dockerfile_path, context), control)
     diffs += on_diffs
     if "example" in case:
         rewrite_diffs, rewrite_note = check_rewrite(name, case, dockerfile_path, context, inspect["on"])
