@@ -7,6 +7,7 @@
 //! /` and layer-less bases are counted but never shown, base-image ONBUILD triggers
 //! are shown but were not counted).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -52,7 +53,7 @@ pub(crate) struct Runtime {
 }
 
 pub(crate) struct Dispatcher<'a> {
-    pub(crate) plan: &'a Plan,
+    pub(crate) plan: &'a Plan<'a>,
     pub(crate) opts: &'a ConvertOptions,
     pub(crate) sourcemap: SourceMap,
     pub(crate) context: State,
@@ -191,7 +192,7 @@ fn normalize_ip(ip: &str) -> String {
 
 impl<'a> Dispatcher<'a> {
     pub(crate) fn new(
-        plan: &'a Plan,
+        plan: &'a Plan<'a>,
         opts: &'a ConvertOptions,
         source: &str,
         context: State,
@@ -557,7 +558,7 @@ impl<'a> Dispatcher<'a> {
         let sources = trigger_sources(&command, &self.plan.names, self.plan.states.len())?;
         let lines = LineIndex::new(trigger).lines(command.span);
         let cmd = Cmd {
-            command,
+            command: Cow::Owned(command),
             sources,
             lines: vec![lines],
             span: Span::default(),

@@ -196,7 +196,7 @@ struct RunResult {
 }
 
 fn run(
-    plan: &Plan,
+    plan: &Plan<'_>,
     opts: &ConvertOptions,
     source: &str,
     images: &BTreeMap<String, ResolvedImage>,

@@ -46,8 +46,9 @@ impl Loc {
 
 /// One instruction to dispatch, with the states it reads (`COPY --from`, mounts).
 #[derive(Debug, Clone)]
-pub(crate) struct Cmd {
-    pub(crate) command: Command,
+pub(crate) struct Cmd<'a> {
+    /// Borrowed from the input's IR (an ONBUILD trigger's is parsed on its own).
+    pub(crate) command: Cow<'a, Command>,
     /// Per BuildKit's `command.sources`: `[from]` for COPY, one entry per mount for RUN.
     pub(crate) sources: Vec<Option<usize>>,
     /// 1-based first and last line of each user instruction it stands for (the
@@ -61,7 +62,7 @@ pub(crate) struct Cmd {
 
 /// BuildKit's `dispatchState`, minus what only exists while dispatching.
 #[derive(Debug, Clone)]
-pub(crate) struct DState {
+pub(crate) struct DState<'a> {
     /// The expanded base name (`FROM` argument), or for unregistered states the name
     /// they were referred to by.
     pub(crate) base_name: String,
@@ -74,7 +75,7 @@ pub(crate) struct DState {
     /// The stage this one is built `FROM`.
     pub(crate) base: Option<usize>,
     pub(crate) deps: BTreeSet<usize>,
-    pub(crate) commands: Vec<Cmd>,
+    pub(crate) commands: Vec<Cmd<'a>>,
     pub(crate) cmd_total: usize,
     pub(crate) ignore_cache: bool,
     pub(crate) unregistered: bool,
@@ -83,12 +84,12 @@ pub(crate) struct DState {
     pub(crate) source_code: String,
 }
 
-pub(crate) struct Plan {
+pub(crate) struct Plan<'a> {
     pub(crate) lexer: Lexer,
     pub(crate) line_index: LineIndex,
     /// BuildKit's `optMetaArgs`: platform args, then global ARGs, build-args applied.
     pub(crate) meta_args: Vec<MetaArg>,
-    pub(crate) states: Vec<DState>,
+    pub(crate) states: Vec<DState<'a>>,
     pub(crate) target: usize,
     pub(crate) reachable: Vec<bool>,
     pub(crate) warnings: Vec<Warning>,
@@ -105,12 +106,12 @@ fn err(message: impl Into<String>, span: Option<Span>) -> ConvertError {
     ConvertError::new(message, span)
 }
 
-impl Plan {
+impl<'a> Plan<'a> {
     pub(crate) fn build(
         source: &str,
-        input: &ConvertInput,
+        input: &'a ConvertInput,
         opts: &ConvertOptions,
-    ) -> Result<Plan, ConvertError> {
+    ) -> Result<Plan<'a>, ConvertError> {
         if source.is_empty() {
             return Err(input::empty_dockerfile());
         }
@@ -228,7 +229,7 @@ impl Plan {
                 let origin = input.origins.get(&(i, index));
                 let cmd = match origin {
                     Some(origin) => Cmd {
-                        command: command.clone(),
+                        command: Cow::Borrowed(command),
                         sources,
                         lines: origin
                             .spans
@@ -239,7 +240,7 @@ impl Plan {
                         note: origin.note.clone(),
                     },
                     None => Cmd {
-                        command: command.clone(),
+                        command: Cow::Borrowed(command),
                         sources,
                         lines: vec![plan.line_index.lines(command.span)],
                         span: command.span,
@@ -276,7 +277,7 @@ impl Plan {
         stage: &Stage,
         opts: &ConvertOptions,
         names: &StageNames,
-    ) -> Result<DState, ConvertError> {
+    ) -> Result<DState<'a>, ConvertError> {
         let span = Some(stage.span);
         let metas = MetaArgs(&self.meta_args);
         let base_name = expand::process_word(&self.lexer, &stage.base, &metas)
