@@ -56,14 +56,9 @@ impl CompileError {
 
     /// Notes which rewritten command the error is in, if any.
     pub(crate) fn in_rewritten(mut self, input: &Option<ConvertInput>) -> Self {
-        if let Some(span) = self.span {
-            let spans = rewritten::spans_of(input, span);
-            if spans.len() > 1
-                || input
-                    .as_ref()
-                    .is_some_and(|i| rewritten::is_rewritten(i, span))
-            {
-                self.rewritten = spans;
+        if let (Some(span), Some(input)) = (self.span, input) {
+            if let Some(origin) = rewritten::origin_at(input, span) {
+                self.rewritten = origin.spans.clone();
             }
         }
         self

@@ -44,12 +44,8 @@ pub(crate) fn spans_of(input: &Option<ConvertInput>, span: Span) -> Vec<Span> {
         .map_or_else(|| vec![span], |origin| origin.spans.clone())
 }
 
-/// Whether `span` is where a rewritten command's errors point.
-pub(crate) fn is_rewritten(input: &ConvertInput, span: Span) -> bool {
-    origin_at(input, span).is_some()
-}
-
-fn origin_at(input: &ConvertInput, span: Span) -> Option<&CommandOrigin> {
+/// The origin of the rewritten command whose errors point at `span`.
+pub(crate) fn origin_at(input: &ConvertInput, span: Span) -> Option<&CommandOrigin> {
     input
         .origins
         .values()

@@ -266,12 +266,12 @@ pub fn context_queries(source: &str, settings: &Settings, opts: &Options) -> Vec
     if !opts.context.available || !registry::reads_context(settings) {
         return Vec::new();
     }
-    match optimize(source, settings, opts) {
-        Ok(optimized) => optimized
-            .context_queries
-            .into_iter()
-            .filter(|q| !opts.context.answers(q))
-            .collect(),
+    let parsed = dfopt_dockerfile::parse(source);
+    if parsed.error().is_some() {
+        return Vec::new();
+    }
+    match instructions::parse_dockerfile(&parsed.dockerfile) {
+        Ok(ir) => context_queries_typed(source, &parsed, &ir, settings, opts),
         Err(_) => Vec::new(),
     }
 }
