@@ -12,6 +12,9 @@ pub(super) enum Decline {
     Missing,
     /// A safety condition does not hold.
     Refused(&'static str),
+    /// The pair is not what the pass rewrites after all (the source of
+    /// `COPY <src>/ <dir>` is not a directory of the context): nothing to say.
+    NotApplicable,
 }
 
 pub(super) type Checked<T> = Result<T, Decline>;
@@ -82,6 +85,36 @@ pub(super) fn join(dir: &str, path: &str) -> Option<String> {
     }
     let joined = parts.join("/");
     (!joined.is_empty()).then_some(joined)
+}
+
+/// Whether `dir` and every directory above it are directories of the
+/// context, each listed as one in its parent (`""`, the root, always is). A
+/// symbolic link on the way would make the manifest COPY create a directory
+/// where the full COPY then writes the link.
+pub(super) fn real_directories(reader: &mut Reader, dir: &str) -> Checked<bool> {
+    let mut above = String::new();
+    let mut missing = false;
+    for part in dir.split('/').filter(|p| !p.is_empty()) {
+        match reader.dir(&above) {
+            Ok(Some(entries)) => {
+                if !entries.iter().any(|e| e.strip_suffix('/') == Some(part)) {
+                    return Ok(false);
+                }
+            }
+            Ok(None) => return Ok(false),
+            Err(_) => missing = true,
+        }
+        above = if above.is_empty() {
+            part.to_string()
+        } else {
+            format!("{above}/{part}")
+        };
+    }
+    if missing {
+        Err(Decline::Missing)
+    } else {
+        Ok(true)
+    }
 }
 
 /// The directory of a context path (`""` for the root).

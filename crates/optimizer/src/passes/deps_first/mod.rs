@@ -4,8 +4,9 @@
 //! ## What it does
 //!
 //! In a stage, when `COPY . <dir>` (also `COPY ./ <dir>`, `COPY . .`,
-//! `ADD . <dir>`) is followed by a RUN that only installs dependencies from
-//! manifest files of `<dir>`, the manifests are copied first:
+//! `ADD . <dir>`, and `COPY <src>/ <dir>` of one context directory) is
+//! followed by a RUN that only installs dependencies from manifest files of
+//! `<dir>`, the manifests are copied first:
 //!
 //! ```dockerfile
 //! WORKDIR /app
@@ -23,7 +24,9 @@
 //! The manifest COPY has the flags of the original (`--chown`, `--chmod`,
 //! `--link`; an `ADD` is written as `COPY` with its flags), one COPY per
 //! directory the manifests are in; the RUN is unchanged (mounts, network and
-//! security included) and the full COPY follows it, unchanged.
+//! security included) and the full COPY follows it, unchanged. For
+//! `COPY backend/ /app` the manifests are `backend/requirements.txt` and the
+//! like, copied to the same place below `/app`.
 //!
 //! Second rule: a RUN right after `COPY . <dir>` that cannot read `<dir>` —
 //! a system package install with literal package names (`apt-get install`,
@@ -70,6 +73,11 @@
 //!
 //! - a fact it needs is missing or unreadable (a manifest not read yet or
 //!   not UTF-8, a directory not listed);
+//! - the working directory, a manifest's directory or the source of
+//!   `COPY <src>/` is reached through a symbolic link of the context (the
+//!   manifest COPY would create a directory where the full COPY then writes
+//!   the link), or the source of `COPY <src>/` is not a directory; a
+//!   manifest is outside the COPY's source directory;
 //! - a manifest names a local path or an editable install: `-e`, `.`/`./x`
 //!   requirement lines, `name @ file:…`, a local archive, `--find-links` to
 //!   a directory, a `${VAR}` in a requirements file, an include outside the
@@ -139,7 +147,9 @@
 //!   a path); a RUN the shell reader refuses, exec form, a heredoc, or a
 //!   shell that is not POSIX;
 //! - the COPY is `COPY --from`, `--parents`, `--exclude`, a heredoc, has
-//!   other sources than `.`, or is an `ADD` with `--checksum`,
+//!   other sources than `.` or one context directory written with its
+//!   trailing `/` (`COPY app /app` is left alone: without the context it
+//!   reads like `COPY requirements.txt /app`), or is an `ADD` with `--checksum`,
 //!   `--keep-git-dir` or `--unpack`;
 //! - `# dfopt:keep` sits above the COPY or the RUN; the stage is Windows.
 //!
@@ -147,7 +157,11 @@
 //! and on `# dfopt:keep`, needs no context, and fires only when every
 //! command of the RUN is a system package command whose arguments are
 //! options or literal package names (no path, no `$`, no `.deb`/`.rpm`, no
-//! option value relative to the working directory).
+//! option value relative to the working directory), and only when `<dir>`
+//! is not where packages write: not under `/var`, `/opt`, `/srv`, `/home`,
+//! `/root`, `/tmp`, `/mnt`, `/media` (a web server package writes
+//! `/var/www/html`, a vendor package `/opt/<name>`, a package's system user
+//! its home directory) nor the system trees above.
 //!
 //! ## What it assumes
 //!
@@ -181,7 +195,7 @@ use crate::facts::StageFacts;
 use crate::shell::Script;
 use crate::work::{is_kept, Cx};
 
-use context::{join, normalize_absolute, plain_source, Decline, Reader};
+use context::{join, normalize_absolute, parent, plain_source, real_directories, Decline, Reader};
 use scan::{Install, Tool};
 
 pub(crate) const ID: &str = "deps-first";
@@ -191,6 +205,11 @@ pub(crate) const ID: &str = "deps-first";
 const SOURCE_TREES: [&str; 2] = ["/usr/src/", "/usr/local/src/"];
 /// System directories a full COPY into which the pass leaves alone.
 const SYSTEM_DIRS: [&str; 6] = ["/", "/var", "/opt", "/home", "/root", "/tmp"];
+/// Directories packages write below: a system install does not move above
+/// a COPY into them.
+const PACKAGE_TREES: [&str; 8] = [
+    "/var", "/opt", "/srv", "/home", "/root", "/tmp", "/mnt", "/media",
+];
 /// Directories under which the pass leaves a full COPY alone.
 const SYSTEM_TREES: [&str; 13] = [
     "/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot", "/dev",
@@ -205,6 +224,9 @@ pub(super) struct Pair {
     pub dest: String,
     /// The destination, absolute and normalised.
     pub dest_abs: String,
+    /// The context directory the COPY copies into `dest` (`""`: the root,
+    /// for `COPY .`; `app` for `COPY app/ <dir>`).
+    pub source_root: String,
     /// The RUN's working directory as a context directory (`""`: the root).
     pub context_dir: String,
 }
@@ -267,9 +289,12 @@ fn fire_once(cx: &mut Cx, needs_context: &mut Vec<dfopt_dockerfile::Span>) -> bo
                         }
                     }
                     Err(Decline::Refused(why)) => report_refusal(cx, s, &pair, why),
-                    Err(Decline::Missing) => {}
+                    Err(Decline::Missing | Decline::NotApplicable) => {}
                 }
-            } else if scan::system_install(&calls) && rewrite::move_above(cx, s, &pair) {
+            } else if scan::system_install(&calls)
+                && !under_any(&pair.dest_abs, &PACKAGE_TREES)
+                && rewrite::move_above(cx, s, &pair)
+            {
                 return true;
             }
         }
@@ -299,6 +324,13 @@ fn report_refusal(cx: &mut Cx, s: usize, pair: &Pair, why: &str) {
 /// Every manifest the install reads (context paths), after the checks.
 fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<String>, Decline> {
     let dir = pair.context_dir.as_str();
+    if !real_directories(reader, dir)? {
+        return Err(if pair.source_root.is_empty() {
+            Decline::Refused("the working directory is not a directory of the context")
+        } else {
+            Decline::NotApplicable
+        });
+    }
     let listing = reader.dir(dir);
     let files = match install.tool {
         Tool::Pip => {
@@ -339,6 +371,13 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
             "a manifest path is not a plain COPY source",
         ));
     }
+    for file in &files {
+        if !real_directories(reader, parent(file))? {
+            return Err(Decline::Refused(
+                "a manifest is reached through a symbolic link",
+            ));
+        }
+    }
     Ok(files)
 }
 
@@ -347,16 +386,14 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
 fn pair_at(cx: &Cx, sf: &StageFacts, s: usize, c: usize) -> Option<(Pair, Vec<scan::Call>)> {
     let commands = &cx.work.ir.stages[s].commands;
     let copy = &commands[c];
-    let dest = full_copy_dest(copy)?;
+    let (source_root, dest) = full_copy_dest(copy)?;
     let dest_abs = if dest.starts_with('/') {
         normalize_absolute(&dest)?
     } else {
         let base = sf.before.get(c)?.workdir.as_deref()?;
         normalize_absolute(&format!("{base}/{dest}"))?
     };
-    let in_system_tree = SYSTEM_TREES
-        .iter()
-        .any(|t| dest_abs == *t || dest_abs.starts_with(&format!("{t}/")));
+    let in_system_tree = under_any(&dest_abs, &SYSTEM_TREES);
     let source_tree = SOURCE_TREES.iter().any(|t| dest_abs.starts_with(t));
     if SYSTEM_DIRS.contains(&dest_abs.as_str()) || (in_system_tree && !source_tree) {
         return None;
@@ -400,10 +437,15 @@ fn pair_at(cx: &Cx, sf: &StageFacts, s: usize, c: usize) -> Option<(Pair, Vec<sc
         return None;
     }
     let workdir = normalize_absolute(sf.before.get(r)?.workdir.as_deref()?)?;
-    let context_dir = if workdir == dest_abs {
-        String::new()
+    let below = if workdir == dest_abs {
+        ""
     } else {
-        workdir.strip_prefix(&format!("{dest_abs}/"))?.to_string()
+        workdir.strip_prefix(&format!("{dest_abs}/"))?
+    };
+    let context_dir = match (source_root.as_str(), below) {
+        (root, "") => root.to_string(),
+        ("", below) => below.to_string(),
+        (root, below) => format!("{root}/{below}"),
     };
     let script = Script::parse(args).ok()?;
     let calls = scan::calls(&script).ok()?;
@@ -413,15 +455,19 @@ fn pair_at(cx: &Cx, sf: &StageFacts, s: usize, c: usize) -> Option<(Pair, Vec<sc
             run: r,
             dest,
             dest_abs,
+            source_root,
             context_dir,
         },
         calls,
     ))
 }
 
-/// The destination of `COPY . <dir>` / `ADD . <dir>` of the local context,
-/// when the instruction has no flag the pass does not carry over.
-fn full_copy_dest(cmd: &Command) -> Option<String> {
+/// The source directory (a context path, `""` for `.`) and the destination
+/// of `COPY . <dir>` / `COPY <src>/ <dir>` / `ADD` of the same, when the
+/// instruction has no flag the pass does not carry over. That a named source
+/// is a directory (not a file or a symlink) is checked in the context before
+/// any split.
+fn full_copy_dest(cmd: &Command) -> Option<(String, String)> {
     if is_kept(&cmd.comments) || cmd.original.contains('$') {
         return None;
     }
@@ -444,6 +490,31 @@ fn full_copy_dest(cmd: &Command) -> Option<String> {
         }
         _ => return None,
     };
-    let whole_context = paths.sources.len() == 1 && matches!(paths.sources[0].as_str(), "." | "./");
-    (whole_context && paths.contents.is_empty()).then(|| paths.dest.clone())
+    let [source] = paths.sources.as_slice() else {
+        return None;
+    };
+    if !paths.contents.is_empty() {
+        return None;
+    }
+    // A named source counts only with its trailing `/` (`COPY app/ /app`):
+    // without it, `COPY requirements.txt .` would look like a candidate.
+    let root = match source.as_str() {
+        "." | "./" => String::new(),
+        named => {
+            let dir = named.strip_suffix('/')?;
+            let local = plain_source(dir) && !dir.contains("://") && !dir.starts_with("git@");
+            if !local {
+                return None;
+            }
+            join("", dir)?
+        }
+    };
+    Some((root, paths.dest.clone()))
+}
+
+/// Whether an absolute path is one of `trees` or below one.
+fn under_any(path: &str, trees: &[&str]) -> bool {
+    trees
+        .iter()
+        .any(|t| path == *t || path.starts_with(&format!("{t}/")))
 }

@@ -142,9 +142,20 @@ fn manifest_copies(
         "." | "./" => "./".to_string(),
         dest => format!("{}/", dest.trim_end_matches('/')),
     };
+    // A manifest's place under the destination is its path below the
+    // COPY's source directory.
     let mut by_dir: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for file in files {
-        by_dir.entry(parent(file)).or_default().push(file);
+        let dir = parent(file);
+        let below = if pair.source_root.is_empty() {
+            dir
+        } else if dir == pair.source_root {
+            ""
+        } else {
+            dir.strip_prefix(pair.source_root.as_str())?
+                .strip_prefix('/')?
+        };
+        by_dir.entry(below).or_default().push(file);
     }
     let mut out = Vec::new();
     for (dir, sources) in by_dir {
