@@ -430,13 +430,12 @@ impl Bridge {
     }
 
     /// `ReadDir`: the entries of the directory at `path` inside the result
-    /// `reference`, as `(name, is_directory)` sorted by name, or `None` if it is
-    /// not a directory there.
+    /// `reference`, sorted by name, or `None` if it is not a directory there.
     pub async fn read_dir(
         &self,
         reference: &str,
         path: &str,
-    ) -> Result<Option<Vec<(String, bool)>>, BridgeError> {
+    ) -> Result<Option<Vec<DirEntry>>, BridgeError> {
         let request = ReadDirRequest {
             r#ref: reference.to_owned(),
             dir_path: path.to_owned(),
@@ -451,16 +450,14 @@ impl Bridge {
         );
         match call.await {
             Ok(response) => {
-                // Go's `os.ModeDir`, as fsutil's `Stat.mode` carries it.
-                const MODE_DIR: u32 = 1 << 31;
-                let mut entries: Vec<(String, bool)> = response
+                let mut entries: Vec<DirEntry> = response
                     .entries
                     .into_iter()
-                    .map(|stat| {
-                        let name = stat.path.rsplit('/').next().unwrap_or("").to_owned();
-                        (name, stat.mode & MODE_DIR != 0)
+                    .map(|stat| DirEntry {
+                        name: stat.path.rsplit('/').next().unwrap_or("").to_owned(),
+                        kind: EntryKind::of_mode(stat.mode),
                     })
-                    .filter(|(name, _)| !name.is_empty())
+                    .filter(|entry| !entry.name.is_empty())
                     .collect();
                 entries.sort();
                 Ok(Some(entries))
@@ -730,6 +727,39 @@ fn truncate(text: &mut String, max: usize) {
     text.push_str(" … (truncated)");
 }
 
+/// One entry of a `ReadDir` answer.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DirEntry {
+    pub name: String,
+    pub kind: EntryKind,
+}
+
+/// What a directory entry is, from the type bits of Go's `os.FileMode` that
+/// fsutil's `Stat.mode` carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EntryKind {
+    Directory,
+    RegularFile,
+    /// A symbolic link, device, pipe or socket.
+    Other,
+}
+
+impl EntryKind {
+    fn of_mode(mode: u32) -> EntryKind {
+        const MODE_DIR: u32 = 1 << 31;
+        // Symlink, device, named pipe, socket, char device, irregular.
+        const MODE_NOT_REGULAR: u32 =
+            (1 << 27) | (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19);
+        if mode & MODE_DIR != 0 {
+            EntryKind::Directory
+        } else if mode & MODE_NOT_REGULAR != 0 {
+            EntryKind::Other
+        } else {
+            EntryKind::RegularFile
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -745,6 +775,14 @@ mod tests {
             Code::Unknown,
             "failed to transfer: session closed"
         ));
+    }
+
+    #[test]
+    fn entry_kinds_from_go_file_modes() {
+        assert_eq!(EntryKind::of_mode((1 << 31) | 0o755), EntryKind::Directory);
+        assert_eq!(EntryKind::of_mode(0o644), EntryKind::RegularFile);
+        assert_eq!(EntryKind::of_mode((1 << 27) | 0o777), EntryKind::Other);
+        assert_eq!(EntryKind::of_mode((1 << 25) | 0o600), EntryKind::Other);
     }
 
     #[test]

@@ -6,11 +6,15 @@
 //! lowering emits, so the daemon transfers it once), or the remote, input or
 //! scoped context graph — and read with `ReadFile`/`ReadDir` on that result. A path
 //! that is not in the context is answered as absent (`None`), which makes the asking
-//! pass refrain; a path that leaves the context (`..`, absolute) is never read.
+//! pass refrain; a path that leaves the context (`..`, absolute) is never read, nor
+//! a file its directory does not list as a regular file (a symbolic link).
+
+use std::collections::BTreeMap;
 
 use dfopt_llb::{Local, OpOptions, State};
 use dfopt_optimizer::{ContextFacts, ContextQuery};
 
+use crate::bridge::{DirEntry, EntryKind};
 use crate::errors::BuildError;
 use crate::session::Session;
 
@@ -46,32 +50,43 @@ impl ContextReader {
                 reference
             }
         };
+        let mut listings = BTreeMap::new();
         for query in queries {
             match query {
                 ContextQuery::File(path) => {
                     let data = match inside_context(path) {
-                        Some(path) => session
-                            .bridge
-                            .read_file(&reference, &path)
-                            .await
-                            .map_err(|e| read_error(path.as_str(), &e))?,
+                        Some(path) => {
+                            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+                            let entries = list(session, &reference, dir, &mut listings).await?;
+                            let regular = entries.iter().flatten().any(|entry| {
+                                entry.name == name && entry.kind == EntryKind::RegularFile
+                            });
+                            if regular {
+                                session
+                                    .bridge
+                                    .read_file(&reference, &path)
+                                    .await
+                                    .map_err(|e| read_error(path.as_str(), &e))?
+                            } else {
+                                None
+                            }
+                        }
                         None => None,
                     };
                     facts.files.insert(path.clone(), data);
                 }
                 ContextQuery::Dir(path) => {
                     let entries = match inside_context(path) {
-                        Some(dir) => session
-                            .bridge
-                            .read_dir(&reference, if dir.is_empty() { "." } else { &dir })
-                            .await
-                            .map_err(|e| read_error(dir.as_str(), &e))?,
+                        Some(dir) => list(session, &reference, &dir, &mut listings).await?,
                         None => None,
                     };
                     let names = entries.map(|entries| {
                         entries
                             .into_iter()
-                            .map(|(name, is_dir)| if is_dir { format!("{name}/") } else { name })
+                            .map(|entry| match entry.kind {
+                                EntryKind::Directory => format!("{}/", entry.name),
+                                _ => entry.name,
+                            })
                             .collect()
                     });
                     facts.dirs.insert(path.clone(), names);
@@ -80,6 +95,28 @@ impl ContextReader {
         }
         Ok(())
     }
+}
+
+/// The entries of a context directory (`""`: the root), listed once per
+/// round. A file is read only when its directory lists it as a regular file,
+/// as the CLI does: `ReadFile` would follow a symbolic link, which a COPY of
+/// the whole directory copies as a link.
+async fn list(
+    session: &Session<'_>,
+    reference: &str,
+    dir: &str,
+    listings: &mut BTreeMap<String, Option<Vec<DirEntry>>>,
+) -> Result<Option<Vec<DirEntry>>, BuildError> {
+    if let Some(entries) = listings.get(dir) {
+        return Ok(entries.clone());
+    }
+    let entries = session
+        .bridge
+        .read_dir(reference, if dir.is_empty() { "." } else { dir })
+        .await
+        .map_err(|e| read_error(dir, &e))?;
+    listings.insert(dir.to_string(), entries.clone());
+    Ok(entries)
 }
 
 /// `path` as a relative path inside the context, or `None` when it would leave it.
