@@ -157,7 +157,10 @@ async fn resolve_images_for(
 }
 
 /// Reads what the lowering asks for from the build context, round after round,
-/// into `request.context`.
+/// into `request.context`. When the context cannot be read (its transfer fails,
+/// a read times out), the facts are dropped and the passes that need them do
+/// not fire: the build goes on as written, and its own steps report a context
+/// that is truly broken, as Docker's frontend would.
 async fn read_context_facts(
     session: &Session<'_>,
     request: &mut LowerRequest,
@@ -178,7 +181,13 @@ async fn read_context_facts(
         if new.is_empty() {
             return Ok(());
         }
-        reader.answer(session, &new, &mut request.context).await?;
+        if let Err(error) = reader.answer(session, &new, &mut request.context).await {
+            crate::log(format_args!(
+                "build context not read, passes that need it do not fire: {error}"
+            ));
+            request.context = ContextFacts::default();
+            return Ok(());
+        }
     }
     Ok(())
 }

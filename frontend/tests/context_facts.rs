@@ -74,6 +74,19 @@ async fn a_context_that_refuses_keeps_the_order() {
 }
 
 #[tokio::test]
+async fn a_context_that_cannot_be_read_keeps_the_order() {
+    // The build goes on as written; its own COPY reports a broken context.
+    let context = [("requirements.txt", "flask==3.0.0\n")];
+    let mut setup = setup(&context);
+    setup.context_listing_fails = true;
+    let (outcome, daemon) = run_dfopt(setup, &["build-arg:DFOPT=+deps-first"]).await;
+    assert_eq!(outcome, Outcome::Succeeded);
+    let names = step_names(&daemon);
+    assert!(!names.iter().any(|n| n.contains("deps first")), "{names:?}");
+    assert!(names.iter().any(|n| n.contains("COPY . /app")), "{names:?}");
+}
+
+#[tokio::test]
 async fn nothing_is_read_when_no_pass_asks() {
     let context = [("requirements.txt", "flask==3.0.0\n")];
     let (outcome, daemon) = run_dfopt(setup(&context), &[]).await;

@@ -70,6 +70,8 @@ pub struct DaemonSetup {
     pub ping_hangs: bool,
     /// Nothing but Return answers.
     pub hang_everything_but_return: bool,
+    /// `ReadDir` of the `context` local fails (a transfer that broke).
+    pub context_listing_fails: bool,
 }
 
 impl DaemonSetup {
@@ -97,6 +99,7 @@ impl DaemonSetup {
             graph_files: BTreeMap::new(),
             inputs: BTreeMap::new(),
             images,
+            context_listing_fails: false,
             gateway_caps: V0_8_GATEWAY_CAPS.iter().map(|s| (*s).to_owned()).collect(),
             llb_caps: CapSet::buildkit_v0_8().iter().map(str::to_owned).collect(),
             ping_hangs: false,
@@ -426,6 +429,9 @@ impl LlbBridge for FakeDaemon {
         let request = request.into_inner();
         self.record(Call::Other("ReadDir"));
         let files = match self.local_of(&request.r#ref).as_deref() {
+            Some("context") if self.setup.context_listing_fails => {
+                return Err(Status::unavailable("transport is closing"))
+            }
             Some("context") => &self.setup.context_dir,
             _ => return Err(Status::unknown(format!("no such ref {}", request.r#ref))),
         };
