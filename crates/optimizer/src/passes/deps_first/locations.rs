@@ -5,10 +5,11 @@
 
 use crate::facts::CmdFacts;
 
+use super::installer_env;
 use super::scan::Call;
 
 /// Variables that move where an installer writes (or which config it reads).
-const LOCATION_VARS: [&str; 27] = [
+pub(super) const LOCATION_VARS: [&str; 27] = [
     "HOME",
     "PIP_TARGET",
     "PIP_PREFIX",
@@ -66,7 +67,9 @@ pub(super) fn check_environment(
                 return Err("an assignment that moves where the install writes");
             }
         }
+        installer_env::check_assigned_settings(&call.assigned)?;
     }
+    installer_env::check_environment_settings(&facts.env)?;
     for name in LOCATION_VARS {
         match facts.env.value(name) {
             Ok(None) => {}

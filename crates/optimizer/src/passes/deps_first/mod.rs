@@ -91,7 +91,8 @@
 //!   `poetry install` without `--no-root`, `uv sync` without
 //!   `--no-install-project`;
 //! - the root `package.json` has an install lifecycle script (`preinstall`,
-//!   `install`, `postinstall`, `prepare`, `prepublish`): it may read any
+//!   `install`, `postinstall`, `preprepare`, `prepare`, `postprepare`,
+//!   `prepublish`, `dependencies`, `pnpm:devPreinstall`): it may read any
 //!   source file;
 //! - a manifest the installer needs is absent from the context (a named
 //!   requirements file or an include, `package.json`, `pyproject.toml`,
@@ -124,6 +125,19 @@
 //!   `.npmrc`, `cache-folder` in `.yarnrc`, a `…Folder` in `.yarnrc.yml`,
 //!   `in-project`/`path`/`cache-dir` in `poetry.toml`, `cache-dir` in
 //!   `uv.toml`);
+//! - the environment sets an installer option that may name a file of the
+//!   source (installers take most options from variables: `PIP_CONSTRAINT`
+//!   is `-c`, `NODE_OPTIONS=--require ./x.js` runs a file,
+//!   `GOFLAGS=-overlay=…`, `GOWORK`, `GOPROXY=file://…`): a variable of the
+//!   `PIP_`, `UV_`, `POETRY_`, `PNPM_`, `YARN_`, `npm_config_`, `GO…` and
+//!   `NODE_` families passes only when the pass lists it as harmless
+//!   (switches, versions, timeouts, remote index URLs; `installer_env.rs`);
+//! - Python imports from the working directory while the install runs
+//!   (`python -m pip`, or `PYTHONPATH` naming it) and an entry there is
+//!   named like a module of Python's standard library, pip or setuptools
+//!   (`secrets.py`, `logging/`, `pip/`, `sitecustomize.py`): the source's
+//!   file would be imported instead, and it is not there after the split;
+//!   a `PYTHONPATH` entry elsewhere in the copied tree, relative or unknown;
 //! - `<dir>` is `/`, `/var`, `/opt`, `/home`, `/root` or `/tmp`, or is
 //!   under `/usr`, `/etc`, `/bin`, `/sbin`, `/lib*`, `/boot`, `/dev`,
 //!   `/proc`, `/sys`, `/run` (application directories under `/usr/src/`
@@ -181,9 +195,11 @@
 
 mod context;
 mod go;
+mod installer_env;
 mod locations;
 mod node;
 mod python;
+mod python_imports;
 mod python_projects;
 mod rewrite;
 mod scan;
@@ -229,6 +245,10 @@ pub(super) struct Pair {
     pub source_root: String,
     /// The RUN's working directory as a context directory (`""`: the root).
     pub context_dir: String,
+    /// Whether Python's import path holds the RUN's working directory while
+    /// it runs (`python -m …`, or `PYTHONPATH` naming it); `Err` when
+    /// `PYTHONPATH` names another place in the copied tree or an unknown one.
+    pub python_path_has_workdir: Result<bool, &'static str>,
 }
 
 pub(crate) fn run(cx: &mut Cx) {
@@ -351,6 +371,16 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
     let listing = listing?.ok_or(Decline::Refused(
         "the working directory is not in the context",
     ))?;
+    if matches!(install.tool, Tool::Pip | Tool::Poetry | Tool::Uv)
+        && pair.python_path_has_workdir.map_err(Decline::Refused)?
+        && listing
+            .iter()
+            .any(|e| python_imports::shadows_imported_module(e))
+    {
+        return Err(Decline::Refused(
+            "a file of the working directory is named like a module Python imports, and the working directory is on its import path",
+        ));
+    }
     let files = files?;
     let written: &[&str] = match install.tool {
         Tool::Pip | Tool::Poetry | Tool::Uv => &[".venv", "venv", "__pypackages__"],
@@ -449,6 +479,7 @@ fn pair_at(cx: &Cx, sf: &StageFacts, s: usize, c: usize) -> Option<(Pair, Vec<sc
     };
     let script = Script::parse(args).ok()?;
     let calls = scan::calls(&script).ok()?;
+    let python_path_has_workdir = python_path_has_workdir(sf, r, &calls, &dest_abs, &workdir);
     Some((
         Pair {
             copy: c,
@@ -457,6 +488,7 @@ fn pair_at(cx: &Cx, sf: &StageFacts, s: usize, c: usize) -> Option<(Pair, Vec<sc
             dest_abs,
             source_root,
             context_dir,
+            python_path_has_workdir,
         },
         calls,
     ))
@@ -517,4 +549,45 @@ fn under_any(path: &str, trees: &[&str]) -> bool {
     trees
         .iter()
         .any(|t| path == *t || path.starts_with(&format!("{t}/")))
+}
+
+/// Whether the RUN's Python processes import from its working directory:
+/// `python -m …` puts it first on the import path, and so does a
+/// `PYTHONPATH` entry naming it (an empty entry, `.`). A `PYTHONPATH` entry
+/// elsewhere in the copied tree, relative, or unknown refuses.
+fn python_path_has_workdir(
+    sf: &StageFacts,
+    run: usize,
+    calls: &[scan::Call],
+    dest_abs: &str,
+    workdir: &str,
+) -> Result<bool, &'static str> {
+    let module_run = calls
+        .iter()
+        .any(|c| c.name.starts_with("python") && c.args.iter().any(|a| a == "-m"));
+    let unknown = "PYTHONPATH is unknown, relative, or names a place in the copied tree";
+    if calls
+        .iter()
+        .any(|c| c.assigned.iter().any(|n| n == "PYTHONPATH"))
+    {
+        return Err(unknown);
+    }
+    let value = match sf.before.get(run).map(|f| f.env.value("PYTHONPATH")) {
+        Some(Ok(value)) => value,
+        _ => return Err(unknown),
+    };
+    let mut has_workdir = module_run;
+    for entry in value.map(|v| v.split(':')).into_iter().flatten() {
+        if entry.is_empty() || entry == "." {
+            has_workdir = true;
+            continue;
+        }
+        let entry = normalize_absolute(entry).ok_or(unknown)?;
+        if entry == workdir {
+            has_workdir = true;
+        } else if under_any(&entry, &[dest_abs]) {
+            return Err(unknown);
+        }
+    }
+    Ok(has_workdir)
 }

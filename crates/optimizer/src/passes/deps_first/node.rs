@@ -51,13 +51,19 @@ const YARN_CACHES: [&str; 3] = [
 ];
 const PNPM_CACHES: [&str; 2] = ["~/.local/share/pnpm/store", "/root/.local/share/pnpm/store"];
 
-/// Root-package scripts npm, yarn and pnpm run during an install.
-const LIFECYCLE_SCRIPTS: [&str; 5] = [
+/// Root-package scripts npm, yarn and pnpm run during an install: npm runs
+/// `prepare` with its `pre`/`post` scripts and `dependencies` after it
+/// changes `node_modules`; pnpm runs `pnpm:devPreinstall`.
+const LIFECYCLE_SCRIPTS: [&str; 9] = [
     "preinstall",
     "install",
     "postinstall",
+    "preprepare",
     "prepare",
+    "postprepare",
     "prepublish",
+    "dependencies",
+    "pnpm:devPreinstall",
 ];
 
 /// package.json fields that hold dependency specifiers.
@@ -286,6 +292,8 @@ mod tests {
             check_package(r#"{"dependencies":{"express":"^4"},"scripts":{"build":"tsc"}}"#).is_ok()
         );
         assert!(check_package(r#"{"scripts":{"postinstall":"patch-package"}}"#).is_err());
+        assert!(check_package(r#"{"scripts":{"dependencies":"node sync.js"}}"#).is_err());
+        assert!(check_package(r#"{"scripts":{"pnpm:devPreinstall":"node x.js"}}"#).is_err());
         assert!(check_package(r#"{"dependencies":{"lib":"file:../lib"}}"#).is_err());
         assert!(check_package(r#"{"workspaces":["packages/*"]}"#).is_err());
         assert!(check_package("not json").is_err());

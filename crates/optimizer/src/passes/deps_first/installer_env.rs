@@ -1,0 +1,331 @@
+//! Installer settings read from the environment. pip, uv, npm, yarn, pnpm,
+//! Poetry and Go take most of their options from variables (`PIP_CONSTRAINT`
+//! is `-c`, `npm_config_globalconfig` names a file, `GOFLAGS=-overlay=…`
+//! names one, `NODE_OPTIONS=--require ./x.js` runs one). Any of them may name
+//! a file of the source tree, which the manifest COPY does not bring: the
+//! install would then see another tree than before. So a variable of an
+//! installer's family is accepted only when it is listed here as harmless
+//! (whatever its value, or as a remote URL); any other one refuses.
+//! Variables that move where an installer writes are checked by
+//! [`super::locations`] and accepted here.
+
+use crate::facts::StaticEnv;
+
+use super::locations::LOCATION_VARS;
+
+/// The families: a variable whose name starts with one of these is an
+/// installer setting.
+const FAMILIES: [&str; 9] = [
+    "PIP_",
+    "UV_",
+    "POETRY_",
+    "PNPM_",
+    "YARN_",
+    "npm_config_",
+    "NPM_CONFIG_",
+    "GO",
+    "NODE_",
+];
+
+/// Settings harmless whatever their value: switches, versions, timeouts,
+/// verbosity, credentials for a remote index.
+const ANY_VALUE: &[&str] = &[
+    "PIP_NO_CACHE_DIR",
+    "PIP_DISABLE_PIP_VERSION_CHECK",
+    "PIP_DEFAULT_TIMEOUT",
+    "PIP_TIMEOUT",
+    "PIP_RETRIES",
+    "PIP_TRUSTED_HOST",
+    "PIP_ROOT_USER_ACTION",
+    "PIP_PROGRESS_BAR",
+    "PIP_NO_COMPILE",
+    "PIP_COMPILE",
+    "PIP_PREFER_BINARY",
+    "PIP_ONLY_BINARY",
+    "PIP_NO_BINARY",
+    "PIP_BREAK_SYSTEM_PACKAGES",
+    "PIP_NO_INPUT",
+    "PIP_QUIET",
+    "PIP_VERBOSE",
+    "PIP_UPGRADE",
+    "PIP_UPGRADE_STRATEGY",
+    "PIP_NO_DEPS",
+    "PIP_REQUIRE_HASHES",
+    "PIP_NO_WARN_SCRIPT_LOCATION",
+    "PIP_NO_PYTHON_VERSION_WARNING",
+    "PIP_USE_PEP517",
+    "PIP_NO_BUILD_ISOLATION",
+    "UV_SYSTEM_PYTHON",
+    "UV_COMPILE_BYTECODE",
+    "UV_LINK_MODE",
+    "UV_NO_CACHE",
+    "UV_PYTHON_DOWNLOADS",
+    "UV_PYTHON_PREFERENCE",
+    "UV_FROZEN",
+    "UV_LOCKED",
+    "UV_NO_DEV",
+    "UV_NO_SYNC",
+    "UV_HTTP_TIMEOUT",
+    "UV_CONCURRENT_DOWNLOADS",
+    "UV_CONCURRENT_BUILDS",
+    "UV_CONCURRENT_INSTALLS",
+    "UV_NO_PROGRESS",
+    "UV_BREAK_SYSTEM_PACKAGES",
+    "UV_PRERELEASE",
+    "UV_RESOLUTION",
+    "UV_NATIVE_TLS",
+    "UV_VERSION",
+    "POETRY_VERSION",
+    "POETRY_HOME",
+    "POETRY_NO_INTERACTION",
+    "POETRY_VIRTUALENVS_CREATE",
+    "POETRY_VIRTUALENVS_IN_PROJECT",
+    "POETRY_VIRTUALENVS_PREFER_ACTIVE_PYTHON",
+    "POETRY_INSTALLER_MAX_WORKERS",
+    "POETRY_INSTALLER_PARALLEL",
+    "POETRY_REQUESTS_TIMEOUT",
+    "PNPM_VERSION",
+    "YARN_VERSION",
+    "YARN_ENABLE_GLOBAL_CACHE",
+    "YARN_ENABLE_TELEMETRY",
+    "YARN_ENABLE_IMMUTABLE_INSTALLS",
+    "YARN_ENABLE_PROGRESS_BARS",
+    "YARN_NETWORK_TIMEOUT",
+    "YARN_HTTP_TIMEOUT",
+    "YARN_CHECKSUM_BEHAVIOR",
+    "YARN_NODE_LINKER",
+    "YARN_PRODUCTION",
+    "YARN_IGNORE_ENGINES",
+    "GOLANG_VERSION",
+    "GOTOOLCHAIN",
+    "GOSUMDB",
+    "GONOSUMDB",
+    "GONOSUMCHECK",
+    "GOPRIVATE",
+    "GONOPROXY",
+    "GOINSECURE",
+    "GO111MODULE",
+    "GOOS",
+    "GOARCH",
+    "GOARM",
+    "GOARM64",
+    "GOAMD64",
+    "GO386",
+    "GOMIPS",
+    "GOMIPS64",
+    "GOPPC64",
+    "GOWASM",
+    "GODEBUG",
+    "GOMAXPROCS",
+    "GOGC",
+    "GOTELEMETRY",
+    "GOVCS",
+    "GOROOT",
+    "GOBIN",
+    "GOCACHE",
+    "GOTMPDIR",
+    "NODE_ENV",
+    "NODE_VERSION",
+    "NODE_MAJOR",
+    "NODE_PATH",
+    "NODE_NO_WARNINGS",
+    "NODE_TLS_REJECT_UNAUTHORIZED",
+];
+
+/// npm settings (after `npm_config_`, any case, `-` or `_`) harmless
+/// whatever their value.
+const NPM_ANY_VALUE: &[&str] = &[
+    "loglevel",
+    "fund",
+    "audit",
+    "update_notifier",
+    "progress",
+    "production",
+    "omit",
+    "include",
+    "legacy_peer_deps",
+    "strict_peer_deps",
+    "fetch_retries",
+    "fetch_retry_mintimeout",
+    "fetch_retry_maxtimeout",
+    "fetch_retry_factor",
+    "fetch_timeout",
+    "maxsockets",
+    "strict_ssl",
+    "ignore_scripts",
+    "unsafe_perm",
+    "color",
+    "yes",
+    "engine_strict",
+    "prefer_offline",
+    "prefer_online",
+    "foreground_scripts",
+];
+
+/// Settings that name a package index: harmless when a remote URL.
+const REMOTE_URL: &[&str] = &[
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+    "UV_INDEX",
+    "YARN_NPM_REGISTRY_SERVER",
+    "YARN_REGISTRY",
+    "GOPROXY",
+];
+
+/// Refuses when the environment of the RUN sets an installer setting that
+/// may name a file of the source tree.
+pub(super) fn check_environment_settings(env: &StaticEnv) -> Result<(), &'static str> {
+    for name in env.names() {
+        if !is_installer_setting(name) {
+            continue;
+        }
+        let value = env.value(name).map_err(|()| UNKNOWN)?.unwrap_or("");
+        if !harmless(name, Some(value)) {
+            return Err(UNKNOWN);
+        }
+    }
+    Ok(())
+}
+
+/// Refuses when a command assigns an installer setting (`NAME=value cmd`)
+/// whose value matters: the value is not known to the pass, so only the
+/// settings harmless whatever their value pass.
+pub(super) fn check_assigned_settings(assigned: &[String]) -> Result<(), &'static str> {
+    if assigned
+        .iter()
+        .any(|name| is_installer_setting(name) && !harmless(name, None))
+    {
+        return Err(UNKNOWN);
+    }
+    Ok(())
+}
+
+const UNKNOWN: &str =
+    "the environment sets an installer option the pass does not know (it may name a file)";
+
+fn is_installer_setting(name: &str) -> bool {
+    FAMILIES.iter().any(|f| name.starts_with(f)) || name == "PYTHONSTARTUP"
+}
+
+/// Whether a setting is harmless with this value (`None`: unknown value).
+fn harmless(name: &str, value: Option<&str>) -> bool {
+    if ANY_VALUE.contains(&name) || LOCATION_VARS.contains(&name) {
+        return true;
+    }
+    if name == "GOFLAGS" {
+        return value.is_some_and(|v| v.split_whitespace().all(harmless_go_flag));
+    }
+    if name == "GOWORK" {
+        return value == Some("off");
+    }
+    if name == "NODE_OPTIONS" {
+        return value.is_some_and(|v| v.split_whitespace().all(harmless_node_option));
+    }
+    if let Some(key) = name
+        .strip_prefix("npm_config_")
+        .or_else(|| name.strip_prefix("NPM_CONFIG_"))
+    {
+        let key = key.to_ascii_lowercase().replace('-', "_");
+        return NPM_ANY_VALUE.contains(&key.as_str())
+            || (key == "registry" && value.is_some_and(remote_urls));
+    }
+    if ["POETRY_PYPI_TOKEN_", "POETRY_HTTP_BASIC_"]
+        .iter()
+        .any(|p| name.starts_with(p))
+    {
+        return true;
+    }
+    if REMOTE_URL.contains(&name) || name.starts_with("POETRY_REPOSITORIES_") {
+        return value.is_some_and(remote_urls);
+    }
+    false
+}
+
+/// Every space- or comma-separated item is a remote URL (`GOPROXY` also
+/// takes `direct` and `off`).
+fn remote_urls(value: &str) -> bool {
+    value
+        .split([' ', ',', '|'])
+        .filter(|item| !item.is_empty())
+        .all(|item| {
+            matches!(item, "direct" | "off")
+                || item.starts_with("https://")
+                || item.starts_with("http://")
+        })
+}
+
+/// `GOFLAGS` entries that name no file: `-mod=…`, `-buildvcs=…`,
+/// `-trimpath`, `-tags=…`, `-p=…`, `-v`, `-x`, `-race`.
+fn harmless_go_flag(flag: &str) -> bool {
+    let name = flag
+        .split('=')
+        .next()
+        .unwrap_or(flag)
+        .trim_start_matches('-');
+    matches!(
+        name,
+        "mod" | "buildvcs" | "trimpath" | "tags" | "p" | "v" | "x" | "race" | "ldflags" | "gcflags"
+    )
+}
+
+/// `NODE_OPTIONS` entries that load no file (`--require`, `--import`,
+/// `--loader`, `--env-file`, … do).
+fn harmless_node_option(option: &str) -> bool {
+    let name = option.split('=').next().unwrap_or(option);
+    matches!(
+        name,
+        "--max-old-space-size"
+            | "--max-semi-space-size"
+            | "--max-http-header-size"
+            | "--openssl-legacy-provider"
+            | "--dns-result-order"
+            | "--no-deprecation"
+            | "--no-warnings"
+            | "--use-openssl-ca"
+            | "--use-bundled-ca"
+            | "--enable-source-maps"
+            | "--trace-warnings"
+            | "--unhandled-rejections"
+            | "--stack-size"
+    ) || option.chars().all(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_that_may_name_a_file_refuse() {
+        assert!(!harmless("PIP_CONSTRAINT", Some("constraints.txt")));
+        assert!(!harmless("PIP_FIND_LINKS", Some("./wheels")));
+        assert!(!harmless("PIP_REQUIREMENT", Some("extra.txt")));
+        assert!(!harmless("npm_config_globalconfig", Some("./npmrc")));
+        assert!(!harmless("GOFLAGS", Some("-mod=mod -overlay=overlay.json")));
+        assert!(!harmless("GOWORK", Some("/app/go.work")));
+        assert!(!harmless("GOPROXY", Some("file:///app/proxy")));
+        assert!(!harmless("NODE_OPTIONS", Some("--require ./tracing.js")));
+        assert!(!harmless("PIP_INDEX_URL", None));
+        assert!(!harmless("PIP_CERT", Some("/app/certs/ca.pem")));
+    }
+
+    #[test]
+    fn common_image_settings_pass() {
+        assert!(harmless("PIP_NO_CACHE_DIR", Some("1")));
+        assert!(harmless("PIP_DISABLE_PIP_VERSION_CHECK", None));
+        assert!(harmless("YARN_VERSION", Some("1.22.22")));
+        assert!(harmless("GOTOOLCHAIN", Some("local")));
+        assert!(harmless("GOFLAGS", Some("-mod=readonly -trimpath")));
+        assert!(harmless("GOPROXY", Some("https://proxy.golang.org,direct")));
+        assert!(harmless("NPM_CONFIG_LOGLEVEL", Some("warn")));
+        assert!(harmless("npm_config_update-notifier", Some("false")));
+        assert!(harmless("NODE_OPTIONS", Some("--max-old-space-size=4096")));
+        assert!(harmless(
+            "PIP_INDEX_URL",
+            Some("https://pypi.example.com/simple")
+        ));
+        assert!(harmless("GOPATH", Some("/go")));
+    }
+}
