@@ -44,11 +44,31 @@
 //!   `.yarnrc.yml`;
 //! - pnpm: `pnpm install`, `pnpm fetch`: `package.json`, `pnpm-lock.yaml`,
 //!   `.npmrc`, `.pnpmfile.cjs`;
-//! - Go: `go mod download`: `go.mod`, `go.sum`, `go.work`, `go.work.sum`.
+//! - Go: `go mod download`: `go.mod`, `go.sum`, `go.work`, `go.work.sum`;
+//! - Pipenv: `pipenv install --deploy`, `pipenv install --ignore-pipfile`,
+//!   `pipenv sync` (also `--system`, `--dev`, `--categories`): `Pipfile`,
+//!   `Pipfile.lock`;
+//! - Bundler: `bundle install` (after `bundle config set …` of groups,
+//!   `deployment`, `frozen`, `jobs`, `retry`, or `path vendor/bundle`, and
+//!   `gem install bundler`): `Gemfile`, `Gemfile.lock`, `.bundle/config`;
+//! - Composer: `composer install --no-scripts --no-autoloader` (both
+//!   required): `composer.json`, `composer.lock`, `auth.json`;
+//! - Cargo: `cargo fetch` of one crate: `Cargo.toml`, `Cargo.lock`,
+//!   `.cargo/config.toml`, `.cargo/config`, `rust-toolchain.toml`,
+//!   `rust-toolchain`.
 //!
-//! The named requirements files, `package.json`, `pyproject.toml` and
-//! `go.mod` are required; the others are copied when the context has them.
-//! The change title names every manifest copied.
+//! The named requirements files, `package.json`, `pyproject.toml`,
+//! `go.mod`, `Pipfile`, `Gemfile`, `composer.json` and `Cargo.toml` are
+//! required; the others are copied when the context has them. The change
+//! title names every manifest copied.
+//!
+//! Pipenv and Cargo were run with only the manifests in the directory to
+//! check what they read and write (`cargo fetch` loads the crate's
+//! targets: it succeeds without the sources only when every target table
+//! names its `path`, and fails when Cargo has to find a target from the
+//! source files, so those shapes refuse); Bundler's and Composer's
+//! behaviour is from their documentation. Each module says what it
+//! checked.
 //!
 //! ## Why
 //!
@@ -78,7 +98,37 @@
 //!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`;
 //!   `replace … => ./local` in `go.mod`, or a `go.work` that uses other
 //!   module directories; a `path =`, `develop = true`, `editable = true`,
-//!   `file:` or any `workspace` in `pyproject.toml` (read as text);
+//!   `file:` or any `workspace` in `pyproject.toml` (read as text); a
+//!   `path =`, `file =`, `editable =` or `file:` in the `Pipfile` (read as
+//!   text), a `path`, `file` or `editable` entry in `Pipfile.lock`; a
+//!   `PATH` section in `Gemfile.lock`, a `git:` source in the `Gemfile`
+//!   that is not a remote URL; a Composer repository that is not a remote
+//!   one (`path`, `artifact`, `package`, a local URL), a locked package
+//!   from a local path or URL; a `path` key in `Cargo.toml` outside the
+//!   target tables (dependencies, `[patch]`, `[replace]`), any `workspace`
+//!   or `file:` in it, a `path`, `paths`, `directory`, `local-registry`,
+//!   `include` or `file:` in the Cargo config or toolchain file;
+//! - the `Gemfile` has a line the pass cannot classify — it is Ruby, so
+//!   only `source`, `gem`, `group`, `platforms`, `ruby`, `git_source` and
+//!   `end` statements (and their continuation lines) are read, and any
+//!   word that reads files or runs code refuses (`gemspec`, `path`,
+//!   `eval_gemfile`, `eval`, `File`, `Dir`, `IO`, `require_relative`,
+//!   `require` as a call, `load`, `file:`, `plugin`, `install_if`,
+//!   backticks, `%x`, `$`, `;`, heredocs, …); a `gems.rb` (Bundler prefers
+//!   it);
+//! - `Cargo.toml` has a target Cargo would look for in the sources: no
+//!   `[lib]` or `[[bin]]` table, or a `[lib]`, `[[bin]]`, `[[example]]`,
+//!   `[[test]]` or `[[bench]]` table without `path`; a parent directory of
+//!   the crate in the context has a `Cargo.toml` (a workspace root), a
+//!   Cargo config or a toolchain file;
+//! - Composer may run plugins, which may read the project: the install has
+//!   no `--no-plugins` and the lock has a `composer-plugin` package, or
+//!   there is no lock to tell; `composer install` without
+//!   `--no-scripts` and `--no-autoloader` (the scripts and the autoloader
+//!   dump read the project's source; `--optimize-autoloader` refuses with
+//!   them, as any other option the pass does not know);
+//! - the project has a `.env` for Pipenv (it loads it, and it may set
+//!   where Pipenv installs) or a `pylock.toml`;
 //! - the install would install the project itself, which needs its source:
 //!   `poetry install` without `--no-root`, `uv sync` without
 //!   `--no-install-project`;
@@ -87,7 +137,8 @@
 //!   source file;
 //! - a manifest the installer needs is absent from the context (a named
 //!   requirements file or an include, `package.json`, `pyproject.toml`,
-//!   `go.mod`), or its path
+//!   `go.mod`, `Pipfile`, `Gemfile`, `composer.json`, `Cargo.toml`), or
+//!   its path
 //!   cannot be written as a plain COPY source (spaces, wildcards, `$`);
 //!   `.yarnrc.yml` names a `yarnPath` or `plugins` (or `.yarnrc` a
 //!   `yarn-path`): the files they name are not copied; a pnpm workspace
@@ -96,13 +147,31 @@
 //!   with the context's version: `npm install`, `yarn` without
 //!   `--frozen-lockfile`/`--pure-lockfile`/`--immutable` and `pnpm install`
 //!   without `--frozen-lockfile` and `uv sync` without `--frozen`/`--locked`
-//!   fire only when the context has no lockfile; `go mod download` only when `go.sum` has the `go.mod` sum of
+//!   fire only when the context has no lockfile; so do `pipenv install`
+//!   without `--deploy` or `--ignore-pipfile` (`--deploy` fails on a stale
+//!   lock, `--ignore-pipfile` and `pipenv sync` install from it as it is),
+//!   `bundle install` unless frozen — by `--frozen`/`--deployment`, a
+//!   `bundle config set frozen|deployment true` before it in the RUN
+//!   (another value of these two keys refuses), or
+//!   `BUNDLE_FROZEN`/`BUNDLE_DEPLOYMENT` set to `true`/`1` (any other
+//!   value of these two unfreezes, whatever the config said) — and `cargo
+//!   fetch` without `--locked`/`--frozen`; `composer install` installs a
+//!   lock as it is and writes one only when there is none;
+//!   `go mod download` only when `go.sum` has the `go.mod` sum of
 //!   every module `go.mod` requires (it writes go.sum only to add sums it
 //!   needs to load the build list);
+//! - the RUN writes Bundler's config (`bundle config set`, or an option
+//!   Bundler 2 remembers: `--without`, `--with`, `--deployment`,
+//!   `--frozen`, `--clean`) and the context has `.bundle/config`, which the
+//!   full COPY would write back; or `.bundle/config` sets a path, the
+//!   Gemfile, the app config, or the frozen or deployment state;
 //! - the context directory the install runs in holds a path the installer
 //!   writes, which the full COPY would then overwrite: `node_modules` (and
 //!   `.yarn`, `.pnp.cjs` for yarn), `.venv`, `venv`, `__pypackages__` for
-//!   pip, Poetry and uv, `vendor` for Go, and for all of them the per-user
+//!   pip, Poetry, uv and Pipenv, `vendor` for Go, Bundler (deployment mode
+//!   and `path vendor/bundle` install there, `vendor/cache` is installed
+//!   from) and Composer (and `.composer`), nothing for `cargo fetch` (it
+//!   writes no `target`: checked), and for all of them the per-user
 //!   directories (`.cache`, `.local`, `.npm`, `.pnpm-store`, `.config`,
 //!   `.yarn`) a `HOME` there would receive;
 //! - the environment moves where the installer writes (or which config it
@@ -111,7 +180,14 @@
 //!   `UV_PROJECT_ENVIRONMENT`, `npm_config_cache`, `GOPATH`, `GOMODCACHE`
 //!   and the like (set by `ENV`, `ARG` or the image, or assigned on the
 //!   command, which refuses for these names whatever the value),
-//!   `GOFLAGS` with `-modfile`, `POETRY_VIRTUALENVS_IN_PROJECT`; or a
+//!   `GOFLAGS` with `-modfile`, `POETRY_VIRTUALENVS_IN_PROJECT`,
+//!   `WORKON_HOME`, `PIPENV_CACHE_DIR`, `PIPENV_DOTENV_LOCATION`,
+//!   `GEM_HOME`, `BUNDLE_PATH`, `BUNDLE_APP_CONFIG`, `BUNDLE_BIN`,
+//!   `BUNDLE_CACHE_PATH`, `BUNDLE_USER_*`, `COMPOSER_HOME`,
+//!   `COMPOSER_CACHE_DIR`, `COMPOSER_VENDOR_DIR`, `COMPOSER_BIN_DIR`,
+//!   `CARGO_HOME`, `CARGO_TARGET_DIR`, `RUSTUP_HOME`; whatever their
+//!   value, `PIPENV_PIPFILE`, `PIPENV_CUSTOM_VENV_NAME`,
+//!   `PIPENV_VENV_IN_PROJECT`, `BUNDLE_GEMFILE`, `COMPOSER`; or a
 //!   config file of the project does (`prefix`/`cache`/`store-dir` in
 //!   `.npmrc`, `cache-folder` in `.yarnrc`, a `…Folder` in `.yarnrc.yml`,
 //!   `in-project`/`path`/`cache-dir` in `poetry.toml`, `cache-dir` in
@@ -131,7 +207,9 @@
 //!   one tool from its manifests, a cleanup of that tool's cache (`npm cache
 //!   clean --force`, `pip cache purge`, `rm -rf ~/.cache/pip`), `pip install`
 //!   of named packages (also before Poetry or uv: `pip install poetry`),
-//!   `poetry config <key> <value>`, or `set` options, chained with `&&` or
+//!   `poetry config <key> <value>`, `pip install pipenv`, `bundle config
+//!   set` of the keys above, `gem install bundler[:version]`, `composer
+//!   clear-cache`, or `set` options, chained with `&&` or
 //!   `;` — a
 //!   build, a script, `npm run build`, `go build`, a `cd`, a pipe, a
 //!   condition, a substitution, a dynamic word or a redirection to a file
@@ -152,7 +230,9 @@
 //! ## What it assumes
 //!
 //! Install scripts of the dependencies (not of the root package, which
-//! refuses) do not read the project's other files, and the caller answers
+//! refuses; gem extensions, Cargo build scripts, which `cargo fetch` does
+//! not run) do not read the project's other files, nor do Composer plugins
+//! installed in the image (global ones), and the caller answers
 //! the queries from the context as the build sees it (after
 //! `.dockerignore`; a symlink is not a regular file).
 //!
@@ -165,13 +245,17 @@
 //! The image filesystem and config are the same; the manifest COPY adds a
 //! layer and history entry.
 
+mod cargo_crate;
 mod context;
 mod go;
 mod locations;
 mod node;
+mod php;
+mod pipenv;
 mod python;
 mod python_projects;
 mod rewrite;
+mod ruby;
 mod scan;
 mod system;
 
@@ -240,8 +324,13 @@ fn fire_once(cx: &mut Cx, needs_context: &mut Vec<dfopt_dockerfile::Span>) -> bo
             let Some((pair, calls)) = pair_at(cx, sf, s, c) else {
                 continue;
             };
-            if let Ok(install) = scan::dependency_install(&calls) {
+            if let Ok(mut install) = scan::dependency_install(&calls) {
                 let run_facts = &sf.before[pair.run];
+                if install.tool == Tool::Bundler {
+                    if let Some(frozen) = ruby::frozen_by_environment(&run_facts.env) {
+                        install.rewrites_lock = !frozen;
+                    }
+                }
                 if let Err(why) = locations::check_environment(run_facts, &pair.dest_abs, &calls) {
                     report_refusal(cx, s, &pair, why);
                     continue;
@@ -314,6 +403,10 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
             python_projects::manifests(install.tool, install.rewrites_lock, dir, reader)
         }
         Tool::Go => go::manifests(dir, reader),
+        Tool::Pipenv => pipenv::manifests(install.rewrites_lock, dir, reader),
+        Tool::Bundler => ruby::manifests(install.rewrites_lock, install.writes_config, dir, reader),
+        Tool::Composer => php::manifests(install.runs_plugins, dir, reader),
+        Tool::Cargo => cargo_crate::manifests(install.rewrites_lock, dir, reader),
         tool => node::manifests(tool, install.rewrites_lock, dir, reader),
     };
     let listing = listing?.ok_or(Decline::Refused(
@@ -321,10 +414,13 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
     ))?;
     let files = files?;
     let written: &[&str] = match install.tool {
-        Tool::Pip | Tool::Poetry | Tool::Uv => &[".venv", "venv", "__pypackages__"],
+        Tool::Pip | Tool::Poetry | Tool::Uv | Tool::Pipenv => &[".venv", "venv", "__pypackages__"],
         Tool::Npm | Tool::Pnpm => &["node_modules"],
         Tool::Yarn => &["node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"],
-        Tool::Go => &["vendor"],
+        Tool::Go | Tool::Bundler => &["vendor"],
+        Tool::Composer => &["vendor", ".composer"],
+        // `cargo fetch` writes only Cargo's home (checked: no `target`).
+        Tool::Cargo => &[],
     };
     if listing.iter().any(|entry| {
         let name = entry.trim_end_matches('/');
