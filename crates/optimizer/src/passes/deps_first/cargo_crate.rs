@@ -168,13 +168,19 @@ fn check_manifest(text: &str) -> Checked<()> {
             }
             continue;
         }
-        if compact.starts_with("path=") && TARGET_TABLES.contains(&table.as_str()) {
+        let path_key = ["path=", "\"path\"=", "'path'="]
+            .iter()
+            .any(|key| compact.starts_with(key));
+        if path_key && TARGET_TABLES.contains(&table.as_str()) {
             if let Some(has_path) = targets.last_mut() {
                 *has_path = true;
             }
             continue;
         }
-        if compact.contains("path=") || compact.starts_with("path.") {
+        if ["path=", "path\"=", "path'=", "path."]
+            .iter()
+            .any(|key| compact.contains(key))
+        {
             return refuse("Cargo.toml names a local path");
         }
     }

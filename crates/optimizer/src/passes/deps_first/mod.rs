@@ -114,8 +114,8 @@
 //!   word that reads files or runs code refuses (`gemspec`, `path`,
 //!   `eval_gemfile`, `eval`, `File`, `Dir`, `IO`, `require_relative`,
 //!   `require` as a call, `load`, `file:`, `plugin`, `install_if`,
-//!   backticks, `%x`, `$`, `;`, heredocs, …); a `gems.rb` (Bundler prefers
-//!   it);
+//!   backticks, `%x`, `$`, `;`, a backslash, heredocs, …); a `gems.rb`
+//!   (Bundler prefers it);
 //! - `Cargo.toml` has a target Cargo would look for in the sources: no
 //!   `[lib]` or `[[bin]]` table, or a `[lib]`, `[[bin]]`, `[[example]]`,
 //!   `[[test]]` or `[[bench]]` table without `path`; a parent directory of

@@ -141,9 +141,11 @@ fn names_local_source(text: &str) -> bool {
     text.lines().any(|line| {
         let line = line.split('#').next().unwrap_or("");
         let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
-        ["path=", "file=", "editable=", "file:"]
-            .iter()
-            .any(|key| compact.contains(key))
+        ["path", "file", "editable"].iter().any(|key| {
+            ["=", "\"=", "'="]
+                .iter()
+                .any(|end| compact.contains(&format!("{key}{end}")))
+        }) || compact.contains("file:")
     })
 }
 

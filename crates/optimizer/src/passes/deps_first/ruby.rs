@@ -333,7 +333,9 @@ fn check_gemfile(text: &str) -> Checked<()> {
         if code.is_empty() {
             continue;
         }
-        if code.contains(['`', '$', ';']) || code.contains("%x") || code.contains("<<") {
+        // Backslashes (escapes, line continuations) would hide words from
+        // the string reader below.
+        if code.contains(['`', '$', ';', '\\']) || code.contains("%x") || code.contains("<<") {
             return refuse("the Gemfile runs code the pass cannot read");
         }
         let words = words_outside_strings(code);
@@ -357,7 +359,7 @@ fn check_gemfile(text: &str) -> Checked<()> {
         if !git_sources_are_remote(code) {
             return refuse("the Gemfile has a git source that is not a remote URL");
         }
-        continued = code.ends_with([',', '\\', '(']);
+        continued = code.ends_with([',', '(']);
     }
     Ok(())
 }
@@ -465,6 +467,7 @@ mod tests {
             "Dir[\"gems/*\"].each { |g| gem g }\n",
             "require_relative \"lib/version\"\n",
             "gem \"x\", `cat v`\n",
+            "gem \"x\",\n  \"\\\"\" File.read \"\\\"\"\n",
             "gem \"x\", \"#{File.read('V')}\"\n",
             "if ENV[\"X\"]\n",
         ] {
