@@ -47,10 +47,11 @@
 //! - Go: `go mod download`: `go.mod`, `go.sum`, `go.work`, `go.work.sum`;
 //! - Pipenv: `pipenv install --deploy`, `pipenv install --ignore-pipfile`,
 //!   `pipenv sync` (also `--system`, `--dev`, `--categories`): `Pipfile`,
-//!   `Pipfile.lock`;
+//!   `Pipfile.lock`, `.python-version`;
 //! - Bundler: `bundle install` (after `bundle config set …` of groups,
 //!   `deployment`, `frozen`, `jobs`, `retry`, or `path vendor/bundle`, and
-//!   `gem install bundler`): `Gemfile`, `Gemfile.lock`, `.bundle/config`;
+//!   `gem install bundler`): `Gemfile`, `Gemfile.lock`, `.bundle/config`,
+//!   `.ruby-version`;
 //! - Composer: `composer install --no-scripts --no-autoloader` (both
 //!   required): `composer.json`, `composer.lock`, `auth.json`;
 //! - Cargo: `cargo fetch` of one crate: `Cargo.toml`, `Cargo.lock`,

@@ -94,7 +94,8 @@ pub(super) fn step(call: &Call) -> Option<Result<Step, &'static str>> {
     }))
 }
 
-/// `Pipfile` (required, checked), then `Pipfile.lock` when present.
+/// `Pipfile` (required, checked), then `Pipfile.lock` and
+/// `.python-version` when present.
 /// Refuses a `.env` (pipenv loads it) and a `pylock.toml` (newer pipenv
 /// versions may install from it) in the project.
 pub(super) fn manifests(
@@ -107,8 +108,10 @@ pub(super) fn manifests(
     let lock = reader.text(&path("Pipfile.lock"));
     let dotenv = reader.file(&path(".env"));
     let pylock = reader.file(&path("pylock.toml"));
+    // A pyenv shim picks the interpreter from it: copied, never harmful.
+    let version = reader.file(&path(".python-version"));
     let pipfile = pipfile?.ok_or(Decline::Refused("Pipfile is not in the context"))?;
-    let lock = lock?;
+    let (lock, version) = (lock?, version?);
     if dotenv?.is_some() {
         return Err(Decline::Refused(
             "the project has a `.env`, which pipenv loads: it may set where it installs",
@@ -130,6 +133,9 @@ pub(super) fn manifests(
             ));
         }
         out.push(path("Pipfile.lock"));
+    }
+    if version.is_some() {
+        out.push(path(".python-version"));
     }
     Ok(out)
 }

@@ -249,8 +249,8 @@ pub(super) fn frozen_by_environment(env: &crate::facts::StaticEnv) -> Option<boo
     frozen
 }
 
-/// `Gemfile` (required, checked), then `Gemfile.lock` and `.bundle/config`
-/// when present.
+/// `Gemfile` (required, checked), then `Gemfile.lock`, `.bundle/config`
+/// and `.ruby-version` when present.
 pub(super) fn manifests(
     rewrites_lock: bool,
     writes_config: bool,
@@ -262,8 +262,10 @@ pub(super) fn manifests(
     let lock = reader.text(&path("Gemfile.lock"));
     let config = reader.text(&path(".bundle/config"));
     let gems_rb = reader.file(&path("gems.rb"));
+    // An rbenv shim picks the interpreter from it: copied, never harmful.
+    let version = reader.file(&path(".ruby-version"));
     let gemfile = gemfile?.ok_or(Decline::Refused("Gemfile is not in the context"))?;
-    let (lock, config) = (lock?, config?);
+    let (lock, config, version) = (lock?, config?, version?);
     if gems_rb?.is_some() {
         return Err(Decline::Refused(
             "the project has a gems.rb, which Bundler prefers",
@@ -297,6 +299,9 @@ pub(super) fn manifests(
             ));
         }
         out.push(path(".bundle/config"));
+    }
+    if version.is_some() {
+        out.push(path(".ruby-version"));
     }
     Ok(out)
 }
