@@ -231,11 +231,13 @@
 //! ## What it assumes
 //!
 //! Install scripts of the dependencies (not of the root package, which
-//! refuses; gem extensions, Cargo build scripts, which `cargo fetch` does
-//! not run) do not read the project's other files, nor do Composer plugins
-//! installed in the image (global ones), and the caller answers
-//! the queries from the context as the build sees it (after
-//! `.dockerignore`; a symlink is not a regular file).
+//! refuses), gem native extensions included, do not read the project's
+//! other files (`cargo fetch` runs no build script); nor do Composer
+//! plugins installed in the image (global ones). No Bundler config of the
+//! image or of an earlier RUN unfreezes what `BUNDLE_FROZEN` or
+//! `BUNDLE_DEPLOYMENT` freeze (the project's `.bundle/config` saying so
+//! refuses). The caller answers the queries from the context as the build
+//! sees it (after `.dockerignore`; a symlink is not a regular file).
 //!
 //! When the context shows a safety condition does not hold for an install
 //! right after `COPY .`, the pass reports why it did not fire.
@@ -303,7 +305,7 @@ fn fire_once(cx: &mut Cx, needs_context: &mut Vec<dfopt_dockerfile::Span>) -> bo
             if let Ok(mut install) = scan::dependency_install(&calls) {
                 let run_facts = &sf.before[pair.run];
                 if install.tool == Tool::Bundler {
-                    if let Some(frozen) = ruby::frozen_by_environment(&run_facts.env) {
+                    if let Some(frozen) = ruby::frozen_by_environment(&run_facts.env, &calls) {
                         install.rewrites_lock = !frozen;
                     }
                 }

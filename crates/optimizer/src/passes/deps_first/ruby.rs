@@ -234,12 +234,20 @@ fn install(flags: &[&str], call: &Call) -> Result<Step, &'static str> {
 }
 
 /// Whether `BUNDLE_FROZEN` or `BUNDLE_DEPLOYMENT` in the environment
-/// freezes the lock (`true`/`1`); any other value, or an unknown one,
-/// leaves it unfrozen, whatever a config step said (the environment is read
-/// before global config).
-pub(super) fn frozen_by_environment(env: &crate::facts::StaticEnv) -> Option<bool> {
+/// freezes the lock (`true`/`1`); any other value, an unknown one, or an
+/// assignment on a command of the RUN, leaves it unfrozen, whatever a
+/// config step said (the environment is read before global config).
+pub(super) fn frozen_by_environment(env: &crate::facts::StaticEnv, calls: &[Call]) -> Option<bool> {
+    const NAMES: [&str; 2] = ["BUNDLE_FROZEN", "BUNDLE_DEPLOYMENT"];
+    if calls.iter().any(|call| {
+        call.assigned
+            .iter()
+            .any(|name| NAMES.contains(&name.as_str()))
+    }) {
+        return Some(false);
+    }
     let mut frozen = None;
-    for name in ["BUNDLE_FROZEN", "BUNDLE_DEPLOYMENT"] {
+    for name in NAMES {
         match env.value(name) {
             Ok(None) => {}
             Ok(Some("true" | "1")) => frozen = Some(frozen.unwrap_or(true)),
