@@ -10,10 +10,10 @@
 //! or `[lib]` without `path`, an `[[example]]`/`[[test]]`/`[[bench]]`
 //! without `path`. With every target table naming its `path` (the files
 //! absent), and a `build` script absent, `cargo fetch` succeeds, downloads
-//! the build dependencies too, writes Cargo.lock when there is none (the
-//! same as with the sources present) and writes no `target` directory;
-//! with `--locked` and a stale lock it fails instead of rewriting it, and
-//! without `--locked` it rewrites it.
+//! the build dependencies too, writes Cargo.lock when there is none (byte
+//! for byte the one it writes with the sources and `build.rs` present) and
+//! writes no `target` directory; with `--locked` and a stale lock it fails
+//! instead of rewriting it, and without `--locked` it rewrites it.
 
 use super::context::{join, Checked, Decline, Reader};
 use super::scan::{flag_name, Call, Step, Tool};
