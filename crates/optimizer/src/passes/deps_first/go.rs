@@ -17,6 +17,8 @@ pub(super) fn step(call: &Call) -> Option<Result<Step, &'static str>> {
                 named: Vec::new(),
                 text: call.display(),
                 rewrites_lock: false,
+                writes_config: false,
+                runs_plugins: false,
             }))
         }
         ["mod", "verify"] => Some(Ok(Step::Aside(Tool::Go))),

@@ -9,7 +9,7 @@ use super::installer_env;
 use super::scan::Call;
 
 /// Variables that move where an installer writes (or which config it reads).
-pub(super) const LOCATION_VARS: [&str; 27] = [
+pub(super) const LOCATION_VARS: [&str; 45] = [
     "HOME",
     "PIP_TARGET",
     "PIP_PREFIX",
@@ -37,6 +37,35 @@ pub(super) const LOCATION_VARS: [&str; 27] = [
     "GOPATH",
     "GOMODCACHE",
     "GOENV",
+    "WORKON_HOME",
+    "PIPENV_CACHE_DIR",
+    "PIPENV_DOTENV_LOCATION",
+    "GEM_HOME",
+    "BUNDLE_PATH",
+    "BUNDLE_APP_CONFIG",
+    "BUNDLE_BIN",
+    "BUNDLE_CACHE_PATH",
+    "BUNDLE_USER_HOME",
+    "BUNDLE_USER_CONFIG",
+    "BUNDLE_USER_CACHE",
+    "COMPOSER_HOME",
+    "COMPOSER_CACHE_DIR",
+    "COMPOSER_VENDOR_DIR",
+    "COMPOSER_BIN_DIR",
+    "CARGO_HOME",
+    "CARGO_TARGET_DIR",
+    "RUSTUP_HOME",
+];
+
+/// Variables that name the manifest or the virtualenv itself, or put it in
+/// the project: refused whatever their value (the pass copies the manifests
+/// it finds in the working directory).
+const SET_VARS: [&str; 5] = [
+    "PIPENV_PIPFILE",
+    "PIPENV_CUSTOM_VENV_NAME",
+    "PIPENV_VENV_IN_PROJECT",
+    "BUNDLE_GEMFILE",
+    "COMPOSER",
 ];
 
 /// Variables whose values are flags, refused when they name a file.
@@ -63,18 +92,27 @@ pub(super) fn check_environment(
 ) -> Result<(), &'static str> {
     for call in calls {
         for name in &call.assigned {
-            if LOCATION_VARS.contains(&name.as_str()) || FLAG_VARS.contains(&name.as_str()) {
+            if LOCATION_VARS.contains(&name.as_str())
+                || FLAG_VARS.contains(&name.as_str())
+                || SET_VARS.contains(&name.as_str())
+            {
                 return Err("an assignment that moves where the install writes");
             }
         }
         installer_env::check_assigned_settings(&call.assigned)?;
     }
-    installer_env::check_environment_settings(&facts.env)?;
     for name in LOCATION_VARS {
         match facts.env.value(name) {
             Ok(None) => {}
             Ok(Some(path)) if path.starts_with('/') && !is_within(path, dest) => {}
             _ => return Err("the environment moves where the install writes into the copied tree"),
+        }
+    }
+    for name in SET_VARS {
+        if !matches!(facts.env.value(name), Ok(None)) {
+            return Err(
+                "the environment names another manifest or puts the virtualenv in the project",
+            );
         }
     }
     if matches!(facts.env.value("GOFLAGS"), Ok(Some(flags)) if flags.contains("modfile")) {
@@ -86,7 +124,7 @@ pub(super) fn check_environment(
     ) {
         return Err("Poetry may create its virtualenv in the project");
     }
-    Ok(())
+    installer_env::check_environment_settings(&facts.env)
 }
 
 /// Whether `path` is `dir` or below it (both absolute and normalised).

@@ -47,11 +47,32 @@
 //!   `.yarnrc.yml`;
 //! - pnpm: `pnpm install`, `pnpm fetch`: `package.json`, `pnpm-lock.yaml`,
 //!   `.npmrc`, `.pnpmfile.cjs`;
-//! - Go: `go mod download`: `go.mod`, `go.sum`, `go.work`, `go.work.sum`.
+//! - Go: `go mod download`: `go.mod`, `go.sum`, `go.work`, `go.work.sum`;
+//! - Pipenv: `pipenv install --deploy`, `pipenv install --ignore-pipfile`,
+//!   `pipenv sync` (also `--system`, `--dev`, `--categories`): `Pipfile`,
+//!   `Pipfile.lock`, `.python-version`;
+//! - Bundler: `bundle install` (after `bundle config set …` of groups,
+//!   `deployment`, `frozen`, `jobs`, `retry`, or `path vendor/bundle`, and
+//!   `gem install bundler`): `Gemfile`, `Gemfile.lock`, `.bundle/config`,
+//!   `.ruby-version`;
+//! - Composer: `composer install --no-scripts --no-autoloader` (both
+//!   required): `composer.json`, `composer.lock`, `auth.json`;
+//! - Cargo: `cargo fetch` of one crate: `Cargo.toml`, `Cargo.lock`,
+//!   `.cargo/config.toml`, `.cargo/config`, `rust-toolchain.toml`,
+//!   `rust-toolchain`.
 //!
-//! The named requirements files, `package.json`, `pyproject.toml` and
-//! `go.mod` are required; the others are copied when the context has them.
-//! The change title names every manifest copied.
+//! The named requirements files, `package.json`, `pyproject.toml`,
+//! `go.mod`, `Pipfile`, `Gemfile`, `composer.json` and `Cargo.toml` are
+//! required; the others are copied when the context has them. The change
+//! title names every manifest copied.
+//!
+//! Pipenv and Cargo were run with only the manifests in the directory to
+//! check what they read and write (`cargo fetch` loads the crate's
+//! targets: it succeeds without the sources only when every target table
+//! names its `path`, and fails when Cargo has to find a target from the
+//! source files, so those shapes refuse); Bundler's and Composer's
+//! behaviour is from their documentation. Each module says what it
+//! checked.
 //!
 //! ## Why
 //!
@@ -86,7 +107,37 @@
 //!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`;
 //!   `replace … => ./local` in `go.mod`, or a `go.work` that uses other
 //!   module directories; a `path =`, `develop = true`, `editable = true`,
-//!   `file:` or any `workspace` in `pyproject.toml` (read as text);
+//!   `file:` or any `workspace` in `pyproject.toml` (read as text); a
+//!   `path =`, `file =`, `editable =` or `file:` in the `Pipfile` (read as
+//!   text), a `path`, `file` or `editable` entry in `Pipfile.lock`; a
+//!   `PATH` section in `Gemfile.lock`, a `git:` source in the `Gemfile`
+//!   that is not a remote URL; a Composer repository that is not a remote
+//!   one (`path`, `artifact`, `package`, a local URL), a locked package
+//!   from a local path or URL; a `path` key in `Cargo.toml` outside the
+//!   target tables (dependencies, `[patch]`, `[replace]`), any `workspace`
+//!   or `file:` in it, a `path`, `paths`, `directory`, `local-registry`,
+//!   `include` or `file:` in the Cargo config or toolchain file;
+//! - the `Gemfile` has a line the pass cannot classify — it is Ruby, so
+//!   only `source`, `gem`, `group`, `platforms`, `ruby`, `git_source` and
+//!   `end` statements (and their continuation lines) are read, and any
+//!   word that reads files or runs code refuses (`gemspec`, `path`,
+//!   `eval_gemfile`, `eval`, `File`, `Dir`, `IO`, `require_relative`,
+//!   `require` as a call, `load`, `file:`, `plugin`, `install_if`,
+//!   backticks, `%x`, `$`, `;`, a backslash, heredocs, …); a `gems.rb`
+//!   (Bundler prefers it);
+//! - `Cargo.toml` has a target Cargo would look for in the sources: no
+//!   `[lib]` or `[[bin]]` table, or a `[lib]`, `[[bin]]`, `[[example]]`,
+//!   `[[test]]` or `[[bench]]` table without `path`; a parent directory of
+//!   the crate in the context has a `Cargo.toml` (a workspace root), a
+//!   Cargo config or a toolchain file;
+//! - Composer may run plugins, which may read the project: the install has
+//!   no `--no-plugins` and the lock has a `composer-plugin` package, or
+//!   there is no lock to tell; `composer install` without
+//!   `--no-scripts` and `--no-autoloader` (the scripts and the autoloader
+//!   dump read the project's source; `--optimize-autoloader` refuses with
+//!   them, as any other option the pass does not know);
+//! - the project has a `.env` for Pipenv (it loads it, and it may set
+//!   where Pipenv installs) or a `pylock.toml`;
 //! - the install would install the project itself, which needs its source:
 //!   `poetry install` without `--no-root`, `uv sync` without
 //!   `--no-install-project`;
@@ -96,7 +147,8 @@
 //!   source file;
 //! - a manifest the installer needs is absent from the context (a named
 //!   requirements file or an include, `package.json`, `pyproject.toml`,
-//!   `go.mod`), or its path
+//!   `go.mod`, `Pipfile`, `Gemfile`, `composer.json`, `Cargo.toml`), or
+//!   its path
 //!   cannot be written as a plain COPY source (spaces, wildcards, `$`);
 //!   `.yarnrc.yml` names a `yarnPath` or `plugins` (or `.yarnrc` a
 //!   `yarn-path`): the files they name are not copied; a pnpm workspace
@@ -105,13 +157,31 @@
 //!   with the context's version: `npm install`, `yarn` without
 //!   `--frozen-lockfile`/`--pure-lockfile`/`--immutable` and `pnpm install`
 //!   without `--frozen-lockfile` and `uv sync` without `--frozen`/`--locked`
-//!   fire only when the context has no lockfile; `go mod download` only when `go.sum` has the `go.mod` sum of
+//!   fire only when the context has no lockfile; so do `pipenv install`
+//!   without `--deploy` or `--ignore-pipfile` (`--deploy` fails on a stale
+//!   lock, `--ignore-pipfile` and `pipenv sync` install from it as it is),
+//!   `bundle install` unless frozen — by `--frozen`/`--deployment`, a
+//!   `bundle config set frozen|deployment true` before it in the RUN
+//!   (another value of these two keys refuses), or
+//!   `BUNDLE_FROZEN`/`BUNDLE_DEPLOYMENT` set to `true`/`1` (any other
+//!   value of these two unfreezes, whatever the config said) — and `cargo
+//!   fetch` without `--locked`/`--frozen`; `composer install` installs a
+//!   lock as it is and writes one only when there is none;
+//!   `go mod download` only when `go.sum` has the `go.mod` sum of
 //!   every module `go.mod` requires (it writes go.sum only to add sums it
 //!   needs to load the build list);
+//! - the RUN writes Bundler's config (`bundle config set`, or an option
+//!   Bundler 2 remembers: `--without`, `--with`, `--deployment`,
+//!   `--frozen`, `--clean`) and the context has `.bundle/config`, which the
+//!   full COPY would write back; or `.bundle/config` sets a path, the
+//!   Gemfile, the app config, or the frozen or deployment state;
 //! - the context directory the install runs in holds a path the installer
 //!   writes, which the full COPY would then overwrite: `node_modules` (and
 //!   `.yarn`, `.pnp.cjs` for yarn), `.venv`, `venv`, `__pypackages__` for
-//!   pip, Poetry and uv, `vendor` for Go, and for all of them the per-user
+//!   pip, Poetry, uv and Pipenv, `vendor` for Go, Bundler (deployment mode
+//!   and `path vendor/bundle` install there, `vendor/cache` is installed
+//!   from) and Composer (and `.composer`), nothing for `cargo fetch` (it
+//!   writes no `target`: checked), and for all of them the per-user
 //!   directories (`.cache`, `.local`, `.npm`, `.pnpm-store`, `.config`,
 //!   `.yarn`) a `HOME` there would receive;
 //! - the environment moves where the installer writes (or which config it
@@ -120,7 +190,14 @@
 //!   `UV_PROJECT_ENVIRONMENT`, `npm_config_cache`, `GOPATH`, `GOMODCACHE`
 //!   and the like (set by `ENV`, `ARG` or the image, or assigned on the
 //!   command, which refuses for these names whatever the value),
-//!   `GOFLAGS` with `-modfile`, `POETRY_VIRTUALENVS_IN_PROJECT`; or a
+//!   `GOFLAGS` with `-modfile`, `POETRY_VIRTUALENVS_IN_PROJECT`,
+//!   `WORKON_HOME`, `PIPENV_CACHE_DIR`, `PIPENV_DOTENV_LOCATION`,
+//!   `GEM_HOME`, `BUNDLE_PATH`, `BUNDLE_APP_CONFIG`, `BUNDLE_BIN`,
+//!   `BUNDLE_CACHE_PATH`, `BUNDLE_USER_*`, `COMPOSER_HOME`,
+//!   `COMPOSER_CACHE_DIR`, `COMPOSER_VENDOR_DIR`, `COMPOSER_BIN_DIR`,
+//!   `CARGO_HOME`, `CARGO_TARGET_DIR`, `RUSTUP_HOME`; whatever their
+//!   value, `PIPENV_PIPFILE`, `PIPENV_CUSTOM_VENV_NAME`,
+//!   `PIPENV_VENV_IN_PROJECT`, `BUNDLE_GEMFILE`, `COMPOSER`; or a
 //!   config file of the project does (`prefix`/`cache`/`store-dir` in
 //!   `.npmrc`, `cache-folder` in `.yarnrc`, a `…Folder` in `.yarnrc.yml`,
 //!   `in-project`/`path`/`cache-dir` in `poetry.toml`, `cache-dir` in
@@ -129,8 +206,9 @@
 //!   source (installers take most options from variables: `PIP_CONSTRAINT`
 //!   is `-c`, `NODE_OPTIONS=--require ./x.js` runs a file,
 //!   `GOFLAGS=-overlay=…`, `GOWORK`, `GOPROXY=file://…`): a variable of the
-//!   `PIP_`, `UV_`, `POETRY_`, `PNPM_`, `YARN_`, `npm_config_`, `GO…` and
-//!   `NODE_` families passes only when the pass lists it as harmless
+//!   `PIP_`, `UV_`, `POETRY_`, `PIPENV_`, `PNPM_`, `YARN_`, `npm_config_`,
+//!   `GO…`, `NODE_`, `BUNDLE_`, `GEM_`, `COMPOSER_`, `CARGO_` and `RUSTUP_`
+//!   families passes only when the pass lists it as harmless
 //!   (switches, versions, timeouts, remote index URLs; `installer_env.rs`);
 //! - Python imports from the working directory while the install runs
 //!   (`python -m pip`, or `PYTHONPATH` naming it) and an entry there is
@@ -153,7 +231,9 @@
 //!   one tool from its manifests, a cleanup of that tool's cache (`npm cache
 //!   clean --force`, `pip cache purge`, `rm -rf ~/.cache/pip`), `pip install`
 //!   of named packages (also before Poetry or uv: `pip install poetry`),
-//!   `poetry config <key> <value>`, or `set` options, chained with `&&` or
+//!   `poetry config <key> <value>`, `pip install pipenv`, `bundle config
+//!   set` of the keys above, `gem install bundler[:version]`, `composer
+//!   clear-cache`, or `set` options, chained with `&&` or
 //!   `;` — a
 //!   build, a script, `npm run build`, `go build`, a `cd`, a pipe, a
 //!   condition, a substitution, a dynamic word or a redirection to a file
@@ -180,9 +260,13 @@
 //! ## What it assumes
 //!
 //! Install scripts of the dependencies (not of the root package, which
-//! refuses) do not read the project's other files, and the caller answers
-//! the queries from the context as the build sees it (after
-//! `.dockerignore`; a symlink is not a regular file).
+//! refuses), gem native extensions included, do not read the project's
+//! other files (`cargo fetch` runs no build script); nor do Composer
+//! plugins installed in the image (global ones). No Bundler config of the
+//! image or of an earlier RUN unfreezes what `BUNDLE_FROZEN` or
+//! `BUNDLE_DEPLOYMENT` freeze (the project's `.bundle/config` saying so
+//! refuses). The caller answers the queries from the context as the build
+//! sees it (after `.dockerignore`; a symlink is not a regular file).
 //!
 //! When the context shows a safety condition does not hold for an install
 //! right after `COPY .`, the pass reports why it did not fire.
@@ -193,63 +277,30 @@
 //! The image filesystem and config are the same; the manifest COPY adds a
 //! layer and history entry.
 
+mod cargo_crate;
 mod context;
 mod go;
 mod installer_env;
 mod locations;
 mod node;
+mod pair;
+mod php;
+mod pipenv;
 mod python;
 mod python_imports;
 mod python_projects;
 mod rewrite;
+mod ruby;
 mod scan;
 mod system;
 
-use dfopt_dockerfile::instructions::{Command, CommandKind};
+use crate::work::Cx;
 
-use crate::facts::StageFacts;
-use crate::shell::Script;
-use crate::work::{is_kept, Cx};
-
-use context::{join, normalize_absolute, parent, plain_source, real_directories, Decline, Reader};
+use context::{join, parent, plain_source, real_directories, Decline, Reader};
+use pair::{pair_at, under_any, Pair, PACKAGE_TREES};
 use scan::{Install, Tool};
 
 pub(crate) const ID: &str = "deps-first";
-
-/// Source directories under [`SYSTEM_TREES`] that hold applications by
-/// convention (`/usr/src/app`).
-const SOURCE_TREES: [&str; 2] = ["/usr/src/", "/usr/local/src/"];
-/// System directories a full COPY into which the pass leaves alone.
-const SYSTEM_DIRS: [&str; 6] = ["/", "/var", "/opt", "/home", "/root", "/tmp"];
-/// Directories packages write below: a system install does not move above
-/// a COPY into them.
-const PACKAGE_TREES: [&str; 8] = [
-    "/var", "/opt", "/srv", "/home", "/root", "/tmp", "/mnt", "/media",
-];
-/// Directories under which the pass leaves a full COPY alone.
-const SYSTEM_TREES: [&str; 13] = [
-    "/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot", "/dev",
-    "/proc", "/sys", "/run",
-];
-
-/// A `COPY . <dir>` followed (across metadata only) by a RUN.
-pub(super) struct Pair {
-    pub copy: usize,
-    pub run: usize,
-    /// The destination as written.
-    pub dest: String,
-    /// The destination, absolute and normalised.
-    pub dest_abs: String,
-    /// The context directory the COPY copies into `dest` (`""`: the root,
-    /// for `COPY .`; `app` for `COPY app/ <dir>`).
-    pub source_root: String,
-    /// The RUN's working directory as a context directory (`""`: the root).
-    pub context_dir: String,
-    /// Whether Python's import path holds the RUN's working directory while
-    /// it runs (`python -m …`, or `PYTHONPATH` naming it); `Err` when
-    /// `PYTHONPATH` names another place in the copied tree or an unknown one.
-    pub python_path_has_workdir: Result<bool, &'static str>,
-}
 
 pub(crate) fn run(cx: &mut Cx) {
     let mut needs_context = Vec::new();
@@ -282,8 +333,13 @@ fn fire_once(cx: &mut Cx, needs_context: &mut Vec<dfopt_dockerfile::Span>) -> bo
             let Some((pair, calls)) = pair_at(cx, sf, s, c) else {
                 continue;
             };
-            if let Ok(install) = scan::dependency_install(&calls) {
+            if let Ok(mut install) = scan::dependency_install(&calls) {
                 let run_facts = &sf.before[pair.run];
+                if install.tool == Tool::Bundler {
+                    if let Some(frozen) = ruby::frozen_by_environment(&run_facts.env, &calls) {
+                        install.rewrites_lock = !frozen;
+                    }
+                }
                 if let Err(why) = locations::check_environment(run_facts, &pair.dest_abs, &calls) {
                     report_refusal(cx, s, &pair, why);
                     continue;
@@ -366,13 +422,19 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
             python_projects::manifests(install.tool, install.rewrites_lock, dir, reader)
         }
         Tool::Go => go::manifests(dir, reader),
+        Tool::Pipenv => pipenv::manifests(install.rewrites_lock, dir, reader),
+        Tool::Bundler => ruby::manifests(install.rewrites_lock, install.writes_config, dir, reader),
+        Tool::Composer => php::manifests(install.runs_plugins, dir, reader),
+        Tool::Cargo => cargo_crate::manifests(install.rewrites_lock, dir, reader),
         tool => node::manifests(tool, install.rewrites_lock, dir, reader),
     };
     let listing = listing?.ok_or(Decline::Refused(
         "the working directory is not in the context",
     ))?;
-    if matches!(install.tool, Tool::Pip | Tool::Poetry | Tool::Uv)
-        && pair.python_path_has_workdir.map_err(Decline::Refused)?
+    if matches!(
+        install.tool,
+        Tool::Pip | Tool::Poetry | Tool::Uv | Tool::Pipenv
+    ) && pair.python_path_has_workdir.map_err(Decline::Refused)?
         && listing
             .iter()
             .any(|e| python_imports::shadows_imported_module(e))
@@ -383,10 +445,13 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
     }
     let files = files?;
     let written: &[&str] = match install.tool {
-        Tool::Pip | Tool::Poetry | Tool::Uv => &[".venv", "venv", "__pypackages__"],
+        Tool::Pip | Tool::Poetry | Tool::Uv | Tool::Pipenv => &[".venv", "venv", "__pypackages__"],
         Tool::Npm | Tool::Pnpm => &["node_modules"],
         Tool::Yarn => &["node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"],
-        Tool::Go => &["vendor"],
+        Tool::Go | Tool::Bundler => &["vendor"],
+        Tool::Composer => &["vendor", ".composer"],
+        // `cargo fetch` writes only Cargo's home (checked: no `target`).
+        Tool::Cargo => &[],
     };
     if listing.iter().any(|entry| {
         let name = entry.trim_end_matches('/');
@@ -409,185 +474,4 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
         }
     }
     Ok(files)
-}
-
-/// The pair starting at command `c`, with the RUN's calls, when the COPY and
-/// what is between qualify and the RUN can be read.
-fn pair_at(cx: &Cx, sf: &StageFacts, s: usize, c: usize) -> Option<(Pair, Vec<scan::Call>)> {
-    let commands = &cx.work.ir.stages[s].commands;
-    let copy = &commands[c];
-    let (source_root, dest) = full_copy_dest(copy)?;
-    let dest_abs = if dest.starts_with('/') {
-        normalize_absolute(&dest)?
-    } else {
-        let base = sf.before.get(c)?.workdir.as_deref()?;
-        normalize_absolute(&format!("{base}/{dest}"))?
-    };
-    let in_system_tree = under_any(&dest_abs, &SYSTEM_TREES);
-    let source_tree = SOURCE_TREES.iter().any(|t| dest_abs.starts_with(t));
-    if SYSTEM_DIRS.contains(&dest_abs.as_str()) || (in_system_tree && !source_tree) {
-        return None;
-    }
-    let mut names = Vec::new();
-    let mut r = c + 1;
-    loop {
-        let cmd = commands.get(r)?;
-        match &cmd.kind {
-            CommandKind::Label(_) => {}
-            CommandKind::Env(pairs) => names.extend(pairs.iter().map(|p| p.key.clone())),
-            CommandKind::Arg(decls) => names.extend(decls.iter().map(|d| d.key.clone())),
-            CommandKind::Run(_) => break,
-            _ => return None,
-        }
-        if is_kept(&cmd.comments) {
-            return None;
-        }
-        r += 1;
-    }
-    let run_cmd = &commands[r];
-    let CommandKind::Run(run) = &run_cmd.kind else {
-        return None;
-    };
-    if is_kept(&run_cmd.comments)
-        || !run.cmd.prepend_shell
-        || !run.cmd.files.is_empty()
-        || !sf.before.get(r)?.posix_shell()
-    {
-        return None;
-    }
-    let printed = cx.printed(s, r)?;
-    if printed.instr.has_heredocs || printed.instr.json {
-        return None;
-    }
-    let args = printed.args();
-    if names
-        .iter()
-        .any(|n| args.contains(&format!("${n}")) || args.contains(&format!("${{{n}")))
-    {
-        return None;
-    }
-    let workdir = normalize_absolute(sf.before.get(r)?.workdir.as_deref()?)?;
-    let below = if workdir == dest_abs {
-        ""
-    } else {
-        workdir.strip_prefix(&format!("{dest_abs}/"))?
-    };
-    let context_dir = match (source_root.as_str(), below) {
-        (root, "") => root.to_string(),
-        ("", below) => below.to_string(),
-        (root, below) => format!("{root}/{below}"),
-    };
-    let script = Script::parse(args).ok()?;
-    let calls = scan::calls(&script).ok()?;
-    let python_path_has_workdir = python_path_has_workdir(sf, r, &calls, &dest_abs, &workdir);
-    Some((
-        Pair {
-            copy: c,
-            run: r,
-            dest,
-            dest_abs,
-            source_root,
-            context_dir,
-            python_path_has_workdir,
-        },
-        calls,
-    ))
-}
-
-/// The source directory (a context path, `""` for `.`) and the destination
-/// of `COPY . <dir>` / `COPY <src>/ <dir>` / `ADD` of the same, when the
-/// instruction has no flag the pass does not carry over. That a named source
-/// is a directory (not a file or a symlink) is checked in the context before
-/// any split.
-fn full_copy_dest(cmd: &Command) -> Option<(String, String)> {
-    if is_kept(&cmd.comments) || cmd.original.contains('$') {
-        return None;
-    }
-    let paths = match &cmd.kind {
-        CommandKind::Copy(copy) => {
-            if copy.from.is_some() || copy.parents || !copy.excludes.is_empty() {
-                return None;
-            }
-            &copy.paths
-        }
-        CommandKind::Add(add) => {
-            if add.checksum.is_some()
-                || add.keep_git_dir.is_some()
-                || add.unpack.is_some()
-                || !add.excludes.is_empty()
-            {
-                return None;
-            }
-            &add.paths
-        }
-        _ => return None,
-    };
-    let [source] = paths.sources.as_slice() else {
-        return None;
-    };
-    if !paths.contents.is_empty() {
-        return None;
-    }
-    // A named source counts only with its trailing `/` (`COPY app/ /app`):
-    // without it, `COPY requirements.txt .` would look like a candidate.
-    let root = match source.as_str() {
-        "." | "./" => String::new(),
-        named => {
-            let dir = named.strip_suffix('/')?;
-            let local = plain_source(dir) && !dir.contains("://") && !dir.starts_with("git@");
-            if !local {
-                return None;
-            }
-            join("", dir)?
-        }
-    };
-    Some((root, paths.dest.clone()))
-}
-
-/// Whether an absolute path is one of `trees` or below one.
-fn under_any(path: &str, trees: &[&str]) -> bool {
-    trees
-        .iter()
-        .any(|t| path == *t || path.starts_with(&format!("{t}/")))
-}
-
-/// Whether the RUN's Python processes import from its working directory:
-/// `python -m …` puts it first on the import path, and so does a
-/// `PYTHONPATH` entry naming it (an empty entry, `.`). A `PYTHONPATH` entry
-/// elsewhere in the copied tree, relative, or unknown refuses.
-fn python_path_has_workdir(
-    sf: &StageFacts,
-    run: usize,
-    calls: &[scan::Call],
-    dest_abs: &str,
-    workdir: &str,
-) -> Result<bool, &'static str> {
-    let module_run = calls
-        .iter()
-        .any(|c| c.name.starts_with("python") && c.args.iter().any(|a| a == "-m"));
-    let unknown = "PYTHONPATH is unknown, relative, or names a place in the copied tree";
-    if calls
-        .iter()
-        .any(|c| c.assigned.iter().any(|n| n == "PYTHONPATH"))
-    {
-        return Err(unknown);
-    }
-    let value = match sf.before.get(run).map(|f| f.env.value("PYTHONPATH")) {
-        Some(Ok(value)) => value,
-        _ => return Err(unknown),
-    };
-    let mut has_workdir = module_run;
-    for entry in value.map(|v| v.split(':')).into_iter().flatten() {
-        if entry.is_empty() || entry == "." {
-            has_workdir = true;
-            continue;
-        }
-        let entry = normalize_absolute(entry).ok_or(unknown)?;
-        if entry == workdir {
-            has_workdir = true;
-        } else if under_any(&entry, &[dest_abs]) {
-            return Err(unknown);
-        }
-    }
-    Ok(has_workdir)
 }

@@ -137,6 +137,8 @@ pub(super) fn step(call: &Call) -> Option<Result<Step, &'static str>> {
         named: Vec::new(),
         text: call.display(),
         rewrites_lock,
+        writes_config: false,
+        runs_plugins: false,
     }))
 }
 

@@ -151,6 +151,8 @@ fn install(args: &[String], call: &Call) -> Result<Step, &'static str> {
         named,
         text: call.display(),
         rewrites_lock: false,
+        writes_config: false,
+        runs_plugins: false,
     })
 }
 

@@ -97,6 +97,8 @@ pub(super) fn step(call: &Call) -> Option<Result<Step, &'static str>> {
         // Poetry refuses a stale poetry.lock rather than rewrite it; `uv
         // sync` updates uv.lock unless `--frozen`/`--locked`.
         rewrites_lock: tool == Tool::Uv && !frozen,
+        writes_config: false,
+        runs_plugins: false,
     }))
 }
 

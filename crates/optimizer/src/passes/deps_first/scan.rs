@@ -4,7 +4,7 @@
 
 use crate::shell::{literal, Script, TokKind};
 
-use super::{go, node, python, python_projects, system};
+use super::{cargo_crate, go, node, php, pipenv, python, python_projects, ruby, system};
 
 /// One simple command of the RUN, with static words only.
 #[derive(Clone, Debug)]
@@ -41,6 +41,10 @@ pub(super) enum Tool {
     Yarn,
     Pnpm,
     Go,
+    Pipenv,
+    Bundler,
+    Composer,
+    Cargo,
 }
 
 /// What one call of a dependency-install RUN does.
@@ -57,7 +61,18 @@ pub(super) enum Step {
         /// `--frozen-lockfile`): the full COPY would then overwrite the
         /// rewritten file with the context's.
         rewrites_lock: bool,
+        /// It writes the tool's project config (`bundle install --without`,
+        /// a remembered option): a config file of the context the full COPY
+        /// would then write back.
+        writes_config: bool,
+        /// It runs the plugins of installed packages (`composer install`
+        /// without `--no-plugins`), which may read the project.
+        runs_plugins: bool,
     },
+    /// Sets the tool's configuration (`bundle config set …`), which may be
+    /// written in the project (`.bundle/config`); `freezes_lock` when it
+    /// makes the installs after it refuse to rewrite the lockfile.
+    Configure { tool: Tool, freezes_lock: bool },
     /// Cleans the tool's own cache, or installs nothing from the working
     /// directory (`pip install --upgrade pip`).
     Aside(Tool),
@@ -73,6 +88,10 @@ pub(super) struct Install {
     pub texts: Vec<String>,
     /// One of them may rewrite the lockfile.
     pub rewrites_lock: bool,
+    /// A step may write the tool's config in the project.
+    pub writes_config: bool,
+    /// A step may run plugins of the installed packages.
+    pub runs_plugins: bool,
 }
 
 /// The calls of a command line, or why it is not read: substitutions,
@@ -158,19 +177,39 @@ pub(super) fn dependency_install(calls: &[Call]) -> Result<Install, &'static str
     let mut named = Vec::new();
     let mut texts = Vec::new();
     let mut rewrites_lock = false;
+    let mut writes_config = false;
+    let mut runs_plugins = false;
+    let mut frozen_by_config = false;
     for call in calls {
         let step = python::step(call)
             .or_else(|| python_projects::step(call))
+            .or_else(|| pipenv::step(call))
             .or_else(|| node::step(call))
             .or_else(|| go::step(call))
+            .or_else(|| ruby::step(call))
+            .or_else(|| php::step(call))
+            .or_else(|| cargo_crate::step(call))
             .ok_or("a command that is not part of a dependency install")??;
         match step {
             Step::Aside(aside) => asides.push(aside),
+            Step::Configure {
+                tool: step_tool,
+                freezes_lock,
+            } => {
+                if tool.is_some_and(|t| t != step_tool) {
+                    return Err("commands of two different tools");
+                }
+                tool = Some(step_tool);
+                writes_config = true;
+                frozen_by_config |= freezes_lock;
+            }
             Step::Install {
                 tool: step_tool,
                 named: files,
                 text,
                 rewrites_lock: rewrites,
+                writes_config: writes,
+                runs_plugins: plugins,
             } => {
                 if tool.is_some_and(|t| t != step_tool) {
                     return Err("installs of two different tools");
@@ -178,9 +217,14 @@ pub(super) fn dependency_install(calls: &[Call]) -> Result<Install, &'static str
                 tool = Some(step_tool);
                 named.extend(files);
                 texts.push(text);
-                rewrites_lock |= rewrites;
+                rewrites_lock |= rewrites && !frozen_by_config;
+                writes_config |= writes;
+                runs_plugins |= plugins;
             }
         }
+    }
+    if texts.is_empty() {
+        return Err("no install from manifests");
     }
     let tool = tool.ok_or("no install from manifests")?;
     if !asides.iter().all(|&aside| goes_with(aside, tool)) {
@@ -191,15 +235,18 @@ pub(super) fn dependency_install(calls: &[Call]) -> Result<Install, &'static str
         named,
         texts,
         rewrites_lock,
+        writes_config,
+        runs_plugins,
     })
 }
 
 /// Whether a step of `aside` (a cleanup, a tool bootstrap) may share a RUN
 /// with an install of `tool`: its own, `pip install poetry` before a
-/// Python project manager, `uv cache clean` after `uv pip install`.
+/// Python project manager (`pip install pipenv` too), `uv cache clean`
+/// after `uv pip install`.
 fn goes_with(aside: Tool, tool: Tool) -> bool {
     aside == tool
-        || (aside == Tool::Pip && matches!(tool, Tool::Poetry | Tool::Uv))
+        || (aside == Tool::Pip && matches!(tool, Tool::Poetry | Tool::Uv | Tool::Pipenv))
         || (aside == Tool::Uv && tool == Tool::Pip)
 }
 

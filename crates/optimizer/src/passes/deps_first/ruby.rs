@@ -1,0 +1,490 @@
+//! Bundler: `bundle install` reads `Gemfile`, `Gemfile.lock` and the
+//! project's `.bundle/config`; `bundle config set …` and `gem install
+//! bundler` may come before it.
+//!
+//! Not tested on this pass's host (no Ruby); from Bundler's documentation:
+//! without frozen or deployment mode `bundle install` writes Gemfile.lock
+//! (it re-resolves gems whose Gemfile entry changed, and adds the platform
+//! it runs on); `bundle config set` writes the project's `.bundle/config`
+//! when run in a project (or `$BUNDLE_APP_CONFIG/config`); the options
+//! Bundler 2 "remembers" (`--without`, `--deployment`, `--frozen`, …) are
+//! written there too; deployment mode installs into `vendor/bundle` of the
+//! project, and gems cached in `vendor/cache` are installed from there.
+//!
+//! The Gemfile is Ruby: only lines the pass can classify are accepted
+//! (`source`, `gem`, `group`, `platforms`, `ruby`, `git_source`, `end` and
+//! their continuations), and any word that reads files or runs code
+//! (`gemspec`, `path`, `eval_gemfile`, `File`, `Dir`, `require_relative`,
+//! `eval`, backticks, …) refuses.
+
+use super::context::{join, Checked, Decline, Reader};
+use super::scan::{flag_name, removes_only, Call, Step, Tool};
+
+/// Gem caches (removing them is part of the install): the official Ruby
+/// images' `GEM_HOME` cache and the per-user ones.
+const CACHES: [&str; 5] = [
+    "/usr/local/bundle/cache",
+    "~/.bundle/cache",
+    "/root/.bundle/cache",
+    "~/.gem",
+    "/root/.gem",
+];
+
+/// `bundle install` options that name no path and write nothing.
+const INSTALL_FLAGS: [&str; 10] = [
+    "--jobs",
+    "-j",
+    "--retry",
+    "--quiet",
+    "--verbose",
+    "--no-color",
+    "--redownload",
+    "--force",
+    "--full-index",
+    "--prefer-local",
+];
+
+/// Options of [`INSTALL_FLAGS`] whose value is the next word.
+const INSTALL_VALUES: [&str; 3] = ["--jobs", "-j", "--retry"];
+
+/// Options Bundler 2 remembers in the project's config (their values name
+/// groups or nothing); `--deployment` and `--frozen` also freeze the lock.
+const REMEMBERED_FLAGS: [&str; 5] = ["--without", "--with", "--deployment", "--frozen", "--clean"];
+
+/// `bundle config set` keys whose values name no path.
+const CONFIG_KEYS: [&str; 8] = [
+    "without",
+    "with",
+    "deployment",
+    "frozen",
+    "jobs",
+    "retry",
+    "silence_root_warning",
+    "force_ruby_platform",
+];
+
+/// Gemfile statements the pass can classify.
+const GEMFILE_STATEMENTS: [&str; 8] = [
+    "source",
+    "gem",
+    "group",
+    "platforms",
+    "platform",
+    "ruby",
+    "git_source",
+    "end",
+];
+
+/// Words of a Gemfile line that read files of the project or run code.
+const GEMFILE_REFUSED_WORDS: [&str; 25] = [
+    "gemspec",
+    "path",
+    "eval_gemfile",
+    "eval",
+    "instance_eval",
+    "class_eval",
+    "File",
+    "Dir",
+    "IO",
+    "Pathname",
+    "require",
+    "require_relative",
+    "load",
+    "system",
+    "exec",
+    "spawn",
+    "open",
+    "read",
+    "__dir__",
+    "__FILE__",
+    "Kernel",
+    "send",
+    "plugin",
+    "install_if",
+    "file",
+];
+
+/// The step a call makes, when it is Bundler's or `gem install bundler`.
+pub(super) fn step(call: &Call) -> Option<Result<Step, &'static str>> {
+    if removes_only(call, &CACHES) {
+        return Some(Ok(Step::Aside(Tool::Bundler)));
+    }
+    let args: Vec<&str> = call.args.iter().map(String::as_str).collect();
+    match (call.name.as_str(), args.as_slice()) {
+        ("gem", ["install", rest @ ..]) => Some(gem_install_bundler(rest)),
+        ("bundle", ["config", "set", rest @ ..]) | ("bundle", ["config", rest @ ..]) => {
+            Some(config_set(rest))
+        }
+        ("bundle", ["install", flags @ ..])
+        | ("bundle", flags @ [])
+        | ("bundler", ["install", flags @ ..]) => Some(install(flags, call)),
+        ("bundle" | "bundler" | "gem", _) => Some(Err("a Bundler command other than install")),
+        _ => None,
+    }
+}
+
+/// `gem install bundler[:version]` (with `-v`/`--version`, `-N`,
+/// `--no-document`): installs the tool, reads nothing of the project.
+fn gem_install_bundler(args: &[&str]) -> Result<Step, &'static str> {
+    let mut bundler = false;
+    let mut i = 0;
+    while i < args.len() {
+        let (name, value) = flag_name(args[i]);
+        i += 1;
+        match name {
+            "-v" | "--version" => {
+                if value.is_none() {
+                    i += 1;
+                }
+            }
+            "-N" | "--no-document" => {}
+            _ if args[i - 1] == "bundler"
+                || args[i - 1].strip_prefix("bundler:").is_some_and(|v| {
+                    !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+                }) =>
+            {
+                bundler = true
+            }
+            _ => return Err("a gem install other than Bundler's"),
+        }
+    }
+    if !bundler || i > args.len() {
+        return Err("a gem install other than Bundler's");
+    }
+    Ok(Step::Aside(Tool::Bundler))
+}
+
+/// `bundle config [set] [--local|--global] <key> <value…>` for the keys of
+/// [`CONFIG_KEYS`], and `path vendor/bundle` (in the project, where the
+/// context must hold no `vendor`).
+fn config_set(args: &[&str]) -> Result<Step, &'static str> {
+    let args: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| !matches!(*a, "--local" | "--global"))
+        .collect();
+    let Some((key, values)) = args.split_first() else {
+        return Err("a Bundler config command that sets nothing");
+    };
+    let key = key
+        .strip_prefix("BUNDLE_")
+        .unwrap_or(key)
+        .to_ascii_lowercase();
+    let plain = |v: &&str| {
+        !v.is_empty()
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' ' | ':'))
+    };
+    let known = (CONFIG_KEYS.contains(&key.as_str()) && values.iter().all(plain))
+        || (key == "path" && values == ["vendor/bundle"]);
+    if values.is_empty() || !known {
+        return Err("a Bundler config the pass does not know");
+    }
+    let freezes = matches!(key.as_str(), "deployment" | "frozen");
+    let freezes_lock = freezes && matches!(values, ["true" | "1"]);
+    if freezes && !freezes_lock {
+        // Local config outranks the environment the pass reads.
+        return Err("a Bundler config that unfreezes the lock");
+    }
+    Ok(Step::Configure {
+        tool: Tool::Bundler,
+        freezes_lock,
+    })
+}
+
+/// `bundle install` with options of [`INSTALL_FLAGS`] and
+/// [`REMEMBERED_FLAGS`].
+fn install(flags: &[&str], call: &Call) -> Result<Step, &'static str> {
+    let mut frozen = false;
+    let mut remembered = false;
+    let mut i = 0;
+    while i < flags.len() {
+        let (name, value) = flag_name(flags[i]);
+        i += 1;
+        if REMEMBERED_FLAGS.contains(&name) {
+            remembered = true;
+            frozen |= matches!(name, "--deployment" | "--frozen");
+            if matches!(name, "--without" | "--with") && value.is_none() {
+                i += 1;
+            }
+            continue;
+        }
+        if !INSTALL_FLAGS.contains(&name) {
+            return Err(if name.starts_with('-') {
+                "an install option the pass does not know"
+            } else {
+                "an install of named gems"
+            });
+        }
+        if value.is_none() && INSTALL_VALUES.contains(&name) {
+            i += 1;
+        }
+    }
+    if i > flags.len() {
+        return Err("a flag without its value");
+    }
+    Ok(Step::Install {
+        tool: Tool::Bundler,
+        named: Vec::new(),
+        text: call.display(),
+        rewrites_lock: !frozen,
+        writes_config: remembered,
+        runs_plugins: false,
+    })
+}
+
+/// Whether `BUNDLE_FROZEN` or `BUNDLE_DEPLOYMENT` in the environment
+/// freezes the lock (`true`/`1`); any other value, an unknown one, or an
+/// assignment on a command of the RUN, leaves it unfrozen, whatever a
+/// config step said (the environment is read before global config).
+pub(super) fn frozen_by_environment(env: &crate::facts::StaticEnv, calls: &[Call]) -> Option<bool> {
+    const NAMES: [&str; 2] = ["BUNDLE_FROZEN", "BUNDLE_DEPLOYMENT"];
+    if calls.iter().any(|call| {
+        call.assigned
+            .iter()
+            .any(|name| NAMES.contains(&name.as_str()))
+    }) {
+        return Some(false);
+    }
+    let mut frozen = None;
+    for name in NAMES {
+        match env.value(name) {
+            Ok(None) => {}
+            Ok(Some("true" | "1")) => frozen = Some(frozen.unwrap_or(true)),
+            _ => return Some(false),
+        }
+    }
+    frozen
+}
+
+/// `Gemfile` (required, checked), then `Gemfile.lock`, `.bundle/config`
+/// and `.ruby-version` when present.
+pub(super) fn manifests(
+    rewrites_lock: bool,
+    writes_config: bool,
+    dir: &str,
+    reader: &mut Reader,
+) -> Checked<Vec<String>> {
+    let path = |name: &str| join(dir, name).unwrap_or_else(|| name.to_string());
+    let gemfile = reader.text(&path("Gemfile"));
+    let lock = reader.text(&path("Gemfile.lock"));
+    let config = reader.text(&path(".bundle/config"));
+    let gems_rb = reader.file(&path("gems.rb"));
+    // An rbenv shim picks the interpreter from it: copied, never harmful.
+    let version = reader.file(&path(".ruby-version"));
+    let gemfile = gemfile?.ok_or(Decline::Refused("Gemfile is not in the context"))?;
+    let (lock, config, version) = (lock?, config?, version?);
+    if gems_rb?.is_some() {
+        return Err(Decline::Refused(
+            "the project has a gems.rb, which Bundler prefers",
+        ));
+    }
+    check_gemfile(gemfile)?;
+    let mut out = vec![path("Gemfile")];
+    if let Some(lock) = lock {
+        // Path gems and a `gemspec` are locked in a PATH section.
+        if lock.lines().any(|l| l.trim_end() == "PATH") {
+            return Err(Decline::Refused(
+                "Gemfile.lock locks a gem from a local path",
+            ));
+        }
+        if rewrites_lock {
+            return Err(Decline::Refused(
+                "the install may rewrite the lockfile the full COPY overwrites",
+            ));
+        }
+        out.push(path("Gemfile.lock"));
+    }
+    if let Some(config) = config {
+        if writes_config {
+            return Err(Decline::Refused(
+                "the RUN writes Bundler's config, which the full COPY overwrites with the context's",
+            ));
+        }
+        if config_moves_or_freezes(config) {
+            return Err(Decline::Refused(
+                ".bundle/config sets where Bundler installs or which Gemfile it reads",
+            ));
+        }
+        out.push(path(".bundle/config"));
+    }
+    if version.is_some() {
+        out.push(path(".ruby-version"));
+    }
+    Ok(out)
+}
+
+/// Whether the project's `.bundle/config` sets a path, the Gemfile, or the
+/// frozen state (which the pass reads from the RUN and its environment).
+fn config_moves_or_freezes(text: &str) -> bool {
+    text.lines().any(|line| {
+        let key = line
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
+        key.starts_with("BUNDLE_")
+            && (key.contains("PATH")
+                || key.contains("GEMFILE")
+                || key.contains("APP_CONFIG")
+                || key.contains("BIN")
+                || key.contains("FROZEN")
+                || key.contains("DEPLOYMENT")
+                || key.contains("USER_"))
+    })
+}
+
+/// Refuses a Gemfile line the pass cannot classify, or that reads files of
+/// the project or runs code: a `git:` source must be a remote URL.
+fn check_gemfile(text: &str) -> Checked<()> {
+    let refuse = |why| Err(Decline::Refused(why));
+    let mut continued = false;
+    for line in text.lines() {
+        let code = strip_comment(line);
+        let code = code.trim();
+        if code.is_empty() {
+            continue;
+        }
+        // Backslashes (escapes, line continuations) would hide words from
+        // the string reader below.
+        if code.contains(['`', '$', ';', '\\']) || code.contains("%x") || code.contains("<<") {
+            return refuse("the Gemfile runs code the pass cannot read");
+        }
+        let words = words_outside_strings(code);
+        let Some(words) = words else {
+            return refuse("the Gemfile has a string the pass cannot read");
+        };
+        if !continued
+            && !words
+                .first()
+                .is_some_and(|w| GEMFILE_STATEMENTS.contains(&w.as_str()))
+        {
+            return refuse("the Gemfile has a statement the pass cannot read");
+        }
+        for (k, word) in words.iter().enumerate() {
+            // `require: false` is an option of `gem`, not a call.
+            let is_option = words.get(k + 1).is_some_and(|w| w == ":");
+            if GEMFILE_REFUSED_WORDS.contains(&word.as_str()) && !(word == "require" && is_option) {
+                return refuse("the Gemfile reads files of the project or runs code");
+            }
+        }
+        if !git_sources_are_remote(code) {
+            return refuse("the Gemfile has a git source that is not a remote URL");
+        }
+        continued = code.ends_with([',', '(']);
+    }
+    Ok(())
+}
+
+/// A line without its `#` comment (a `#` inside a string stays).
+fn strip_comment(line: &str) -> &str {
+    let mut quote = None;
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '#') => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
+/// The identifiers and `:` of a line outside string literals; the words of
+/// a `#{…}` interpolation count as outside. `None` on an unclosed string.
+fn words_outside_strings(code: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote = None;
+    let mut chars = code.chars().peekable();
+    let mut interpolation = 0;
+    while let Some(c) = chars.next() {
+        let outside = quote.is_none() || interpolation > 0;
+        if outside && (c.is_ascii_alphanumeric() || c == '_' || c == '?' || c == '!') {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some('"'), '#') if chars.peek() == Some(&'{') => {
+                chars.next();
+                interpolation += 1;
+            }
+            (Some(_), '}') if interpolation > 0 => interpolation -= 1,
+            (Some(q), c) if c == q && interpolation == 0 => quote = None,
+            (None, ':') => words.push(":".to_string()),
+            _ => {}
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    quote.is_none().then_some(words)
+}
+
+/// Whether every `git:`/`:git =>` value on the line is a remote URL.
+fn git_sources_are_remote(code: &str) -> bool {
+    let mut rest = code;
+    while let Some(at) = rest.find("git") {
+        let after = &rest[at + 3..];
+        let before = rest[..at].chars().last();
+        rest = after;
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let value = if let Some(v) = after.strip_prefix(':') {
+            v
+        } else if let Some(v) = after.trim_start().strip_prefix("=>") {
+            v
+        } else {
+            continue;
+        };
+        let value = value.trim_start().trim_start_matches(['"', '\'']);
+        let remote = ["https://", "http://", "git://", "ssh://", "git@"]
+            .iter()
+            .any(|p| value.starts_with(p));
+        if !remote {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gemfile_lines() {
+        let ok = "source \"https://rubygems.org\"\n\
+                  git_source(:github) { |repo| \"https://github.com/#{repo}.git\" }\n\
+                  ruby \"3.3.4\"\n\
+                  gem \"rails\", \"~> 7.1\" # web\n\
+                  gem \"bootsnap\", require: false\n\
+                  gem \"tzinfo-data\", platforms: %i[windows jruby]\n\
+                  gem \"kaminari\", git: \"https://github.com/kaminari/kaminari.git\"\n\
+                  group :development, :test do\n  gem \"rspec-rails\",\n    \"~> 6.1\"\nend\n";
+        assert_eq!(check_gemfile(ok), Ok(()));
+        for bad in [
+            "gemspec\n",
+            "gem \"lib\", path: \"../lib\"\n",
+            "gem \"lib\", :path => \"vendor/lib\"\n",
+            "eval_gemfile \"Gemfile.local\"\n",
+            "gem \"x\", git: \"../x\"\n",
+            "ruby file: \".ruby-version\"\n",
+            "gem \"x\" if File.exist?(\"x\")\n",
+            "Dir[\"gems/*\"].each { |g| gem g }\n",
+            "require_relative \"lib/version\"\n",
+            "gem \"x\", `cat v`\n",
+            "gem \"x\",\n  \"\\\"\" File.read \"\\\"\"\n",
+            "gem \"x\", \"#{File.read('V')}\"\n",
+            "if ENV[\"X\"]\n",
+        ] {
+            assert!(check_gemfile(bad).is_err(), "{bad}");
+        }
+    }
+}
