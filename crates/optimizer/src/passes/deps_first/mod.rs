@@ -141,6 +141,14 @@
 //! - the install would install the project itself, which needs its source:
 //!   `poetry install` without `--no-root`, `uv sync` without
 //!   `--no-install-project`;
+//! - a Node dependency may run an install script that reads the project
+//!   (Prisma's client generates itself from the project's schema): npm
+//!   fires only with scripts off (`--ignore-scripts`, `ignore-scripts=true`
+//!   in `.npmrc`) or a lockfile of version 2 or 3 whose packages with
+//!   `hasInstallScript` are all known to read nothing of the project
+//!   (esbuild, sharp, bcrypt, …; `node_install_scripts.rs`); yarn and pnpm,
+//!   whose lockfiles do not say, only with `--ignore-scripts` (pnpm also
+//!   with `.npmrc`);
 //! - the root `package.json` has an install lifecycle script (`preinstall`,
 //!   `install`, `postinstall`, `preprepare`, `prepare`, `postprepare`,
 //!   `prepublish`, `dependencies`, `pnpm:devPreinstall`): it may read any
@@ -259,8 +267,9 @@
 //!
 //! ## What it assumes
 //!
-//! Install scripts of the dependencies (not of the root package, which
-//! refuses), gem native extensions included, do not read the project's
+//! Install scripts of the Python, Ruby and PHP dependencies (not of the
+//! root package, which refuses; Node's are checked, above), gem native
+//! extensions and sdist builds included, do not read the project's
 //! other files (`cargo fetch` runs no build script); nor do Composer
 //! plugins installed in the image (global ones). No Bundler config of the
 //! image or of an earlier RUN unfreezes what `BUNDLE_FROZEN` or
@@ -283,6 +292,7 @@ mod go;
 mod installer_env;
 mod locations;
 mod node;
+mod node_install_scripts;
 mod pair;
 mod php;
 mod pipenv;
@@ -426,7 +436,13 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
         Tool::Bundler => ruby::manifests(install.rewrites_lock, install.writes_config, dir, reader),
         Tool::Composer => php::manifests(install.runs_plugins, dir, reader),
         Tool::Cargo => cargo_crate::manifests(install.rewrites_lock, dir, reader),
-        tool => node::manifests(tool, install.rewrites_lock, dir, reader),
+        tool => {
+            let ignore_scripts = install.texts.iter().any(|text| {
+                text.split_whitespace()
+                    .any(|w| w == "--ignore-scripts" || w == "--ignore-scripts=true")
+            });
+            node::manifests(tool, install.rewrites_lock, ignore_scripts, dir, reader)
+        }
     };
     let listing = listing?.ok_or(Decline::Refused(
         "the working directory is not in the context",

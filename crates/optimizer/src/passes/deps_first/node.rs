@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::context::{join, Checked, Decline, Reader};
 use super::locations;
+use super::node_install_scripts;
 use super::scan::{flag_name, removes_only, Call, Step, Tool};
 
 /// Install options that change nothing the pass relies on (no paths).
@@ -150,6 +151,7 @@ pub(super) fn step(call: &Call) -> Option<Result<Step, &'static str>> {
 pub(super) fn manifests(
     tool: Tool,
     rewrites_lock: bool,
+    ignore_scripts: bool,
     dir: &str,
     reader: &mut Reader,
 ) -> Checked<Vec<String>> {
@@ -220,6 +222,7 @@ pub(super) fn manifests(
             return Err(Decline::Refused(".yarnrc names a yarn-path"));
         }
     }
+    node_install_scripts::check_dependency_scripts(tool, ignore_scripts, &present)?;
     let mut out = vec![path("package.json")];
     out.extend(present.iter().map(|(name, _)| path(name)));
     Ok(out)
