@@ -42,6 +42,11 @@ impl StaticEnv {
         }
     }
 
+    /// The names of the set variables.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.vars.keys().map(String::as_str)
+    }
+
     fn set(&mut self, name: &str, value: Val) {
         self.vars.insert(name.to_string(), value);
     }

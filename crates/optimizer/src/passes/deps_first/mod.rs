@@ -72,19 +72,27 @@
 //!   not UTF-8, a directory not listed);
 //! - a manifest names a local path or an editable install: `-e`, `.`/`./x`
 //!   requirement lines, `name @ file:…`, a local archive, `--find-links` to
-//!   a directory, a `${VAR}` in a requirements file, an include outside the
-//!   context; `file:`, `link:`, `workspace:`, `portal:` or path specifiers
+//!   a directory or a `file:` URL, an index (`-i`, `--index-url`,
+//!   `--extra-index-url`, in the file or on the command line) that is a
+//!   path or a `file:` URL, a `${VAR}` in a requirements file, an include
+//!   outside the context; `file:`, `link:`, `workspace:`, `portal:` or path specifiers
 //!   in `package.json`'s dependency fields (`overrides` and `resolutions`
 //!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`;
 //!   `replace … => ./local` in `go.mod`, or a `go.work` that uses other
 //!   module directories; a `path =`, `develop = true`, `editable = true`,
-//!   `file:` or any `workspace` in `pyproject.toml` (read as text);
+//!   `file:` or any `workspace` in `pyproject.toml` (read as text), or a
+//!   `find-links`/`url`/`index-url` there that is a local path; a value of
+//!   `.npmrc`, `.yarnrc`, `.yarnrc.yml`, `uv.toml` or `poetry.toml` that is
+//!   a path or a `file:` URL (`cafile=./ca.pem`, an offline mirror): the
+//!   install would read or fill a file the manifest COPY does not bring;
 //! - the install would install the project itself, which needs its source:
 //!   `poetry install` without `--no-root`, `uv sync` without
 //!   `--no-install-project`;
 //! - the root `package.json` has an install lifecycle script (`preinstall`,
 //!   `install`, `postinstall`, `prepare`, `prepublish`): it may read any
-//!   source file;
+//!   source file; or the install's directory has a `binding.gyp` (npm and
+//!   pnpm then run `node-gyp rebuild` for the root package, which compiles
+//!   its sources);
 //! - a manifest the installer needs is absent from the context (a named
 //!   requirements file or an include, `package.json`, `pyproject.toml`,
 //!   `go.mod`), or its path
@@ -116,6 +124,16 @@
 //!   `.npmrc`, `cache-folder` in `.yarnrc`, a `…Folder` in `.yarnrc.yml`,
 //!   `in-project`/`path`/`cache-dir` in `poetry.toml`, `cache-dir` in
 //!   `uv.toml`);
+//! - the environment gives an installer (or the runtime it starts) a file
+//!   or directory in `<dir>` or relative to the working directory, or an
+//!   unknown value: any `PIP_…`, `UV_…`, `POETRY_…`, `npm_config_…` (any
+//!   case), `YARN_…`, `PNPM_…`, `GO…` (module path patterns such as
+//!   `GOPRIVATE` excepted) or `XDG_…` variable, `NODE_OPTIONS`,
+//!   `NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE`, `SSL_CERT_DIR`,
+//!   `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `PYTHONSTARTUP` whose value
+//!   holds such a path or `file:` URL (`PIP_CONSTRAINT=constraints.txt`,
+//!   `GOPROXY=file:///app/mods`, `GOWORK=/app/go.work`); these names
+//!   assigned on the command refuse whatever the value;
 //! - `<dir>` is `/`, `/var`, `/opt`, `/home`, `/root` or `/tmp`, or is
 //!   under `/usr`, `/etc`, `/bin`, `/sbin`, `/lib*`, `/boot`, `/dev`,
 //!   `/proc`, `/sys`, `/run` (application directories under `/usr/src/`
@@ -127,6 +145,13 @@
 //! - the working directory of the RUN is unknown or not `<dir>` or below
 //!   it, `<dir>` is relative to an unknown working directory, or the COPY
 //!   uses a variable;
+//! - the RUN works below `<dir>` and a directory between `<dir>` and its
+//!   working directory holds a file the installer also looks up in parent
+//!   directories — a workspace root or config the manifest COPY would not
+//!   bring: for npm, yarn and pnpm `package.json`, a lockfile,
+//!   `pnpm-workspace.yaml`, `.npmrc`, `.yarnrc`, `.yarnrc.yml`, `.pnp.cjs`;
+//!   for Go `go.work`, `go.work.sum`; for uv `pyproject.toml`, `uv.toml`,
+//!   `uv.lock`, `.python-version`;
 //! - the RUN is not only the install: each command must be an install of the
 //!   one tool from its manifests, a cleanup of that tool's cache (`npm cache
 //!   clean --force`, `pip cache purge`, `rm -rf ~/.cache/pip`), `pip install`
@@ -152,8 +177,10 @@
 //! ## What it assumes
 //!
 //! Install scripts of the dependencies (not of the root package, which
-//! refuses) do not read the project's other files, and the caller answers
-//! the queries from the context as the build sees it (after
+//! refuses) do not read the project's other files, nor does the installer's
+//! interpreter import anything from `<dir>` when it starts (a
+//! `sitecustomize.py` found through a `PYTHONPATH` into `<dir>`); and the
+//! caller answers the queries from the context as the build sees it (after
 //! `.dockerignore`; a symlink is not a regular file).
 //!
 //! When the context shows a safety condition does not hold for an install
@@ -181,7 +208,7 @@ use crate::facts::StageFacts;
 use crate::shell::Script;
 use crate::work::{is_kept, Cx};
 
-use context::{join, normalize_absolute, plain_source, Decline, Reader};
+use context::{join, normalize_absolute, plain_source, Checked, Decline, Reader};
 use scan::{Install, Tool};
 
 pub(crate) const ID: &str = "deps-first";
@@ -316,10 +343,18 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
         Tool::Go => go::manifests(dir, reader),
         tool => node::manifests(tool, install.rewrites_lock, dir, reader),
     };
+    let ancestors = ancestor_manifests(install.tool, dir, reader);
     let listing = listing?.ok_or(Decline::Refused(
         "the working directory is not in the context",
     ))?;
     let files = files?;
+    ancestors?;
+    let node = matches!(install.tool, Tool::Npm | Tool::Yarn | Tool::Pnpm);
+    if node && listing.iter().any(|entry| entry == "binding.gyp") {
+        return Err(Decline::Refused(
+            "a binding.gyp: the install builds the package's native addon from its sources",
+        ));
+    }
     let written: &[&str] = match install.tool {
         Tool::Pip | Tool::Poetry | Tool::Uv => &[".venv", "venv", "__pypackages__"],
         Tool::Npm | Tool::Pnpm => &["node_modules"],
@@ -340,6 +375,60 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
         ));
     }
     Ok(files)
+}
+
+/// Refuses when the RUN works below `<dir>` and a directory above it, in
+/// the copied tree, holds a file the installer looks up in parent
+/// directories: a workspace root (`package.json` with `workspaces`,
+/// `pnpm-workspace.yaml`, `go.work`, a uv workspace) or a config file. The
+/// manifest COPY brings only the working directory's manifests.
+fn ancestor_manifests(tool: Tool, dir: &str, reader: &mut Reader) -> Checked<()> {
+    let upward: &[&str] = match tool {
+        Tool::Pip | Tool::Poetry => &[],
+        Tool::Uv => &["pyproject.toml", "uv.toml", "uv.lock", ".python-version"],
+        Tool::Go => &["go.work", "go.work.sum"],
+        Tool::Npm | Tool::Yarn | Tool::Pnpm => &[
+            "package.json",
+            "package-lock.json",
+            "npm-shrinkwrap.json",
+            "yarn.lock",
+            "pnpm-lock.yaml",
+            "pnpm-workspace.yaml",
+            ".npmrc",
+            ".yarnrc",
+            ".yarnrc.yml",
+            ".pnp.cjs",
+        ],
+    };
+    if dir.is_empty() || upward.is_empty() {
+        return Ok(());
+    }
+    let mut ancestor = String::new();
+    let mut result = Ok(());
+    for part in dir.split('/') {
+        let listed = reader.dir(&ancestor).and_then(|l| {
+            let holds = l.is_some_and(|l| {
+                l.iter()
+                    .any(|e| upward.contains(&e.trim_end_matches('/')))
+            });
+            if holds {
+                Err(Decline::Refused(
+                    "a directory above the working directory holds a workspace root or config the installer looks up",
+                ))
+            } else {
+                Ok(())
+            }
+        });
+        // Every listing is asked for before deciding, so that one round of
+        // queries answers them all; a refusal wins over a missing listing.
+        match listed {
+            Err(Decline::Refused(why)) => result = Err(Decline::Refused(why)),
+            Err(Decline::Missing) if result.is_ok() => result = Err(Decline::Missing),
+            _ => {}
+        }
+        ancestor = join(&ancestor, part).unwrap_or_default();
+    }
+    result
 }
 
 /// The pair starting at command `c`, with the RUN's calls, when the COPY and

@@ -212,6 +212,12 @@ pub(super) fn manifests(
             return Err(Decline::Refused(".yarnrc names a yarn-path"));
         }
     }
+    if present
+        .iter()
+        .any(|(name, text)| locations::config_names_local_path(name, text))
+    {
+        return Err(Decline::Refused("a config file names a local path"));
+    }
     let mut out = vec![path("package.json")];
     out.extend(present.iter().map(|(name, _)| path(name)));
     Ok(out)
