@@ -45,7 +45,7 @@ const FLAG_VARS: [&str; 2] = ["GOFLAGS", "POETRY_VIRTUALENVS_IN_PROJECT"];
 /// option, some of which name files or directories: a constraints file,
 /// find-links, a workspace file, a `file:` proxy or index, a config home).
 /// `npm_config_` is matched without case, as npm does.
-const CONFIG_PREFIXES: [&str; 8] = [
+const CONFIG_PREFIXES: [&str; 9] = [
     "PIP_",
     "UV_",
     "POETRY_",
@@ -54,11 +54,13 @@ const CONFIG_PREFIXES: [&str; 8] = [
     "PNPM_",
     "GO",
     "XDG_",
+    "GIT_",
 ];
 
-/// Other variables the installers (or the runtimes they start) read a file
-/// from.
-const FILE_VARS: [&str; 7] = [
+/// Other variables the installers (or the runtimes and the git they start)
+/// read a file from.
+const FILE_VARS: [&str; 8] = [
+    "NETRC",
     "NODE_OPTIONS",
     "NODE_EXTRA_CA_CERTS",
     "SSL_CERT_FILE",
@@ -339,5 +341,11 @@ mod tests {
         assert!(names_local_place("XDG_CONFIG_HOME", "/app/conf", "/app"));
         assert!(is_config_var("NPM_CONFIG_CAFILE") && is_config_var("npm_config_cafile"));
         assert!(!is_config_var("GOPRIVATE") && !is_config_var("PYTHONUNBUFFERED"));
+        assert!(names_local_place(
+            "GIT_SSH_COMMAND",
+            "ssh -i ./deploy_key",
+            "/app"
+        ));
+        assert!(names_local_place("NETRC", "/app/.netrc", "/app"));
     }
 }

@@ -128,8 +128,8 @@
 //!   or directory in `<dir>` or relative to the working directory, or an
 //!   unknown value: any `PIP_…`, `UV_…`, `POETRY_…`, `npm_config_…` (any
 //!   case), `YARN_…`, `PNPM_…`, `GO…` (module path patterns such as
-//!   `GOPRIVATE` excepted) or `XDG_…` variable, `NODE_OPTIONS`,
-//!   `NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE`, `SSL_CERT_DIR`,
+//!   `GOPRIVATE` excepted), `GIT_…` or `XDG_…` variable, `NETRC`,
+//!   `NODE_OPTIONS`, `NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE`, `SSL_CERT_DIR`,
 //!   `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `PYTHONSTARTUP` whose value
 //!   holds such a path or `file:` URL (`PIP_CONSTRAINT=constraints.txt`,
 //!   `GOPROXY=file:///app/mods`, `GOWORK=/app/go.work`); these names
