@@ -145,6 +145,12 @@
 //! - the working directory of the RUN is unknown or not `<dir>` or below
 //!   it, `<dir>` is relative to an unknown working directory, or the COPY
 //!   uses a variable;
+//! - a command of the RUN runs `python -m …` (`python -m pip install`),
+//!   which puts the working directory first on Python's module path, and
+//!   the working directory holds a file or directory named as a module of
+//!   the standard library or of pip (`token.py`, `email/`, `pip/`): the
+//!   installer would import the project's file, which the manifest COPY
+//!   does not bring;
 //! - the RUN works below `<dir>` and a directory between `<dir>` and its
 //!   working directory holds a file the installer also looks up in parent
 //!   directories — a workspace root or config the manifest COPY would not
@@ -349,6 +355,17 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
     ))?;
     let files = files?;
     ancestors?;
+    if install.runs_module
+        && listing.iter().any(|entry| {
+            let name = entry.trim_end_matches('/');
+            let module = name.strip_suffix(".py").unwrap_or(name);
+            python::SHADOWED_MODULES.contains(&module)
+        })
+    {
+        return Err(Decline::Refused(
+            "`python -m` puts the working directory first on the module path, and it holds a module that shadows one the installer imports",
+        ));
+    }
     let node = matches!(install.tool, Tool::Npm | Tool::Yarn | Tool::Pnpm);
     if node && listing.iter().any(|entry| entry == "binding.gyp") {
         return Err(Decline::Refused(

@@ -73,6 +73,9 @@ pub(super) struct Install {
     pub texts: Vec<String>,
     /// One of them may rewrite the lockfile.
     pub rewrites_lock: bool,
+    /// A command runs a module with `python -m` (`python -m pip install`):
+    /// Python then puts the working directory first on its module path.
+    pub runs_module: bool,
 }
 
 /// The calls of a command line, or why it is not read: substitutions,
@@ -186,11 +189,15 @@ pub(super) fn dependency_install(calls: &[Call]) -> Result<Install, &'static str
     if !asides.iter().all(|&aside| goes_with(aside, tool)) {
         return Err("commands of another tool");
     }
+    let runs_module = calls
+        .iter()
+        .any(|c| c.name.starts_with("python") && c.args.first().is_some_and(|a| a == "-m"));
     Ok(Install {
         tool,
         named,
         texts,
         rewrites_lock,
+        runs_module,
     })
 }
 
