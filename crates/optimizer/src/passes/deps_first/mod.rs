@@ -145,6 +145,10 @@
 //! - the working directory of the RUN is unknown or not `<dir>` or below
 //!   it, `<dir>` is relative to an unknown working directory, or the COPY
 //!   uses a variable;
+//! - the install is `uv pip install` and its working directory holds
+//!   `uv.toml`, `pyproject.toml` or `.python-version`, where uv reads its
+//!   settings (an index, constraints, the interpreter), or a directory
+//!   above it in `<dir>` does;
 //! - a command of the RUN runs `python -m …` (`python -m pip install`),
 //!   which puts the working directory first on Python's module path, and
 //!   the working directory holds a file or directory named as a module of
@@ -349,12 +353,26 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
         Tool::Go => go::manifests(dir, reader),
         tool => node::manifests(tool, install.rewrites_lock, dir, reader),
     };
-    let ancestors = ancestor_manifests(install.tool, dir, reader);
+    let config_tool = if install.uv_pip {
+        Tool::Uv
+    } else {
+        install.tool
+    };
+    let ancestors = ancestor_manifests(config_tool, dir, reader);
     let listing = listing?.ok_or(Decline::Refused(
         "the working directory is not in the context",
     ))?;
     let files = files?;
     ancestors?;
+    if install.uv_pip
+        && listing
+            .iter()
+            .any(|entry| ["uv.toml", "pyproject.toml", ".python-version"].contains(&entry.as_str()))
+    {
+        return Err(Decline::Refused(
+            "`uv pip` also reads its settings from uv.toml, pyproject.toml or .python-version there",
+        ));
+    }
     if install.runs_module
         && listing.iter().any(|entry| {
             let name = entry.trim_end_matches('/');

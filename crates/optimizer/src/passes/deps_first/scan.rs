@@ -76,6 +76,10 @@ pub(super) struct Install {
     /// A command runs a module with `python -m` (`python -m pip install`):
     /// Python then puts the working directory first on its module path.
     pub runs_module: bool,
+    /// The install is `uv pip install`: uv also reads its settings from
+    /// `uv.toml`, `pyproject.toml` and `.python-version` of the working
+    /// directory and the directories above it.
+    pub uv_pip: bool,
 }
 
 /// The calls of a command line, or why it is not read: substitutions,
@@ -192,12 +196,16 @@ pub(super) fn dependency_install(calls: &[Call]) -> Result<Install, &'static str
     let runs_module = calls
         .iter()
         .any(|c| c.name.starts_with("python") && c.args.first().is_some_and(|a| a == "-m"));
+    let uv_pip = calls
+        .iter()
+        .any(|c| c.name == "uv" && c.args.first().is_some_and(|a| a == "pip"));
     Ok(Install {
         tool,
         named,
         texts,
         rewrites_lock,
         runs_module,
+        uv_pip,
     })
 }
 
