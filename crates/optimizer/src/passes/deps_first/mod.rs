@@ -41,7 +41,7 @@
 //! - npm: `npm ci`, `npm install` without packages: `package.json`,
 //!   `package-lock.json`, `npm-shrinkwrap.json`, `.npmrc`;
 //! - yarn: `yarn`, `yarn install`: `package.json`, `yarn.lock`, `.yarnrc`,
-//!   `.yarnrc.yml`;
+//!   `.yarnrc.yml`, `.yarnclean` (its autoclean patterns);
 //! - pnpm: `pnpm install`, `pnpm fetch`: `package.json`, `pnpm-lock.yaml`,
 //!   `.npmrc`, `.pnpmfile.cjs`;
 //! - Go: `go mod download`: `go.mod`, `go.sum`, `go.work`, `go.work.sum`.
@@ -99,7 +99,9 @@
 //!   cannot be written as a plain COPY source (spaces, wildcards, `$`);
 //!   `.yarnrc.yml` names a `yarnPath` or `plugins` (or `.yarnrc` a
 //!   `yarn-path`): the files they name are not copied; a pnpm workspace
-//!   (`pnpm-workspace.yaml`);
+//!   (`pnpm-workspace.yaml`); a `.pnpmfile.cjs` that loads a module or
+//!   reads files (`require(`, `import`, `fs.`, `readFile`, `process.cwd`,
+//!   `__dirname`);
 //! - the install may rewrite a manifest the full COPY would then overwrite
 //!   with the context's version: `npm install`, `yarn` without
 //!   `--frozen-lockfile`/`--pure-lockfile`/`--immutable` and `pnpm install`

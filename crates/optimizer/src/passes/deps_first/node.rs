@@ -148,7 +148,7 @@ pub(super) fn manifests(
     let path = |name: &str| join(dir, name).unwrap_or_else(|| name.to_string());
     let optional: &[&str] = match tool {
         Tool::Npm => &["package-lock.json", "npm-shrinkwrap.json", ".npmrc"],
-        Tool::Yarn => &["yarn.lock", ".yarnrc", ".yarnrc.yml"],
+        Tool::Yarn => &["yarn.lock", ".yarnrc", ".yarnrc.yml", ".yarnclean"],
         _ => &["pnpm-lock.yaml", ".npmrc", ".pnpmfile.cjs"],
     };
     let package = reader.text(&path("package.json"));
@@ -197,6 +197,22 @@ pub(super) fn manifests(
         ));
     }
     for (name, text) in &present {
+        if *name == ".pnpmfile.cjs"
+            && [
+                "require(",
+                "import",
+                "fs.",
+                "readFile",
+                "process.cwd",
+                "__dirname",
+            ]
+            .iter()
+            .any(|code| text.contains(code))
+        {
+            return Err(Decline::Refused(
+                ".pnpmfile.cjs loads a module or reads files",
+            ));
+        }
         if *name == ".yarnrc.yml"
             && text.lines().any(|l| {
                 l.trim_start().starts_with("yarnPath:") || l.trim_start().starts_with("plugins:")
