@@ -93,7 +93,8 @@ fn is_config_var(name: &str) -> bool {
 /// does a URL of another scheme or an absolute path outside `dest`; a bare
 /// file name does for the variables that name files (`PIP_CONSTRAINT=c.txt`).
 pub(super) fn names_local_place(name: &str, value: &str, dest: &str) -> bool {
-    const NAMES_FILE: [&str; 13] = [
+    const NAMES_FILE: [&str; 14] = [
+        "APT_CONFIG",
         "PIP_CONSTRAINT",
         "PIP_REQUIREMENT",
         "PIP_FIND_LINKS",
@@ -183,6 +184,17 @@ pub(super) fn check_environment(
         }
     }
     Ok(())
+}
+
+/// Refuses a system package install whose environment points the package
+/// manager at a config file in `dest`, relative to the working directory,
+/// or unknown (`APT_CONFIG`): moved above the COPY, it would not find it.
+pub(super) fn system_config_in(facts: &CmdFacts, dest: &str) -> Result<(), &'static str> {
+    match facts.env.value("APT_CONFIG") {
+        Ok(None) => Ok(()),
+        Ok(Some(value)) if !names_local_place("APT_CONFIG", value, dest) => Ok(()),
+        _ => Err("APT_CONFIG names a file of the copied tree"),
+    }
 }
 
 /// Whether `path` is `dir` or below it (both absolute and normalised).

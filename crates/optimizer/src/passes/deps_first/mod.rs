@@ -184,7 +184,10 @@
 //! and on `# dfopt:keep`, needs no context, and fires only when every
 //! command of the RUN is a system package command whose arguments are
 //! options or literal package names (no path, no `$`, no `.deb`/`.rpm`, no
-//! option value relative to the working directory).
+//! option value relative to the working directory or in `<dir>`, such as
+//! `-oDir::Etc::SourceList=/app/sources.list`), and when the environment
+//! does not point apt at a config file in `<dir>`, relative to the working
+//! directory or unknown (`APT_CONFIG`).
 //!
 //! ## What it assumes
 //!
@@ -308,7 +311,15 @@ fn fire_once(cx: &mut Cx, needs_context: &mut Vec<dfopt_dockerfile::Span>) -> bo
                     Err(Decline::Refused(why)) => report_refusal(cx, s, &pair, why),
                     Err(Decline::Missing) => {}
                 }
-            } else if scan::system_install(&calls) && rewrite::move_above(cx, s, &pair) {
+            } else if scan::system_install(&calls)
+                && locations::system_config_in(&sf.before[pair.run], &pair.dest_abs).is_ok()
+                && !calls.iter().any(|call| {
+                    call.args
+                        .iter()
+                        .any(|a| locations::names_local_place("", a, &pair.dest_abs))
+                })
+                && rewrite::move_above(cx, s, &pair)
+            {
                 return true;
             }
         }
