@@ -89,7 +89,8 @@
 //!   `poetry install` without `--no-root`, `uv sync` without
 //!   `--no-install-project`;
 //! - the root `package.json` has an install lifecycle script (`preinstall`,
-//!   `install`, `postinstall`, `prepare`, `prepublish`): it may read any
+//!   `install`, `postinstall`, `preprepare`, `prepare`, `postprepare`,
+//!   `prepublish`, `dependencies`, `pnpm:devPreinstall`): it may read any
 //!   source file; or the install's directory has a `binding.gyp` (npm and
 //!   pnpm then run `node-gyp rebuild` for the root package, which compiles
 //!   its sources);

@@ -51,13 +51,19 @@ const YARN_CACHES: [&str; 3] = [
 ];
 const PNPM_CACHES: [&str; 2] = ["~/.local/share/pnpm/store", "/root/.local/share/pnpm/store"];
 
-/// Root-package scripts npm, yarn and pnpm run during an install.
-const LIFECYCLE_SCRIPTS: [&str; 5] = [
+/// Root-package scripts npm, yarn and pnpm run during an install (npm's
+/// `preprepare`/`postprepare` around `prepare`, its `dependencies` after
+/// node_modules changes; pnpm's `pnpm:devPreinstall`).
+const LIFECYCLE_SCRIPTS: [&str; 9] = [
     "preinstall",
     "install",
     "postinstall",
+    "preprepare",
     "prepare",
+    "postprepare",
     "prepublish",
+    "dependencies",
+    "pnpm:devPreinstall",
 ];
 
 /// package.json fields that hold dependency specifiers.
