@@ -185,18 +185,22 @@ fn fill_context(dir: &Path, source: &str, settings: &Settings, opts: &mut Option
             match query {
                 ContextQuery::File(path) => {
                     let file = dir.join(&path);
-                    let contents = file.is_file().then(|| std::fs::read(&file).expect("read"));
+                    // As the build sees the context: a symlink is not a
+                    // regular file, nor a directory.
+                    let regular = file.symlink_metadata().is_ok_and(|m| m.is_file());
+                    let contents = regular.then(|| std::fs::read(&file).expect("read"));
                     opts.context.files.insert(path, contents);
                 }
                 ContextQuery::Dir(path) => {
                     let listing = dir.join(&path);
-                    let entries = listing.is_dir().then(|| {
+                    let is_dir = listing.symlink_metadata().is_ok_and(|m| m.is_dir());
+                    let entries = is_dir.then(|| {
                         let mut names: Vec<String> = std::fs::read_dir(&listing)
                             .expect("list")
                             .flatten()
                             .map(|e| {
                                 let name = e.file_name().to_string_lossy().to_string();
-                                if e.path().is_dir() {
+                                if e.file_type().is_ok_and(|t| t.is_dir()) {
                                     format!("{name}/")
                                 } else {
                                     name

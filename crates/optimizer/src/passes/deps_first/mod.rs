@@ -70,6 +70,10 @@
 //!
 //! - a fact it needs is missing or unreadable (a manifest not read yet or
 //!   not UTF-8, a directory not listed);
+//! - a manifest is not a regular file, or its path goes through something
+//!   that is not a directory of the context (a symlink to a directory: the
+//!   manifest COPY would make a real directory there, which the full COPY
+//!   then cannot replace with the symlink);
 //! - a manifest names a local path or an editable install: `-e`, `.`/`./x`
 //!   requirement lines, `name @ file:…`, a local archive, `--find-links` to
 //!   a directory or a `file:` URL, an index (`-i`, `--index-url`,
@@ -197,7 +201,7 @@
 //! interpreter import anything from `<dir>` when it starts (a
 //! `sitecustomize.py` found through a `PYTHONPATH` into `<dir>`); and the
 //! caller answers the queries from the context as the build sees it (after
-//! `.dockerignore`; a symlink is not a regular file).
+//! `.dockerignore`; a symlink is not a regular file, nor a directory).
 //!
 //! When the context shows a safety condition does not hold for an install
 //! right after `COPY .`, the pass reports why it did not fire.
@@ -378,6 +382,7 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
     ))?;
     let files = files?;
     ancestors?;
+    real_directories(&files, reader)?;
     if install.uv_pip
         && listing
             .iter()
@@ -424,6 +429,39 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
         ));
     }
     Ok(files)
+}
+
+/// Refuses when a manifest's path goes through something that is not a
+/// directory of the context (a symlink to a directory): the manifest COPY
+/// would create a real directory there, which the full COPY cannot then
+/// replace with the symlink.
+fn real_directories(files: &[String], reader: &mut Reader) -> Checked<()> {
+    let mut missing = false;
+    for file in files {
+        let mut parent = String::new();
+        let components: Vec<&str> = file.split('/').collect();
+        for part in &components[..components.len() - 1] {
+            match reader.dir(&parent) {
+                Ok(Some(entries)) if entries.iter().any(|e| *e == format!("{part}/")) => {}
+                Ok(_) => {
+                    return Err(Decline::Refused(
+                        "a manifest's directory is not a directory of the context (a symlink)",
+                    ))
+                }
+                Err(Decline::Missing) => {
+                    missing = true;
+                    break;
+                }
+                Err(refused) => return Err(refused),
+            }
+            parent = join(&parent, part).unwrap_or_default();
+        }
+    }
+    if missing {
+        Err(Decline::Missing)
+    } else {
+        Ok(())
+    }
 }
 
 /// Refuses when the RUN works below `<dir>` and a directory above it, in
