@@ -83,7 +83,10 @@ const MODULE_PATTERN_VARS: [&str; 5] = [
 /// Whether a variable is installer configuration that may name a local path.
 fn is_config_var(name: &str) -> bool {
     let npm = name.to_ascii_lowercase().starts_with("npm_config_");
-    let prefixed = CONFIG_PREFIXES.iter().any(|p| name.starts_with(p));
+    // Go's variables have no `_` (`GOPROXY`, `GOWORK`); `GOOGLE_…` is not Go's.
+    let prefixed = CONFIG_PREFIXES
+        .iter()
+        .any(|p| name.starts_with(p) && (*p != "GO" || !name.contains('_')));
     (npm || prefixed || FILE_VARS.contains(&name)) && !MODULE_PATTERN_VARS.contains(&name)
 }
 
@@ -353,6 +356,7 @@ mod tests {
         assert!(names_local_place("XDG_CONFIG_HOME", "/app/conf", "/app"));
         assert!(is_config_var("NPM_CONFIG_CAFILE") && is_config_var("npm_config_cafile"));
         assert!(!is_config_var("GOPRIVATE") && !is_config_var("PYTHONUNBUFFERED"));
+        assert!(is_config_var("GOWORK") && !is_config_var("GOOGLE_APPLICATION_CREDENTIALS"));
         assert!(names_local_place(
             "GIT_SSH_COMMAND",
             "ssh -i ./deploy_key",

@@ -134,7 +134,7 @@
 //! - the environment gives an installer (or the runtime it starts) a file
 //!   or directory in `<dir>` or relative to the working directory, or an
 //!   unknown value: any `PIP_…`, `UV_…`, `POETRY_…`, `npm_config_…` (any
-//!   case), `YARN_…`, `PNPM_…`, `GO…` (module path patterns such as
+//!   case), `YARN_…`, `PNPM_…`, Go's `GO…` (module path patterns such as
 //!   `GOPRIVATE` excepted), `GIT_…` or `XDG_…` variable, `NETRC`,
 //!   `NODE_OPTIONS`, `NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE`, `SSL_CERT_DIR`,
 //!   `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `PYTHONSTARTUP` whose value
