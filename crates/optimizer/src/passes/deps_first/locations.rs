@@ -71,6 +71,95 @@ const SET_VARS: [&str; 5] = [
 /// Variables whose values are flags, refused when they name a file.
 const FLAG_VARS: [&str; 2] = ["GOFLAGS", "POETRY_VIRTUALENVS_IN_PROJECT"];
 
+/// Prefixes of the variables installers read as their configuration (any
+/// option, some of which name files or directories: a constraints file,
+/// find-links, a workspace file, a `file:` proxy or index, a config home).
+/// `npm_config_` is matched without case, as npm does.
+const CONFIG_PREFIXES: [&str; 9] = [
+    "PIP_",
+    "UV_",
+    "POETRY_",
+    "npm_config_",
+    "YARN_",
+    "PNPM_",
+    "GO",
+    "XDG_",
+    "GIT_",
+];
+
+/// Other variables the installers (or the runtimes and the git they start)
+/// read a file from.
+const FILE_VARS: [&str; 8] = [
+    "NETRC",
+    "NODE_OPTIONS",
+    "NODE_EXTRA_CA_CERTS",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "PYTHONSTARTUP",
+];
+
+/// Variables of [`CONFIG_PREFIXES`] whose values are module path patterns,
+/// never local paths.
+const MODULE_PATTERN_VARS: [&str; 5] = [
+    "GOPRIVATE",
+    "GONOPROXY",
+    "GONOSUMDB",
+    "GOINSECURE",
+    "GOSUMDB",
+];
+
+/// Whether a variable is installer configuration that may name a local path.
+fn is_config_var(name: &str) -> bool {
+    let npm = name.to_ascii_lowercase().starts_with("npm_config_");
+    // Go's variables have no `_` (`GOPROXY`, `GOWORK`); `GOOGLE_…` is not Go's.
+    let prefixed = CONFIG_PREFIXES
+        .iter()
+        .any(|p| name.starts_with(p) && (*p != "GO" || !name.contains('_')));
+    (npm || prefixed || FILE_VARS.contains(&name)) && !MODULE_PATTERN_VARS.contains(&name)
+}
+
+/// Whether a configuration value names a place in `dest` or one relative to
+/// the working directory (which is in `dest`): a path, a `file:` URL, a list
+/// of them, a `--flag=path`. A bare word (`1`, `off`, `copy`) does not, nor
+/// does a URL of another scheme or an absolute path outside `dest`; a bare
+/// file name does for the variables that name files (`PIP_CONSTRAINT=c.txt`).
+pub(super) fn names_local_place(name: &str, value: &str, dest: &str) -> bool {
+    const NAMES_FILE: [&str; 14] = [
+        "APT_CONFIG",
+        "PIP_CONSTRAINT",
+        "PIP_REQUIREMENT",
+        "PIP_FIND_LINKS",
+        "PIP_CERT",
+        "PIP_CLIENT_CERT",
+        "UV_CONSTRAINT",
+        "UV_OVERRIDE",
+        "UV_BUILD_CONSTRAINT",
+        "UV_FIND_LINKS",
+        "UV_PROJECT",
+        "UV_WORKING_DIRECTORY",
+        "GOWORK",
+        "NODE_EXTRA_CA_CERTS",
+    ];
+    let names_file = NAMES_FILE.contains(&name)
+        || name.to_ascii_lowercase().ends_with("cafile")
+        || name.ends_with("_FILE");
+    value
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '|' | '=' | ':' | '"' | '\''))
+        .filter(|t| !t.is_empty())
+        .any(|token| {
+            if let Some(abs) = token.strip_prefix('/') {
+                let abs = format!("/{}", abs.trim_start_matches('/'));
+                return is_within(&abs, dest);
+            }
+            token.starts_with('~')
+                || token.starts_with('.')
+                || token.contains('/')
+                || (names_file && !matches!(token, "off" | "file" | "https" | "http"))
+        })
+}
+
 /// Entries of `<dir>` the pass never lets the full COPY write over: the
 /// caches and per-user directories installers write when `HOME` is `<dir>`.
 pub(super) const HOME_ENTRIES: [&str; 6] = [
@@ -95,6 +184,7 @@ pub(super) fn check_environment(
             if LOCATION_VARS.contains(&name.as_str())
                 || FLAG_VARS.contains(&name.as_str())
                 || SET_VARS.contains(&name.as_str())
+                || is_config_var(name)
             {
                 return Err("an assignment that moves where the install writes");
             }
@@ -124,7 +214,29 @@ pub(super) fn check_environment(
     ) {
         return Err("Poetry may create its virtualenv in the project");
     }
+    for name in facts.env.names().filter(|n| is_config_var(n)) {
+        match facts.env.value(name) {
+            Ok(Some(value)) if !names_local_place(name, value, dest) => {}
+            Ok(None) => {}
+            _ => {
+                return Err(
+                    "the environment names a file or directory of the copied tree (or an unknown value) for the installer",
+                )
+            }
+        }
+    }
     installer_env::check_environment_settings(&facts.env)
+}
+
+/// Refuses a system package install whose environment points the package
+/// manager at a config file in `dest`, relative to the working directory,
+/// or unknown (`APT_CONFIG`): moved above the COPY, it would not find it.
+pub(super) fn system_config_in(facts: &CmdFacts, dest: &str) -> Result<(), &'static str> {
+    match facts.env.value("APT_CONFIG") {
+        Ok(None) => Ok(()),
+        Ok(Some(value)) if !names_local_place("APT_CONFIG", value, dest) => Ok(()),
+        _ => Err("APT_CONFIG names a file of the copied tree"),
+    }
 }
 
 /// Whether `path` is `dir` or below it (both absolute and normalised).
@@ -171,6 +283,39 @@ pub(super) fn config_moves_output(name: &str, text: &str) -> bool {
     })
 }
 
+/// Whether a config file of the project names a local path in a value
+/// (`cafile=./ca.pem`, `yarn-offline-mirror "./mirror"`, a `file:` URL, an
+/// absolute path): the install would read (or write) a file the manifest
+/// COPY does not bring. `.npmrc`, `.yarnrc`, `.yarnrc.yml`, `uv.toml`,
+/// `poetry.toml`.
+pub(super) fn config_names_local_path(name: &str, text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with(['#', ';']) {
+            return false;
+        }
+        let value = match name {
+            ".yarnrc.yml" => line.split_once(": ").map(|(_, v)| v),
+            ".yarnrc" => line.split_once(char::is_whitespace).map(|(_, v)| v),
+            _ => line.split_once('=').map(|(_, v)| v),
+        };
+        value.is_some_and(value_names_path)
+    })
+}
+
+/// Whether a config value holds a local path or a `file:` URL (in quotes,
+/// a list or an inline table too); an `https://…` URL or a bare word does not.
+pub(super) fn value_names_path(value: &str) -> bool {
+    value
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '{' | '}' | '"' | '\''))
+        .filter(|t| !t.is_empty())
+        .any(|t| {
+            t.starts_with(['/', '~', '.'])
+                || t.starts_with("file:")
+                || (t.contains('/') && !t.contains("://"))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +334,73 @@ mod tests {
             "[virtualenvs]\nin-project = true\n"
         ));
         assert!(is_within("/app/.venv", "/app") && !is_within("/apple", "/app"));
+    }
+
+    #[test]
+    fn config_values_naming_paths() {
+        assert!(config_names_local_path(".npmrc", "cafile=./certs/ca.pem\n"));
+        assert!(!config_names_local_path(
+            ".npmrc",
+            "registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=${TOKEN}\n"
+        ));
+        assert!(config_names_local_path(
+            ".yarnrc",
+            "yarn-offline-mirror \"./mirror\"\n"
+        ));
+        assert!(!config_names_local_path(
+            ".yarnrc",
+            "registry \"https://registry.yarnpkg.com\"\n"
+        ));
+        assert!(config_names_local_path(
+            ".yarnrc.yml",
+            "httpsCaFilePath: ./ca.pem\n"
+        ));
+        assert!(!config_names_local_path(
+            ".yarnrc.yml",
+            "nodeLinker: node-modules\n"
+        ));
+        assert!(config_names_local_path(
+            "uv.toml",
+            "find-links = [\"./wheels\"]\n"
+        ));
+    }
+
+    #[test]
+    fn environment_values_naming_places() {
+        assert!(names_local_place(
+            "PIP_CONSTRAINT",
+            "constraints.txt",
+            "/app"
+        ));
+        assert!(names_local_place("PIP_FIND_LINKS", "/app/wheels", "/app"));
+        assert!(names_local_place("GOPROXY", "file:///app/proxy", "/app"));
+        assert!(names_local_place("GOWORK", "/app/go.work", "/app"));
+        assert!(!names_local_place("GOWORK", "off", "/app"));
+        assert!(!names_local_place(
+            "GOPROXY",
+            "https://proxy.golang.org,direct",
+            "/app"
+        ));
+        assert!(!names_local_place("PIP_NO_CACHE_DIR", "1", "/app"));
+        assert!(!names_local_place(
+            "PIP_INDEX_URL",
+            "https://pypi.org/simple",
+            "/app"
+        ));
+        assert!(!names_local_place(
+            "PIP_CONSTRAINT",
+            "/etc/constraints.txt",
+            "/app"
+        ));
+        assert!(names_local_place("XDG_CONFIG_HOME", "/app/conf", "/app"));
+        assert!(is_config_var("NPM_CONFIG_CAFILE") && is_config_var("npm_config_cafile"));
+        assert!(!is_config_var("GOPRIVATE") && !is_config_var("PYTHONUNBUFFERED"));
+        assert!(is_config_var("GOWORK") && !is_config_var("GOOGLE_APPLICATION_CREDENTIALS"));
+        assert!(names_local_place(
+            "GIT_SSH_COMMAND",
+            "ssh -i ./deploy_key",
+            "/app"
+        ));
+        assert!(names_local_place("NETRC", "/app/.netrc", "/app"));
     }
 }

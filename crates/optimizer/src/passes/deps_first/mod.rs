@@ -44,7 +44,7 @@
 //! - npm: `npm ci`, `npm install` without packages: `package.json`,
 //!   `package-lock.json`, `npm-shrinkwrap.json`, `.npmrc`;
 //! - yarn: `yarn`, `yarn install`: `package.json`, `yarn.lock`, `.yarnrc`,
-//!   `.yarnrc.yml`;
+//!   `.yarnrc.yml`, `.yarnclean` (its autoclean patterns);
 //! - pnpm: `pnpm install`, `pnpm fetch`: `package.json`, `pnpm-lock.yaml`,
 //!   `.npmrc`, `.pnpmfile.cjs`;
 //! - Go: `go mod download`: `go.mod`, `go.sum`, `go.work`, `go.work.sum`;
@@ -101,8 +101,10 @@
 //!   manifest is outside the COPY's source directory;
 //! - a manifest names a local path or an editable install: `-e`, `.`/`./x`
 //!   requirement lines, `name @ file:…`, a local archive, `--find-links` to
-//!   a directory, a `${VAR}` in a requirements file, an include outside the
-//!   context; `file:`, `link:`, `workspace:`, `portal:` or path specifiers
+//!   a directory or a `file:` URL, an index (`-i`, `--index-url`,
+//!   `--extra-index-url`, in the file or on the command line) that is a
+//!   path or a `file:` URL, a `${VAR}` in a requirements file, an include
+//!   outside the context; `file:`, `link:`, `workspace:`, `portal:` or path specifiers
 //!   in `package.json`'s dependency fields (`overrides` and `resolutions`
 //!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`;
 //!   `replace … => ./local` in `go.mod`, or a `go.work` that uses other
@@ -138,6 +140,11 @@
 //!   them, as any other option the pass does not know);
 //! - the project has a `.env` for Pipenv (it loads it, and it may set
 //!   where Pipenv installs) or a `pylock.toml`;
+//!   `file:` or any `workspace` in `pyproject.toml` (read as text), or a
+//!   `find-links`/`url`/`index-url` there that is a local path; a value of
+//!   `.npmrc`, `.yarnrc`, `.yarnrc.yml`, `uv.toml` or `poetry.toml` that is
+//!   a path or a `file:` URL (`cafile=./ca.pem`, an offline mirror): the
+//!   install would read or fill a file the manifest COPY does not bring;
 //! - the install would install the project itself, which needs its source:
 //!   `poetry install` without `--no-root`, `uv sync` without
 //!   `--no-install-project`;
@@ -152,7 +159,9 @@
 //! - the root `package.json` has an install lifecycle script (`preinstall`,
 //!   `install`, `postinstall`, `preprepare`, `prepare`, `postprepare`,
 //!   `prepublish`, `dependencies`, `pnpm:devPreinstall`): it may read any
-//!   source file;
+//!   source file; or the install's directory has a `binding.gyp` (npm and
+//!   pnpm then run `node-gyp rebuild` for the root package, which compiles
+//!   its sources);
 //! - a manifest the installer needs is absent from the context (a named
 //!   requirements file or an include, `package.json`, `pyproject.toml`,
 //!   `go.mod`, `Pipfile`, `Gemfile`, `composer.json`, `Cargo.toml`), or
@@ -160,7 +169,9 @@
 //!   cannot be written as a plain COPY source (spaces, wildcards, `$`);
 //!   `.yarnrc.yml` names a `yarnPath` or `plugins` (or `.yarnrc` a
 //!   `yarn-path`): the files they name are not copied; a pnpm workspace
-//!   (`pnpm-workspace.yaml`);
+//!   (`pnpm-workspace.yaml`); a `.pnpmfile.cjs` that loads a module or
+//!   reads files (`require(`, `import`, `fs.`, `readFile`, `process.cwd`,
+//!   `__dirname`);
 //! - the install may rewrite a manifest the full COPY would then overwrite
 //!   with the context's version: `npm install`, `yarn` without
 //!   `--frozen-lockfile`/`--pure-lockfile`/`--immutable` and `pnpm install`
@@ -224,6 +235,16 @@
 //!   (`secrets.py`, `logging/`, `pip/`, `sitecustomize.py`): the source's
 //!   file would be imported instead, and it is not there after the split;
 //!   a `PYTHONPATH` entry elsewhere in the copied tree, relative or unknown;
+//! - and, whatever the name is listed as, the environment gives an
+//!   installer (or the runtime it starts) a file or directory in `<dir>` or
+//!   relative to the working directory, or an unknown value: any `PIP_…`, `UV_…`, `POETRY_…`, `npm_config_…` (any
+//!   case), `YARN_…`, `PNPM_…`, Go's `GO…` (module path patterns such as
+//!   `GOPRIVATE` excepted), `GIT_…` or `XDG_…` variable, `NETRC`,
+//!   `NODE_OPTIONS`, `NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE`, `SSL_CERT_DIR`,
+//!   `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `PYTHONSTARTUP` whose value
+//!   holds such a path or `file:` URL (`PIP_CONSTRAINT=constraints.txt`,
+//!   `GOPROXY=file:///app/mods`, `GOWORK=/app/go.work`); these names
+//!   assigned on the command refuse whatever the value;
 //! - `<dir>` is `/`, `/var`, `/opt`, `/home`, `/root` or `/tmp`, or is
 //!   under `/usr`, `/etc`, `/bin`, `/sbin`, `/lib*`, `/boot`, `/dev`,
 //!   `/proc`, `/sys`, `/run` (application directories under `/usr/src/`
@@ -235,6 +256,17 @@
 //! - the working directory of the RUN is unknown or not `<dir>` or below
 //!   it, `<dir>` is relative to an unknown working directory, or the COPY
 //!   uses a variable;
+//! - the install is `uv pip install` and its working directory holds
+//!   `uv.toml`, `pyproject.toml` or `.python-version`, where uv reads its
+//!   settings (an index, constraints, the interpreter), or a directory
+//!   above it in `<dir>` does;
+//! - the RUN works below `<dir>` and a directory between `<dir>` and its
+//!   working directory holds a file the installer also looks up in parent
+//!   directories — a workspace root or config the manifest COPY would not
+//!   bring: for npm, yarn and pnpm `package.json`, a lockfile,
+//!   `pnpm-workspace.yaml`, `.npmrc`, `.yarnrc`, `.yarnrc.yml`, `.pnp.cjs`;
+//!   for Go `go.work`, `go.work.sum`; for uv `pyproject.toml`, `uv.toml`,
+//!   `uv.lock`, `.python-version`;
 //! - the RUN is not only the install: each command must be an install of the
 //!   one tool from its manifests, a cleanup of that tool's cache (`npm cache
 //!   clean --force`, `pip cache purge`, `rm -rf ~/.cache/pip`), `pip install`
@@ -259,11 +291,14 @@
 //! and on `# dfopt:keep`, needs no context, and fires only when every
 //! command of the RUN is a system package command whose arguments are
 //! options or literal package names (no path, no `$`, no `.deb`/`.rpm`, no
-//! option value relative to the working directory), and only when `<dir>`
-//! is not where packages write: not under `/var`, `/opt`, `/srv`, `/home`,
-//! `/root`, `/tmp`, `/mnt`, `/media` (a web server package writes
-//! `/var/www/html`, a vendor package `/opt/<name>`, a package's system user
-//! its home directory) nor the system trees above.
+//! option value relative to the working directory or in `<dir>`, such as
+//! `-oDir::Etc::SourceList=/app/sources.list`), when the environment does
+//! not point apt at a config file in `<dir>`, relative to the working
+//! directory or unknown (`APT_CONFIG`), and only when `<dir>` is not where
+//! packages write: not under `/var`, `/opt`, `/srv`, `/home`, `/root`,
+//! `/tmp`, `/mnt`, `/media` (a web server package writes `/var/www/html`, a
+//! vendor package `/opt/<name>`, a package's system user its home
+//! directory) nor the system trees above.
 //!
 //! ## What it assumes
 //!
@@ -271,11 +306,16 @@
 //! root package, which refuses; Node's are checked, above), gem native
 //! extensions and sdist builds included, do not read the project's
 //! other files (`cargo fetch` runs no build script); nor do Composer
-//! plugins installed in the image (global ones). No Bundler config of the
-//! image or of an earlier RUN unfreezes what `BUNDLE_FROZEN` or
+//! plugins installed in the image (global ones). The installer's
+//! interpreter imports nothing from `<dir>` when it starts other than what
+//! the import-path rule above covers (a `sitecustomize.py` found through a
+//! `PYTHONPATH` naming the working directory refuses). No Bundler config of
+//! the image or of an earlier RUN unfreezes what `BUNDLE_FROZEN` or
 //! `BUNDLE_DEPLOYMENT` freeze (the project's `.bundle/config` saying so
 //! refuses). The caller answers the queries from the context as the build
-//! sees it (after `.dockerignore`; a symlink is not a regular file).
+//! sees it (after `.dockerignore`; a symlink is not a regular file, nor a
+//! directory). Offline, the CLI does not know the base image's environment
+//! and reads it as empty; the frontend knows it.
 //!
 //! When the context shows a safety condition does not hold for an install
 //! right after `COPY .`, the pass reports why it did not fire.
@@ -306,7 +346,7 @@ mod system;
 
 use crate::work::Cx;
 
-use context::{join, parent, plain_source, real_directories, Decline, Reader};
+use context::{join, parent, plain_source, real_directories, Checked, Decline, Reader};
 use pair::{pair_at, under_any, Pair, PACKAGE_TREES};
 use scan::{Install, Tool};
 
@@ -379,6 +419,12 @@ fn fire_once(cx: &mut Cx, needs_context: &mut Vec<dfopt_dockerfile::Span>) -> bo
                 }
             } else if scan::system_install(&calls)
                 && !under_any(&pair.dest_abs, &PACKAGE_TREES)
+                && locations::system_config_in(&sf.before[pair.run], &pair.dest_abs).is_ok()
+                && !calls.iter().any(|call| {
+                    call.args
+                        .iter()
+                        .any(|a| locations::names_local_place("", a, &pair.dest_abs))
+                })
                 && rewrite::move_above(cx, s, &pair)
             {
                 return true;
@@ -444,6 +490,12 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
             node::manifests(tool, install.rewrites_lock, ignore_scripts, dir, reader)
         }
     };
+    let config_tool = if install.uv_pip {
+        Tool::Uv
+    } else {
+        install.tool
+    };
+    let ancestors = ancestor_manifests(config_tool, dir, reader);
     let listing = listing?.ok_or(Decline::Refused(
         "the working directory is not in the context",
     ))?;
@@ -460,6 +512,22 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
         ));
     }
     let files = files?;
+    ancestors?;
+    if install.uv_pip
+        && listing
+            .iter()
+            .any(|entry| ["uv.toml", "pyproject.toml", ".python-version"].contains(&entry.as_str()))
+    {
+        return Err(Decline::Refused(
+            "`uv pip` also reads its settings from uv.toml, pyproject.toml or .python-version there",
+        ));
+    }
+    let node = matches!(install.tool, Tool::Npm | Tool::Yarn | Tool::Pnpm);
+    if node && listing.iter().any(|entry| entry == "binding.gyp") {
+        return Err(Decline::Refused(
+            "a binding.gyp: the install builds the package's native addon from its sources",
+        ));
+    }
     let written: &[&str] = match install.tool {
         Tool::Pip | Tool::Poetry | Tool::Uv | Tool::Pipenv => &[".venv", "venv", "__pypackages__"],
         Tool::Npm | Tool::Pnpm => &["node_modules"],
@@ -490,4 +558,63 @@ fn manifests(install: &Install, pair: &Pair, reader: &mut Reader) -> Result<Vec<
         }
     }
     Ok(files)
+}
+
+/// Refuses when the RUN works below `<dir>` and a directory above it, in
+/// the copied tree, holds a file the installer looks up in parent
+/// directories: a workspace root (`package.json` with `workspaces`,
+/// `pnpm-workspace.yaml`, `go.work`, a uv workspace) or a config file. The
+/// manifest COPY brings only the working directory's manifests.
+fn ancestor_manifests(tool: Tool, dir: &str, reader: &mut Reader) -> Checked<()> {
+    let upward: &[&str] = match tool {
+        // Pipenv, Bundler and Composer look above only when the working
+        // directory has no manifest, which refuses; the Cargo module checks
+        // the crate's parents itself.
+        Tool::Pip | Tool::Poetry | Tool::Pipenv | Tool::Bundler | Tool::Composer | Tool::Cargo => {
+            &[]
+        }
+        Tool::Uv => &["pyproject.toml", "uv.toml", "uv.lock", ".python-version"],
+        Tool::Go => &["go.work", "go.work.sum"],
+        Tool::Npm | Tool::Yarn | Tool::Pnpm => &[
+            "package.json",
+            "package-lock.json",
+            "npm-shrinkwrap.json",
+            "yarn.lock",
+            "pnpm-lock.yaml",
+            "pnpm-workspace.yaml",
+            ".npmrc",
+            ".yarnrc",
+            ".yarnrc.yml",
+            ".pnp.cjs",
+        ],
+    };
+    if dir.is_empty() || upward.is_empty() {
+        return Ok(());
+    }
+    let mut ancestor = String::new();
+    let mut result = Ok(());
+    for part in dir.split('/') {
+        let listed = reader.dir(&ancestor).and_then(|l| {
+            let holds = l.is_some_and(|l| {
+                l.iter()
+                    .any(|e| upward.contains(&e.trim_end_matches('/')))
+            });
+            if holds {
+                Err(Decline::Refused(
+                    "a directory above the working directory holds a workspace root or config the installer looks up",
+                ))
+            } else {
+                Ok(())
+            }
+        });
+        // Every listing is asked for before deciding, so that one round of
+        // queries answers them all; a refusal wins over a missing listing.
+        match listed {
+            Err(Decline::Refused(why)) => result = Err(Decline::Refused(why)),
+            Err(Decline::Missing) if result.is_ok() => result = Err(Decline::Missing),
+            _ => {}
+        }
+        ancestor = join(&ancestor, part).unwrap_or_default();
+    }
+    result
 }

@@ -158,7 +158,7 @@ pub(super) fn manifests(
     let path = |name: &str| join(dir, name).unwrap_or_else(|| name.to_string());
     let optional: &[&str] = match tool {
         Tool::Npm => &["package-lock.json", "npm-shrinkwrap.json", ".npmrc"],
-        Tool::Yarn => &["yarn.lock", ".yarnrc", ".yarnrc.yml"],
+        Tool::Yarn => &["yarn.lock", ".yarnrc", ".yarnrc.yml", ".yarnclean"],
         _ => &["pnpm-lock.yaml", ".npmrc", ".pnpmfile.cjs"],
     };
     let package = reader.text(&path("package.json"));
@@ -207,6 +207,22 @@ pub(super) fn manifests(
         ));
     }
     for (name, text) in &present {
+        if *name == ".pnpmfile.cjs"
+            && [
+                "require(",
+                "import",
+                "fs.",
+                "readFile",
+                "process.cwd",
+                "__dirname",
+            ]
+            .iter()
+            .any(|code| text.contains(code))
+        {
+            return Err(Decline::Refused(
+                ".pnpmfile.cjs loads a module or reads files",
+            ));
+        }
         if *name == ".yarnrc.yml"
             && text.lines().any(|l| {
                 l.trim_start().starts_with("yarnPath:") || l.trim_start().starts_with("plugins:")
@@ -221,6 +237,12 @@ pub(super) fn manifests(
         {
             return Err(Decline::Refused(".yarnrc names a yarn-path"));
         }
+    }
+    if present
+        .iter()
+        .any(|(name, text)| locations::config_names_local_path(name, text))
+    {
+        return Err(Decline::Refused("a config file names a local path"));
     }
     node_install_scripts::check_dependency_scripts(tool, ignore_scripts, &present)?;
     let mut out = vec![path("package.json")];

@@ -119,13 +119,21 @@ fn install(args: &[String], call: &Call) -> Result<Step, &'static str> {
                         args.get(i - 1).ok_or("a flag without its value")?
                     }
                 };
-                if !link.contains("://") {
+                if !link.contains("://") || link.starts_with("file:") {
                     return Err("--find-links to a local directory");
                 }
             }
             n if VALUE_FLAGS.contains(&n) => {
-                if value.is_none() {
-                    i += 1;
+                let v = match value {
+                    Some(v) => v,
+                    None => {
+                        i += 1;
+                        args.get(i - 1).ok_or("a flag without its value")?
+                    }
+                };
+                let index = matches!(n, "-i" | "--index-url" | "--extra-index-url");
+                if index && !is_remote_index(v) {
+                    return Err("a local package index");
                 }
             }
             n if PLAIN_FLAGS.contains(&n) => {}
@@ -229,8 +237,11 @@ fn includes(text: &str) -> Checked<Vec<String>> {
         match first {
             "-r" | "--requirement" | "-c" | "--constraint" => out.push(rest.to_string()),
             "-e" | "--editable" => return refuse("an editable requirement"),
-            "-f" | "--find-links" if !rest.contains("://") => {
+            "-f" | "--find-links" if !rest.contains("://") || rest.starts_with("file:") => {
                 return refuse("--find-links to a local directory")
+            }
+            "-i" | "--index-url" | "--extra-index-url" if !is_remote_index(rest) => {
+                return refuse("a local package index")
             }
             f if f.starts_with("-r") || f.starts_with("-c") => {
                 if f.len() > 2 && !f.starts_with("--") {
@@ -249,6 +260,11 @@ fn includes(text: &str) -> Checked<Vec<String>> {
         }
     }
     Ok(out)
+}
+
+/// Whether an index URL is remote: a URL of a scheme other than `file:`.
+fn is_remote_index(url: &str) -> bool {
+    url.contains("://") && !url.starts_with("file:")
 }
 
 /// `.`, `./pkg`, `../pkg`, `/abs`, `pkg/`, `name @ file:…`, a local

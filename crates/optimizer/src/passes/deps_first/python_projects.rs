@@ -126,6 +126,9 @@ pub(super) fn manifests(
                         "a config file moves where the install writes",
                     ));
                 }
+                if *name != ".python-version" && locations::config_names_local_path(name, text) {
+                    return Err(Decline::Refused("a config file names a local path"));
+                }
                 present.push(*name)
             }
             Ok(None) => {}
@@ -137,7 +140,7 @@ pub(super) fn manifests(
     if missing {
         return Err(Decline::Missing);
     }
-    if names_local_source(project) {
+    if names_local_source(project) || names_local_index(project) {
         return Err(Decline::Refused(
             "pyproject.toml names a local path, an editable or a workspace",
         ));
@@ -163,6 +166,22 @@ pub(super) fn manifests(
         }
     }
     Ok(out)
+}
+
+/// Whether `pyproject.toml` names a local index or find-links directory
+/// (`find-links = ["./wheels"]`, an index `url = "./simple"`).
+fn names_local_index(text: &str) -> bool {
+    text.lines().any(|line| {
+        let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        ["find-links=", "url=", "index-url=", "extra-index-url="]
+            .iter()
+            .any(|key| {
+                compact.split(['{', ',']).any(|part| {
+                    part.strip_prefix(key)
+                        .is_some_and(locations::value_names_path)
+                })
+            })
+    })
 }
 
 /// The files of `readme = "…"` lines (a list or table refuses).

@@ -92,6 +92,10 @@ pub(super) struct Install {
     pub writes_config: bool,
     /// A step may run plugins of the installed packages.
     pub runs_plugins: bool,
+    /// The install is `uv pip install`: uv also reads its settings from
+    /// `uv.toml`, `pyproject.toml` and `.python-version` of the working
+    /// directory and the directories above it.
+    pub uv_pip: bool,
 }
 
 /// The calls of a command line, or why it is not read: substitutions,
@@ -230,6 +234,9 @@ pub(super) fn dependency_install(calls: &[Call]) -> Result<Install, &'static str
     if !asides.iter().all(|&aside| goes_with(aside, tool)) {
         return Err("commands of another tool");
     }
+    let uv_pip = calls
+        .iter()
+        .any(|c| c.name == "uv" && c.args.first().is_some_and(|a| a == "pip"));
     Ok(Install {
         tool,
         named,
@@ -237,6 +244,7 @@ pub(super) fn dependency_install(calls: &[Call]) -> Result<Install, &'static str
         rewrites_lock,
         writes_config,
         runs_plugins,
+        uv_pip,
     })
 }
 
