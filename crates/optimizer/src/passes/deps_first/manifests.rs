@@ -1,0 +1,182 @@
+//! The manifests an install reads, gathered from the build context through
+//! the installer's module, and the checks every installer shares: the
+//! working directory and the manifests are real directories and files of
+//! the context, nothing above the working directory is looked up, nothing in
+//! it is imported or written by the install.
+
+use super::context::{join, parent, plain_source, real_directories, Checked, Decline, Reader};
+use super::pair::Pair;
+use super::scan::{Install, Tool};
+use super::{
+    cargo_crate, go, locations, node, php, pipenv, python, python_imports, python_projects, ruby,
+};
+
+/// Every manifest the install reads (context paths), after the checks.
+pub(super) fn manifests(
+    install: &Install,
+    pair: &Pair,
+    reader: &mut Reader,
+) -> Result<Vec<String>, Decline> {
+    let dir = pair.context_dir.as_str();
+    if !real_directories(reader, dir)? {
+        return Err(if pair.source_root.is_empty() {
+            Decline::Refused("the working directory is not a directory of the context")
+        } else {
+            Decline::NotApplicable
+        });
+    }
+    let listing = reader.dir(dir);
+    let files = match install.tool {
+        Tool::Pip => {
+            let mut named = Vec::new();
+            for file in &install.named {
+                named.push(join(dir, file).ok_or(Decline::Refused(
+                    "a requirements file named by an absolute path or outside the context",
+                ))?);
+            }
+            python::manifests(&named, reader)
+        }
+        Tool::Poetry | Tool::Uv => {
+            python_projects::manifests(install.tool, install.rewrites_lock, dir, reader)
+        }
+        Tool::Go => go::manifests(dir, reader),
+        Tool::Pipenv => pipenv::manifests(install.rewrites_lock, dir, reader),
+        Tool::Bundler => ruby::manifests(install.rewrites_lock, install.writes_config, dir, reader),
+        Tool::Composer => php::manifests(install.runs_plugins, dir, reader),
+        Tool::Cargo => cargo_crate::manifests(install.rewrites_lock, dir, reader),
+        tool => {
+            let ignore_scripts = install.texts.iter().any(|text| {
+                text.split_whitespace()
+                    .any(|w| w == "--ignore-scripts" || w == "--ignore-scripts=true")
+            });
+            node::manifests(tool, install.rewrites_lock, ignore_scripts, dir, reader)
+        }
+    };
+    let config_tool = if install.uv_pip {
+        Tool::Uv
+    } else {
+        install.tool
+    };
+    let ancestors = ancestor_manifests(config_tool, dir, reader);
+    let listing = listing?.ok_or(Decline::Refused(
+        "the working directory is not in the context",
+    ))?;
+    if matches!(
+        install.tool,
+        Tool::Pip | Tool::Poetry | Tool::Uv | Tool::Pipenv
+    ) && pair.python_path_has_workdir.map_err(Decline::Refused)?
+        && listing
+            .iter()
+            .any(|e| python_imports::shadows_imported_module(e))
+    {
+        return Err(Decline::Refused(
+            "a file of the working directory is named like a module Python imports, and the working directory is on its import path",
+        ));
+    }
+    let files = files?;
+    ancestors?;
+    if install.uv_pip
+        && listing
+            .iter()
+            .any(|entry| ["uv.toml", "pyproject.toml", ".python-version"].contains(&entry.as_str()))
+    {
+        return Err(Decline::Refused(
+            "`uv pip` also reads its settings from uv.toml, pyproject.toml or .python-version there",
+        ));
+    }
+    let node = matches!(install.tool, Tool::Npm | Tool::Yarn | Tool::Pnpm);
+    if node && listing.iter().any(|entry| entry == "binding.gyp") {
+        return Err(Decline::Refused(
+            "a binding.gyp: the install builds the package's native addon from its sources",
+        ));
+    }
+    let written: &[&str] = match install.tool {
+        Tool::Pip | Tool::Poetry | Tool::Uv | Tool::Pipenv => &[".venv", "venv", "__pypackages__"],
+        Tool::Npm | Tool::Pnpm => &["node_modules"],
+        Tool::Yarn => &["node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"],
+        Tool::Go | Tool::Bundler => &["vendor"],
+        Tool::Composer => &["vendor", ".composer"],
+        // `cargo fetch` writes only Cargo's home (checked: no `target`).
+        Tool::Cargo => &[],
+    };
+    if listing.iter().any(|entry| {
+        let name = entry.trim_end_matches('/');
+        written.contains(&name) || locations::HOME_ENTRIES.contains(&name)
+    }) {
+        return Err(Decline::Refused(
+            "the context holds a directory the install writes",
+        ));
+    }
+    if !files.iter().all(|f| plain_source(f)) {
+        return Err(Decline::Refused(
+            "a manifest path is not a plain COPY source",
+        ));
+    }
+    for file in &files {
+        if !real_directories(reader, parent(file))? {
+            return Err(Decline::Refused(
+                "a manifest is reached through a symbolic link",
+            ));
+        }
+    }
+    Ok(files)
+}
+
+/// Refuses when the RUN works below `<dir>` and a directory above it, in
+/// the copied tree, holds a file the installer looks up in parent
+/// directories: a workspace root (`package.json` with `workspaces`,
+/// `pnpm-workspace.yaml`, `go.work`, a uv workspace) or a config file. The
+/// manifest COPY brings only the working directory's manifests.
+fn ancestor_manifests(tool: Tool, dir: &str, reader: &mut Reader) -> Checked<()> {
+    let upward: &[&str] = match tool {
+        // Pipenv, Bundler and Composer look above only when the working
+        // directory has no manifest, which refuses; the Cargo module checks
+        // the crate's parents itself.
+        Tool::Pip | Tool::Poetry | Tool::Pipenv | Tool::Bundler | Tool::Composer | Tool::Cargo => {
+            &[]
+        }
+        Tool::Uv => &["pyproject.toml", "uv.toml", "uv.lock", ".python-version"],
+        Tool::Go => &["go.work", "go.work.sum"],
+        Tool::Npm | Tool::Yarn | Tool::Pnpm => &[
+            "package.json",
+            "package-lock.json",
+            "npm-shrinkwrap.json",
+            "yarn.lock",
+            "pnpm-lock.yaml",
+            "pnpm-workspace.yaml",
+            ".npmrc",
+            ".yarnrc",
+            ".yarnrc.yml",
+            ".pnp.cjs",
+        ],
+    };
+    if dir.is_empty() || upward.is_empty() {
+        return Ok(());
+    }
+    let mut ancestor = String::new();
+    let mut result = Ok(());
+    for part in dir.split('/') {
+        let listed = reader.dir(&ancestor).and_then(|l| {
+            let holds = l.is_some_and(|l| {
+                l.iter()
+                    .any(|e| upward.contains(&e.trim_end_matches('/')))
+            });
+            if holds {
+                Err(Decline::Refused(
+                    "a directory above the working directory holds a workspace root or config the installer looks up",
+                ))
+            } else {
+                Ok(())
+            }
+        });
+        // Every listing is asked for before deciding, so that one round of
+        // queries answers them all; a refusal wins over a missing listing.
+        match listed {
+            Err(Decline::Refused(why)) => result = Err(Decline::Refused(why)),
+            Err(Decline::Missing) if result.is_ok() => result = Err(Decline::Missing),
+            _ => {}
+        }
+        ancestor = join(&ancestor, part).unwrap_or_default();
+    }
+    result
+}
