@@ -22,7 +22,7 @@ use super::scan::Tool;
 /// Packages whose install scripts fetch or build a binary for the platform
 /// and read only the environment and npm's configuration, never the
 /// project's files. Sorted.
-const SELF_CONTAINED: [&str; 27] = [
+const SELF_CONTAINED: [&str; 28] = [
     "@parcel/watcher",
     "@swc/core",
     "@tensorflow/tfjs-node",
@@ -43,6 +43,7 @@ const SELF_CONTAINED: [&str; 27] = [
     "leveldown",
     "lmdb",
     "msgpackr-extract",
+    "nice-napi",
     "node-pty",
     "nodemon",
     "protobufjs",
