@@ -209,6 +209,27 @@ const NPM_ANY_VALUE: &[&str] = &[
     "foreground_scripts",
 ];
 
+/// Settings that name files (CA bundles, constraints, a wheel directory):
+/// harmless when each is an absolute path outside the copied tree, a file
+/// of the image that both orders read alike.
+const OUTSIDE_PATHS: &[&str] = &[
+    "PIP_CERT",
+    "PIP_CLIENT_CERT",
+    "PIP_FIND_LINKS",
+    "PIP_CONSTRAINT",
+    "PIP_BUILD_CONSTRAINT",
+    "UV_CONSTRAINT",
+    "UV_BUILD_CONSTRAINT",
+    "UV_OVERRIDE",
+    "UV_FIND_LINKS",
+    "NODE_EXTRA_CA_CERTS",
+    "YARN_CA_FILE_PATH",
+    "YARN_HTTPS_CA_FILE_PATH",
+    "CARGO_HTTP_CAINFO",
+    "COMPOSER_CAFILE",
+    "BUNDLE_SSL_CA_CERT",
+];
+
 /// Settings that name a package index: harmless when a remote URL.
 const REMOTE_URL: &[&str] = &[
     "PIP_INDEX_URL",
@@ -225,13 +246,13 @@ const REMOTE_URL: &[&str] = &[
 
 /// Refuses when the environment of the RUN sets an installer setting that
 /// may name a file of the source tree.
-pub(super) fn check_environment_settings(env: &StaticEnv) -> Result<(), &'static str> {
+pub(super) fn check_environment_settings(env: &StaticEnv, dest: &str) -> Result<(), &'static str> {
     for name in env.names() {
         if !is_installer_setting(name) {
             continue;
         }
         let value = env.value(name).map_err(|()| UNKNOWN)?.unwrap_or("");
-        if !harmless(name, Some(value)) {
+        if !harmless(name, Some(value), dest) {
             return Err(UNKNOWN);
         }
     }
@@ -244,7 +265,7 @@ pub(super) fn check_environment_settings(env: &StaticEnv) -> Result<(), &'static
 pub(super) fn check_assigned_settings(assigned: &[String]) -> Result<(), &'static str> {
     if assigned
         .iter()
-        .any(|name| is_installer_setting(name) && !harmless(name, None))
+        .any(|name| is_installer_setting(name) && !harmless(name, None, "/"))
     {
         return Err(UNKNOWN);
     }
@@ -258,10 +279,17 @@ fn is_installer_setting(name: &str) -> bool {
     FAMILIES.iter().any(|f| name.starts_with(f)) || name == "PYTHONSTARTUP"
 }
 
-/// Whether a setting is harmless with this value (`None`: unknown value).
-fn harmless(name: &str, value: Option<&str>) -> bool {
+/// Whether a setting is harmless with this value (`None`: unknown value)
+/// for a COPY into `dest`.
+fn harmless(name: &str, value: Option<&str>, dest: &str) -> bool {
     if ANY_VALUE.contains(&name) || LOCATION_VARS.contains(&name) {
         return true;
+    }
+    if OUTSIDE_PATHS.contains(&name) {
+        return value.is_some_and(|v| {
+            v.split_whitespace()
+                .all(|path| path.starts_with('/') && !within(path, dest))
+        });
     }
     if name == "GOFLAGS" {
         return value.is_some_and(|v| v.split_whitespace().all(harmless_go_flag));
@@ -278,7 +306,8 @@ fn harmless(name: &str, value: Option<&str>) -> bool {
     {
         let key = key.to_ascii_lowercase().replace('-', "_");
         return NPM_ANY_VALUE.contains(&key.as_str())
-            || (key == "registry" && value.is_some_and(remote_urls));
+            || (key == "registry" && value.is_some_and(remote_urls))
+            || (key == "cafile" && value.is_some_and(|v| v.starts_with('/') && !within(v, dest)));
     }
     if ["POETRY_PYPI_TOKEN_", "POETRY_HTTP_BASIC_"]
         .iter()
@@ -341,39 +370,88 @@ fn harmless_node_option(option: &str) -> bool {
     ) || option.chars().all(|c| c.is_ascii_digit())
 }
 
+/// Whether absolute `path` is `dir` or below it.
+fn within(path: &str, dir: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    let dir = dir.trim_end_matches('/');
+    dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn settings_that_may_name_a_file_refuse() {
-        assert!(!harmless("PIP_CONSTRAINT", Some("constraints.txt")));
-        assert!(!harmless("PIP_FIND_LINKS", Some("./wheels")));
-        assert!(!harmless("PIP_REQUIREMENT", Some("extra.txt")));
-        assert!(!harmless("npm_config_globalconfig", Some("./npmrc")));
-        assert!(!harmless("GOFLAGS", Some("-mod=mod -overlay=overlay.json")));
-        assert!(!harmless("GOWORK", Some("/app/go.work")));
-        assert!(!harmless("GOPROXY", Some("file:///app/proxy")));
-        assert!(!harmless("NODE_OPTIONS", Some("--require ./tracing.js")));
-        assert!(!harmless("PIP_INDEX_URL", None));
-        assert!(!harmless("PIP_CERT", Some("/app/certs/ca.pem")));
+        assert!(!harmless("PIP_CONSTRAINT", Some("constraints.txt"), "/app"));
+        assert!(!harmless("PIP_FIND_LINKS", Some("./wheels"), "/app"));
+        assert!(!harmless("PIP_REQUIREMENT", Some("extra.txt"), "/app"));
+        assert!(!harmless(
+            "npm_config_globalconfig",
+            Some("./npmrc"),
+            "/app"
+        ));
+        assert!(!harmless(
+            "GOFLAGS",
+            Some("-mod=mod -overlay=overlay.json"),
+            "/app"
+        ));
+        assert!(!harmless("GOWORK", Some("/app/go.work"), "/app"));
+        assert!(!harmless("GOPROXY", Some("file:///app/proxy"), "/app"));
+        assert!(!harmless(
+            "NODE_OPTIONS",
+            Some("--require ./tracing.js"),
+            "/app"
+        ));
+        assert!(!harmless("PIP_INDEX_URL", None, "/app"));
+        assert!(!harmless("PIP_CERT", Some("/app/certs/ca.pem"), "/app"));
+        assert!(!harmless("PIP_CERT", Some("certs/ca.pem"), "/app"));
+        assert!(!harmless(
+            "PIP_FIND_LINKS",
+            Some("/opt/wheels ./wheels"),
+            "/app"
+        ));
     }
 
     #[test]
     fn common_image_settings_pass() {
-        assert!(harmless("PIP_NO_CACHE_DIR", Some("1")));
-        assert!(harmless("PIP_DISABLE_PIP_VERSION_CHECK", None));
-        assert!(harmless("YARN_VERSION", Some("1.22.22")));
-        assert!(harmless("GOTOOLCHAIN", Some("local")));
-        assert!(harmless("GOFLAGS", Some("-mod=readonly -trimpath")));
-        assert!(harmless("GOPROXY", Some("https://proxy.golang.org,direct")));
-        assert!(harmless("NPM_CONFIG_LOGLEVEL", Some("warn")));
-        assert!(harmless("npm_config_update-notifier", Some("false")));
-        assert!(harmless("NODE_OPTIONS", Some("--max-old-space-size=4096")));
+        assert!(harmless("PIP_NO_CACHE_DIR", Some("1"), "/app"));
+        assert!(harmless("PIP_DISABLE_PIP_VERSION_CHECK", None, "/app"));
+        assert!(harmless("YARN_VERSION", Some("1.22.22"), "/app"));
+        assert!(harmless("GOTOOLCHAIN", Some("local"), "/app"));
+        assert!(harmless("GOFLAGS", Some("-mod=readonly -trimpath"), "/app"));
+        assert!(harmless(
+            "GOPROXY",
+            Some("https://proxy.golang.org,direct"),
+            "/app"
+        ));
+        assert!(harmless("NPM_CONFIG_LOGLEVEL", Some("warn"), "/app"));
+        assert!(harmless(
+            "npm_config_update-notifier",
+            Some("false"),
+            "/app"
+        ));
+        assert!(harmless(
+            "NODE_OPTIONS",
+            Some("--max-old-space-size=4096"),
+            "/app"
+        ));
         assert!(harmless(
             "PIP_INDEX_URL",
-            Some("https://pypi.example.com/simple")
+            Some("https://pypi.example.com/simple"),
+            "/app"
         ));
-        assert!(harmless("GOPATH", Some("/go")));
+        assert!(harmless("GOPATH", Some("/go"), "/app"));
+        assert!(harmless("PIP_CERT", Some("/etc/ssl/certs/ca.crt"), "/app"));
+        assert!(harmless(
+            "NODE_EXTRA_CA_CERTS",
+            Some("/usr/local/share/ca.pem"),
+            "/app"
+        ));
+        assert!(harmless(
+            "PIP_FIND_LINKS",
+            Some("/opt/wheels /srv/wheels"),
+            "/app"
+        ));
     }
 }

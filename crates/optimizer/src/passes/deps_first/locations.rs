@@ -225,7 +225,7 @@ pub(super) fn check_environment(
             }
         }
     }
-    installer_env::check_environment_settings(&facts.env)
+    installer_env::check_environment_settings(&facts.env, dest)
 }
 
 /// Refuses a system package install whose environment points the package
