@@ -44,7 +44,8 @@
 //! - npm: `npm ci`, `npm install` without packages: `package.json`,
 //!   `package-lock.json`, `npm-shrinkwrap.json`, `.npmrc`;
 //! - yarn: `yarn`, `yarn install`: `package.json`, `yarn.lock`, `.yarnrc`,
-//!   `.yarnrc.yml`, `.yarnclean` (its autoclean patterns);
+//!   `.yarnrc.yml`, `.yarnclean` (its autoclean patterns), `.npmrc` (yarn 1
+//!   reads npm's config);
 //! - pnpm: `pnpm install`, `pnpm fetch`: `package.json`, `pnpm-lock.yaml`,
 //!   `.npmrc`, `.pnpmfile.cjs`;
 //! - Go: `go mod download`: `go.mod`, `go.sum`, `go.work`, `go.work.sum`;
@@ -104,7 +105,12 @@
 //!   a directory or a `file:` URL, an index (`-i`, `--index-url`,
 //!   `--extra-index-url`, in the file or on the command line) that is a
 //!   path or a `file:` URL, a `${VAR}` in a requirements file, an include
-//!   outside the context; `file:`, `link:`, `workspace:`, `portal:` or path specifiers
+//!   outside the context, a requirements-file option other than `-r`, `-c`,
+//!   `-i`, `--extra-index-url`, `-f`, `--no-index`, `--pre`,
+//!   `--prefer-binary`, `--require-hashes`, `--no-binary`, `--only-binary`,
+//!   `--trusted-host` and `--use-feature` written in full (pip accepts
+//!   abbreviations: `--requirem base.txt` includes a file; a short
+//!   option's value may be attached: `-fwheels`); `file:`, `link:`, `workspace:`, `portal:` or path specifiers
 //!   in `package.json`'s dependency fields (`overrides` and `resolutions`
 //!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`;
 //!   `replace … => ./local` in `go.mod`, or a `go.work` that uses other
@@ -143,11 +149,17 @@
 //!   `file:` or any `workspace` in `pyproject.toml` (read as text), or a
 //!   `find-links`/`url`/`index-url` there that is a local path; a value of
 //!   `.npmrc`, `.yarnrc`, `.yarnrc.yml`, `uv.toml` or `poetry.toml` that is
-//!   a path or a `file:` URL (`cafile=./ca.pem`, an offline mirror): the
-//!   install would read or fill a file the manifest COPY does not bring;
+//!   a path or a `file:` URL (`cafile=./ca.pem`, an offline mirror), or
+//!   anything but a switch, a number or a remote URL under a key that takes
+//!   a file or a location (`cafile=ca.pem`, `pnpmfile=hooks.cjs`,
+//!   `find-links = ["wheels"]`: a bare name is relative to the project):
+//!   the install would read or fill a file the manifest COPY does not bring;
 //! - the install would install the project itself, which needs its source:
 //!   `poetry install` without `--no-root`, `uv sync` without
-//!   `--no-install-project`;
+//!   `--no-install-project`; Poetry would read a license file
+//!   (`license = { file = … }`: poetry-core reads it when it loads the
+//!   project) or install project plugins (`requires-plugins`: Poetry 2
+//!   writes them into the project's `.poetry/plugins` and runs them);
 //! - a Node dependency may run an install script that reads the project
 //!   (Prisma's client generates itself from the project's schema): npm
 //!   fires only with scripts off (`--ignore-scripts`, `ignore-scripts=true`

@@ -158,7 +158,14 @@ pub(super) fn manifests(
     let path = |name: &str| join(dir, name).unwrap_or_else(|| name.to_string());
     let optional: &[&str] = match tool {
         Tool::Npm => &["package-lock.json", "npm-shrinkwrap.json", ".npmrc"],
-        Tool::Yarn => &["yarn.lock", ".yarnrc", ".yarnrc.yml", ".yarnclean"],
+        // yarn 1 also reads npm's `.npmrc` (registries, auth, certificates).
+        Tool::Yarn => &[
+            "yarn.lock",
+            ".yarnrc",
+            ".yarnrc.yml",
+            ".yarnclean",
+            ".npmrc",
+        ],
         _ => &["pnpm-lock.yaml", ".npmrc", ".pnpmfile.cjs"],
     };
     let package = reader.text(&path("package.json"));

@@ -152,6 +152,11 @@ pub(super) fn manifests(
     }
     let mut out = vec![path("pyproject.toml")];
     out.extend(present.iter().map(|name| path(name)));
+    if tool == Tool::Poetry && (requires_plugins(project) || license_file(project)) {
+        return Err(Decline::Refused(
+            "pyproject.toml has Poetry install project plugins or read a license file",
+        ));
+    }
     if tool == Tool::Poetry {
         // Some Poetry versions read the readme even with `--no-root`.
         for readme in readmes(project)? {
@@ -168,6 +173,31 @@ pub(super) fn manifests(
     Ok(out)
 }
 
+/// Whether Poetry 2 installs plugins for the project
+/// (`[tool.poetry.requires-plugins]`): it writes them into the project's
+/// `.poetry/plugins`, and a plugin runs inside Poetry, free to read the
+/// project.
+fn requires_plugins(text: &str) -> bool {
+    text.contains("requires-plugins")
+}
+
+/// Whether the project's license is a file (`license = { file = "LICENSE" }`,
+/// or the `[project.license]` table): poetry-core reads it when it loads
+/// the project, even with `--no-root`.
+fn license_file(text: &str) -> bool {
+    let mut in_license_table = false;
+    text.lines().any(|line| {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_license_table = line.contains("license");
+            return false;
+        }
+        let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        (compact.starts_with("license=") && compact.contains("file"))
+            || (in_license_table && compact.starts_with("file="))
+    })
+}
+
 /// Whether `pyproject.toml` names a local index or find-links directory
 /// (`find-links = ["./wheels"]`, an index `url = "./simple"`).
 fn names_local_index(text: &str) -> bool {
@@ -177,8 +207,11 @@ fn names_local_index(text: &str) -> bool {
             .iter()
             .any(|key| {
                 compact.split(['{', ',']).any(|part| {
-                    part.strip_prefix(key)
-                        .is_some_and(locations::value_names_path)
+                    // A bare name is a path relative to the project too
+                    // (`find-links = ["wheels"]`): only remote URLs pass.
+                    part.strip_prefix(key).is_some_and(|v| {
+                        locations::value_names_path(v) || !locations::plain_setting(v)
+                    })
                 })
             })
     })
