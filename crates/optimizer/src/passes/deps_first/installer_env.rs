@@ -15,7 +15,8 @@ use super::locations::LOCATION_VARS;
 
 /// The families: a variable whose name starts with one of these is an
 /// installer setting.
-const FAMILIES: [&str; 15] = [
+const FAMILIES: [&str; 16] = [
+    "COREPACK_",
     "PIP_",
     "UV_",
     "POETRY_",
@@ -36,6 +37,11 @@ const FAMILIES: [&str; 15] = [
 /// Settings harmless whatever their value: switches, versions, timeouts,
 /// verbosity, credentials for a remote index.
 const ANY_VALUE: &[&str] = &[
+    "COREPACK_ENABLE_DOWNLOAD_PROMPT",
+    "COREPACK_ENABLE_STRICT",
+    "COREPACK_ENABLE_NETWORK",
+    "COREPACK_ENABLE_AUTO_PIN",
+    "COREPACK_DEFAULT_TO_LATEST",
     "PIP_NO_CACHE_DIR",
     "PIP_DISABLE_PIP_VERSION_CHECK",
     "PIP_DEFAULT_TIMEOUT",
@@ -199,7 +205,6 @@ const NPM_ANY_VALUE: &[&str] = &[
     "fetch_timeout",
     "maxsockets",
     "strict_ssl",
-    "ignore_scripts",
     "unsafe_perm",
     "color",
     "yes",
@@ -211,6 +216,7 @@ const NPM_ANY_VALUE: &[&str] = &[
 
 /// Settings that name a package index: harmless when a remote URL.
 const REMOTE_URL: &[&str] = &[
+    "COREPACK_NPM_REGISTRY",
     "PIP_INDEX_URL",
     "PIP_EXTRA_INDEX_URL",
     "PIPENV_PYPI_MIRROR",
@@ -277,7 +283,10 @@ fn harmless(name: &str, value: Option<&str>) -> bool {
         .or_else(|| name.strip_prefix("NPM_CONFIG_"))
     {
         let key = key.to_ascii_lowercase().replace('-', "_");
+        // Scripts off only: the environment beats the project's `.npmrc`,
+        // so `false` would turn back on the scripts `.npmrc` turned off.
         return NPM_ANY_VALUE.contains(&key.as_str())
+            || (key == "ignore_scripts" && value == Some("true"))
             || (key == "registry" && value.is_some_and(remote_urls));
     }
     if ["POETRY_PYPI_TOKEN_", "POETRY_HTTP_BASIC_"]
@@ -366,6 +375,10 @@ mod tests {
         assert!(harmless("YARN_VERSION", Some("1.22.22")));
         assert!(harmless("GOTOOLCHAIN", Some("local")));
         assert!(harmless("GOFLAGS", Some("-mod=readonly -trimpath")));
+        assert!(harmless("npm_config_ignore_scripts", Some("true")));
+        assert!(!harmless("npm_config_ignore_scripts", Some("false")));
+        assert!(!harmless("COREPACK_ENV_FILE", Some("ci.env")));
+        assert!(harmless("COREPACK_ENABLE_DOWNLOAD_PROMPT", Some("0")));
         assert!(harmless("GOPROXY", Some("https://proxy.golang.org,direct")));
         assert!(harmless("NPM_CONFIG_LOGLEVEL", Some("warn")));
         assert!(harmless("npm_config_update-notifier", Some("false")));

@@ -9,8 +9,9 @@ use super::installer_env;
 use super::scan::Call;
 
 /// Variables that move where an installer writes (or which config it reads).
-pub(super) const LOCATION_VARS: [&str; 45] = [
+pub(super) const LOCATION_VARS: [&str; 46] = [
     "HOME",
+    "COREPACK_HOME",
     "PIP_TARGET",
     "PIP_PREFIX",
     "PIP_SRC",

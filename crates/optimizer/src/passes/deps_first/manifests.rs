@@ -90,6 +90,14 @@ pub(super) fn manifests(
             "a binding.gyp: the install builds the package's native addon from its sources",
         ));
     }
+    // Corepack, which runs yarn and pnpm (and npm when enabled for it),
+    // loads `.corepack.env` from the project: its registry, its home,
+    // which package manager version runs.
+    if node && listing.iter().any(|entry| entry == ".corepack.env") {
+        return Err(Decline::Refused(
+            "a .corepack.env: Corepack takes its settings from the project",
+        ));
+    }
     let written: &[&str] = match install.tool {
         Tool::Pip | Tool::Poetry | Tool::Uv | Tool::Pipenv => &[".venv", "venv", "__pypackages__"],
         Tool::Npm | Tool::Pnpm => &["node_modules"],

@@ -163,7 +163,9 @@
 //! - a Node dependency may run an install script that reads the project
 //!   (Prisma's client generates itself from the project's schema): npm
 //!   fires only with scripts off (`--ignore-scripts`, `ignore-scripts=true`
-//!   in `.npmrc`) or a lockfile of version 2 or 3 whose packages with
+//!   in `.npmrc`, which `npm_config_ignore_scripts` other than `true` in
+//!   the environment would override, so that refuses) or a lockfile of
+//!   version 2 or 3 whose packages with
 //!   `hasInstallScript` are all known to read nothing of the project
 //!   (esbuild, sharp, bcrypt, …; `node_install_scripts.rs`); yarn and pnpm,
 //!   whose lockfiles do not say, only with `--ignore-scripts` (pnpm also
@@ -173,7 +175,8 @@
 //!   `prepublish`, `dependencies`, `pnpm:devPreinstall`): it may read any
 //!   source file; or the install's directory has a `binding.gyp` (npm and
 //!   pnpm then run `node-gyp rebuild` for the root package, which compiles
-//!   its sources);
+//!   its sources) or a `.corepack.env` (Corepack, which runs yarn and
+//!   pnpm, loads its settings from it);
 //! - a manifest the installer needs is absent from the context (a named
 //!   requirements file or an include, `package.json`, `pyproject.toml`,
 //!   `go.mod`, `Pipfile`, `Gemfile`, `composer.json`, `Cargo.toml`), or
@@ -226,7 +229,8 @@
 //!   `GEM_HOME`, `BUNDLE_PATH`, `BUNDLE_APP_CONFIG`, `BUNDLE_BIN`,
 //!   `BUNDLE_CACHE_PATH`, `BUNDLE_USER_*`, `COMPOSER_HOME`,
 //!   `COMPOSER_CACHE_DIR`, `COMPOSER_VENDOR_DIR`, `COMPOSER_BIN_DIR`,
-//!   `CARGO_HOME`, `CARGO_TARGET_DIR`, `RUSTUP_HOME`; whatever their
+//!   `CARGO_HOME`, `CARGO_TARGET_DIR`, `RUSTUP_HOME`, `COREPACK_HOME`;
+//!   whatever their
 //!   value, `PIPENV_PIPFILE`, `PIPENV_CUSTOM_VENV_NAME`,
 //!   `PIPENV_VENV_IN_PROJECT`, `BUNDLE_GEMFILE`, `COMPOSER`; or a
 //!   config file of the project does (`prefix`/`cache`/`store-dir` in
@@ -237,7 +241,8 @@
 //!   source (installers take most options from variables: `PIP_CONSTRAINT`
 //!   is `-c`, `NODE_OPTIONS=--require ./x.js` runs a file,
 //!   `GOFLAGS=-overlay=…`, `GOWORK`, `GOPROXY=file://…`): a variable of the
-//!   `PIP_`, `UV_`, `POETRY_`, `PIPENV_`, `PNPM_`, `YARN_`, `npm_config_`,
+//!   `PIP_`, `UV_`, `POETRY_`, `PIPENV_`, `PNPM_`, `YARN_`, `COREPACK_`,
+//!   `npm_config_`,
 //!   `GO…`, `NODE_`, `BUNDLE_`, `GEM_`, `COMPOSER_`, `CARGO_` and `RUSTUP_`
 //!   families passes only when the pass lists it as harmless
 //!   (switches, versions, timeouts, remote index URLs; `installer_env.rs`);
