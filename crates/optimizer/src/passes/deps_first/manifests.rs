@@ -100,7 +100,9 @@ pub(super) fn manifests(
     }
     let written: &[&str] = match install.tool {
         Tool::Pip | Tool::Poetry | Tool::Uv | Tool::Pipenv => &[".venv", "venv", "__pypackages__"],
-        Tool::Npm | Tool::Pnpm => &["node_modules"],
+        Tool::Npm => &["node_modules"],
+        // `node-linker=pnp` writes the loader into the project.
+        Tool::Pnpm => &["node_modules", ".pnp.cjs", ".pnp.loader.mjs"],
         Tool::Yarn => &["node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"],
         Tool::Go | Tool::Bundler => &["vendor"],
         Tool::Composer => &["vendor", ".composer"],

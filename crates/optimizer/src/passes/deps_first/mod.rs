@@ -120,7 +120,10 @@
 //!   text), a `path`, `file` or `editable` entry in `Pipfile.lock`; a
 //!   `PATH` section in `Gemfile.lock`, a `git:` source in the `Gemfile`
 //!   that is not a remote URL; a Composer repository that is not a remote
-//!   one (`path`, `artifact`, `package`, a local URL), a locked package
+//!   one (`path`, `artifact`, `package`, a local URL) or has `options`
+//!   (they may name certificate files), a `composer.json` `config` key
+//!   other than known switches and credentials (`cafile`, `vendor-dir`,
+//!   `home` refuse), a locked package
 //!   from a local path or URL; a `path` key in `Cargo.toml` outside the
 //!   target tables (dependencies, `[patch]`, `[replace]`), any `workspace`
 //!   or `file:` in it, a `path`, `paths`, `directory`, `local-registry`,
@@ -211,7 +214,8 @@
 //!   Gemfile, the app config, or the frozen or deployment state;
 //! - the context directory the install runs in holds a path the installer
 //!   writes, which the full COPY would then overwrite: `node_modules` (and
-//!   `.yarn`, `.pnp.cjs` for yarn), `.venv`, `venv`, `__pypackages__` for
+//!   `.yarn`, `.pnp.cjs` for yarn, `.pnp.cjs` for pnpm), `.venv`, `venv`,
+//!   `__pypackages__` for
 //!   pip, Poetry, uv and Pipenv, `vendor` for Go, Bundler (deployment mode
 //!   and `path vendor/bundle` install there, `vendor/cache` is installed
 //!   from) and Composer (and `.composer`), nothing for `cargo fetch` (it
