@@ -211,7 +211,11 @@
 //!   Bundler 2 remembers: `--without`, `--with`, `--deployment`,
 //!   `--frozen`, `--clean`) and the context has `.bundle/config`, which the
 //!   full COPY would write back; or `.bundle/config` sets a path, the
-//!   Gemfile, the app config, or the frozen or deployment state;
+//!   Gemfile, the app config, or the frozen or deployment state, or names a
+//!   file of the project (`BUNDLE_LOCAL__<gem>`, a local git checkout;
+//!   `BUNDLE_BUILD__<gem>` options; a mirror, `BUNDLE_SSL_…`, plugins, any
+//!   value that is a path), or `.bundle` holds more than its `config`
+//!   (Bundler loads plugins from `.bundle/plugin`);
 //! - the context directory the install runs in holds a path the installer
 //!   writes, which the full COPY would then overwrite: `node_modules` (and
 //!   `.yarn`, `.pnp.cjs` for yarn, `.pnp.cjs` for pnpm), `.venv`, `venv`,
