@@ -127,7 +127,9 @@
 //!   from a local path or URL; a `path` key in `Cargo.toml` outside the
 //!   target tables (dependencies, `[patch]`, `[replace]`), any `workspace`
 //!   or `file:` in it, a `path`, `paths`, `directory`, `local-registry`,
-//!   `include` or `file:` in the Cargo config or toolchain file;
+//!   `include`, `file:`, `cainfo`, a credential provider, a `rustc` or
+//!   wrapper, or a `.json` target spec in the Cargo config or toolchain
+//!   file;
 //! - the `Gemfile` has a line the pass cannot classify — it is Ruby, so
 //!   only `source`, `gem`, `group`, `platforms`, `ruby`, `git_source` and
 //!   `end` statements (and their continuation lines) are read, and any

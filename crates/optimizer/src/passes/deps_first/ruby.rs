@@ -313,7 +313,7 @@ pub(super) fn manifests(
         }
         if config_moves_or_freezes(config) {
             return Err(Decline::Refused(
-                ".bundle/config sets where Bundler installs or which Gemfile it reads",
+                ".bundle/config sets where Bundler installs or which Gemfile it reads, or names a file of the project",
             ));
         }
         out.push(path(".bundle/config"));
