@@ -152,7 +152,9 @@
 //! - the project has a `.env` for Pipenv (it loads it, and it may set
 //!   where Pipenv installs) or a `pylock.toml`;
 //!   `file:` or any `workspace` in `pyproject.toml` (read as text), or a
-//!   `find-links`/`url`/`index-url` there that is a local path; a value of
+//!   `find-links`/`url`/`index-url` there that is not a remote URL; a
+//!   package of `uv.lock` from a directory, file or editable other than
+//!   the project itself (`--frozen` installs the lock as it is); a value of
 //!   `.npmrc`, `.yarnrc`, `.yarnrc.yml`, `uv.toml` or `poetry.toml` that is
 //!   a path or a `file:` URL (`cafile=./ca.pem`, an offline mirror), or
 //!   anything but a switch, a number or a remote URL under a key that takes

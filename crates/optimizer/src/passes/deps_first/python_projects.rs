@@ -129,6 +129,11 @@ pub(super) fn manifests(
                 if *name != ".python-version" && locations::config_names_local_path(name, text) {
                     return Err(Decline::Refused("a config file names a local path"));
                 }
+                if *name == "uv.lock" && lock_names_local_source(text) {
+                    return Err(Decline::Refused(
+                        "uv.lock installs a package from a directory or file of the project",
+                    ));
+                }
                 present.push(*name)
             }
             Ok(None) => {}
@@ -256,9 +261,46 @@ fn names_local_source(text: &str) -> bool {
     })
 }
 
+/// Whether uv.lock has a package from a local directory, file or editable
+/// other than the project itself (`source = { editable = "." }`, which
+/// `--no-install-project` skips): with `--frozen`, uv installs the lock as
+/// it is, whatever `pyproject.toml` says now.
+fn lock_names_local_source(text: &str) -> bool {
+    text.lines().any(|line| {
+        let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        let Some(source) = compact.strip_prefix("source={") else {
+            return false;
+        };
+        ["directory=", "path=", "editable=", "virtual="]
+            .iter()
+            .any(|key| {
+                source.split(',').any(|part| {
+                    part.strip_prefix(key)
+                        .is_some_and(|v| v != "\".\"}" && v != "\".\"")
+                })
+            })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lock_sources() {
+        assert!(!lock_names_local_source(
+            "[[package]]\nname = \"api\"\nsource = { editable = \".\" }\n"
+        ));
+        assert!(!lock_names_local_source(
+            "source = { registry = \"https://pypi.org/simple\" }\n"
+        ));
+        assert!(lock_names_local_source(
+            "[[package]]\nname = \"lib\"\nsource = { directory = \"libs/lib\" }\n"
+        ));
+        assert!(lock_names_local_source(
+            "source = { path = \"dist/x.whl\" }\n"
+        ));
+    }
 
     #[test]
     fn local_sources() {
