@@ -112,7 +112,9 @@
 //!   abbreviations: `--requirem base.txt` includes a file; a short
 //!   option's value may be attached: `-fwheels`); `file:`, `link:`, `workspace:`, `portal:` or path specifiers
 //!   in `package.json`'s dependency fields (`overrides` and `resolutions`
-//!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`;
+//!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`,
+//!   a Node lockfile with `file:`, `link:` or `"link": true` (it installs
+//!   as it is);
 //!   `replace … => ./local` in `go.mod`, or a `go.work` that uses other
 //!   module directories; a `path =`, `develop = true`, `editable = true`,
 //!   `file:` or any `workspace` in `pyproject.toml` (read as text); a

@@ -205,6 +205,21 @@ pub(super) fn manifests(
             "the install may rewrite the lockfile the full COPY overwrites",
         ));
     }
+    // A lockfile installs as it is: a package it resolves to a file or a
+    // directory of the project (`file:`, `link:`, npm's `"link": true`)
+    // needs files the manifest COPY does not bring, whatever package.json
+    // says.
+    if present.iter().any(|(name, text)| {
+        lockfiles.contains(name)
+            && (text.contains("file:")
+                || text.contains("link:")
+                || text.contains("\"link\": true")
+                || text.contains("\"link\":true"))
+    }) {
+        return Err(Decline::Refused(
+            "the lockfile resolves a package to a file or directory of the project",
+        ));
+    }
     if present
         .iter()
         .any(|(name, text)| locations::config_moves_output(name, text))
