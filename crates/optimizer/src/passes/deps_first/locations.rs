@@ -301,10 +301,15 @@ pub(super) fn config_names_local_path(name: &str, text: &str) -> bool {
             _ => line.split_once('='),
         };
         entry.is_some_and(|(key, value)| {
-            value_names_path(value) || (key_names_file(key) && !plain_setting(value))
+            value_names_path(value)
+                || (CONFIG_FILES.contains(&name) && key_names_file(key) && !plain_setting(value))
         })
     })
 }
+
+/// The config files whose keys [`key_names_file`] reads (lockfiles are
+/// read for paths only: their keys are not settings).
+const CONFIG_FILES: [&str; 5] = [".npmrc", ".yarnrc", ".yarnrc.yml", "uv.toml", "poetry.toml"];
 
 /// Fragments of config keys whose value is a file, a directory or a
 /// location (`cafile`, `pnpmfile`, `httpsCaFilePath`, `find-links`,
@@ -417,6 +422,19 @@ mod tests {
         assert!(!config_names_local_path(
             ".npmrc",
             "@corp:registry=https://npm.example.com/\nstrict-ssl=true\n"
+        ));
+        // Lockfiles: hashes and remote URLs under file-like keys pass.
+        assert!(!config_names_local_path(
+            "poetry.lock",
+            "files = [\n    {file = \"fastapi-0.111.0-py3-none-any.whl\", hash = \"sha256:0c5e\"},\n]\n"
+        ));
+        assert!(!config_names_local_path(
+            "uv.lock",
+            "wheels = [\n    { url = \"https://files.example.com/h/x-1.0-py3-none-any.whl\", hash = \"sha256:ab\", size = 12 },\n]\n"
+        ));
+        assert!(!config_names_local_path(
+            "package-lock.json",
+            "      \"integrity\": \"sha512-Xdirpathurl+file/certAB==\",\n"
         ));
         assert!(!config_names_local_path(
             "uv.toml",
