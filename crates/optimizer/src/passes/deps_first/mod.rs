@@ -323,7 +323,11 @@
 //! command of the RUN is a system package command whose arguments are
 //! options or literal package names (no path, no `$`, no `.deb`/`.rpm`, no
 //! option value relative to the working directory or in `<dir>`, such as
-//! `-oDir::Etc::SourceList=/app/sources.list`), when the environment does
+//! `-oDir::Etc::SourceList=/app/sources.list`; only options the pass knows
+//! take no file — switches, and `--setopt=`, `-o…=`, `--repository=` and
+//! the like with their value attached — since an option taking a file as
+//! the next word, `-c apt.conf` or `--repositories-file repos`, reads it
+//! from the working directory), when the environment does
 //! not point apt at a config file in `<dir>`, relative to the working
 //! directory or unknown (`APT_CONFIG`), and only when `<dir>` is not where
 //! packages write: not under `/var`, `/opt`, `/srv`, `/home`, `/root`,
