@@ -348,8 +348,9 @@
 //! the image or of an earlier RUN unfreezes what `BUNDLE_FROZEN` or
 //! `BUNDLE_DEPLOYMENT` freeze (the project's `.bundle/config` saying so
 //! refuses). The caller answers the queries from the context as the build
-//! sees it (after `.dockerignore`; a symlink is not a regular file, nor a
-//! directory). Offline, the CLI does not know the base image's environment
+//! sees it (after `.dockerignore`, with an ignored directory that an
+//! exception `!dir/file` reaches into listed, since the build still
+//! receives it; a symlink is not a regular file, nor a directory). Offline, the CLI does not know the base image's environment
 //! and reads it as empty; the frontend knows it.
 //!
 //! When the context shows a safety condition does not hold for an install
