@@ -90,6 +90,13 @@ pub(super) fn manifests(
             "a binding.gyp: the install builds the package's native addon from its sources",
         ));
     }
+    // pnpm's hooks may also be an ES module, which the manifest COPY does
+    // not bring.
+    if install.tool == Tool::Pnpm && listing.iter().any(|entry| entry == ".pnpmfile.mjs") {
+        return Err(Decline::Refused(
+            "a .pnpmfile.mjs: pnpm's hooks are not copied with the manifests",
+        ));
+    }
     // Corepack, which runs yarn and pnpm (and npm when enabled for it),
     // loads `.corepack.env` from the project: its registry, its home,
     // which package manager version runs.

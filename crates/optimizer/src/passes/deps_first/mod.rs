@@ -114,7 +114,8 @@
 //!   in `package.json`'s dependency fields (`overrides` and `resolutions`
 //!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`,
 //!   a Node lockfile with `file:`, `link:` or `"link": true` (it installs
-//!   as it is);
+//!   as it is); a `…-dir` key in `pyproject.toml` (uv's `cache-dir`,
+//!   `python-install-dir`); a `.pnpmfile.mjs` for pnpm;
 //!   `replace … => ./local` in `go.mod`, or a `go.work` that uses other
 //!   module directories; a `path =`, `develop = true`, `editable = true`,
 //!   `file:` or any `workspace` in `pyproject.toml` (read as text); a

@@ -145,7 +145,7 @@ pub(super) fn manifests(
     if missing {
         return Err(Decline::Missing);
     }
-    if names_local_source(project) || names_local_index(project) {
+    if names_local_source(project) || names_local_index(project) || names_a_dir(project) {
         return Err(Decline::Refused(
             "pyproject.toml names a local path, an editable or a workspace",
         ));
@@ -176,6 +176,16 @@ pub(super) fn manifests(
         }
     }
     Ok(out)
+}
+
+/// Whether `pyproject.toml` sets a directory a tool writes or reads (uv's
+/// `cache-dir`, `python-install-dir`, any `…-dir` key): relative to the
+/// project, it may be one the full COPY overwrites.
+fn names_a_dir(text: &str) -> bool {
+    text.lines().any(|line| {
+        line.split_once('=')
+            .is_some_and(|(key, _)| key.trim().trim_matches('"').ends_with("-dir"))
+    })
 }
 
 /// Whether Poetry 2 installs plugins for the project
