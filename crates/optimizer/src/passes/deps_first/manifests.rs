@@ -73,7 +73,12 @@ pub(super) fn manifests(
             "a file of the working directory is named like a module Python imports, and the working directory is on its import path",
         ));
     }
-    let files = files?;
+    let mut files = files?;
+    for file in version_files(install.tool, dir, listing, reader)? {
+        if !files.contains(&file) {
+            files.push(file);
+        }
+    }
     ancestors?;
     if install.uv_pip
         && listing
@@ -196,4 +201,50 @@ fn ancestor_manifests(tool: Tool, dir: &str, reader: &mut Reader) -> Checked<()>
         ancestor = join(&ancestor, part).unwrap_or_default();
     }
     result
+}
+
+/// The files a version manager's shim reads in the working directory to
+/// pick the interpreter or tool that runs the install (pyenv's
+/// `.python-version`, nodenv's `.node-version`, goenv's `.go-version`,
+/// asdf's `.tool-versions`): copied with the manifests, so that the same
+/// version runs. mise's config files may load other files (`_.file`,
+/// tasks, hooks), and `.tool-versions` may name a local `path:`: those
+/// refuse.
+fn version_files(
+    tool: Tool,
+    dir: &str,
+    listing: &[String],
+    reader: &mut Reader,
+) -> Checked<Vec<String>> {
+    let mise = ["mise.toml", ".mise.toml", "mise.local.toml", ".rtx.toml"];
+    if listing.iter().any(|e| mise.contains(&e.as_str())) {
+        return Err(Decline::Refused(
+            "a mise config in the working directory may load other files",
+        ));
+    }
+    let own: &[&str] = match tool {
+        Tool::Pip | Tool::Poetry | Tool::Uv | Tool::Pipenv => &[".python-version"],
+        Tool::Npm | Tool::Yarn | Tool::Pnpm => &[".node-version", ".nvmrc"],
+        Tool::Go => &[".go-version"],
+        Tool::Bundler | Tool::Composer | Tool::Cargo => &[],
+    };
+    let mut out = Vec::new();
+    for name in own.iter().chain(&[".tool-versions"]) {
+        if !listing.iter().any(|e| e == name) {
+            continue;
+        }
+        let path = join(dir, name).unwrap_or_else(|| name.to_string());
+        if *name == ".tool-versions" {
+            let text = reader
+                .text(&path)?
+                .ok_or(Decline::Refused(".tool-versions is not a readable file"))?;
+            if text.contains("path:") {
+                return Err(Decline::Refused(
+                    ".tool-versions names a local tool directory",
+                ));
+            }
+        }
+        out.push(path);
+    }
+    Ok(out)
 }

@@ -64,7 +64,10 @@
 //!
 //! The named requirements files, `package.json`, `pyproject.toml`,
 //! `go.mod`, `Pipfile`, `Gemfile`, `composer.json` and `Cargo.toml` are
-//! required; the others are copied when the context has them. The change
+//! required; the others are copied when the context has them, and so are
+//! the version files a version manager's shim reads in the working
+//! directory to pick what runs the install (`.python-version`,
+//! `.node-version`, `.nvmrc`, `.go-version`, `.tool-versions`). The change
 //! title names every manifest copied.
 //!
 //! Pipenv and Cargo were run with only the manifests in the directory to
@@ -115,7 +118,9 @@
 //!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`,
 //!   a Node lockfile with `file:`, `link:` or `"link": true` (it installs
 //!   as it is); a `…-dir` key in `pyproject.toml` (uv's `cache-dir`,
-//!   `python-install-dir`); a `.pnpmfile.mjs` for pnpm;
+//!   `python-install-dir`); a `.pnpmfile.mjs` for pnpm; a mise config in
+//!   the working directory (it may load other files) or a `path:` in
+//!   `.tool-versions`;
 //!   `replace … => ./local` in `go.mod`, or a `go.work` that uses other
 //!   module directories; a `path =`, `develop = true`, `editable = true`,
 //!   `file:` or any `workspace` in `pyproject.toml` (read as text); a
