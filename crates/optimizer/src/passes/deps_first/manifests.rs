@@ -172,7 +172,19 @@ fn ancestor_manifests(tool: Tool, dir: &str, reader: &mut Reader) -> Checked<()>
             ".pnp.cjs",
         ],
     };
-    if dir.is_empty() || upward.is_empty() {
+    // Version managers' shims look up their version files in parent
+    // directories too, whatever the installer.
+    const VERSION_FILES: [&str; 8] = [
+        ".python-version",
+        ".node-version",
+        ".go-version",
+        ".ruby-version",
+        ".tool-versions",
+        "mise.toml",
+        ".mise.toml",
+        ".rtx.toml",
+    ];
+    if dir.is_empty() {
         return Ok(());
     }
     let mut ancestor = String::new();
@@ -180,8 +192,10 @@ fn ancestor_manifests(tool: Tool, dir: &str, reader: &mut Reader) -> Checked<()>
     for part in dir.split('/') {
         let listed = reader.dir(&ancestor).and_then(|l| {
             let holds = l.is_some_and(|l| {
-                l.iter()
-                    .any(|e| upward.contains(&e.trim_end_matches('/')))
+                l.iter().any(|e| {
+                    let name = e.trim_end_matches('/');
+                    upward.contains(&name) || VERSION_FILES.contains(&name)
+                })
             });
             if holds {
                 Err(Decline::Refused(

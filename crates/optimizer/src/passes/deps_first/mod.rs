@@ -303,7 +303,10 @@
 //!   bring: for npm, yarn and pnpm `package.json`, a lockfile,
 //!   `pnpm-workspace.yaml`, `.npmrc`, `.yarnrc`, `.yarnrc.yml`, `.pnp.cjs`;
 //!   for Go `go.work`, `go.work.sum`; for uv `pyproject.toml`, `uv.toml`,
-//!   `uv.lock`, `.python-version`;
+//!   `uv.lock`, `.python-version`; for all, the version files and mise
+//!   configs version managers' shims look up (`.python-version`,
+//!   `.node-version`, `.go-version`, `.ruby-version`, `.tool-versions`,
+//!   `mise.toml`);
 //! - the RUN is not only the install: each command must be an install of the
 //!   one tool from its manifests, a cleanup of that tool's cache (`npm cache
 //!   clean --force`, `pip cache purge`, `rm -rf ~/.cache/pip`), `pip install`
