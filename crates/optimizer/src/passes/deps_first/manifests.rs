@@ -73,6 +73,18 @@ pub(super) fn manifests(
             "a file of the working directory is named like a module Python imports, and the working directory is on its import path",
         ));
     }
+    for search_dir in pair
+        .search_dirs
+        .as_ref()
+        .map_err(|why| Decline::Refused(why))?
+    {
+        let (file, dir) = (reader.file(search_dir), reader.dir(search_dir));
+        if file?.is_some() || dir?.is_some() {
+            return Err(Decline::Refused(
+                "PATH or a library path names a place of the copied tree the install would use",
+            ));
+        }
+    }
     let mut files = files?;
     for file in version_files(install.tool, dir, listing, reader)? {
         if !files.contains(&file) {

@@ -266,6 +266,12 @@
 //!   `GO…`, `NODE_`, `BUNDLE_`, `GEM_`, `COMPOSER_`, `CARGO_` and `RUSTUP_`
 //!   families passes only when the pass lists it as harmless
 //!   (switches, versions, timeouts, remote index URLs; `installer_env.rs`);
+//! - a search path of the environment (`PATH`, `LD_LIBRARY_PATH`,
+//!   `LD_PRELOAD`, `NODE_PATH`, `PYTHONHOME`, `PKG_CONFIG_PATH`, …; an
+//!   entry relative to the working directory too) names a file or
+//!   directory of the copied tree that the context has (`PATH=/app/bin`
+//!   with a `bin/pip` wrapper in the source): the install would run or
+//!   load it, and it is not there after the split; or its value is unknown;
 //! - Python imports from the working directory while the install runs
 //!   (`python -m pip`, or `PYTHONPATH` naming it) and an entry there is
 //!   named like a module of Python's standard library, pip or setuptools
