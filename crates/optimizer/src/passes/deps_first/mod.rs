@@ -171,7 +171,8 @@
 //!   the install would read or fill a file the manifest COPY does not bring;
 //! - the install would install the project itself, which needs its source:
 //!   `poetry install` without `--no-root`, `uv sync` without
-//!   `--no-install-project`; Poetry would read a license file
+//!   `--no-install-project`; uv would build dynamic metadata (`dynamic =`
+//!   in `pyproject.toml`) from the sources; Poetry would read a license file
 //!   (`license = { file = … }`: poetry-core reads it when it loads the
 //!   project) or install project plugins (`requires-plugins`: Poetry 2
 //!   writes them into the project's `.poetry/plugins` and runs them);

@@ -157,6 +157,18 @@ pub(super) fn manifests(
     }
     let mut out = vec![path("pyproject.toml")];
     out.extend(present.iter().map(|name| path(name)));
+    // Dynamic metadata is computed by the project's build backend, from
+    // its sources (a version in `__init__.py`, from git), when uv checks
+    // the lock against the project.
+    if tool == Tool::Uv
+        && project
+            .lines()
+            .any(|l| l.trim_start().starts_with("dynamic"))
+    {
+        return Err(Decline::Refused(
+            "pyproject.toml has dynamic metadata, which uv builds from the sources",
+        ));
+    }
     if tool == Tool::Poetry && (requires_plugins(project) || license_file(project)) {
         return Err(Decline::Refused(
             "pyproject.toml has Poetry install project plugins or read a license file",
