@@ -115,10 +115,14 @@ impl ContextDir {
             let entry = entry.ok()?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let inner = join(relative, &name);
-            if self.ignored(&inner) {
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            // An ignored directory is still in the context when an exception
+            // re-includes something below it (`node_modules` then
+            // `!node_modules/keep.txt`): it is listed, so that a reader sees
+            // it is there.
+            if self.ignored(&inner) && !(is_dir && self.may_include_below(&inner)) {
                 continue;
             }
-            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
             names.push(if is_dir { format!("{name}/") } else { name });
         }
         names.sort();
@@ -144,6 +148,12 @@ impl ContextDir {
             path.push(part);
         }
         Some(path)
+    }
+
+    fn may_include_below(&self, relative: &str) -> bool {
+        self.ignore
+            .as_ref()
+            .is_some_and(|m| m.may_include_below(relative))
     }
 
     fn ignored(&self, relative: &str) -> bool {
@@ -201,6 +211,36 @@ mod tests {
                 "Dockerfile".to_owned(),
                 "requirements.txt".to_owned(),
                 "src/".to_owned()
+            ])
+        );
+    }
+
+    #[test]
+    fn lists_an_ignored_directory_an_exception_reaches_into() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        fs::create_dir(root.join("node_modules")).expect("mkdir");
+        fs::write(root.join("node_modules/keep.txt"), "x").expect("write");
+        fs::create_dir(root.join("dist")).expect("mkdir");
+        fs::write(
+            root.join(".dockerignore"),
+            "node_modules\ndist\n!node_modules/keep.txt\n",
+        )
+        .expect("write");
+        fs::write(root.join("Dockerfile"), "FROM scratch\n").expect("write");
+        let dockerfile = root.join("Dockerfile");
+        let context = ContextDir::for_dockerfile(dockerfile.to_str().expect("utf-8"), None)
+            .expect("context")
+            .expect("a directory");
+        let mut facts = ContextFacts::default();
+        let asked = vec![ContextQuery::Dir(String::new())];
+        ContextDir::read_facts(Some(&context), &mut facts, |_| asked.clone());
+        assert_eq!(
+            facts.dirs[""],
+            Some(vec![
+                ".dockerignore".to_owned(),
+                "Dockerfile".to_owned(),
+                "node_modules/".to_owned()
             ])
         );
     }

@@ -95,6 +95,17 @@ impl IgnoreMatcher {
             .any(|p| !p.exclusion && matches!(p.cleaned.as_str(), "*" | "**" | "**/*"))
     }
 
+    /// Whether an exception (`!…`) may re-include something below the
+    /// directory `dir` although `dir` itself is ignored: BuildKit then still
+    /// sends the directory with what the exception matches. Conservative:
+    /// an exception naming a path below `dir`, or any with a wildcard.
+    pub fn may_include_below(&self, dir: &str) -> bool {
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
+        self.patterns.iter().any(|p| {
+            p.exclusion && (p.cleaned.starts_with(&prefix) || p.cleaned.contains(['*', '?', '[']))
+        })
+    }
+
     /// `MatchesOrParentMatches`: the last pattern that matches `file` or one of its
     /// parent directories decides.
     pub fn matches_or_parent_matches(&self, file: &str) -> bool {

@@ -194,14 +194,27 @@ fn check_manifest(text: &str) -> Checked<()> {
 
 /// Whether a config or toolchain file names a path (`paths`, a `path`
 /// patch or toolchain, a `directory` source, a local registry, an
-/// `include`, a file URL).
+/// `include`, a file URL), or a setting whose value may be a file of the
+/// project even as a bare name: a CA file (`http.cainfo`), a credential
+/// provider, a `rustc` or its wrapper, a target spec (`*.json`).
 fn names_local_path(text: &str) -> bool {
     text.lines().any(|line| {
         let line = line.split('#').next().unwrap_or("");
         let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
-        ["path", "directory", "local-registry", "include", "file:"]
-            .iter()
-            .any(|key| compact.contains(key))
+        [
+            "path",
+            "directory",
+            "local-registry",
+            "include",
+            "file:",
+            "cainfo",
+            "credential",
+            "rustc",
+            "wrapper",
+            ".json",
+        ]
+        .iter()
+        .any(|key| compact.contains(key))
     })
 }
 

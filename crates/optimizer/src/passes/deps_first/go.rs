@@ -108,7 +108,8 @@ fn replaces_with_local_path(text: &str) -> bool {
     text.lines().any(|line| {
         let line = line.split("//").next().unwrap_or("");
         line.split_once("=>").is_some_and(|(_, target)| {
-            let target = target.trim();
+            // go.mod may quote a path (`=> "../x"`).
+            let target = target.trim().trim_start_matches(['"', '`']);
             target.starts_with('.') || target.starts_with('/')
         })
     })
@@ -138,7 +139,7 @@ fn uses_other_dirs(text: &str) -> bool {
         } else {
             continue;
         };
-        if !dir.is_empty() && !matches!(dir.trim_matches('"'), "." | "./") {
+        if !dir.is_empty() && !matches!(dir.trim_matches(['"', '`']), "." | "./") {
             return true;
         }
     }
@@ -152,6 +153,9 @@ mod tests {
     #[test]
     fn local_replacements_and_workspaces() {
         assert!(replaces_with_local_path("replace example.com/x => ../x\n"));
+        assert!(replaces_with_local_path(
+            "replace example.com/x => \"../x\"\n"
+        ));
         assert!(replaces_with_local_path(
             "replace (\n\texample.com/x v1.0.0 => ./x\n)\n"
         ));

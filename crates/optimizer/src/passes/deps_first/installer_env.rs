@@ -15,7 +15,8 @@ use super::locations::LOCATION_VARS;
 
 /// The families: a variable whose name starts with one of these is an
 /// installer setting.
-const FAMILIES: [&str; 15] = [
+const FAMILIES: [&str; 16] = [
+    "COREPACK_",
     "PIP_",
     "UV_",
     "POETRY_",
@@ -36,6 +37,11 @@ const FAMILIES: [&str; 15] = [
 /// Settings harmless whatever their value: switches, versions, timeouts,
 /// verbosity, credentials for a remote index.
 const ANY_VALUE: &[&str] = &[
+    "COREPACK_ENABLE_DOWNLOAD_PROMPT",
+    "COREPACK_ENABLE_STRICT",
+    "COREPACK_ENABLE_NETWORK",
+    "COREPACK_ENABLE_AUTO_PIN",
+    "COREPACK_DEFAULT_TO_LATEST",
     "PIP_NO_CACHE_DIR",
     "PIP_DISABLE_PIP_VERSION_CHECK",
     "PIP_DEFAULT_TIMEOUT",
@@ -199,7 +205,6 @@ const NPM_ANY_VALUE: &[&str] = &[
     "fetch_timeout",
     "maxsockets",
     "strict_ssl",
-    "ignore_scripts",
     "unsafe_perm",
     "color",
     "yes",
@@ -232,6 +237,7 @@ const OUTSIDE_PATHS: &[&str] = &[
 
 /// Settings that name a package index: harmless when a remote URL.
 const REMOTE_URL: &[&str] = &[
+    "COREPACK_NPM_REGISTRY",
     "PIP_INDEX_URL",
     "PIP_EXTRA_INDEX_URL",
     "PIPENV_PYPI_MIRROR",
@@ -305,7 +311,10 @@ fn harmless(name: &str, value: Option<&str>, dest: &str) -> bool {
         .or_else(|| name.strip_prefix("NPM_CONFIG_"))
     {
         let key = key.to_ascii_lowercase().replace('-', "_");
+        // Scripts off only: the environment beats the project's `.npmrc`,
+        // so `false` would turn back on the scripts `.npmrc` turned off.
         return NPM_ANY_VALUE.contains(&key.as_str())
+            || (key == "ignore_scripts" && value == Some("true"))
             || (key == "registry" && value.is_some_and(remote_urls))
             || (key == "cafile" && value.is_some_and(|v| v.starts_with('/') && !within(v, dest)));
     }
@@ -434,6 +443,18 @@ mod tests {
         assert!(harmless(
             "NODE_OPTIONS",
             Some("--max-old-space-size=4096"),
+            "/app"
+        ));
+        assert!(harmless("npm_config_ignore_scripts", Some("true"), "/app"));
+        assert!(!harmless(
+            "npm_config_ignore_scripts",
+            Some("false"),
+            "/app"
+        ));
+        assert!(!harmless("COREPACK_ENV_FILE", Some("ci.env"), "/app"));
+        assert!(harmless(
+            "COREPACK_ENABLE_DOWNLOAD_PROMPT",
+            Some("0"),
             "/app"
         ));
         assert!(harmless(

@@ -9,8 +9,9 @@ use super::installer_env;
 use super::scan::Call;
 
 /// Variables that move where an installer writes (or which config it reads).
-pub(super) const LOCATION_VARS: [&str; 45] = [
+pub(super) const LOCATION_VARS: [&str; 46] = [
     "HOME",
+    "COREPACK_HOME",
     "PIP_TARGET",
     "PIP_PREFIX",
     "PIP_SRC",
@@ -294,13 +295,49 @@ pub(super) fn config_names_local_path(name: &str, text: &str) -> bool {
         if line.is_empty() || line.starts_with(['#', ';']) {
             return false;
         }
-        let value = match name {
-            ".yarnrc.yml" => line.split_once(": ").map(|(_, v)| v),
-            ".yarnrc" => line.split_once(char::is_whitespace).map(|(_, v)| v),
-            _ => line.split_once('=').map(|(_, v)| v),
+        let entry = match name {
+            ".yarnrc.yml" => line.split_once(':'),
+            ".yarnrc" => line.split_once(char::is_whitespace),
+            _ => line.split_once('='),
         };
-        value.is_some_and(value_names_path)
+        entry.is_some_and(|(key, value)| {
+            value_names_path(value)
+                || (CONFIG_FILES.contains(&name) && key_names_file(key) && !plain_setting(value))
+        })
     })
+}
+
+/// The config files whose keys [`key_names_file`] reads (lockfiles are
+/// read for paths only: their keys are not settings).
+const CONFIG_FILES: [&str; 5] = [".npmrc", ".yarnrc", ".yarnrc.yml", "uv.toml", "poetry.toml"];
+
+/// Fragments of config keys whose value is a file, a directory or a
+/// location (`cafile`, `pnpmfile`, `httpsCaFilePath`, `find-links`,
+/// `yarn-offline-mirror`, `index-url`): a bare name there (`ca.pem`,
+/// `wheels`) is a path relative to the project.
+const FILE_KEYS: [&str; 9] = [
+    "file", "path", "dir", "folder", "mirror", "links", "cert", "config", "url",
+];
+
+/// Whether a config key takes a file or a location (`//host/:cafile` is
+/// read as `cafile`).
+fn key_names_file(key: &str) -> bool {
+    let key = key.trim().trim_matches(['"', '\'']);
+    let key = key.rsplit(':').next().unwrap_or(key).to_ascii_lowercase();
+    FILE_KEYS.iter().any(|k| key.contains(k))
+}
+
+/// Whether a value is a switch, a number or a remote URL (in quotes or a
+/// list too): nothing a file-naming key could read from the project.
+pub(super) fn plain_setting(value: &str) -> bool {
+    value
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '"' | '\''))
+        .filter(|t| !t.is_empty())
+        .all(|t| {
+            matches!(t, "true" | "false" | "null")
+                || t.parse::<f64>().is_ok()
+                || (t.contains("://") && !t.starts_with("file:"))
+        })
 }
 
 /// Whether a config value holds a local path or a `file:` URL (in quotes,
@@ -362,6 +399,46 @@ mod tests {
         assert!(config_names_local_path(
             "uv.toml",
             "find-links = [\"./wheels\"]\n"
+        ));
+        // A bare file name where a key takes a file is a relative path.
+        assert!(config_names_local_path(".npmrc", "cafile=corp-ca.pem\n"));
+        assert!(config_names_local_path(".npmrc", "pnpmfile=hooks.cjs\n"));
+        assert!(config_names_local_path(
+            ".npmrc",
+            "//registry.example.com/:certfile=client.crt\n"
+        ));
+        assert!(config_names_local_path(
+            "uv.toml",
+            "find-links = [\"wheels\"]\n"
+        ));
+        assert!(config_names_local_path(
+            ".yarnrc.yml",
+            "httpsCaFilePath: ca.pem\n"
+        ));
+        assert!(config_names_local_path(
+            ".yarnrc",
+            "yarn-offline-mirror mirror\n"
+        ));
+        assert!(!config_names_local_path(
+            ".npmrc",
+            "@corp:registry=https://npm.example.com/\nstrict-ssl=true\n"
+        ));
+        // Lockfiles: hashes and remote URLs under file-like keys pass.
+        assert!(!config_names_local_path(
+            "poetry.lock",
+            "files = [\n    {file = \"fastapi-0.111.0-py3-none-any.whl\", hash = \"sha256:0c5e\"},\n]\n"
+        ));
+        assert!(!config_names_local_path(
+            "uv.lock",
+            "wheels = [\n    { url = \"https://files.example.com/h/x-1.0-py3-none-any.whl\", hash = \"sha256:ab\", size = 12 },\n]\n"
+        ));
+        assert!(!config_names_local_path(
+            "package-lock.json",
+            "      \"integrity\": \"sha512-Xdirpathurl+file/certAB==\",\n"
+        ));
+        assert!(!config_names_local_path(
+            "uv.toml",
+            "index-strategy = \"unsafe-best-match\"\n[[index]]\nurl = \"https://pypi.example.com/simple\"\n"
         ));
     }
 

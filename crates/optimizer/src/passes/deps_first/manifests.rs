@@ -73,7 +73,24 @@ pub(super) fn manifests(
             "a file of the working directory is named like a module Python imports, and the working directory is on its import path",
         ));
     }
-    let files = files?;
+    for search_dir in pair
+        .search_dirs
+        .as_ref()
+        .map_err(|why| Decline::Refused(why))?
+    {
+        let (file, dir) = (reader.file(search_dir), reader.dir(search_dir));
+        if file?.is_some() || dir?.is_some() {
+            return Err(Decline::Refused(
+                "PATH or a library path names a place of the copied tree the install would use",
+            ));
+        }
+    }
+    let mut files = files?;
+    for file in version_files(install.tool, dir, listing, reader)? {
+        if !files.contains(&file) {
+            files.push(file);
+        }
+    }
     ancestors?;
     if install.uv_pip
         && listing
@@ -90,9 +107,26 @@ pub(super) fn manifests(
             "a binding.gyp: the install builds the package's native addon from its sources",
         ));
     }
+    // pnpm's hooks may also be an ES module, which the manifest COPY does
+    // not bring.
+    if install.tool == Tool::Pnpm && listing.iter().any(|entry| entry == ".pnpmfile.mjs") {
+        return Err(Decline::Refused(
+            "a .pnpmfile.mjs: pnpm's hooks are not copied with the manifests",
+        ));
+    }
+    // Corepack, which runs yarn and pnpm (and npm when enabled for it),
+    // loads `.corepack.env` from the project: its registry, its home,
+    // which package manager version runs.
+    if node && listing.iter().any(|entry| entry == ".corepack.env") {
+        return Err(Decline::Refused(
+            "a .corepack.env: Corepack takes its settings from the project",
+        ));
+    }
     let written: &[&str] = match install.tool {
         Tool::Pip | Tool::Poetry | Tool::Uv | Tool::Pipenv => &[".venv", "venv", "__pypackages__"],
-        Tool::Npm | Tool::Pnpm => &["node_modules"],
+        Tool::Npm => &["node_modules"],
+        // `node-linker=pnp` writes the loader into the project.
+        Tool::Pnpm => &["node_modules", ".pnp.cjs", ".pnp.loader.mjs"],
         Tool::Yarn => &["node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"],
         Tool::Go | Tool::Bundler => &["vendor"],
         Tool::Composer => &["vendor", ".composer"],
@@ -150,7 +184,19 @@ fn ancestor_manifests(tool: Tool, dir: &str, reader: &mut Reader) -> Checked<()>
             ".pnp.cjs",
         ],
     };
-    if dir.is_empty() || upward.is_empty() {
+    // Version managers' shims look up their version files in parent
+    // directories too, whatever the installer.
+    const VERSION_FILES: [&str; 8] = [
+        ".python-version",
+        ".node-version",
+        ".go-version",
+        ".ruby-version",
+        ".tool-versions",
+        "mise.toml",
+        ".mise.toml",
+        ".rtx.toml",
+    ];
+    if dir.is_empty() {
         return Ok(());
     }
     let mut ancestor = String::new();
@@ -158,8 +204,10 @@ fn ancestor_manifests(tool: Tool, dir: &str, reader: &mut Reader) -> Checked<()>
     for part in dir.split('/') {
         let listed = reader.dir(&ancestor).and_then(|l| {
             let holds = l.is_some_and(|l| {
-                l.iter()
-                    .any(|e| upward.contains(&e.trim_end_matches('/')))
+                l.iter().any(|e| {
+                    let name = e.trim_end_matches('/');
+                    upward.contains(&name) || VERSION_FILES.contains(&name)
+                })
             });
             if holds {
                 Err(Decline::Refused(
@@ -179,4 +227,50 @@ fn ancestor_manifests(tool: Tool, dir: &str, reader: &mut Reader) -> Checked<()>
         ancestor = join(&ancestor, part).unwrap_or_default();
     }
     result
+}
+
+/// The files a version manager's shim reads in the working directory to
+/// pick the interpreter or tool that runs the install (pyenv's
+/// `.python-version`, nodenv's `.node-version`, goenv's `.go-version`,
+/// asdf's `.tool-versions`): copied with the manifests, so that the same
+/// version runs. mise's config files may load other files (`_.file`,
+/// tasks, hooks), and `.tool-versions` may name a local `path:`: those
+/// refuse.
+fn version_files(
+    tool: Tool,
+    dir: &str,
+    listing: &[String],
+    reader: &mut Reader,
+) -> Checked<Vec<String>> {
+    let mise = ["mise.toml", ".mise.toml", "mise.local.toml", ".rtx.toml"];
+    if listing.iter().any(|e| mise.contains(&e.as_str())) {
+        return Err(Decline::Refused(
+            "a mise config in the working directory may load other files",
+        ));
+    }
+    let own: &[&str] = match tool {
+        Tool::Pip | Tool::Poetry | Tool::Uv | Tool::Pipenv => &[".python-version"],
+        Tool::Npm | Tool::Yarn | Tool::Pnpm => &[".node-version", ".nvmrc"],
+        Tool::Go => &[".go-version"],
+        Tool::Bundler | Tool::Composer | Tool::Cargo => &[],
+    };
+    let mut out = Vec::new();
+    for name in own.iter().chain(&[".tool-versions"]) {
+        if !listing.iter().any(|e| e == name) {
+            continue;
+        }
+        let path = join(dir, name).unwrap_or_else(|| name.to_string());
+        if *name == ".tool-versions" {
+            let text = reader
+                .text(&path)?
+                .ok_or(Decline::Refused(".tool-versions is not a readable file"))?;
+            if text.contains("path:") {
+                return Err(Decline::Refused(
+                    ".tool-versions names a local tool directory",
+                ));
+            }
+        }
+        out.push(path);
+    }
+    Ok(out)
 }

@@ -44,7 +44,8 @@
 //! - npm: `npm ci`, `npm install` without packages: `package.json`,
 //!   `package-lock.json`, `npm-shrinkwrap.json`, `.npmrc`;
 //! - yarn: `yarn`, `yarn install`: `package.json`, `yarn.lock`, `.yarnrc`,
-//!   `.yarnrc.yml`, `.yarnclean` (its autoclean patterns);
+//!   `.yarnrc.yml`, `.yarnclean` (its autoclean patterns), `.npmrc` (yarn 1
+//!   reads npm's config);
 //! - pnpm: `pnpm install`, `pnpm fetch`: `package.json`, `pnpm-lock.yaml`,
 //!   `.npmrc`, `.pnpmfile.cjs`;
 //! - Go: `go mod download`: `go.mod`, `go.sum`, `go.work`, `go.work.sum`;
@@ -63,7 +64,10 @@
 //!
 //! The named requirements files, `package.json`, `pyproject.toml`,
 //! `go.mod`, `Pipfile`, `Gemfile`, `composer.json` and `Cargo.toml` are
-//! required; the others are copied when the context has them. The change
+//! required; the others are copied when the context has them, and so are
+//! the version files a version manager's shim reads in the working
+//! directory to pick what runs the install (`.python-version`,
+//! `.node-version`, `.nvmrc`, `.go-version`, `.tool-versions`). The change
 //! title names every manifest copied.
 //!
 //! Pipenv and Cargo were run with only the manifests in the directory to
@@ -104,9 +108,19 @@
 //!   a directory or a `file:` URL, an index (`-i`, `--index-url`,
 //!   `--extra-index-url`, in the file or on the command line) that is a
 //!   path or a `file:` URL, a `${VAR}` in a requirements file, an include
-//!   outside the context; `file:`, `link:`, `workspace:`, `portal:` or path specifiers
+//!   outside the context, a requirements-file option other than `-r`, `-c`,
+//!   `-i`, `--extra-index-url`, `-f`, `--no-index`, `--pre`,
+//!   `--prefer-binary`, `--require-hashes`, `--no-binary`, `--only-binary`,
+//!   `--trusted-host` and `--use-feature` written in full (pip accepts
+//!   abbreviations: `--requirem base.txt` includes a file; a short
+//!   option's value may be attached: `-fwheels`); `file:`, `link:`, `workspace:`, `portal:` or path specifiers
 //!   in `package.json`'s dependency fields (`overrides` and `resolutions`
-//!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`;
+//!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`,
+//!   a Node lockfile with `file:`, `link:` or `"link": true` (it installs
+//!   as it is); a `…-dir` key in `pyproject.toml` (uv's `cache-dir`,
+//!   `python-install-dir`); a `.pnpmfile.mjs` for pnpm; a mise config in
+//!   the working directory (it may load other files) or a `path:` in
+//!   `.tool-versions`;
 //!   `replace … => ./local` in `go.mod`, or a `go.work` that uses other
 //!   module directories; a `path =`, `develop = true`, `editable = true`,
 //!   `file:` or any `workspace` in `pyproject.toml` (read as text); a
@@ -114,11 +128,16 @@
 //!   text), a `path`, `file` or `editable` entry in `Pipfile.lock`; a
 //!   `PATH` section in `Gemfile.lock`, a `git:` source in the `Gemfile`
 //!   that is not a remote URL; a Composer repository that is not a remote
-//!   one (`path`, `artifact`, `package`, a local URL), a locked package
+//!   one (`path`, `artifact`, `package`, a local URL) or has `options`
+//!   (they may name certificate files), a `composer.json` `config` key
+//!   other than known switches and credentials (`cafile`, `vendor-dir`,
+//!   `home` refuse), a locked package
 //!   from a local path or URL; a `path` key in `Cargo.toml` outside the
 //!   target tables (dependencies, `[patch]`, `[replace]`), any `workspace`
 //!   or `file:` in it, a `path`, `paths`, `directory`, `local-registry`,
-//!   `include` or `file:` in the Cargo config or toolchain file;
+//!   `include`, `file:`, `cainfo`, a credential provider, a `rustc` or
+//!   wrapper, or a `.json` target spec in the Cargo config or toolchain
+//!   file;
 //! - the `Gemfile` has a line the pass cannot classify — it is Ruby, so
 //!   only `source`, `gem`, `group`, `platforms`, `ruby`, `git_source` and
 //!   `end` statements (and their continuation lines) are read, and any
@@ -141,17 +160,28 @@
 //! - the project has a `.env` for Pipenv (it loads it, and it may set
 //!   where Pipenv installs) or a `pylock.toml`;
 //!   `file:` or any `workspace` in `pyproject.toml` (read as text), or a
-//!   `find-links`/`url`/`index-url` there that is a local path; a value of
+//!   `find-links`/`url`/`index-url` there that is not a remote URL; a
+//!   package of `uv.lock` from a directory, file or editable other than
+//!   the project itself (`--frozen` installs the lock as it is); a value of
 //!   `.npmrc`, `.yarnrc`, `.yarnrc.yml`, `uv.toml` or `poetry.toml` that is
-//!   a path or a `file:` URL (`cafile=./ca.pem`, an offline mirror): the
-//!   install would read or fill a file the manifest COPY does not bring;
+//!   a path or a `file:` URL (`cafile=./ca.pem`, an offline mirror), or
+//!   anything but a switch, a number or a remote URL under a key that takes
+//!   a file or a location (`cafile=ca.pem`, `pnpmfile=hooks.cjs`,
+//!   `find-links = ["wheels"]`: a bare name is relative to the project):
+//!   the install would read or fill a file the manifest COPY does not bring;
 //! - the install would install the project itself, which needs its source:
 //!   `poetry install` without `--no-root`, `uv sync` without
-//!   `--no-install-project`;
+//!   `--no-install-project`; uv would build dynamic metadata (`dynamic =`
+//!   in `pyproject.toml`) from the sources; Poetry would read a license file
+//!   (`license = { file = … }`: poetry-core reads it when it loads the
+//!   project) or install project plugins (`requires-plugins`: Poetry 2
+//!   writes them into the project's `.poetry/plugins` and runs them);
 //! - a Node dependency may run an install script that reads the project
 //!   (Prisma's client generates itself from the project's schema): npm
 //!   fires only with scripts off (`--ignore-scripts`, `ignore-scripts=true`
-//!   in `.npmrc`) or a lockfile of version 2 or 3 whose packages with
+//!   in `.npmrc`, which `npm_config_ignore_scripts` other than `true` in
+//!   the environment would override, so that refuses) or a lockfile of
+//!   version 2 or 3 whose packages with
 //!   `hasInstallScript` are all known to read nothing of the project
 //!   (esbuild, sharp, bcrypt, …; `node_install_scripts.rs`); yarn and pnpm,
 //!   whose lockfiles do not say, only with `--ignore-scripts` (pnpm also
@@ -161,7 +191,8 @@
 //!   `prepublish`, `dependencies`, `pnpm:devPreinstall`): it may read any
 //!   source file; or the install's directory has a `binding.gyp` (npm and
 //!   pnpm then run `node-gyp rebuild` for the root package, which compiles
-//!   its sources);
+//!   its sources) or a `.corepack.env` (Corepack, which runs yarn and
+//!   pnpm, loads its settings from it);
 //! - a manifest the installer needs is absent from the context (a named
 //!   requirements file or an include, `package.json`, `pyproject.toml`,
 //!   `go.mod`, `Pipfile`, `Gemfile`, `composer.json`, `Cargo.toml`), or
@@ -193,10 +224,15 @@
 //!   Bundler 2 remembers: `--without`, `--with`, `--deployment`,
 //!   `--frozen`, `--clean`) and the context has `.bundle/config`, which the
 //!   full COPY would write back; or `.bundle/config` sets a path, the
-//!   Gemfile, the app config, or the frozen or deployment state;
+//!   Gemfile, the app config, or the frozen or deployment state, or names a
+//!   file of the project (`BUNDLE_LOCAL__<gem>`, a local git checkout;
+//!   `BUNDLE_BUILD__<gem>` options; a mirror, `BUNDLE_SSL_…`, plugins, any
+//!   value that is a path), or `.bundle` holds more than its `config`
+//!   (Bundler loads plugins from `.bundle/plugin`);
 //! - the context directory the install runs in holds a path the installer
 //!   writes, which the full COPY would then overwrite: `node_modules` (and
-//!   `.yarn`, `.pnp.cjs` for yarn), `.venv`, `venv`, `__pypackages__` for
+//!   `.yarn`, `.pnp.cjs` for yarn, `.pnp.cjs` for pnpm), `.venv`, `venv`,
+//!   `__pypackages__` for
 //!   pip, Poetry, uv and Pipenv, `vendor` for Go, Bundler (deployment mode
 //!   and `path vendor/bundle` install there, `vendor/cache` is installed
 //!   from) and Composer (and `.composer`), nothing for `cargo fetch` (it
@@ -214,7 +250,8 @@
 //!   `GEM_HOME`, `BUNDLE_PATH`, `BUNDLE_APP_CONFIG`, `BUNDLE_BIN`,
 //!   `BUNDLE_CACHE_PATH`, `BUNDLE_USER_*`, `COMPOSER_HOME`,
 //!   `COMPOSER_CACHE_DIR`, `COMPOSER_VENDOR_DIR`, `COMPOSER_BIN_DIR`,
-//!   `CARGO_HOME`, `CARGO_TARGET_DIR`, `RUSTUP_HOME`; whatever their
+//!   `CARGO_HOME`, `CARGO_TARGET_DIR`, `RUSTUP_HOME`, `COREPACK_HOME`;
+//!   whatever their
 //!   value, `PIPENV_PIPFILE`, `PIPENV_CUSTOM_VENV_NAME`,
 //!   `PIPENV_VENV_IN_PROJECT`, `BUNDLE_GEMFILE`, `COMPOSER`; or a
 //!   config file of the project does (`prefix`/`cache`/`store-dir` in
@@ -225,10 +262,17 @@
 //!   source (installers take most options from variables: `PIP_CONSTRAINT`
 //!   is `-c`, `NODE_OPTIONS=--require ./x.js` runs a file,
 //!   `GOFLAGS=-overlay=…`, `GOWORK`, `GOPROXY=file://…`): a variable of the
-//!   `PIP_`, `UV_`, `POETRY_`, `PIPENV_`, `PNPM_`, `YARN_`, `npm_config_`,
+//!   `PIP_`, `UV_`, `POETRY_`, `PIPENV_`, `PNPM_`, `YARN_`, `COREPACK_`,
+//!   `npm_config_`,
 //!   `GO…`, `NODE_`, `BUNDLE_`, `GEM_`, `COMPOSER_`, `CARGO_` and `RUSTUP_`
 //!   families passes only when the pass lists it as harmless
 //!   (switches, versions, timeouts, remote index URLs; `installer_env.rs`);
+//! - a search path of the environment (`PATH`, `LD_LIBRARY_PATH`,
+//!   `LD_PRELOAD`, `NODE_PATH`, `PYTHONHOME`, `PKG_CONFIG_PATH`, …; an
+//!   entry relative to the working directory too) names a file or
+//!   directory of the copied tree that the context has (`PATH=/app/bin`
+//!   with a `bin/pip` wrapper in the source): the install would run or
+//!   load it, and it is not there after the split; or its value is unknown;
 //! - Python imports from the working directory while the install runs
 //!   (`python -m pip`, or `PYTHONPATH` naming it) and an entry there is
 //!   named like a module of Python's standard library, pip or setuptools
@@ -266,7 +310,10 @@
 //!   bring: for npm, yarn and pnpm `package.json`, a lockfile,
 //!   `pnpm-workspace.yaml`, `.npmrc`, `.yarnrc`, `.yarnrc.yml`, `.pnp.cjs`;
 //!   for Go `go.work`, `go.work.sum`; for uv `pyproject.toml`, `uv.toml`,
-//!   `uv.lock`, `.python-version`;
+//!   `uv.lock`, `.python-version`; for all, the version files and mise
+//!   configs version managers' shims look up (`.python-version`,
+//!   `.node-version`, `.go-version`, `.ruby-version`, `.tool-versions`,
+//!   `mise.toml`);
 //! - the RUN is not only the install: each command must be an install of the
 //!   one tool from its manifests, a cleanup of that tool's cache (`npm cache
 //!   clean --force`, `pip cache purge`, `rm -rf ~/.cache/pip`), `pip install`
@@ -292,7 +339,11 @@
 //! command of the RUN is a system package command whose arguments are
 //! options or literal package names (no path, no `$`, no `.deb`/`.rpm`, no
 //! option value relative to the working directory or in `<dir>`, such as
-//! `-oDir::Etc::SourceList=/app/sources.list`), when the environment does
+//! `-oDir::Etc::SourceList=/app/sources.list`; only options the pass knows
+//! take no file — switches, and `--setopt=`, `-o…=`, `--repository=` and
+//! the like with their value attached — since an option taking a file as
+//! the next word, `-c apt.conf` or `--repositories-file repos`, reads it
+//! from the working directory), when the environment does
 //! not point apt at a config file in `<dir>`, relative to the working
 //! directory or unknown (`APT_CONFIG`), and only when `<dir>` is not where
 //! packages write: not under `/var`, `/opt`, `/srv`, `/home`, `/root`,
@@ -313,8 +364,9 @@
 //! the image or of an earlier RUN unfreezes what `BUNDLE_FROZEN` or
 //! `BUNDLE_DEPLOYMENT` freeze (the project's `.bundle/config` saying so
 //! refuses). The caller answers the queries from the context as the build
-//! sees it (after `.dockerignore`; a symlink is not a regular file, nor a
-//! directory). Offline, the CLI does not know the base image's environment
+//! sees it (after `.dockerignore`, with an ignored directory that an
+//! exception `!dir/file` reaches into listed, since the build still
+//! receives it; a symlink is not a regular file, nor a directory). Offline, the CLI does not know the base image's environment
 //! and reads it as empty; the frontend knows it.
 //!
 //! When the context shows a safety condition does not hold for an install

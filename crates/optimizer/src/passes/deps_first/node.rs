@@ -158,7 +158,14 @@ pub(super) fn manifests(
     let path = |name: &str| join(dir, name).unwrap_or_else(|| name.to_string());
     let optional: &[&str] = match tool {
         Tool::Npm => &["package-lock.json", "npm-shrinkwrap.json", ".npmrc"],
-        Tool::Yarn => &["yarn.lock", ".yarnrc", ".yarnrc.yml", ".yarnclean"],
+        // yarn 1 also reads npm's `.npmrc` (registries, auth, certificates).
+        Tool::Yarn => &[
+            "yarn.lock",
+            ".yarnrc",
+            ".yarnrc.yml",
+            ".yarnclean",
+            ".npmrc",
+        ],
         _ => &["pnpm-lock.yaml", ".npmrc", ".pnpmfile.cjs"],
     };
     let package = reader.text(&path("package.json"));
@@ -196,6 +203,21 @@ pub(super) fn manifests(
     if rewrites_lock && present.iter().any(|(name, _)| lockfiles.contains(name)) {
         return Err(Decline::Refused(
             "the install may rewrite the lockfile the full COPY overwrites",
+        ));
+    }
+    // A lockfile installs as it is: a package it resolves to a file or a
+    // directory of the project (`file:`, `link:`, npm's `"link": true`)
+    // needs files the manifest COPY does not bring, whatever package.json
+    // says.
+    if present.iter().any(|(name, text)| {
+        lockfiles.contains(name)
+            && (text.contains("file:")
+                || text.contains("link:")
+                || text.contains("\"link\": true")
+                || text.contains("\"link\":true"))
+    }) {
+        return Err(Decline::Refused(
+            "the lockfile resolves a package to a file or directory of the project",
         ));
     }
     if present

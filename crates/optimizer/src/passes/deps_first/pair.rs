@@ -45,6 +45,11 @@ pub(super) struct Pair {
     /// it runs (`python -m …`, or `PYTHONPATH` naming it); `Err` when
     /// `PYTHONPATH` names another place in the copied tree or an unknown one.
     pub python_path_has_workdir: Result<bool, &'static str>,
+    /// The context directories that search-path variables (`PATH`,
+    /// `LD_LIBRARY_PATH`, …) name inside `<dir>`: the install would run a
+    /// program or load a library from them, which the manifest COPY does
+    /// not bring. `Err` when a value is unknown.
+    pub search_dirs: Result<Vec<String>, &'static str>,
 }
 
 /// The pair starting at command `c`, with the RUN's calls, when the COPY and
@@ -121,6 +126,7 @@ pub(super) fn pair_at(
     let script = Script::parse(args).ok()?;
     let calls = scan::calls(&script).ok()?;
     let python_path_has_workdir = python_path_has_workdir(sf, r, &calls, &dest_abs, &workdir);
+    let search_dirs = search_dirs(sf, r, &calls, &dest_abs, &workdir, &source_root);
     Some((
         Pair {
             copy: c,
@@ -130,6 +136,7 @@ pub(super) fn pair_at(
             source_root,
             context_dir,
             python_path_has_workdir,
+            search_dirs,
         },
         calls,
     ))
@@ -231,4 +238,65 @@ fn python_path_has_workdir(
         }
     }
     Ok(has_workdir)
+}
+
+/// Variables whose entries are directories (or files) a program is run or
+/// loaded from.
+const SEARCH_VARS: [&str; 12] = [
+    "PATH",
+    "LD_LIBRARY_PATH",
+    "LD_PRELOAD",
+    "LIBRARY_PATH",
+    "CPATH",
+    "C_INCLUDE_PATH",
+    "PKG_CONFIG_PATH",
+    "NODE_PATH",
+    "PYTHONHOME",
+    "RUBYLIB",
+    "PERL5LIB",
+    "GEM_PATH",
+];
+
+/// The context paths the search-path variables name inside `dest` (see
+/// [`Pair::search_dirs`]).
+fn search_dirs(
+    sf: &StageFacts,
+    run: usize,
+    calls: &[scan::Call],
+    dest_abs: &str,
+    workdir: &str,
+    source_root: &str,
+) -> Result<Vec<String>, &'static str> {
+    let unknown = "a search path (PATH, LD_LIBRARY_PATH, …) is unknown";
+    if calls
+        .iter()
+        .any(|c| c.assigned.iter().any(|n| SEARCH_VARS.contains(&n.as_str())))
+    {
+        return Err(unknown);
+    }
+    let env = &sf.before.get(run).ok_or(unknown)?.env;
+    let mut out = Vec::new();
+    for name in SEARCH_VARS {
+        let value = env.value(name).map_err(|()| unknown)?.unwrap_or("");
+        // An empty entry is the working directory for PATH, but offline an
+        // unknown base `$PATH` reads as empty: only written entries count.
+        for entry in value.split([':', ' ']).filter(|e| !e.is_empty()) {
+            // A relative entry is relative to the working directory.
+            let entry = if entry.starts_with('/') {
+                normalize_absolute(entry)
+            } else {
+                normalize_absolute(&format!("{workdir}/{entry}"))
+            }
+            .ok_or(unknown)?;
+            let rel = if entry == dest_abs {
+                ""
+            } else if let Some(rel) = entry.strip_prefix(&format!("{dest_abs}/")) {
+                rel
+            } else {
+                continue;
+            };
+            out.push(join(source_root, rel).unwrap_or_else(|| source_root.to_string()));
+        }
+    }
+    Ok(out)
 }

@@ -128,8 +128,8 @@ pub(super) fn manifests(
     Ok(out)
 }
 
-/// Refuses local repositories (`path`, `artifact`, a local URL) and config
-/// that moves where Composer writes (`vendor-dir`, `bin-dir`, any `…-dir`).
+/// Refuses local repositories (`path`, `artifact`, a local URL, `options`)
+/// and config keys other than [`CONFIG_KEYS`].
 fn check_project(text: &str) -> Checked<()> {
     let refuse = |why| Err(Decline::Refused(why));
     let Ok(Value::Object(project)) = serde_json::from_str::<Value>(text) else {
@@ -148,7 +148,9 @@ fn check_project(text: &str) -> Checked<()> {
             Value::Object(repo) => {
                 let kind = repo.get("type").and_then(Value::as_str).unwrap_or("");
                 let url = repo.get("url").and_then(Value::as_str).unwrap_or("");
-                if !REMOTE_REPOSITORY_TYPES.contains(&kind)
+                // `options` may name local certificate files (`ssl`).
+                if repo.contains_key("options")
+                    || !REMOTE_REPOSITORY_TYPES.contains(&kind)
                     || !REMOTE.iter().any(|p| url.starts_with(p))
                 {
                     return refuse("composer.json has a local or inline repository");
@@ -158,12 +160,51 @@ fn check_project(text: &str) -> Checked<()> {
         }
     }
     if let Some(config) = project.get("config").and_then(Value::as_object) {
-        if config.keys().any(|k| k.ends_with("-dir")) {
-            return refuse("composer.json moves where Composer writes");
+        if config.keys().any(|k| !CONFIG_KEYS.contains(&k.as_str())) {
+            return refuse(
+                "composer.json has a config key that may name a file or move where Composer writes",
+            );
         }
     }
     Ok(())
 }
+
+/// `composer.json` config keys that name no file and move nothing (sorted):
+/// any other one refuses — `vendor-dir` and the other `…-dir` keys move
+/// where Composer writes, `cafile`/`capath` name a certificate file
+/// relative to the project, `home`, `archive-dir` and the like a place.
+const CONFIG_KEYS: [&str; 30] = [
+    "allow-missing-requirements",
+    "allow-plugins",
+    "apcu-autoloader",
+    "audit",
+    "autoloader-suffix",
+    "bearer",
+    "bitbucket-oauth",
+    "bump-after-update",
+    "cache-files-maxsize",
+    "cache-files-ttl",
+    "classmap-authoritative",
+    "disable-tls",
+    "discard-changes",
+    "github-domains",
+    "github-oauth",
+    "github-protocols",
+    "gitlab-domains",
+    "gitlab-oauth",
+    "gitlab-token",
+    "http-basic",
+    "lock",
+    "notify-on-install",
+    "optimize-autoloader",
+    "platform",
+    "platform-check",
+    "preferred-install",
+    "prepend-autoloader",
+    "process-timeout",
+    "secure-http",
+    "sort-packages",
+];
 
 /// Refuses a locked package from a local path or URL, and a plugin
 /// package when plugins may run.
@@ -209,6 +250,8 @@ mod tests {
         );
         assert!(check_project(r#"{"repositories":[{"type":"path","url":"../pkg"}]}"#).is_err());
         assert!(check_project(r#"{"config":{"vendor-dir":"lib"}}"#).is_err());
+        assert!(check_project(r#"{"config":{"cafile":"certs/ca.pem"}}"#).is_err());
+        assert!(check_project(r#"{"config":{"home":"composer-home"}}"#).is_err());
         let lock = r#"{"packages":[{"name":"a/b","type":"library","dist":{"type":"zip","url":"https://x/a.zip"}}]}"#;
         assert!(check_lock(lock, true).is_ok());
         let plugin = r#"{"packages":[{"name":"a/p","type":"composer-plugin"}]}"#;

@@ -230,33 +230,81 @@ fn includes(text: &str) -> Checked<Vec<String>> {
         if line.contains("${") {
             return refuse("an environment variable in a requirements file");
         }
-        let (first, rest) = match line.split_once(|c: char| c.is_whitespace() || c == '=') {
-            Some((f, r)) if f.starts_with('-') => (f, r.trim()),
-            _ => (line, ""),
+        if line.starts_with('-') {
+            out.extend(option_line(line)?);
+        } else if is_local_requirement(line) {
+            return refuse("a local path requirement");
+        }
+    }
+    Ok(out)
+}
+
+/// Requirements-file options that name no file, written in full: pip's
+/// parser accepts any unambiguous abbreviation of a long option
+/// (`--requirem base.txt` includes a file, `--edit .` installs the
+/// project) and a short option's value attached (`-fwheels`), so only
+/// these exact spellings and the options read below pass.
+const LINE_FLAGS: [&str; 4] = ["--no-index", "--prefer-binary", "--require-hashes", "--pre"];
+/// Options of the same kind that take a value (a package list, a host, a
+/// feature name).
+const LINE_VALUE_FLAGS: [&str; 4] = [
+    "--no-binary",
+    "--only-binary",
+    "--trusted-host",
+    "--use-feature",
+];
+
+/// The files an option line of a requirements file includes, or why it
+/// refuses: every option must be one the pass knows, a local index or
+/// find-links directory or an editable install refuses.
+fn option_line(line: &str) -> Checked<Vec<String>> {
+    let refuse = |why| Err(Decline::Refused(why));
+    if line.contains(['"', '\'', '\\']) {
+        return refuse("a quoted requirements-file option");
+    }
+    let mut out = Vec::new();
+    let mut words = line.split_whitespace();
+    while let Some(word) = words.next() {
+        let (name, attached) = match word.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ if !word.starts_with("--") && word.len() > 2 => {
+                (&word[..2], Some(word[2..].to_string()))
+            }
+            _ => (word, None),
         };
-        match first {
-            "-r" | "--requirement" | "-c" | "--constraint" => out.push(rest.to_string()),
-            "-e" | "--editable" => return refuse("an editable requirement"),
-            "-f" | "--find-links" if !rest.contains("://") || rest.starts_with("file:") => {
+        if LINE_FLAGS.contains(&name) && attached.is_none() {
+            continue;
+        }
+        let known = [
+            "-r",
+            "--requirement",
+            "-c",
+            "--constraint",
+            "-i",
+            "--index-url",
+            "--extra-index-url",
+            "-f",
+            "--find-links",
+        ];
+        if !known.contains(&name) && !LINE_VALUE_FLAGS.contains(&name) {
+            return refuse(if matches!(name, "-e" | "--editable") {
+                "an editable requirement"
+            } else {
+                "a requirements-file option the pass does not know"
+            });
+        }
+        let Some(value) = attached.or_else(|| words.next().map(str::to_string)) else {
+            return refuse("a requirements-file option without its value");
+        };
+        match name {
+            "-r" | "--requirement" | "-c" | "--constraint" => out.push(value),
+            "-f" | "--find-links" if !value.contains("://") || value.starts_with("file:") => {
                 return refuse("--find-links to a local directory")
             }
-            "-i" | "--index-url" | "--extra-index-url" if !is_remote_index(rest) => {
+            "-i" | "--index-url" | "--extra-index-url" if !is_remote_index(&value) => {
                 return refuse("a local package index")
             }
-            f if f.starts_with("-r") || f.starts_with("-c") => {
-                if f.len() > 2 && !f.starts_with("--") {
-                    out.push(f[2..].to_string())
-                } else {
-                    return refuse("a requirements option the pass does not know");
-                }
-            }
-            f if f.starts_with("-e") => return refuse("an editable requirement"),
-            _ if line.starts_with('-') => {}
-            _ => {
-                if is_local_requirement(line) {
-                    return refuse("a local path requirement");
-                }
-            }
+            _ => {}
         }
     }
     Ok(out)
@@ -279,11 +327,25 @@ fn is_local_requirement(line: &str) -> bool {
         return false;
     }
     let first = spec.split_whitespace().next().unwrap_or("");
-    spec.contains(['/', '\\'])
-        || [".whl", ".zip", ".tar.gz", ".tgz"]
-            .iter()
-            .any(|ext| first.ends_with(ext))
+    spec.contains(['/', '\\']) || ARCHIVE_EXTENSIONS.iter().any(|ext| first.ends_with(ext))
 }
+
+/// The file names pip installs as a local archive (its archive
+/// extensions).
+const ARCHIVE_EXTENSIONS: [&str; 12] = [
+    ".whl",
+    ".zip",
+    ".tar.gz",
+    ".tgz",
+    ".tar",
+    ".tar.bz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+    ".tlz",
+    ".tar.lz",
+    ".tar.lzma",
+];
 
 /// Lines with `\` continuations joined, as pip reads them.
 fn logical_lines(text: &str) -> Vec<String> {
@@ -346,5 +408,19 @@ mod tests {
         ] {
             assert_eq!(includes(remote), Ok(vec![]), "{remote}");
         }
+        // pip accepts abbreviated long options and attached short values.
+        for unknown in [
+            "--requirem base.txt",
+            "--edit .",
+            "-fwheels",
+            "-ifile:///w",
+            "x.tar.xz",
+        ] {
+            assert!(includes(unknown).is_err(), "{unknown}");
+        }
+        assert_eq!(
+            includes("-rbase.txt\n--index-url https://pypi.example.com/simple --no-binary :all:\n--pre\n"),
+            Ok(vec!["base.txt".to_string()])
+        );
     }
 }

@@ -129,6 +129,11 @@ pub(super) fn manifests(
                 if *name != ".python-version" && locations::config_names_local_path(name, text) {
                     return Err(Decline::Refused("a config file names a local path"));
                 }
+                if *name == "uv.lock" && lock_names_local_source(text) {
+                    return Err(Decline::Refused(
+                        "uv.lock installs a package from a directory or file of the project",
+                    ));
+                }
                 present.push(*name)
             }
             Ok(None) => {}
@@ -140,7 +145,7 @@ pub(super) fn manifests(
     if missing {
         return Err(Decline::Missing);
     }
-    if names_local_source(project) || names_local_index(project) {
+    if names_local_source(project) || names_local_index(project) || names_a_dir(project) {
         return Err(Decline::Refused(
             "pyproject.toml names a local path, an editable or a workspace",
         ));
@@ -152,6 +157,23 @@ pub(super) fn manifests(
     }
     let mut out = vec![path("pyproject.toml")];
     out.extend(present.iter().map(|name| path(name)));
+    // Dynamic metadata is computed by the project's build backend, from
+    // its sources (a version in `__init__.py`, from git), when uv checks
+    // the lock against the project.
+    if tool == Tool::Uv
+        && project
+            .lines()
+            .any(|l| l.trim_start().starts_with("dynamic"))
+    {
+        return Err(Decline::Refused(
+            "pyproject.toml has dynamic metadata, which uv builds from the sources",
+        ));
+    }
+    if tool == Tool::Poetry && (requires_plugins(project) || license_file(project)) {
+        return Err(Decline::Refused(
+            "pyproject.toml has Poetry install project plugins or read a license file",
+        ));
+    }
     if tool == Tool::Poetry {
         // Some Poetry versions read the readme even with `--no-root`.
         for readme in readmes(project)? {
@@ -168,6 +190,41 @@ pub(super) fn manifests(
     Ok(out)
 }
 
+/// Whether `pyproject.toml` sets a directory a tool writes or reads (uv's
+/// `cache-dir`, `python-install-dir`, any `…-dir` key): relative to the
+/// project, it may be one the full COPY overwrites.
+fn names_a_dir(text: &str) -> bool {
+    text.lines().any(|line| {
+        line.split_once('=')
+            .is_some_and(|(key, _)| key.trim().trim_matches('"').ends_with("-dir"))
+    })
+}
+
+/// Whether Poetry 2 installs plugins for the project
+/// (`[tool.poetry.requires-plugins]`): it writes them into the project's
+/// `.poetry/plugins`, and a plugin runs inside Poetry, free to read the
+/// project.
+fn requires_plugins(text: &str) -> bool {
+    text.contains("requires-plugins")
+}
+
+/// Whether the project's license is a file (`license = { file = "LICENSE" }`,
+/// or the `[project.license]` table): poetry-core reads it when it loads
+/// the project, even with `--no-root`.
+fn license_file(text: &str) -> bool {
+    let mut in_license_table = false;
+    text.lines().any(|line| {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_license_table = line.contains("license");
+            return false;
+        }
+        let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        (compact.starts_with("license=") && compact.contains("file"))
+            || (in_license_table && compact.starts_with("file="))
+    })
+}
+
 /// Whether `pyproject.toml` names a local index or find-links directory
 /// (`find-links = ["./wheels"]`, an index `url = "./simple"`).
 fn names_local_index(text: &str) -> bool {
@@ -177,8 +234,11 @@ fn names_local_index(text: &str) -> bool {
             .iter()
             .any(|key| {
                 compact.split(['{', ',']).any(|part| {
-                    part.strip_prefix(key)
-                        .is_some_and(locations::value_names_path)
+                    // A bare name is a path relative to the project too
+                    // (`find-links = ["wheels"]`): only remote URLs pass.
+                    part.strip_prefix(key).is_some_and(|v| {
+                        locations::value_names_path(v) || !locations::plain_setting(v)
+                    })
                 })
             })
     })
@@ -223,9 +283,46 @@ fn names_local_source(text: &str) -> bool {
     })
 }
 
+/// Whether uv.lock has a package from a local directory, file or editable
+/// other than the project itself (`source = { editable = "." }`, which
+/// `--no-install-project` skips): with `--frozen`, uv installs the lock as
+/// it is, whatever `pyproject.toml` says now.
+fn lock_names_local_source(text: &str) -> bool {
+    text.lines().any(|line| {
+        let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        let Some(source) = compact.strip_prefix("source={") else {
+            return false;
+        };
+        ["directory=", "path=", "editable=", "virtual="]
+            .iter()
+            .any(|key| {
+                source.split(',').any(|part| {
+                    part.strip_prefix(key)
+                        .is_some_and(|v| v != "\".\"}" && v != "\".\"")
+                })
+            })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lock_sources() {
+        assert!(!lock_names_local_source(
+            "[[package]]\nname = \"api\"\nsource = { editable = \".\" }\n"
+        ));
+        assert!(!lock_names_local_source(
+            "source = { registry = \"https://pypi.org/simple\" }\n"
+        ));
+        assert!(lock_names_local_source(
+            "[[package]]\nname = \"lib\"\nsource = { directory = \"libs/lib\" }\n"
+        ));
+        assert!(lock_names_local_source(
+            "source = { path = \"dist/x.whl\" }\n"
+        ));
+    }
 
     #[test]
     fn local_sources() {

@@ -18,6 +18,7 @@
 //! `eval`, backticks, …) refuses.
 
 use super::context::{join, Checked, Decline, Reader};
+use super::locations;
 use super::scan::{flag_name, removes_only, Call, Step, Tool};
 
 /// Gem caches (removing them is part of the install): the official Ruby
@@ -269,6 +270,7 @@ pub(super) fn manifests(
     let gemfile = reader.text(&path("Gemfile"));
     let lock = reader.text(&path("Gemfile.lock"));
     let config = reader.text(&path(".bundle/config"));
+    let app_config = reader.dir(&path(".bundle"));
     let gems_rb = reader.file(&path("gems.rb"));
     // An rbenv shim picks the interpreter from it: copied, never harmful.
     let version = reader.file(&path(".ruby-version"));
@@ -296,6 +298,14 @@ pub(super) fn manifests(
         out.push(path("Gemfile.lock"));
     }
     if let Some(config) = config {
+        // Bundler also loads plugins from `.bundle/plugin`, which the
+        // manifest COPY would not bring.
+        let entries = app_config?.unwrap_or_default();
+        if entries.iter().any(|e| e.trim_end_matches('/') != "config") {
+            return Err(Decline::Refused(
+                ".bundle holds more than its config (plugins, a cache)",
+            ));
+        }
         if writes_config {
             return Err(Decline::Refused(
                 "the RUN writes Bundler's config, which the full COPY overwrites with the context's",
@@ -303,7 +313,7 @@ pub(super) fn manifests(
         }
         if config_moves_or_freezes(config) {
             return Err(Decline::Refused(
-                ".bundle/config sets where Bundler installs or which Gemfile it reads",
+                ".bundle/config sets where Bundler installs or which Gemfile it reads, or names a file of the project",
             ));
         }
         out.push(path(".bundle/config"));
@@ -315,7 +325,11 @@ pub(super) fn manifests(
 }
 
 /// Whether the project's `.bundle/config` sets a path, the Gemfile, or the
-/// frozen state (which the pass reads from the RUN and its environment).
+/// frozen state (which the pass reads from the RUN and its environment),
+/// or names a file of the project: a local git checkout
+/// (`BUNDLE_LOCAL__<gem>`), build options of a native extension
+/// (`BUNDLE_BUILD__<gem>`), a mirror, certificate files, plugins, any value
+/// that is a path.
 fn config_moves_or_freezes(text: &str) -> bool {
     text.lines().any(|line| {
         let key = line
@@ -324,8 +338,15 @@ fn config_moves_or_freezes(text: &str) -> bool {
             .unwrap_or("")
             .trim()
             .trim_matches('"');
+        let value = line.split_once(':').map_or("", |(_, v)| v);
         key.starts_with("BUNDLE_")
             && (key.contains("PATH")
+                || locations::value_names_path(value)
+                || key.starts_with("BUNDLE_LOCAL__")
+                || key.starts_with("BUNDLE_BUILD__")
+                || key.starts_with("BUNDLE_MIRROR__")
+                || key.starts_with("BUNDLE_SSL_")
+                || key.contains("PLUGIN")
                 || key.contains("GEMFILE")
                 || key.contains("APP_CONFIG")
                 || key.contains("BIN")

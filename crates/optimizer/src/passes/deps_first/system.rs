@@ -58,8 +58,85 @@ pub(super) fn reads_no_workdir(call: &Call) -> bool {
         && call
             .args
             .iter()
-            .all(|a| !a.starts_with('-') || is_plain_option(a))
+            .all(|a| !a.starts_with('-') || (is_known_option(a) && is_plain_option(a)))
         && words.all(|w| is_package(w) || (sub == Some("clean") && w == "all"))
+}
+
+/// Options of apt, apk and dnf that take no value (or a name as the next
+/// word, which must then read as a package name), and the options written
+/// with `=value` whose value [`is_plain_option`] checks. Any other option
+/// refuses: one taking a file as the next word (`-c apt.conf`,
+/// `--repositories-file repos`, `--config dnf.conf`) would read it relative
+/// to the working directory.
+fn is_known_option(option: &str) -> bool {
+    const PLAIN: [&str; 41] = [
+        "--yes",
+        "--assume-yes",
+        "--assumeyes",
+        "--no-install-recommends",
+        "--no-install-suggests",
+        "--fix-missing",
+        "--fix-broken",
+        "--allow-downgrades",
+        "--allow-change-held-packages",
+        "--allow-unauthenticated",
+        "--reinstall",
+        "--only-upgrade",
+        "--no-upgrade",
+        "--purge",
+        "--auto-remove",
+        "--autoremove",
+        "--quiet",
+        "--verbose",
+        "--download-only",
+        "--no-download",
+        "--force-yes",
+        "--ignore-missing",
+        "--no-cache",
+        "--update",
+        "--upgrade",
+        "--latest",
+        "--no-progress",
+        "--allow-untrusted",
+        "--no-scripts",
+        "--nodocs",
+        "--refresh",
+        "--best",
+        "--nobest",
+        "--allowerasing",
+        "--nogpgcheck",
+        "--noplugins",
+        "--skip-broken",
+        "--skip-unavailable",
+        "--cacheonly",
+        "--show-progress",
+        "--no-show-upgraded",
+    ];
+    const WITH_VALUE: [&str; 11] = [
+        "--setopt=",
+        "--enablerepo=",
+        "--disablerepo=",
+        "--enableplugin=",
+        "--disableplugin=",
+        "--releasever=",
+        "--exclude=",
+        "--repository=",
+        "--virtual=",
+        "--target-release=",
+        "-o",
+    ];
+    if PLAIN.contains(&option) {
+        return true;
+    }
+    if WITH_VALUE.iter().any(|p| option.starts_with(p)) {
+        // `-o` only with its value attached (`-oAPT::Install-Recommends=0`).
+        return option.contains('=');
+    }
+    // Clusters of short switches (`-y`, `-qq`, `-yq`, `-U`); `-t` takes a
+    // release or a virtual package name, read as a package word.
+    option.len() > 1
+        && !option.starts_with("--")
+        && option[1..].chars().all(|c| "yqfmuUvVdsCt".contains(c))
 }
 
 /// An option that names no path of the working directory: `--root`,
@@ -84,4 +161,42 @@ fn is_package(word: &str) -> bool {
         && !word.ends_with(".deb")
         && !word.ends_with(".rpm")
         && !word.ends_with(".apk")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(line: &str) -> Call {
+        let mut words = line.split_whitespace().map(str::to_string);
+        let name = words.next().unwrap_or_default();
+        let args: Vec<String> = words.collect();
+        Call {
+            name,
+            raw: args.clone(),
+            args,
+            assigned: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn options_naming_files_refuse() {
+        assert!(reads_no_workdir(&call(
+            "apt-get install -y --no-install-recommends curl"
+        )));
+        assert!(reads_no_workdir(&call("apk add --no-cache -U curl")));
+        assert!(reads_no_workdir(&call("apt-get -qq install -y curl")));
+        assert!(!reads_no_workdir(&call(
+            "apk add --repositories-file repos curl"
+        )));
+        assert!(!reads_no_workdir(&call(
+            "apt-get install -c apt.conf -y curl"
+        )));
+        assert!(!reads_no_workdir(&call(
+            "dnf install --config dnf.conf -y curl"
+        )));
+        assert!(!reads_no_workdir(&call(
+            "apt-get install -o Dir::Etc::SourceList=x curl"
+        )));
+    }
 }
