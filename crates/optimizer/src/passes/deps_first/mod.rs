@@ -176,6 +176,11 @@
 //!   (`license = { file = … }`: poetry-core reads it when it loads the
 //!   project) or install project plugins (`requires-plugins`: Poetry 2
 //!   writes them into the project's `.poetry/plugins` and runs them);
+//! - the project's `.npmrc` has a key the pass does not list as harmless
+//!   (registries and credentials, verbosity, lockfile and peer policy,
+//!   `node_modules` layout, scripts off; `npmrc_keys.rs`): npm, pnpm and
+//!   yarn 1 take settings from it that name a program or a file
+//!   (`script-shell`, `node-options`, `git`, a registry's `certfile`);
 //! - a Node dependency may run an install script that reads the project
 //!   (Prisma's client generates itself from the project's schema): npm
 //!   fires only with scripts off (`--ignore-scripts`, `ignore-scripts=true`
@@ -386,6 +391,7 @@ mod locations;
 mod manifests;
 mod node;
 mod node_install_scripts;
+mod npmrc_keys;
 mod pair;
 mod php;
 mod pipenv;

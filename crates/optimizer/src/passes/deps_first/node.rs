@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::context::{join, Checked, Decline, Reader};
 use super::locations;
 use super::node_install_scripts;
+use super::npmrc_keys;
 use super::scan::{flag_name, removes_only, Call, Step, Tool};
 
 /// Install options that change nothing the pass relies on (no paths).
@@ -265,6 +266,13 @@ pub(super) fn manifests(
         .any(|(name, text)| locations::config_names_local_path(name, text))
     {
         return Err(Decline::Refused("a config file names a local path"));
+    }
+    if let Some((_, text)) = present.iter().find(|(name, _)| *name == ".npmrc") {
+        if npmrc_keys::unknown_key(text).is_some() {
+            return Err(Decline::Refused(
+                ".npmrc has a setting the pass does not know (it may name a program or a file)",
+            ));
+        }
     }
     node_install_scripts::check_dependency_scripts(tool, ignore_scripts, &present)?;
     let mut out = vec![path("package.json")];
