@@ -87,16 +87,8 @@ pub(super) fn manifests(
     let path = |name: &str| join(dir, name).unwrap_or_else(|| name.to_string());
     let manifest = reader.text(&path("Cargo.toml"));
     let lock = reader.file(&path("Cargo.lock"));
-    let mut present = Vec::new();
+    let present = reader.texts_present(dir, &CONFIG_FILES);
     let mut missing = false;
-    for name in CONFIG_FILES {
-        match reader.text(&path(name)) {
-            Ok(Some(text)) => present.push((name, text)),
-            Ok(None) => {}
-            Err(Decline::Missing) => missing = true,
-            Err(refused) => return Err(refused),
-        }
-    }
     let mut in_parent = false;
     for parent in parents(dir) {
         for name in CONFIG_FILES.iter().chain(&["Cargo.toml"]) {
@@ -110,6 +102,7 @@ pub(super) fn manifests(
     }
     let manifest = manifest?.ok_or(Decline::Refused("Cargo.toml is not in the context"))?;
     let lock = lock?;
+    let present = present?;
     if missing {
         return Err(Decline::Missing);
     }

@@ -55,6 +55,33 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The texts of those of `names` in context directory `dir` that the
+    /// context has, as `(name, text)`. Every file is asked for before
+    /// deciding, so one round of queries answers them all: `Err(Missing)`
+    /// when one is not read yet; a file that is not UTF-8 refuses.
+    pub fn texts_present<'n>(
+        &mut self,
+        dir: &str,
+        names: &[&'n str],
+    ) -> Checked<Vec<(&'n str, &'a str)>> {
+        let mut present = Vec::new();
+        let mut missing = false;
+        for name in names {
+            let path = join(dir, name).unwrap_or_else(|| name.to_string());
+            match self.text(&path) {
+                Ok(Some(text)) => present.push((*name, text)),
+                Ok(None) => {}
+                Err(Decline::Missing) => missing = true,
+                Err(refused) => return Err(refused),
+            }
+        }
+        if missing {
+            Err(Decline::Missing)
+        } else {
+            Ok(present)
+        }
+    }
+
     /// The entries of a context directory (`None`: not a directory).
     pub fn dir(&mut self, path: &str) -> Checked<Option<&'a [String]>> {
         match self.facts.dirs.get(path) {

@@ -32,20 +32,9 @@ pub(super) fn step(call: &Call) -> Option<Result<Step, &'static str>> {
 pub(super) fn manifests(dir: &str, reader: &mut Reader) -> Checked<Vec<String>> {
     let path = |name: &str| join(dir, name).unwrap_or_else(|| name.to_string());
     let module = reader.text(&path("go.mod"));
-    let mut present = Vec::new();
-    let mut missing = false;
-    for name in ["go.sum", "go.work", "go.work.sum"] {
-        match reader.text(&path(name)) {
-            Ok(Some(text)) => present.push((name, text)),
-            Ok(None) => {}
-            Err(Decline::Missing) => missing = true,
-            Err(refused) => return Err(refused),
-        }
-    }
+    let present = reader.texts_present(dir, &["go.sum", "go.work", "go.work.sum"]);
     let module = module?.ok_or(Decline::Refused("go.mod is not in the context"))?;
-    if missing {
-        return Err(Decline::Missing);
-    }
+    let present = present?;
     if replaces_with_local_path(module) {
         return Err(Decline::Refused(
             "go.mod replaces a module with a local directory",

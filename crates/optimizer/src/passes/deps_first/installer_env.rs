@@ -11,7 +11,7 @@
 
 use crate::facts::StaticEnv;
 
-use super::locations::LOCATION_VARS;
+use super::locations::{is_within, LOCATION_VARS};
 
 /// The families: a variable whose name starts with one of these is an
 /// installer setting.
@@ -294,7 +294,7 @@ fn harmless(name: &str, value: Option<&str>, dest: &str) -> bool {
     if OUTSIDE_PATHS.contains(&name) {
         return value.is_some_and(|v| {
             v.split_whitespace()
-                .all(|path| path.starts_with('/') && !within(path, dest))
+                .all(|path| path.starts_with('/') && !is_within(path, dest))
         });
     }
     if name == "GOFLAGS" {
@@ -316,7 +316,8 @@ fn harmless(name: &str, value: Option<&str>, dest: &str) -> bool {
         return NPM_ANY_VALUE.contains(&key.as_str())
             || (key == "ignore_scripts" && value == Some("true"))
             || (key == "registry" && value.is_some_and(remote_urls))
-            || (key == "cafile" && value.is_some_and(|v| v.starts_with('/') && !within(v, dest)));
+            || (key == "cafile"
+                && value.is_some_and(|v| v.starts_with('/') && !is_within(v, dest)));
     }
     if ["POETRY_PYPI_TOKEN_", "POETRY_HTTP_BASIC_"]
         .iter()
@@ -377,13 +378,6 @@ fn harmless_node_option(option: &str) -> bool {
             | "--unhandled-rejections"
             | "--stack-size"
     ) || option.chars().all(|c| c.is_ascii_digit())
-}
-
-/// Whether absolute `path` is `dir` or below it.
-fn within(path: &str, dir: &str) -> bool {
-    let path = path.trim_end_matches('/');
-    let dir = dir.trim_end_matches('/');
-    dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"))
 }
 
 #[cfg(test)]

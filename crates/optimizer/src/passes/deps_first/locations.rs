@@ -241,9 +241,10 @@ pub(super) fn system_config_in(facts: &CmdFacts, dest: &str) -> Result<(), &'sta
 }
 
 /// Whether `path` is `dir` or below it (both absolute and normalised).
-fn is_within(path: &str, dir: &str) -> bool {
+pub(super) fn is_within(path: &str, dir: &str) -> bool {
     let path = path.trim_end_matches('/');
-    path == dir || path.starts_with(&format!("{}/", dir.trim_end_matches('/')))
+    let dir = dir.trim_end_matches('/');
+    dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"))
 }
 
 /// Whether a config file of the project moves where its tool writes (a
@@ -371,6 +372,7 @@ mod tests {
             "[virtualenvs]\nin-project = true\n"
         ));
         assert!(is_within("/app/.venv", "/app") && !is_within("/apple", "/app"));
+        assert!(is_within("/", "/") && is_within("/etc", "/") && is_within("/app/", "/app"));
     }
 
     #[test]

@@ -170,16 +170,7 @@ pub(super) fn manifests(
         _ => &["pnpm-lock.yaml", ".npmrc", ".pnpmfile.cjs"],
     };
     let package = reader.text(&path("package.json"));
-    let mut present = Vec::new();
-    let mut missing = false;
-    for name in optional {
-        match reader.text(&path(name)) {
-            Ok(Some(text)) => present.push((*name, text)),
-            Ok(None) => {}
-            Err(Decline::Missing) => missing = true,
-            Err(refused) => return Err(refused),
-        }
-    }
+    let present = reader.texts_present(dir, optional);
     let workspace = if tool == Tool::Pnpm {
         reader
             .file(&path("pnpm-workspace.yaml"))
@@ -188,9 +179,7 @@ pub(super) fn manifests(
         Ok(false)
     };
     let package = package?.ok_or(Decline::Refused("package.json is not in the context"))?;
-    if missing {
-        return Err(Decline::Missing);
-    }
+    let present = present?;
     if workspace? {
         return Err(Decline::Refused("a pnpm workspace"));
     }

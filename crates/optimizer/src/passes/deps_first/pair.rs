@@ -10,6 +10,7 @@ use crate::shell::Script;
 use crate::work::{is_kept, Cx};
 
 use super::context::{join, normalize_absolute, plain_source};
+use super::locations::is_within;
 use super::scan;
 
 /// Source directories under [`SYSTEM_TREES`] that hold applications by
@@ -194,9 +195,7 @@ fn full_copy_dest(cmd: &Command) -> Option<(String, String)> {
 
 /// Whether an absolute path is one of `trees` or below one.
 pub(super) fn under_any(path: &str, trees: &[&str]) -> bool {
-    trees
-        .iter()
-        .any(|t| path == *t || path.starts_with(&format!("{t}/")))
+    trees.iter().any(|tree| is_within(path, tree))
 }
 
 /// Whether the RUN's Python processes import from its working directory:

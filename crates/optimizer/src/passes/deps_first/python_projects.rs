@@ -116,47 +116,36 @@ pub(super) fn manifests(
         _ => &["uv.lock", "uv.toml", ".python-version"],
     };
     let project = reader.text(&path("pyproject.toml"));
-    let mut present = Vec::new();
-    let mut missing = false;
-    for name in optional {
-        match reader.text(&path(name)) {
-            Ok(Some(text)) => {
-                if locations::config_moves_output(name, text) {
-                    return Err(Decline::Refused(
-                        "a config file moves where the install writes",
-                    ));
-                }
-                if *name != ".python-version" && locations::config_names_local_path(name, text) {
-                    return Err(Decline::Refused("a config file names a local path"));
-                }
-                if *name == "uv.lock" && lock_names_local_source(text) {
-                    return Err(Decline::Refused(
-                        "uv.lock installs a package from a directory or file of the project",
-                    ));
-                }
-                present.push(*name)
-            }
-            Ok(None) => {}
-            Err(Decline::Missing) => missing = true,
-            Err(refused) => return Err(refused),
-        }
-    }
+    let present = reader.texts_present(dir, optional);
     let project = project?.ok_or(Decline::Refused("pyproject.toml is not in the context"))?;
-    if missing {
-        return Err(Decline::Missing);
+    let present = present?;
+    for (name, text) in &present {
+        if locations::config_moves_output(name, text) {
+            return Err(Decline::Refused(
+                "a config file moves where the install writes",
+            ));
+        }
+        if *name != ".python-version" && locations::config_names_local_path(name, text) {
+            return Err(Decline::Refused("a config file names a local path"));
+        }
+        if *name == "uv.lock" && lock_names_local_source(text) {
+            return Err(Decline::Refused(
+                "uv.lock installs a package from a directory or file of the project",
+            ));
+        }
     }
     if names_local_source(project) || names_local_index(project) || names_a_dir(project) {
         return Err(Decline::Refused(
             "pyproject.toml names a local path, an editable or a workspace",
         ));
     }
-    if rewrites_lock && present.contains(&"uv.lock") {
+    if rewrites_lock && present.iter().any(|(name, _)| *name == "uv.lock") {
         return Err(Decline::Refused(
             "the install may rewrite the lockfile the full COPY overwrites",
         ));
     }
     let mut out = vec![path("pyproject.toml")];
-    out.extend(present.iter().map(|name| path(name)));
+    out.extend(present.iter().map(|(name, _)| path(name)));
     // Dynamic metadata is computed by the project's build backend, from
     // its sources (a version in `__init__.py`, from git), when uv checks
     // the lock against the project.
