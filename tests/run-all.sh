@@ -13,6 +13,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A clean CI build gains nothing from incremental artefacts, which would double
+# the target directory; say how much disk the machine has, since a full disk
+# shows up later as a linker crash rather than as a clear message.
+if [[ ${CI:-} == true ]]; then
+  export CARGO_INCREMENTAL=0
+fi
+echo "== disk space =="
+df -h . 2>&1 | tail -n 1
+
 echo "== cargo fmt --check =="
 cargo fmt --all -- --check
 echo "== cargo clippy (warnings are errors) =="

@@ -58,6 +58,8 @@ prepare_daemon() {
 }
 
 e2e_log "leg $DFOPT_E2E_LEG, work dir $DFOPT_E2E_DIR"
+mkdir -p "$DFOPT_E2E_DIR"
+e2e_log "disk free there: $(df -h --output=avail "$DFOPT_E2E_DIR" | tail -n 1 | tr -d ' ')"
 e2e_timed install install_ensure
 prepare_daemon
 e2e_timed fixture-servers servers_start
