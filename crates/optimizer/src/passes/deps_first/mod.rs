@@ -158,9 +158,8 @@
 //!   dump read the project's source; `--optimize-autoloader` refuses with
 //!   them, as any other option the pass does not know);
 //! - the project has a `.env` for Pipenv (it loads it, and it may set
-//!   where Pipenv installs) or a `pylock.toml`;
-//!   `file:` or any `workspace` in `pyproject.toml` (read as text), or a
-//!   `find-links`/`url`/`index-url` there that is not a remote URL; a
+//!   where Pipenv installs) or a `pylock.toml`; a `find-links`, `url` or
+//!   `index-url` in `pyproject.toml` that is not a remote URL; a
 //!   package of `uv.lock` from a directory, file or editable other than
 //!   the project itself (`--frozen` installs the lock as it is); a value of
 //!   `.npmrc`, `.yarnrc`, `.yarnrc.yml`, `uv.toml` or `poetry.toml` that is
@@ -176,11 +175,10 @@
 //!   (`license = { file = … }`: poetry-core reads it when it loads the
 //!   project) or install project plugins (`requires-plugins`: Poetry 2
 //!   writes them into the project's `.poetry/plugins` and runs them);
-//! - the project's `.npmrc` has a key the pass does not list as harmless
-//!   (registries and credentials, verbosity, lockfile and peer policy,
-//!   `node_modules` layout, scripts off; `npmrc_keys.rs`): npm, pnpm and
-//!   yarn 1 take settings from it that name a program or a file
-//!   (`script-shell`, `node-options`, `git`, a registry's `certfile`);
+//! - a config file has a key the pass does not list as harmless (`.npmrc`,
+//!   `.yarnrc`, `.yarnrc.yml`, `poetry.toml`, `uv.toml`, `[tool.uv]`; each
+//!   `…_keys.rs` says why): installers take settings from them that name
+//!   a program or a file (`script-shell`, `injectEnvironmentFiles`);
 //! - a Node dependency may run an install script that reads the project
 //!   (Prisma's client generates itself from the project's schema): npm
 //!   fires only with scripts off (`--ignore-scripts`, `ignore-scripts=true`
@@ -237,8 +235,7 @@
 //! - the context directory the install runs in holds a path the installer
 //!   writes, which the full COPY would then overwrite: `node_modules` (and
 //!   `.yarn`, `.pnp.cjs` for yarn, `.pnp.cjs` for pnpm), `.venv`, `venv`,
-//!   `__pypackages__` for
-//!   pip, Poetry, uv and Pipenv, `vendor` for Go, Bundler (deployment mode
+//!   `__pypackages__` for pip, Poetry, uv and Pipenv, `vendor` for Go, Bundler (deployment mode
 //!   and `path vendor/bundle` install there, `vendor/cache` is installed
 //!   from) and Composer (and `.composer`), nothing for `cargo fetch` (it
 //!   writes no `target`: checked), and for all of them the per-user
@@ -395,6 +392,7 @@ mod npmrc_keys;
 mod pair;
 mod php;
 mod pipenv;
+mod poetry_keys;
 mod python;
 mod python_imports;
 mod python_projects;
@@ -402,6 +400,10 @@ mod rewrite;
 mod ruby;
 mod scan;
 mod system;
+mod toml_keys;
+mod uv_keys;
+mod yarnrc_keys;
+mod yarnrc_yml_keys;
 
 use crate::work::Cx;
 

@@ -9,6 +9,8 @@ use super::locations;
 use super::node_install_scripts;
 use super::npmrc_keys;
 use super::scan::{flag_name, removes_only, Call, Step, Tool};
+use super::yarnrc_keys;
+use super::yarnrc_yml_keys;
 
 /// Install options that change nothing the pass relies on (no paths).
 const FLAGS: [&str; 27] = [
@@ -256,12 +258,20 @@ pub(super) fn manifests(
     {
         return Err(Decline::Refused("a config file names a local path"));
     }
-    if let Some((_, text)) = present.iter().find(|(name, _)| *name == ".npmrc") {
-        if npmrc_keys::unknown_key(text).is_some() {
-            return Err(Decline::Refused(
-                ".npmrc has a setting the pass does not know (it may name a program or a file)",
-            ));
-        }
+    for (name, text) in &present {
+        let why = match *name {
+            ".npmrc" if npmrc_keys::unknown_key(text).is_some() => {
+                ".npmrc has a setting the pass does not know (it may name a program or a file)"
+            }
+            ".yarnrc" if yarnrc_keys::unknown_key(text).is_some() => {
+                ".yarnrc has a setting the pass does not know (it may name a program or a file)"
+            }
+            ".yarnrc.yml" if yarnrc_yml_keys::unknown_key(text).is_some() => {
+                ".yarnrc.yml has a setting the pass does not know (it may name a program or a file)"
+            }
+            _ => continue,
+        };
+        return Err(Decline::Refused(why));
     }
     node_install_scripts::check_dependency_scripts(tool, ignore_scripts, &present)?;
     let mut out = vec![path("package.json")];

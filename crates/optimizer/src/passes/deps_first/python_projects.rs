@@ -6,7 +6,9 @@
 
 use super::context::{join, Checked, Decline, Reader};
 use super::locations;
+use super::poetry_keys;
 use super::scan::{flag_name, removes_only, Call, Step, Tool};
+use super::uv_keys;
 
 /// `poetry install` options that need no file of the project.
 const POETRY_FLAGS: [&str; 14] = [
@@ -128,6 +130,18 @@ pub(super) fn manifests(
         if *name != ".python-version" && locations::config_names_local_path(name, text) {
             return Err(Decline::Refused("a config file names a local path"));
         }
+        let unknown = match *name {
+            "poetry.toml" if poetry_keys::unknown_key(text).is_some() => {
+                "poetry.toml has a setting the pass does not know (it may name a file or a directory)"
+            }
+            "uv.toml" if uv_keys::unknown_in_uv_toml(text).is_some() => {
+                "uv.toml has a setting the pass does not know (it may name a file or a directory)"
+            }
+            _ => "",
+        };
+        if !unknown.is_empty() {
+            return Err(Decline::Refused(unknown));
+        }
         if *name == "uv.lock" && lock_names_local_source(text) {
             return Err(Decline::Refused(
                 "uv.lock installs a package from a directory or file of the project",
@@ -137,6 +151,11 @@ pub(super) fn manifests(
     if names_local_source(project) || names_local_index(project) || names_a_dir(project) {
         return Err(Decline::Refused(
             "pyproject.toml names a local path, an editable or a workspace",
+        ));
+    }
+    if tool == Tool::Uv && uv_keys::unknown_in_pyproject(project).is_some() {
+        return Err(Decline::Refused(
+            "pyproject.toml's [tool.uv] has a setting the pass does not know (it may name a file or a directory)",
         ));
     }
     if rewrites_lock && present.iter().any(|(name, _)| *name == "uv.lock") {
