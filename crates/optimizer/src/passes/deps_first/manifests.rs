@@ -122,8 +122,20 @@ pub(super) fn manifests(
             "a .corepack.env: Corepack takes its settings from the project",
         ));
     }
+    // yarn 2 and later load `.env.yarn` by default (`injectEnvironmentFiles`)
+    // into the environment of the scripts they run.
+    if install.tool == Tool::Yarn && listing.iter().any(|entry| entry == ".env.yarn") {
+        return Err(Decline::Refused(
+            "a .env.yarn: yarn loads its variables into the scripts it runs",
+        ));
+    }
     let written: &[&str] = match install.tool {
-        Tool::Pip | Tool::Poetry | Tool::Uv | Tool::Pipenv => &[".venv", "venv", "__pypackages__"],
+        Tool::Pip | Tool::Uv | Tool::Pipenv => &[".venv", "venv", "__pypackages__"],
+        // Poetry 2 installs project plugins into `.poetry/plugins`, and
+        // adds that directory to its import path (a site directory: its
+        // `.pth` files run) whenever it exists, whatever `pyproject.toml`
+        // says.
+        Tool::Poetry => &[".venv", "venv", "__pypackages__", ".poetry"],
         Tool::Npm => &["node_modules"],
         // `node-linker=pnp` writes the loader into the project.
         Tool::Pnpm => &["node_modules", ".pnp.cjs", ".pnp.loader.mjs"],

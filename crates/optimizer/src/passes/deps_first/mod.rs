@@ -113,11 +113,12 @@
 //!   `--prefer-binary`, `--require-hashes`, `--no-binary`, `--only-binary`,
 //!   `--trusted-host` and `--use-feature` written in full (pip accepts
 //!   abbreviations: `--requirem base.txt` includes a file; a short
-//!   option's value may be attached: `-fwheels`); `file:`, `link:`, `workspace:`, `portal:` or path specifiers
-//!   in `package.json`'s dependency fields (`overrides` and `resolutions`
+//!   option's value may be attached: `-fwheels`); `file:`, `link:`,
+//!   `workspace:`, `portal:`, `exec:` or path specifiers in
+//!   `package.json`'s dependency fields (`overrides` and `resolutions`
 //!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`,
-//!   a Node lockfile with `file:`, `link:` or `"link": true` (it installs
-//!   as it is); a `…-dir` key in `pyproject.toml` (uv's `cache-dir`,
+//!   a Node lockfile with `file:`, `link:`, `portal:`, `exec:` or `"link":
+//!   true` (it installs as it is); a `…-dir` key in `pyproject.toml` (uv's `cache-dir`,
 //!   `python-install-dir`); a `.pnpmfile.mjs` for pnpm; a mise config in
 //!   the working directory (it may load other files) or a `path:` in
 //!   `.tool-versions`;
@@ -194,8 +195,8 @@
 //!   `prepublish`, `dependencies`, `pnpm:devPreinstall`): it may read any
 //!   source file; or the install's directory has a `binding.gyp` (npm and
 //!   pnpm then run `node-gyp rebuild` for the root package, which compiles
-//!   its sources) or a `.corepack.env` (Corepack, which runs yarn and
-//!   pnpm, loads its settings from it);
+//!   its sources), a `.corepack.env` (Corepack, which runs yarn and
+//!   pnpm, loads its settings from it) or for yarn a `.env.yarn`;
 //! - a manifest the installer needs is absent from the context (a named
 //!   requirements file or an include, `package.json`, `pyproject.toml`,
 //!   `go.mod`, `Pipfile`, `Gemfile`, `composer.json`, `Cargo.toml`), or
@@ -235,9 +236,9 @@
 //! - the context directory the install runs in holds a path the installer
 //!   writes, which the full COPY would then overwrite: `node_modules` (and
 //!   `.yarn`, `.pnp.cjs` for yarn, `.pnp.cjs` for pnpm), `.venv`, `venv`,
-//!   `__pypackages__` for pip, Poetry, uv and Pipenv, `vendor` for Go, Bundler (deployment mode
-//!   and `path vendor/bundle` install there, `vendor/cache` is installed
-//!   from) and Composer (and `.composer`), nothing for `cargo fetch` (it
+//!   `__pypackages__` for pip, Poetry (and `.poetry`), uv and Pipenv,
+//!   `vendor` for Go, Bundler (deployment mode and `path vendor/bundle`
+//!   install there, `vendor/cache` is installed from) and Composer (and `.composer`), nothing for `cargo fetch` (it
 //!   writes no `target`: checked), and for all of them the per-user
 //!   directories (`.cache`, `.local`, `.npm`, `.pnpm-store`, `.config`,
 //!   `.yarn`) a `HOME` there would receive;

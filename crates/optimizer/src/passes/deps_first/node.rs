@@ -198,13 +198,16 @@ pub(super) fn manifests(
         ));
     }
     // A lockfile installs as it is: a package it resolves to a file or a
-    // directory of the project (`file:`, `link:`, npm's `"link": true`)
+    // directory of the project (`file:`, `link:`, `portal:`, `exec:`, npm's
+    // `"link": true`)
     // needs files the manifest COPY does not bring, whatever package.json
     // says.
     if present.iter().any(|(name, text)| {
         lockfiles.contains(name)
             && (text.contains("file:")
                 || text.contains("link:")
+                || text.contains("portal:")
+                || text.contains("exec:")
                 || text.contains("\"link\": true")
                 || text.contains("\"link\":true"))
     }) {
@@ -310,7 +313,8 @@ fn check_package(text: &str) -> Checked<()> {
     Ok(())
 }
 
-/// Whether any string inside `value` is a local-path specifier.
+/// Whether any string inside `value` is a local-path specifier (yarn's
+/// `exec:` runs a script of the project to make the package).
 fn names_local_path(value: &Value) -> bool {
     match value {
         Value::String(spec) => {
@@ -321,6 +325,7 @@ fn names_local_path(value: &Value) -> bool {
                 "workspace:",
                 "portal:",
                 "patch:",
+                "exec:",
                 "./",
                 "../",
                 "/",
@@ -351,6 +356,7 @@ mod tests {
         assert!(check_package(r#"{"scripts":{"dependencies":"node sync.js"}}"#).is_err());
         assert!(check_package(r#"{"scripts":{"pnpm:devPreinstall":"node x.js"}}"#).is_err());
         assert!(check_package(r#"{"dependencies":{"lib":"file:../lib"}}"#).is_err());
+        assert!(check_package(r#"{"dependencies":{"gen":"exec:gen.js"}}"#).is_err());
         assert!(check_package(r#"{"workspaces":["packages/*"]}"#).is_err());
         assert!(check_package("not json").is_err());
         assert!(
