@@ -40,7 +40,7 @@
 //! - Poetry: `poetry install --no-root`: `pyproject.toml`, `poetry.lock`,
 //!   `poetry.toml`, and the readme `pyproject.toml` names;
 //! - uv: `uv sync --no-install-project`: `pyproject.toml`, `uv.lock`,
-//!   `uv.toml`, `.python-version`;
+//!   `uv.toml`, `.python-version`, `.python-versions`;
 //! - npm: `npm ci`, `npm install` without packages: `package.json`,
 //!   `package-lock.json`, `npm-shrinkwrap.json`, `.npmrc`;
 //! - yarn: `yarn`, `yarn install`: `package.json`, `yarn.lock`, `.yarnrc`,
@@ -196,7 +196,8 @@
 //!   source file; or the install's directory has a `binding.gyp` (npm and
 //!   pnpm then run `node-gyp rebuild` for the root package, which compiles
 //!   its sources), a `.corepack.env` (Corepack, which runs yarn and
-//!   pnpm, loads its settings from it) or for yarn a `.env.yarn`;
+//!   pnpm, loads its settings from it) or for yarn a `.env.yarn` or an
+//!   `iterator.js` (yarn 4 loads both from the working directory);
 //! - a manifest the installer needs is absent from the context (a named
 //!   requirements file or an include, `package.json`, `pyproject.toml`,
 //!   `go.mod`, `Pipfile`, `Gemfile`, `composer.json`, `Cargo.toml`), or
@@ -235,7 +236,7 @@
 //!   (Bundler loads plugins from `.bundle/plugin`);
 //! - the context directory the install runs in holds a path the installer
 //!   writes, which the full COPY would then overwrite: `node_modules` (and
-//!   `.yarn`, `.pnp.cjs` for yarn, `.pnp.cjs` for pnpm), `.venv`, `venv`,
+//!   `.yarn`, `.pnp.*` for yarn, `.pnp.cjs` for pnpm), `.venv`, `venv`,
 //!   `__pypackages__` for pip, Poetry (and `.poetry`), uv and Pipenv,
 //!   `vendor` for Go, Bundler (deployment mode and `path vendor/bundle`
 //!   install there, `vendor/cache` is installed from) and Composer (and `.composer`), nothing for `cargo fetch` (it
@@ -304,7 +305,7 @@
 //!   it, `<dir>` is relative to an unknown working directory, or the COPY
 //!   uses a variable;
 //! - the install is `uv pip install` and its working directory holds
-//!   `uv.toml`, `pyproject.toml` or `.python-version`, where uv reads its
+//!   `uv.toml`, `pyproject.toml` or a `.python-version(s)`, where uv reads its
 //!   settings (an index, constraints, the interpreter), or a directory
 //!   above it in `<dir>` does;
 //! - the RUN works below `<dir>` and a directory between `<dir>` and its
@@ -313,7 +314,7 @@
 //!   bring: for npm, yarn and pnpm `package.json`, a lockfile,
 //!   `pnpm-workspace.yaml`, `.npmrc`, `.yarnrc`, `.yarnrc.yml`, `.pnp.cjs`;
 //!   for Go `go.work`, `go.work.sum`; for uv `pyproject.toml`, `uv.toml`,
-//!   `uv.lock`, `.python-version`; for all, the version files and mise
+//!   `uv.lock`, `.python-version(s)`; for all, the version files and mise
 //!   configs version managers' shims look up (`.python-version`,
 //!   `.node-version`, `.go-version`, `.ruby-version`, `.tool-versions`,
 //!   `mise.toml`);

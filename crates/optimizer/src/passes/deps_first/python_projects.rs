@@ -1,6 +1,7 @@
 //! Python project managers: `poetry install --no-root` (`pyproject.toml`,
 //! `poetry.lock`, `poetry.toml`) and `uv sync --no-install-project`
-//! (`pyproject.toml`, `uv.lock`, `uv.toml`, `.python-version`). Both must
+//! (`pyproject.toml`, `uv.lock`, `uv.toml`, `.python-version`,
+//! `.python-versions`: uv reads both version files, checked). Both must
 //! leave the project itself out: installing it needs its source. Poetry
 //! also gets the readme `pyproject.toml` names.
 
@@ -115,7 +116,7 @@ pub(super) fn manifests(
     let path = |name: &str| join(dir, name).unwrap_or_else(|| name.to_string());
     let optional: &[&str] = match tool {
         Tool::Poetry => &["poetry.lock", "poetry.toml"],
-        _ => &["uv.lock", "uv.toml", ".python-version"],
+        _ => &["uv.lock", "uv.toml", ".python-version", ".python-versions"],
     };
     let project = reader.text(&path("pyproject.toml"));
     let present = reader.texts_present(dir, optional);
@@ -127,7 +128,8 @@ pub(super) fn manifests(
                 "a config file moves where the install writes",
             ));
         }
-        if *name != ".python-version" && locations::config_names_local_path(name, text) {
+        let version_file = matches!(*name, ".python-version" | ".python-versions");
+        if !version_file && locations::config_names_local_path(name, text) {
             return Err(Decline::Refused("a config file names a local path"));
         }
         let unknown = match *name {
