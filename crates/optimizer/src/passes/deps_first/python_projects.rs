@@ -4,6 +4,17 @@
 //! `.python-versions`: uv reads both version files, checked). Both must
 //! leave the project itself out: installing it needs its source. Poetry
 //! also gets the readme `pyproject.toml` names.
+//!
+//! `[tool.poetry]` is not read closed-world: Poetry 2.5 was traced running
+//! `poetry install --no-root` with `packages`, `include`, `exclude`,
+//! `scripts` and a `build` script naming files that were not there, and it
+//! read no file of the project but `pyproject.toml`, `poetry.lock`,
+//! `poetry.toml` and `.python-version` (it looked for `.venv` and
+//! `.poetry/plugins`): those keys serve only the root package, which
+//! `--no-root` skips. What it does read is checked here: dependencies from
+//! a path, a file or in develop mode, sources that are not remote, a
+//! license file, project plugins; the readme is copied. A `git` source must
+//! be a URL (Poetry refuses `git = "../repo"`: checked).
 
 use super::context::{join, Checked, Decline, Reader};
 use super::locations;
