@@ -11,6 +11,16 @@ use super::{
     cargo_crate, go, locations, node, php, pipenv, python, python_imports, python_projects, ruby,
 };
 
+/// The files in its working directory `uv pip` may read settings from (an
+/// index, constraints, the interpreter; `uv sync` was seen to read
+/// `.python-versions` too).
+const UV_SETTINGS: [&str; 4] = [
+    "uv.toml",
+    "pyproject.toml",
+    ".python-version",
+    ".python-versions",
+];
+
 /// Every manifest the install reads (context paths), after the checks.
 pub(super) fn manifests(
     install: &Install,
@@ -95,7 +105,7 @@ pub(super) fn manifests(
     if install.uv_pip
         && listing
             .iter()
-            .any(|entry| ["uv.toml", "pyproject.toml", ".python-version"].contains(&entry.as_str()))
+            .any(|entry| UV_SETTINGS.contains(&entry.as_str()))
     {
         return Err(Decline::Refused(
             "`uv pip` also reads its settings from uv.toml, pyproject.toml or .python-version there",
@@ -122,12 +132,37 @@ pub(super) fn manifests(
             "a .corepack.env: Corepack takes its settings from the project",
         ));
     }
+    // yarn 2 and later load `.env.yarn` by default (`injectEnvironmentFiles`)
+    // into the environment of the scripts they run; yarn 4's fetch workers
+    // load an `iterator.js` of the working directory (checked: a bundled
+    // library's optional `require("./iterator.js")` resolves there).
+    if install.tool == Tool::Yarn
+        && listing
+            .iter()
+            .any(|entry| entry == ".env.yarn" || entry == "iterator.js")
+    {
+        return Err(Decline::Refused(
+            "a .env.yarn or an iterator.js, which yarn loads from the working directory",
+        ));
+    }
     let written: &[&str] = match install.tool {
-        Tool::Pip | Tool::Poetry | Tool::Uv | Tool::Pipenv => &[".venv", "venv", "__pypackages__"],
+        Tool::Pip | Tool::Uv | Tool::Pipenv => &[".venv", "venv", "__pypackages__"],
+        // Poetry 2 installs project plugins into `.poetry/plugins`, and
+        // adds that directory to its import path (a site directory: its
+        // `.pth` files run) whenever it exists, whatever `pyproject.toml`
+        // says.
+        Tool::Poetry => &[".venv", "venv", "__pypackages__", ".poetry"],
         Tool::Npm => &["node_modules"],
         // `node-linker=pnp` writes the loader into the project.
         Tool::Pnpm => &["node_modules", ".pnp.cjs", ".pnp.loader.mjs"],
-        Tool::Yarn => &["node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"],
+        // yarn also removes a `.pnp.data.json` it finds (checked).
+        Tool::Yarn => &[
+            "node_modules",
+            ".yarn",
+            ".pnp.cjs",
+            ".pnp.loader.mjs",
+            ".pnp.data.json",
+        ],
         Tool::Go | Tool::Bundler => &["vendor"],
         Tool::Composer => &["vendor", ".composer"],
         // `cargo fetch` writes only Cargo's home (checked: no `target`).
@@ -169,7 +204,13 @@ fn ancestor_manifests(tool: Tool, dir: &str, reader: &mut Reader) -> Checked<()>
         Tool::Pip | Tool::Poetry | Tool::Pipenv | Tool::Bundler | Tool::Composer | Tool::Cargo => {
             &[]
         }
-        Tool::Uv => &["pyproject.toml", "uv.toml", "uv.lock", ".python-version"],
+        Tool::Uv => &[
+            "pyproject.toml",
+            "uv.toml",
+            "uv.lock",
+            ".python-version",
+            ".python-versions",
+        ],
         Tool::Go => &["go.work", "go.work.sum"],
         Tool::Npm | Tool::Yarn | Tool::Pnpm => &[
             "package.json",

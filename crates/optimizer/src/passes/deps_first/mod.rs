@@ -40,7 +40,7 @@
 //! - Poetry: `poetry install --no-root`: `pyproject.toml`, `poetry.lock`,
 //!   `poetry.toml`, and the readme `pyproject.toml` names;
 //! - uv: `uv sync --no-install-project`: `pyproject.toml`, `uv.lock`,
-//!   `uv.toml`, `.python-version`;
+//!   `uv.toml`, `.python-version`, `.python-versions`;
 //! - npm: `npm ci`, `npm install` without packages: `package.json`,
 //!   `package-lock.json`, `npm-shrinkwrap.json`, `.npmrc`;
 //! - yarn: `yarn`, `yarn install`: `package.json`, `yarn.lock`, `.yarnrc`,
@@ -113,11 +113,12 @@
 //!   `--prefer-binary`, `--require-hashes`, `--no-binary`, `--only-binary`,
 //!   `--trusted-host` and `--use-feature` written in full (pip accepts
 //!   abbreviations: `--requirem base.txt` includes a file; a short
-//!   option's value may be attached: `-fwheels`); `file:`, `link:`, `workspace:`, `portal:` or path specifiers
-//!   in `package.json`'s dependency fields (`overrides` and `resolutions`
+//!   option's value may be attached: `-fwheels`); `file:`, `link:`,
+//!   `workspace:`, `portal:`, `exec:` or path specifiers in
+//!   `package.json`'s dependency fields (`overrides` and `resolutions`
 //!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`,
-//!   a Node lockfile with `file:`, `link:` or `"link": true` (it installs
-//!   as it is); a `…-dir` key in `pyproject.toml` (uv's `cache-dir`,
+//!   a Node lockfile with `file:`, `link:`, `portal:`, `exec:` or `"link":
+//!   true` (it installs as it is); a `…-dir` key in `pyproject.toml` (uv's `cache-dir`,
 //!   `python-install-dir`); a `.pnpmfile.mjs` for pnpm; a mise config in
 //!   the working directory (it may load other files) or a `path:` in
 //!   `.tool-versions`;
@@ -158,9 +159,8 @@
 //!   dump read the project's source; `--optimize-autoloader` refuses with
 //!   them, as any other option the pass does not know);
 //! - the project has a `.env` for Pipenv (it loads it, and it may set
-//!   where Pipenv installs) or a `pylock.toml`;
-//!   `file:` or any `workspace` in `pyproject.toml` (read as text), or a
-//!   `find-links`/`url`/`index-url` there that is not a remote URL; a
+//!   where Pipenv installs) or a `pylock.toml`; a `find-links`, `url` or
+//!   `index-url` in `pyproject.toml` that is not a remote URL; a
 //!   package of `uv.lock` from a directory, file or editable other than
 //!   the project itself (`--frozen` installs the lock as it is); a value of
 //!   `.npmrc`, `.yarnrc`, `.yarnrc.yml`, `uv.toml` or `poetry.toml` that is
@@ -176,11 +176,10 @@
 //!   (`license = { file = … }`: poetry-core reads it when it loads the
 //!   project) or install project plugins (`requires-plugins`: Poetry 2
 //!   writes them into the project's `.poetry/plugins` and runs them);
-//! - the project's `.npmrc` has a key the pass does not list as harmless
-//!   (registries and credentials, verbosity, lockfile and peer policy,
-//!   `node_modules` layout, scripts off; `npmrc_keys.rs`): npm, pnpm and
-//!   yarn 1 take settings from it that name a program or a file
-//!   (`script-shell`, `node-options`, `git`, a registry's `certfile`);
+//! - a config file has a key the pass does not list as harmless (`.npmrc`,
+//!   `.yarnrc`, `.yarnrc.yml`, `poetry.toml`, `uv.toml`, `[tool.uv]`; each
+//!   `…_keys.rs` says why): installers take settings from them that name
+//!   a program or a file (`script-shell`, `injectEnvironmentFiles`);
 //! - a Node dependency may run an install script that reads the project
 //!   (Prisma's client generates itself from the project's schema): npm
 //!   fires only with scripts off (`--ignore-scripts`, `ignore-scripts=true`
@@ -196,8 +195,9 @@
 //!   `prepublish`, `dependencies`, `pnpm:devPreinstall`): it may read any
 //!   source file; or the install's directory has a `binding.gyp` (npm and
 //!   pnpm then run `node-gyp rebuild` for the root package, which compiles
-//!   its sources) or a `.corepack.env` (Corepack, which runs yarn and
-//!   pnpm, loads its settings from it);
+//!   its sources), a `.corepack.env` (Corepack, which runs yarn and
+//!   pnpm, loads its settings from it) or for yarn a `.env.yarn` or an
+//!   `iterator.js` (yarn 4 loads both from the working directory);
 //! - a manifest the installer needs is absent from the context (a named
 //!   requirements file or an include, `package.json`, `pyproject.toml`,
 //!   `go.mod`, `Pipfile`, `Gemfile`, `composer.json`, `Cargo.toml`), or
@@ -236,11 +236,10 @@
 //!   (Bundler loads plugins from `.bundle/plugin`);
 //! - the context directory the install runs in holds a path the installer
 //!   writes, which the full COPY would then overwrite: `node_modules` (and
-//!   `.yarn`, `.pnp.cjs` for yarn, `.pnp.cjs` for pnpm), `.venv`, `venv`,
-//!   `__pypackages__` for
-//!   pip, Poetry, uv and Pipenv, `vendor` for Go, Bundler (deployment mode
-//!   and `path vendor/bundle` install there, `vendor/cache` is installed
-//!   from) and Composer (and `.composer`), nothing for `cargo fetch` (it
+//!   `.yarn`, `.pnp.*` for yarn, `.pnp.cjs` for pnpm), `.venv`, `venv`,
+//!   `__pypackages__` for pip, Poetry (and `.poetry`), uv and Pipenv,
+//!   `vendor` for Go, Bundler (deployment mode and `path vendor/bundle`
+//!   install there, `vendor/cache` is installed from) and Composer (and `.composer`), nothing for `cargo fetch` (it
 //!   writes no `target`: checked), and for all of them the per-user
 //!   directories (`.cache`, `.local`, `.npm`, `.pnpm-store`, `.config`,
 //!   `.yarn`) a `HOME` there would receive;
@@ -306,7 +305,7 @@
 //!   it, `<dir>` is relative to an unknown working directory, or the COPY
 //!   uses a variable;
 //! - the install is `uv pip install` and its working directory holds
-//!   `uv.toml`, `pyproject.toml` or `.python-version`, where uv reads its
+//!   `uv.toml`, `pyproject.toml` or a `.python-version(s)`, where uv reads its
 //!   settings (an index, constraints, the interpreter), or a directory
 //!   above it in `<dir>` does;
 //! - the RUN works below `<dir>` and a directory between `<dir>` and its
@@ -315,7 +314,7 @@
 //!   bring: for npm, yarn and pnpm `package.json`, a lockfile,
 //!   `pnpm-workspace.yaml`, `.npmrc`, `.yarnrc`, `.yarnrc.yml`, `.pnp.cjs`;
 //!   for Go `go.work`, `go.work.sum`; for uv `pyproject.toml`, `uv.toml`,
-//!   `uv.lock`, `.python-version`; for all, the version files and mise
+//!   `uv.lock`, `.python-version(s)`; for all, the version files and mise
 //!   configs version managers' shims look up (`.python-version`,
 //!   `.node-version`, `.go-version`, `.ruby-version`, `.tool-versions`,
 //!   `mise.toml`);
@@ -395,6 +394,7 @@ mod npmrc_keys;
 mod pair;
 mod php;
 mod pipenv;
+mod poetry_keys;
 mod python;
 mod python_imports;
 mod python_projects;
@@ -402,6 +402,10 @@ mod rewrite;
 mod ruby;
 mod scan;
 mod system;
+mod toml_keys;
+mod uv_keys;
+mod yarnrc_keys;
+mod yarnrc_yml_keys;
 
 use crate::work::Cx;
 

@@ -9,6 +9,8 @@ use super::locations;
 use super::node_install_scripts;
 use super::npmrc_keys;
 use super::scan::{flag_name, removes_only, Call, Step, Tool};
+use super::yarnrc_keys;
+use super::yarnrc_yml_keys;
 
 /// Install options that change nothing the pass relies on (no paths).
 const FLAGS: [&str; 27] = [
@@ -196,13 +198,16 @@ pub(super) fn manifests(
         ));
     }
     // A lockfile installs as it is: a package it resolves to a file or a
-    // directory of the project (`file:`, `link:`, npm's `"link": true`)
+    // directory of the project (`file:`, `link:`, `portal:`, `exec:`, npm's
+    // `"link": true`)
     // needs files the manifest COPY does not bring, whatever package.json
     // says.
     if present.iter().any(|(name, text)| {
         lockfiles.contains(name)
             && (text.contains("file:")
                 || text.contains("link:")
+                || text.contains("portal:")
+                || text.contains("exec:")
                 || text.contains("\"link\": true")
                 || text.contains("\"link\":true"))
     }) {
@@ -256,12 +261,20 @@ pub(super) fn manifests(
     {
         return Err(Decline::Refused("a config file names a local path"));
     }
-    if let Some((_, text)) = present.iter().find(|(name, _)| *name == ".npmrc") {
-        if npmrc_keys::unknown_key(text).is_some() {
-            return Err(Decline::Refused(
-                ".npmrc has a setting the pass does not know (it may name a program or a file)",
-            ));
-        }
+    for (name, text) in &present {
+        let why = match *name {
+            ".npmrc" if npmrc_keys::unknown_key(text).is_some() => {
+                ".npmrc has a setting the pass does not know (it may name a program or a file)"
+            }
+            ".yarnrc" if yarnrc_keys::unknown_key(text).is_some() => {
+                ".yarnrc has a setting the pass does not know (it may name a program or a file)"
+            }
+            ".yarnrc.yml" if yarnrc_yml_keys::unknown_key(text).is_some() => {
+                ".yarnrc.yml has a setting the pass does not know (it may name a program or a file)"
+            }
+            _ => continue,
+        };
+        return Err(Decline::Refused(why));
     }
     node_install_scripts::check_dependency_scripts(tool, ignore_scripts, &present)?;
     let mut out = vec![path("package.json")];
@@ -300,7 +313,8 @@ fn check_package(text: &str) -> Checked<()> {
     Ok(())
 }
 
-/// Whether any string inside `value` is a local-path specifier.
+/// Whether any string inside `value` is a local-path specifier (yarn's
+/// `exec:` runs a script of the project to make the package).
 fn names_local_path(value: &Value) -> bool {
     match value {
         Value::String(spec) => {
@@ -311,6 +325,7 @@ fn names_local_path(value: &Value) -> bool {
                 "workspace:",
                 "portal:",
                 "patch:",
+                "exec:",
                 "./",
                 "../",
                 "/",
@@ -341,6 +356,7 @@ mod tests {
         assert!(check_package(r#"{"scripts":{"dependencies":"node sync.js"}}"#).is_err());
         assert!(check_package(r#"{"scripts":{"pnpm:devPreinstall":"node x.js"}}"#).is_err());
         assert!(check_package(r#"{"dependencies":{"lib":"file:../lib"}}"#).is_err());
+        assert!(check_package(r#"{"dependencies":{"gen":"exec:gen.js"}}"#).is_err());
         assert!(check_package(r#"{"workspaces":["packages/*"]}"#).is_err());
         assert!(check_package("not json").is_err());
         assert!(

@@ -1,12 +1,26 @@
 //! Python project managers: `poetry install --no-root` (`pyproject.toml`,
 //! `poetry.lock`, `poetry.toml`) and `uv sync --no-install-project`
-//! (`pyproject.toml`, `uv.lock`, `uv.toml`, `.python-version`). Both must
+//! (`pyproject.toml`, `uv.lock`, `uv.toml`, `.python-version`,
+//! `.python-versions`: uv reads both version files, checked). Both must
 //! leave the project itself out: installing it needs its source. Poetry
 //! also gets the readme `pyproject.toml` names.
+//!
+//! `[tool.poetry]` is not read closed-world: Poetry 2.5 was traced running
+//! `poetry install --no-root` with `packages`, `include`, `exclude`,
+//! `scripts` and a `build` script naming files that were not there, and it
+//! read no file of the project but `pyproject.toml`, `poetry.lock`,
+//! `poetry.toml` and `.python-version` (it looked for `.venv` and
+//! `.poetry/plugins`): those keys serve only the root package, which
+//! `--no-root` skips. What it does read is checked here: dependencies from
+//! a path, a file or in develop mode, sources that are not remote, a
+//! license file, project plugins; the readme is copied. A `git` source must
+//! be a URL (Poetry refuses `git = "../repo"`: checked).
 
 use super::context::{join, Checked, Decline, Reader};
 use super::locations;
+use super::poetry_keys;
 use super::scan::{flag_name, removes_only, Call, Step, Tool};
+use super::uv_keys;
 
 /// `poetry install` options that need no file of the project.
 const POETRY_FLAGS: [&str; 14] = [
@@ -113,7 +127,7 @@ pub(super) fn manifests(
     let path = |name: &str| join(dir, name).unwrap_or_else(|| name.to_string());
     let optional: &[&str] = match tool {
         Tool::Poetry => &["poetry.lock", "poetry.toml"],
-        _ => &["uv.lock", "uv.toml", ".python-version"],
+        _ => &["uv.lock", "uv.toml", ".python-version", ".python-versions"],
     };
     let project = reader.text(&path("pyproject.toml"));
     let present = reader.texts_present(dir, optional);
@@ -125,8 +139,21 @@ pub(super) fn manifests(
                 "a config file moves where the install writes",
             ));
         }
-        if *name != ".python-version" && locations::config_names_local_path(name, text) {
+        let version_file = matches!(*name, ".python-version" | ".python-versions");
+        if !version_file && locations::config_names_local_path(name, text) {
             return Err(Decline::Refused("a config file names a local path"));
+        }
+        let unknown = match *name {
+            "poetry.toml" if poetry_keys::unknown_key(text).is_some() => {
+                "poetry.toml has a setting the pass does not know (it may name a file or a directory)"
+            }
+            "uv.toml" if uv_keys::unknown_in_uv_toml(text).is_some() => {
+                "uv.toml has a setting the pass does not know (it may name a file or a directory)"
+            }
+            _ => "",
+        };
+        if !unknown.is_empty() {
+            return Err(Decline::Refused(unknown));
         }
         if *name == "uv.lock" && lock_names_local_source(text) {
             return Err(Decline::Refused(
@@ -137,6 +164,11 @@ pub(super) fn manifests(
     if names_local_source(project) || names_local_index(project) || names_a_dir(project) {
         return Err(Decline::Refused(
             "pyproject.toml names a local path, an editable or a workspace",
+        ));
+    }
+    if tool == Tool::Uv && uv_keys::unknown_in_pyproject(project).is_some() {
+        return Err(Decline::Refused(
+            "pyproject.toml's [tool.uv] has a setting the pass does not know (it may name a file or a directory)",
         ));
     }
     if rewrites_lock && present.iter().any(|(name, _)| *name == "uv.lock") {
