@@ -58,7 +58,11 @@ impl<'a> Reader<'a> {
     /// The texts of those of `names` in context directory `dir` that the
     /// context has, as `(name, text)`. Every file is asked for before
     /// deciding, so one round of queries answers them all: `Err(Missing)`
-    /// when one is not read yet; a file that is not UTF-8 refuses.
+    /// when one is not read yet; a file that is not UTF-8 refuses. A name
+    /// the context has as something else than a regular file (a symbolic
+    /// link to a config elsewhere in the tree, a directory) refuses: the
+    /// installer would read through it, and a manifest COPY of the link
+    /// alone would leave it dangling.
     pub fn texts_present<'n>(
         &mut self,
         dir: &str,
@@ -70,7 +74,15 @@ impl<'a> Reader<'a> {
             let path = join(dir, name).unwrap_or_else(|| name.to_string());
             match self.text(&path) {
                 Ok(Some(text)) => present.push((*name, text)),
-                Ok(None) => {}
+                Ok(None) => match self.listed(&path) {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        return Err(Decline::Refused(
+                            "a manifest is a symbolic link or a directory",
+                        ))
+                    }
+                    Err(_) => missing = true,
+                },
                 Err(Decline::Missing) => missing = true,
                 Err(refused) => return Err(refused),
             }
@@ -80,6 +92,17 @@ impl<'a> Reader<'a> {
         } else {
             Ok(present)
         }
+    }
+
+    /// Whether the listing of a context path's directory has an entry of
+    /// that name, whatever its kind.
+    fn listed(&mut self, path: &str) -> Checked<bool> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        Ok(self.dir(dir)?.is_some_and(|entries| {
+            entries
+                .iter()
+                .any(|entry| entry.strip_suffix('/').unwrap_or(entry) == name)
+        }))
     }
 
     /// The entries of a context directory (`None`: not a directory).

@@ -161,15 +161,26 @@ pub(super) fn names_local_place(name: &str, value: &str, dest: &str) -> bool {
         })
 }
 
-/// Entries of `<dir>` the pass never lets the full COPY write over: the
-/// caches and per-user directories installers write when `HOME` is `<dir>`.
-pub(super) const HOME_ENTRIES: [&str; 6] = [
+/// Entries of the working directory that refuse: the caches and per-user
+/// directories installers write when `HOME` is there, and the per-user
+/// config files they read then (`~/.pip/pip.conf`, `~/.netrc`,
+/// `~/.gitconfig`, …). A named user's home comes from the image's
+/// `/etc/passwd`, which the pass does not read: it may be the working
+/// directory.
+pub(super) const HOME_ENTRIES: [&str; 13] = [
     ".cache",
     ".local",
     ".npm",
     ".pnpm-store",
     ".config",
     ".yarn",
+    ".pip",
+    ".netrc",
+    ".gitconfig",
+    ".pydistutils.cfg",
+    ".gemrc",
+    ".condarc",
+    ".curlrc",
 ];
 
 /// Refuses when the RUN's environment, or an assignment on one of its

@@ -242,7 +242,8 @@
 //!   install there, `vendor/cache` is installed from) and Composer (and `.composer`), nothing for `cargo fetch` (it
 //!   writes no `target`: checked), and for all of them the per-user
 //!   directories (`.cache`, `.local`, `.npm`, `.pnpm-store`, `.config`,
-//!   `.yarn`) a `HOME` there would receive;
+//!   `.yarn`) a `HOME` there would receive and the per-user config files
+//!   installers would then read (`.pip`, `.netrc`, `.gitconfig`, …);
 //! - the environment moves where the installer writes (or which config it
 //!   reads) into `<dir>`, relative to the working directory, or to an
 //!   unknown place: `HOME`, `PIP_TARGET`, `PIP_PREFIX`, `VIRTUAL_ENV`,
@@ -277,6 +278,18 @@
 //!   directory of the copied tree that the context has (`PATH=/app/bin`
 //!   with a `bin/pip` wrapper in the source): the install would run or
 //!   load it, and it is not there after the split; or its value is unknown;
+//! - the environment makes the RUN's shell, the runtime or a compiler load
+//!   a file in `<dir>`, a relative one, or has an unknown value for it
+//!   (`BASH_ENV`, `OPENSSL_CONF`, `TMPDIR`, `RUBYOPT=-r…`, `CFLAGS=-I…`,
+//!   `CC`, …; `loader_env.rs`), or the command assigns one of them; the
+//!   RUN runs a program by a relative path (`bin/bundle`) or from `<dir>`;
+//!   a word has an unquoted wildcard that is not absolute (`libpq*`,
+//!   `celery[redis]`: the shell matches it against the working directory);
+//! - a manifest the pass would copy is a symbolic link or a directory;
+//! - the RUN works below `<dir>` and the COPY sets owners or modes
+//!   (`--chown`, `--chmod`) or the RUN's user is not root: the full COPY
+//!   gives the existing working directory its owner and mode, the manifest
+//!   COPY leaves it as WORKDIR made it;
 //! - Python imports from the working directory while the install runs
 //!   (`python -m pip`, or `PYTHONPATH` naming it) and an entry there is
 //!   named like a module of Python's standard library, pip or setuptools
@@ -344,8 +357,9 @@
 //! options or literal package names (no path, no `$`, no `.deb`/`.rpm`, no
 //! option value relative to the working directory or in `<dir>`, such as
 //! `-oDir::Etc::SourceList=/app/sources.list`; only options the pass knows
-//! take no file — switches, and `--setopt=`, `-o…=`, `--repository=` and
-//! the like with their value attached — since an option taking a file as
+//! take no file — switches, and `-o…=`, `--setopt=` of a switch or a
+//! number, `--repository=` of a URL or an absolute path and the like with
+//! their value attached — since an option taking a file as
 //! the next word, `-c apt.conf` or `--repositories-file repos`, reads it
 //! from the working directory), when the environment does
 //! not point apt at a config file in `<dir>`, relative to the working
@@ -382,10 +396,12 @@
 //! The image filesystem and config are the same; the manifest COPY adds a
 //! layer and history entry.
 
+mod both_rules;
 mod cargo_crate;
 mod context;
 mod go;
 mod installer_env;
+mod loader_env;
 mod locations;
 mod manifests;
 mod node;
@@ -446,8 +462,14 @@ fn fire_once(cx: &mut Cx, needs_context: &mut Vec<dfopt_dockerfile::Span>) -> bo
             let Some((pair, calls)) = pair_at(cx, sf, s, c) else {
                 continue;
             };
+            let run_facts = &sf.before[pair.run];
+            if let Err(why) = both_rules::check(cx, s, &pair, &calls, run_facts) {
+                if scan::dependency_install(&calls).is_ok() {
+                    report_refusal(cx, s, &pair, why);
+                }
+                continue;
+            }
             if let Ok(mut install) = scan::dependency_install(&calls) {
-                let run_facts = &sf.before[pair.run];
                 if install.tool == Tool::Bundler {
                     if let Some(frozen) = ruby::frozen_by_environment(&run_facts.env, &calls) {
                         install.rewrites_lock = !frozen;

@@ -53,6 +53,13 @@ pub(super) struct Pair {
     pub search_dirs: Result<Vec<String>, &'static str>,
 }
 
+impl Pair {
+    /// Whether the RUN works in a directory strictly below `<dir>`.
+    pub fn workdir_below_dest(&self) -> bool {
+        self.context_dir != self.source_root
+    }
+}
+
 /// The pair starting at command `c`, with the RUN's calls, when the COPY and
 /// what is between qualify and the RUN can be read.
 pub(super) fn pair_at(

@@ -2,7 +2,7 @@
 //! a dependency install (one tool, manifests only) or a system package
 //! install (nothing relative to the working directory).
 
-use crate::shell::{literal, Script, TokKind};
+use crate::shell::{literal, path_pattern, Script, TokKind};
 
 use super::{cargo_crate, go, node, php, pipenv, python, python_projects, ruby, system};
 
@@ -11,6 +11,9 @@ use super::{cargo_crate, go, node, php, pipenv, python, python_projects, ruby, s
 pub(super) struct Call {
     /// The command name without its directory.
     pub name: String,
+    /// The command name as given, directory included (`/opt/venv/bin/pip`);
+    /// a relative one (`bin/bundle`) is refused when the calls are read.
+    pub program: String,
     /// The arguments' static values.
     pub args: Vec<String>,
     /// The arguments as written (for `~/…` paths, which have no static value).
@@ -100,7 +103,11 @@ pub(super) struct Install {
 
 /// The calls of a command line, or why it is not read: substitutions,
 /// background jobs, conditional or piped commands, dynamic words and
-/// redirections other than to `/dev/null` or another descriptor refuse.
+/// redirections other than to `/dev/null` or another descriptor refuse. So
+/// do a word with an unquoted wildcard that is not absolute (`libpq*`,
+/// `celery[redis]`: the shell matches it against the working directory,
+/// which holds the source in the original order only) and a program run by
+/// a relative path (`bin/bundle`: a file of the source).
 pub(super) fn calls(script: &Script) -> Result<Vec<Call>, &'static str> {
     if !script.subs.is_empty() {
         return Err("a command substitution");
@@ -140,12 +147,27 @@ pub(super) fn calls(script: &Script) -> Result<Vec<Call>, &'static str> {
             assigned.push(word.split('=').next().unwrap_or("").to_string());
         }
         let name = script.base_name(cmd).ok_or("a dynamic command name")?;
+        let program = script
+            .name(cmd)
+            .and_then(literal)
+            .ok_or("a dynamic command name")?;
+        if program.contains('/') && !program.starts_with('/') {
+            return Err("a program run by a path relative to the working directory");
+        }
         let raw: Vec<String> = cmd
             .argv
             .iter()
             .skip(1)
             .map(|&t| script.word(t).to_string())
             .collect();
+        if cmd
+            .argv
+            .iter()
+            .map(|&t| script.word(t))
+            .any(relative_wildcard)
+        {
+            return Err("an unquoted wildcard the shell matches against the working directory");
+        }
         let mut args = Vec::new();
         for word in &raw {
             match literal(word) {
@@ -163,6 +185,7 @@ pub(super) fn calls(script: &Script) -> Result<Vec<Call>, &'static str> {
         }
         out.push(Call {
             name,
+            program,
             args,
             raw,
             assigned,
@@ -172,6 +195,14 @@ pub(super) fn calls(script: &Script) -> Result<Vec<Call>, &'static str> {
         return Err("no command");
     }
     Ok(out)
+}
+
+/// Whether a word has an unquoted `*`, `?` or `[` and does not start with
+/// `/` (an absolute pattern matches the same files in both orders unless it
+/// names the copied tree, which the path checks refuse).
+fn relative_wildcard(word: &str) -> bool {
+    !word.starts_with(['/', '~'])
+        && path_pattern(word, None).is_some_and(|pattern| !pattern.wild.is_empty())
 }
 
 /// Reads the calls as a dependency install of one tool.

@@ -147,8 +147,47 @@ fn is_plain_option(option: &str) -> bool {
         return false;
     }
     let value = option.split_once('=').map_or("", |(_, v)| v);
+    // apk reads a repository without a scheme as a local directory,
+    // relative to the working directory (`--repository=packages`).
+    if option.starts_with("--repository=") {
+        return value.contains("://") || value.starts_with('/');
+    }
+    if let Some(setting) = option.strip_prefix("--setopt=") {
+        return is_plain_setopt(setting);
+    }
     !value.starts_with('.')
         && (!value.contains('/') || value.starts_with('/') || value.contains("://"))
+}
+
+/// A dnf/yum `--setopt=key=value` whose key is a switch or a number, never
+/// a path (`reposdir=repos` would be read relative to the working
+/// directory): a closed list, of global keys and of keys of one repository
+/// (`epel.enabled=1`).
+fn is_plain_setopt(setting: &str) -> bool {
+    const KEYS: [&str; 16] = [
+        "best",
+        "clean_requirements_on_remove",
+        "deltarpm",
+        "enabled",
+        "fastestmirror",
+        "gpgcheck",
+        "install_weak_deps",
+        "ip_resolve",
+        "keepcache",
+        "max_parallel_downloads",
+        "minrate",
+        "module_hotfixes",
+        "retries",
+        "skip_if_unavailable",
+        "sslverify",
+        "timeout",
+    ];
+    let Some((key, value)) = setting.split_once('=') else {
+        return false;
+    };
+    let key = key.rsplit_once('.').map_or(key, |(_, k)| k);
+    (KEYS.contains(&key) || (key == "tsflags" && value == "nodocs"))
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// A package name as written for these tools (`curl`, `libpq-dev=15.*`,
@@ -172,11 +211,31 @@ mod tests {
         let name = words.next().unwrap_or_default();
         let args: Vec<String> = words.collect();
         Call {
+            program: name.clone(),
             name,
             raw: args.clone(),
             args,
             assigned: Vec::new(),
         }
+    }
+
+    #[test]
+    fn repositories_and_settings_naming_paths_refuse() {
+        assert!(!reads_no_workdir(&call(
+            "apk add --allow-untrusted --repository=packages mytool"
+        )));
+        assert!(reads_no_workdir(&call(
+            "apk add --repository=https://dl-cdn.alpinelinux.org/alpine/edge/testing mytool"
+        )));
+        assert!(!reads_no_workdir(&call(
+            "dnf install -y --setopt=reposdir=repos mytool"
+        )));
+        assert!(reads_no_workdir(&call(
+            "dnf install -y --setopt=install_weak_deps=False --setopt=tsflags=nodocs gcc"
+        )));
+        assert!(reads_no_workdir(&call(
+            "dnf install -y --setopt=epel.enabled=1 gcc"
+        )));
     }
 
     #[test]
