@@ -10,8 +10,9 @@ use crate::change::{Change, ChangeKind};
 use crate::work::{parse_alone, Cx, Origin};
 
 use super::context::parent;
+use super::pair::Pair;
 use super::scan::Install;
-use super::{Pair, ID};
+use super::ID;
 
 /// Copies the manifests before the install and the full COPY after it.
 pub(super) fn split(
