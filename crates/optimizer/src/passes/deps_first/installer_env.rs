@@ -40,7 +40,6 @@ const ANY_VALUE: &[&str] = &[
     "COREPACK_ENABLE_DOWNLOAD_PROMPT",
     "COREPACK_ENABLE_STRICT",
     "COREPACK_ENABLE_NETWORK",
-    "COREPACK_ENABLE_AUTO_PIN",
     "COREPACK_DEFAULT_TO_LATEST",
     "PIP_NO_CACHE_DIR",
     "PIP_DISABLE_PIP_VERSION_CHECK",
@@ -300,6 +299,10 @@ fn harmless(name: &str, value: Option<&str>, dest: &str) -> bool {
     if name == "GOFLAGS" {
         return value.is_some_and(|v| v.split_whitespace().all(harmless_go_flag));
     }
+    // Corepack writes `packageManager` into package.json with auto-pin on.
+    if name == "COREPACK_ENABLE_AUTO_PIN" {
+        return value == Some("0");
+    }
     if name == "GOWORK" {
         return value == Some("off");
     }
@@ -446,6 +449,9 @@ mod tests {
             "/app"
         ));
         assert!(!harmless("COREPACK_ENV_FILE", Some("ci.env"), "/app"));
+        assert!(harmless("COREPACK_ENABLE_AUTO_PIN", Some("0"), "/app"));
+        assert!(!harmless("COREPACK_ENABLE_AUTO_PIN", Some("1"), "/app"));
+        assert!(!harmless("COREPACK_ENABLE_AUTO_PIN", None, "/app"));
         assert!(harmless(
             "COREPACK_ENABLE_DOWNLOAD_PROMPT",
             Some("0"),

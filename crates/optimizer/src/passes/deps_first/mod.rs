@@ -114,9 +114,9 @@
 //!   `--trusted-host` and `--use-feature` written in full (pip accepts
 //!   abbreviations: `--requirem base.txt` includes a file; a short
 //!   option's value may be attached: `-fwheels`); `file:`, `link:`,
-//!   `workspace:`, `portal:`, `exec:` or path specifiers in
-//!   `package.json`'s dependency fields (`overrides` and `resolutions`
-//!   too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`,
+//!   `workspace:`, `portal:`, `exec:`, path or tarball specifiers (a slash
+//!   but not `owner/repo`; `file:` anywhere) in `package.json`'s dependency
+//!   fields (`overrides`, `resolutions` too), `patch:` specifiers, pnpm's `patchedDependencies`, `workspaces`,
 //!   a Node lockfile with `file:`, `link:`, `portal:`, `exec:` or `"link":
 //!   true` (it installs as it is); a `…-dir` key in `pyproject.toml` (uv's `cache-dir`,
 //!   `python-install-dir`); a `.pnpmfile.mjs` for pnpm; a mise config in
@@ -205,15 +205,15 @@
 //!   cannot be written as a plain COPY source (spaces, wildcards, `$`);
 //!   `.yarnrc.yml` names a `yarnPath` or `plugins` (or `.yarnrc` a
 //!   `yarn-path`): the files they name are not copied; a pnpm workspace
-//!   (`pnpm-workspace.yaml`); a `.pnpmfile.cjs` that loads a module or
-//!   reads files (`require(`, `import`, `fs.`, `readFile`, `process.cwd`,
-//!   `__dirname`);
+//!   (`pnpm-workspace.yaml`); a `.pnpmfile.cjs` with any code; for yarn
+//!   and pnpm, no `packageManager` in `package.json` (Corepack may pin one
+//!   into it);
 //! - the install may rewrite a manifest the full COPY would then overwrite
-//!   with the context's version: `npm install`, `yarn` without
-//!   `--frozen-lockfile`/`--pure-lockfile`/`--immutable` and `pnpm install`
-//!   without `--frozen-lockfile` and `uv sync` without `--frozen`/`--locked`
-//!   fire only when the context has no lockfile; so do `pipenv install`
-//!   without `--deploy` or `--ignore-pipfile` (`--deploy` fails on a stale
+//!   with the context's version: `npm install` (any flag), `yarn` without
+//!   `--frozen-lockfile`/`--pure-lockfile` (yarn 1 ignores `--immutable`),
+//!   `pnpm install` without `--frozen-lockfile` last, `uv sync` without
+//!   `--frozen`/`--locked` fire only when the context has no lockfile; so do
+//!   `pipenv install` without `--deploy` or `--ignore-pipfile` (`--deploy` fails on a stale
 //!   lock, `--ignore-pipfile` and `pipenv sync` install from it as it is),
 //!   `bundle install` unless frozen — by `--frozen`/`--deployment`, a
 //!   `bundle config set frozen|deployment true` before it in the RUN

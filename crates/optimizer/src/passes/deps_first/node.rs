@@ -1,6 +1,13 @@
 //! npm (`npm ci`, `npm install` without packages), yarn (`yarn`, `yarn
 //! install`) and pnpm (`pnpm install`, `pnpm fetch`): the manifests are
 //! `package.json`, the tool's lockfile and its config files.
+//!
+//! Beyond the checks of `mod.rs`: a dependency specifier that npm reads as
+//! a local file or directory refuses ([`local_spec`]); a freezing option
+//! counts only for the tool that honours it ([`frozen_by_flags`]); yarn
+//! and pnpm need a `packageManager` in `package.json`, or Corepack may
+//! write one ([`pins_package_manager`]); a `.pnpmfile.cjs` with any code
+//! refuses ([`is_empty_script`]).
 
 use serde_json::Value;
 
@@ -71,14 +78,13 @@ const LIFECYCLE_SCRIPTS: [&str; 9] = [
 ];
 
 /// package.json fields that hold dependency specifiers.
-const DEPENDENCY_FIELDS: [&str; 7] = [
+const DEPENDENCY_FIELDS: [&str; 6] = [
     "dependencies",
     "devDependencies",
     "optionalDependencies",
     "peerDependencies",
     "overrides",
     "resolutions",
-    "pnpm",
 ];
 
 /// The step a call makes, when it is npm's, yarn's or pnpm's.
@@ -111,15 +117,9 @@ pub(super) fn step(call: &Call) -> Option<Result<Step, &'static str>> {
         (Tool::Pnpm, Some("install" | "i" | "fetch")) => rest,
         _ => return Some(Err("a package-manager command other than an install")),
     };
-    let frozen = flags.iter().any(|f| {
-        matches!(
-            f.as_str(),
-            "--frozen-lockfile" | "--pure-lockfile" | "--immutable"
-        )
-    });
     let rewrites_lock = match (tool, sub) {
         (Tool::Npm, Some("ci")) | (Tool::Pnpm, Some("fetch")) => false,
-        _ => !frozen,
+        _ => !frozen_by_flags(tool, flags),
     };
     let mut i = 0;
     while i < flags.len() {
@@ -144,6 +144,41 @@ pub(super) fn step(call: &Call) -> Option<Result<Step, &'static str>> {
         writes_config: false,
         runs_plugins: false,
     }))
+}
+
+/// Whether the install's options freeze the lockfile, for the tool that
+/// honours them. npm takes any option it does not know as a config key, so
+/// `npm install --frozen-lockfile` still rewrites `package-lock.json`: for
+/// npm only `npm ci` (decided by the caller) is frozen. yarn 1 honours
+/// `--frozen-lockfile` and `--pure-lockfile`; yarn 2+ reads
+/// `--frozen-lockfile` as `--immutable` (older ones refuse it) and refuses
+/// `--pure-lockfile`. `--immutable` alone does not count: yarn 1 does not
+/// know it, and the pass does not know which yarn runs. pnpm honours
+/// `--frozen-lockfile`; the last of it and `--no-frozen-lockfile` wins. A
+/// freezing option with a value other than `true`, or for yarn any
+/// `--no-frozen-lockfile`, unfreezes.
+fn frozen_by_flags(tool: Tool, flags: &[String]) -> bool {
+    let freezing: &[&str] = match tool {
+        Tool::Yarn => &["--frozen-lockfile", "--pure-lockfile"],
+        Tool::Pnpm => &["--frozen-lockfile"],
+        _ => return false,
+    };
+    let mut frozen = false;
+    for flag in flags {
+        let (name, value) = flag_name(flag);
+        if name == "--no-frozen-lockfile" {
+            if tool == Tool::Yarn {
+                return false;
+            }
+            frozen = false;
+        } else if freezing.contains(&name) {
+            if !matches!(value, None | Some("true")) {
+                return false;
+            }
+            frozen = true;
+        }
+    }
+    frozen
 }
 
 /// The manifests of the install in context directory `dir`: `package.json`
@@ -224,20 +259,9 @@ pub(super) fn manifests(
         ));
     }
     for (name, text) in &present {
-        if *name == ".pnpmfile.cjs"
-            && [
-                "require(",
-                "import",
-                "fs.",
-                "readFile",
-                "process.cwd",
-                "__dirname",
-            ]
-            .iter()
-            .any(|code| text.contains(code))
-        {
+        if *name == ".pnpmfile.cjs" && !is_empty_script(text) {
             return Err(Decline::Refused(
-                ".pnpmfile.cjs loads a module or reads files",
+                ".pnpmfile.cjs runs code during the install (it may load modules or read files of the project)",
             ));
         }
         if *name == ".yarnrc.yml"
@@ -277,6 +301,11 @@ pub(super) fn manifests(
         return Err(Decline::Refused(why));
     }
     node_install_scripts::check_dependency_scripts(tool, ignore_scripts, &present)?;
+    if tool != Tool::Npm && !pins_package_manager(package) {
+        return Err(Decline::Refused(
+            "package.json has no `packageManager`: Corepack, which runs yarn and pnpm, may write one into it (auto-pin), which the full COPY overwrites",
+        ));
+    }
     let mut out = vec![path("package.json")];
     out.extend(present.iter().map(|(name, _)| path(name)));
     Ok(out)
@@ -310,37 +339,142 @@ fn check_package(text: &str) -> Checked<()> {
             return refuse("package.json depends on a local path");
         }
     }
+    // pnpm's other settings hold package names (`@scope/name`), not
+    // specifiers: only its overrides are read as specifiers.
+    let pnpm = package.get("pnpm").and_then(Value::as_object);
+    if pnpm.is_some_and(|pnpm| {
+        pnpm.get("overrides").is_some_and(names_local_path) || pnpm.values().any(names_local_prefix)
+    }) {
+        return refuse("package.json depends on a local path");
+    }
     Ok(())
+}
+
+/// Whether any string inside `value` starts like a local path or has
+/// `file:` (for values that are not specifiers).
+fn names_local_prefix(value: &Value) -> bool {
+    match value {
+        Value::String(text) => {
+            let text = text.trim().to_ascii_lowercase();
+            text.contains("file:")
+                || [
+                    "link:",
+                    "workspace:",
+                    "portal:",
+                    "patch:",
+                    "exec:",
+                    "./",
+                    "../",
+                    "/",
+                    "~/",
+                ]
+                .iter()
+                .any(|p| text.starts_with(p))
+                || text == "."
+                || text == ".."
+        }
+        Value::Array(items) => items.iter().any(names_local_prefix),
+        Value::Object(map) => map.values().any(names_local_prefix),
+        _ => false,
+    }
 }
 
 /// Whether any string inside `value` is a local-path specifier (yarn's
 /// `exec:` runs a script of the project to make the package).
 fn names_local_path(value: &Value) -> bool {
     match value {
-        Value::String(spec) => {
-            let spec = spec.trim();
-            [
-                "file:",
-                "link:",
-                "workspace:",
-                "portal:",
-                "patch:",
-                "exec:",
-                "./",
-                "../",
-                "/",
-                "~/",
-            ]
-            .iter()
-            .any(|p| spec.starts_with(p))
-                || spec.contains("#./")
-                || spec == "."
-                || spec == ".."
-        }
+        Value::String(spec) => local_spec(spec.trim()),
         Value::Array(items) => items.iter().any(names_local_path),
         Value::Object(map) => map.values().any(names_local_path),
         _ => false,
     }
+}
+
+/// Whether a dependency specifier may name a file or directory of the
+/// project. npm-package-arg reads as a local file or directory a specifier
+/// that starts with `.`, `/`, `~/` or a drive letter (`C:`), one that ends
+/// in `.tgz`, `.tar.gz` or `.tar` (`mylib-1.0.0.tgz`), and one with a
+/// slash that is neither a URL nor a hosted-git shorthand
+/// (`vendor/libs/fmt`); `file:` may also sit inside a specifier
+/// (`git+file:///app/vendor/lib.git`). So a specifier passes only when it
+/// has no `file:` nor backslash and, with a slash, is a URL (`://`), an npm
+/// alias (`npm:`) or exactly `owner/repo[#ref]` (also after `github:`,
+/// `gitlab:`, `bitbucket:`, `gist:`), a git dependency.
+fn local_spec(spec: &str) -> bool {
+    let lower = spec.to_ascii_lowercase();
+    let bytes = spec.as_bytes();
+    if lower.contains("file:")
+        || spec.contains('\\')
+        || spec.contains("#./")
+        || [
+            "link:",
+            "workspace:",
+            "portal:",
+            "patch:",
+            "exec:",
+            ".",
+            "/",
+            "~/",
+        ]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        || (bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':')
+    {
+        return true;
+    }
+    let url = spec.contains("://");
+    if !url
+        && [".tgz", ".tar.gz", ".tar"]
+            .iter()
+            .any(|x| lower.ends_with(x))
+    {
+        return true;
+    }
+    if url || !spec.contains('/') || lower.starts_with("npm:") {
+        return false;
+    }
+    let shorthand = ["github:", "gitlab:", "bitbucket:", "gist:"]
+        .iter()
+        .find_map(|p| lower.starts_with(p).then(|| &spec[p.len()..]))
+        .unwrap_or(spec);
+    let base = shorthand.split('#').next().unwrap_or(shorthand);
+    let name = |part: &str| {
+        !part.is_empty()
+            && !part.starts_with('.')
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    !matches!(base.split_once('/'), Some((owner, repo)) if name(owner) && name(repo))
+}
+
+/// Whether package.json names the package manager and its version
+/// (`packageManager`). Without it, Corepack (the `yarn` and `pnpm` shims)
+/// may write one into package.json when it runs the install: by default in
+/// Corepack 0.26 to 0.32 (Node 22.11 ships 0.29), and in any version with
+/// `COREPACK_ENABLE_AUTO_PIN=1`; the full COPY would then put back the
+/// context's package.json. With the field, Corepack uses it and writes
+/// nothing. (`COREPACK_ENABLE_AUTO_PIN=0` would also do, but the pass does
+/// not read the environment here, so it refuses.) The pass does not know
+/// whether Corepack provides the tool, so this holds for yarn and pnpm
+/// whatever the image.
+fn pins_package_manager(text: &str) -> bool {
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|package| package.get("packageManager").cloned())
+        .is_some_and(|pm| pm.as_str().is_some_and(|pm| !pm.trim().is_empty()))
+}
+
+/// Whether a `.pnpmfile.cjs` runs nothing: only blank lines and `//`
+/// comments. pnpm loads it as a module, and a denylist of the ways
+/// JavaScript loads modules or reads files (`require (`,
+/// `module.constructor._load`, `process.binding`, `import(`) is never
+/// complete, so any code refuses.
+fn is_empty_script(text: &str) -> bool {
+    text.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with("//")
+    })
 }
 
 #[cfg(test)]
@@ -367,5 +501,90 @@ mod tests {
             check_package(r#"{"resolutions":{"a":"patch:a@npm:1.0.0#./patches/a.patch"}}"#)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn local_specifiers() {
+        for spec in [
+            "mylib-1.0.0.tgz",
+            "libs/mylib.TAR.GZ",
+            "vendor/libs/fmt",
+            "./fmt",
+            ".fmt",
+            "~/fmt",
+            "/opt/fmt",
+            "C:\\fmt",
+            "git+file:///app/vendor/mylib.git#v1.2.0",
+            "FILE:../lib",
+            "git@github.com:owner/repo.git",
+            "github:owner/repo/extra",
+            "@scope/name",
+        ] {
+            assert!(local_spec(spec), "{spec}");
+        }
+        for spec in [
+            "^4.19.2",
+            "~1.2.3",
+            "latest",
+            ">=1 <2",
+            "npm:@scope/name@^1",
+            "owner/repo",
+            "owner/repo#v1.0.0",
+            "owner/repo#feature/x",
+            "github:owner/repo#semver:^1",
+            "git+https://github.com/owner/repo.git#v1",
+            "https://example.com/lib-1.0.0.tgz",
+        ] {
+            assert!(!local_spec(spec), "{spec}");
+        }
+        assert!(check_package(r#"{"dependencies":{"mylib":"mylib-1.0.0.tgz"}}"#).is_err());
+        assert!(check_package(r#"{"dependencies":{"fmt":"vendor/libs/fmt"}}"#).is_err());
+        assert!(check_package(r#"{"overrides":{"a":{"b":"git+file:///x.git"}}}"#).is_err());
+        assert!(check_package(r#"{"pnpm":{"overrides":{"a":"vendor/libs/a"}}}"#).is_err());
+        assert!(check_package(r#"{"pnpm":{"onlyBuiltDependencies":["@swc/core"]}}"#).is_ok());
+        assert!(check_package(r#"{"dependencies":{"lib":"owner/repo#v1"}}"#).is_ok());
+    }
+
+    #[test]
+    fn freezing_flags_count_for_their_tool() {
+        let flags = |f: &[&str]| f.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(!frozen_by_flags(Tool::Npm, &flags(&["--frozen-lockfile"])));
+        assert!(frozen_by_flags(Tool::Yarn, &flags(&["--frozen-lockfile"])));
+        assert!(frozen_by_flags(Tool::Yarn, &flags(&["--pure-lockfile"])));
+        assert!(!frozen_by_flags(Tool::Yarn, &flags(&["--immutable"])));
+        assert!(!frozen_by_flags(
+            Tool::Yarn,
+            &flags(&["--no-frozen-lockfile", "--frozen-lockfile"])
+        ));
+        assert!(frozen_by_flags(Tool::Pnpm, &flags(&["--frozen-lockfile"])));
+        assert!(!frozen_by_flags(Tool::Pnpm, &flags(&["--pure-lockfile"])));
+        assert!(!frozen_by_flags(
+            Tool::Pnpm,
+            &flags(&["--frozen-lockfile", "--no-frozen-lockfile"])
+        ));
+        assert!(frozen_by_flags(
+            Tool::Pnpm,
+            &flags(&["--no-frozen-lockfile", "--frozen-lockfile"])
+        ));
+        assert!(!frozen_by_flags(
+            Tool::Pnpm,
+            &flags(&["--frozen-lockfile=false"])
+        ));
+    }
+
+    #[test]
+    fn corepack_pin_and_pnpmfile() {
+        assert!(!pins_package_manager(r#"{"name":"web"}"#));
+        assert!(!pins_package_manager(r#"{"packageManager":""}"#));
+        assert!(pins_package_manager(r#"{"packageManager":"pnpm@9.12.0"}"#));
+        assert!(is_empty_script("// hooks\n\n"));
+        for code in [
+            "const p = require ('./hooks/pin.cjs')",
+            "module.constructor._load('./x')",
+            "process.binding('fs')",
+            "module.exports = {}",
+        ] {
+            assert!(!is_empty_script(code), "{code}");
+        }
     }
 }
