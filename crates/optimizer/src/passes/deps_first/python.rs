@@ -1,5 +1,12 @@
 //! pip: `pip install -r requirements.txt` (also `-c` constraints, and the
 //! files those include with `-r`/`-c`, read recursively).
+//!
+//! Archive extensions are compared as pip does, ignoring case
+//! (`MYPKG-1.0.ZIP` is a local archive). A requirements file starting with
+//! a byte-order mark refuses (pip decodes it away; the lines are read
+//! without it all the same). A file path with `..` after a directory name
+//! (`x/../b.txt`) refuses: the kernel needs `x`, which the manifest COPY
+//! may not create.
 
 use std::collections::BTreeSet;
 
