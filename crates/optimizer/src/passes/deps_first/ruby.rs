@@ -635,6 +635,14 @@ mod tests {
                    gem \"y\", ENV[\"Y\"] || \"2.0\" if ENV[\"Z\"]\n\
                    gem \"z\", :git => \"https://h/z.git\", :branch => \"main\"\n";
         assert_eq!(check_gemfile(env), Ok(()));
+        let common = "source 'https://rubygems.org'\n\
+                      git_source(:github) { |repo_name| \"https://github.com/#{repo_name}\" }\n\
+                      ruby '>= 3.0'\n\
+                      gem 'sqlite3', '>= 1.4', '< 3'\n\
+                      gem \"rails\", github: \"rails/rails\", branch: \"main\"\n\
+                      gem \"x\", group: [:development, :test], platforms: %w[mri windows]\n\
+                      platforms :mri, :windows do\n  gem \"byebug\"\nend\n";
+        assert_eq!(check_gemfile(common), Ok(()));
         for bad in [
             "gemspec\n",
             "gem \"lib\", path: \"../lib\"\n",
