@@ -14,8 +14,15 @@
 //! for byte the one it writes with the sources and `build.rs` present) and
 //! writes no `target` directory; with `--locked` and a stale lock it fails
 //! instead of rewriting it, and without `--locked` it rewrites it.
+//!
+//! A `links` key needs a build script: with `build.rs` found by Cargo in
+//! the sources (no `build` key), `cargo fetch` without the sources fails
+//! ("links to `z` but does not have a custom build script"), so `links`
+//! without a `build = "<path>"` refuses; an explicit `build` path is not
+//! checked for existence by `cargo fetch` (per the review that found this).
 
 use super::context::{join, Checked, Decline, Reader};
+use super::python::without_bom;
 use super::scan::{flag_name, Call, Step, Tool};
 
 /// `cargo fetch` options that name no path.
@@ -101,6 +108,7 @@ pub(super) fn manifests(
         }
     }
     let manifest = manifest?.ok_or(Decline::Refused("Cargo.toml is not in the context"))?;
+    let manifest = without_bom(manifest);
     let lock = lock?;
     let present = present?;
     if missing {
@@ -144,6 +152,7 @@ fn check_manifest(text: &str) -> Checked<()> {
     let mut table = String::new();
     let mut targets = Vec::new();
     let mut has_lib_or_bin = false;
+    let (mut links, mut build_path) = (false, false);
     for line in text.lines() {
         let line = line.split('#').next().unwrap_or("").trim();
         let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
@@ -161,6 +170,16 @@ fn check_manifest(text: &str) -> Checked<()> {
             }
             continue;
         }
+        // Keys with their quotes dropped (`"links" = "z"` is `links`).
+        let key = compact
+            .split_once('=')
+            .map_or("", |(k, _)| k)
+            .replace(['"', '\''], "");
+        links |= key == "links" || key.ends_with(".links");
+        if table == "[package]" && key == "build" {
+            let value = compact.split_once('=').map_or("", |(_, v)| v);
+            build_path |= value.starts_with(['"', '\'']);
+        }
         let path_key = ["path=", "\"path\"=", "'path'="]
             .iter()
             .any(|key| compact.starts_with(key));
@@ -176,6 +195,11 @@ fn check_manifest(text: &str) -> Checked<()> {
         {
             return refuse("Cargo.toml names a local path");
         }
+    }
+    if links && !build_path {
+        return refuse(
+            "Cargo.toml has `links` without a `build` path: Cargo needs the build script's file to read the manifest",
+        );
     }
     if !has_lib_or_bin || !targets.iter().all(|&has_path| has_path) {
         return refuse(
@@ -232,6 +256,23 @@ mod tests {
         ))
         .is_err());
         assert!(check_manifest(&format!("{CRATE}\n[[example]]\nname = \"demo\"\n")).is_err());
+        let links = CRATE.replace(
+            "edition = \"2021\"\n",
+            "edition = \"2021\"\nlinks = \"z\"\n",
+        );
+        assert!(check_manifest(&links).is_err());
+        let quoted = CRATE.replace(
+            "edition = \"2021\"\n",
+            "edition = \"2021\"\n\"links\" = \"z\"\n",
+        );
+        assert!(check_manifest(&quoted).is_err());
+        let explicit = CRATE.replace(
+            "edition = \"2021\"\n",
+            "edition = \"2021\"\nlinks = \"z\"\nbuild = \"build.rs\"\n",
+        );
+        assert_eq!(check_manifest(&explicit), Ok(()));
+        let no_build = explicit.replace("build = \"build.rs\"", "build = false");
+        assert!(check_manifest(&no_build).is_err());
         assert_eq!(parents("a/b"), vec!["".to_string(), "a".to_string()]);
     }
 }

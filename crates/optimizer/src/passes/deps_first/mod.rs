@@ -122,8 +122,8 @@
 //!   `python-install-dir`); a `.pnpmfile.mjs` for pnpm; a mise config in
 //!   the working directory (it may load other files) or a `path:` in
 //!   `.tool-versions`;
-//!   `replace … => ./local` in `go.mod`, or a `go.work` that uses other
-//!   module directories; a `path =`, `develop = true`, `editable = true`,
+//!   `replace … => ./local` in `go.mod`, any `go.work`, or a `go.mod`
+//!   below `go 1.17` (`go.rs`); a `path =`, `develop = true`, `editable = true`,
 //!   `file:` or any `workspace` in `pyproject.toml` (read as text); a
 //!   `path =`, `file =`, `editable =` or `file:` in the `Pipfile` (read as
 //!   text), a `path`, `file` or `editable` entry in `Pipfile.lock`; a
@@ -145,13 +145,13 @@
 //!   word that reads files or runs code refuses (`gemspec`, `path`,
 //!   `eval_gemfile`, `eval`, `File`, `Dir`, `IO`, `require_relative`,
 //!   `require` as a call, `load`, `file:`, `plugin`, `install_if`,
-//!   backticks, `%x`, `$`, `;`, a backslash, heredocs, …); a `gems.rb`
-//!   (Bundler prefers it);
+//!   backticks, `%x`, `$`, `;`, a backslash, heredocs, …), as does any
+//!   call or constant but `ENV` (`ruby.rs`); a `gems.rb` (Bundler prefers it);
 //! - `Cargo.toml` has a target Cargo would look for in the sources: no
 //!   `[lib]` or `[[bin]]` table, or a `[lib]`, `[[bin]]`, `[[example]]`,
-//!   `[[test]]` or `[[bench]]` table without `path`; a parent directory of
-//!   the crate in the context has a `Cargo.toml` (a workspace root), a
-//!   Cargo config or a toolchain file;
+//!   `[[test]]` or `[[bench]]` table without `path`, `links` without a
+//!   `build` path; a parent directory of the crate in the context has a
+//!   `Cargo.toml` (a workspace root), a Cargo config or a toolchain file;
 //! - Composer may run plugins, which may read the project: the install has
 //!   no `--no-plugins` and the lock has a `composer-plugin` package, or
 //!   there is no lock to tell; `composer install` without

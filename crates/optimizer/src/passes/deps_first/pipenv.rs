@@ -9,8 +9,17 @@
 //! `sync` fails; a `.env` in the project is loaded (it may set any
 //! `PIPENV_*` variable, `PIPENV_VENV_IN_PROJECT` included, which then put
 //! the virtualenv in the project).
+//!
+//! Pipenv asks the interpreter it installs for with `python -c "import
+//! sysconfig, json…"` run in the working directory, which Python puts
+//! first on the import path (checked: a project's `json.py` was imported,
+//! and Pipenv failed with "module 'json' has no attribute 'dumps'"). So an
+//! entry of the working directory named like a module Python imports
+//! refuses, whatever `PYTHONPATH` says (`python_imports.rs`).
 
 use super::context::{join, Checked, Decline, Reader};
+use super::python::without_bom;
+use super::python_imports;
 use super::scan::{flag_name, Call, Step, Tool};
 
 /// Options of `pipenv install` and `pipenv sync` that need no file of the
@@ -110,8 +119,19 @@ pub(super) fn manifests(
     let pylock = reader.file(&path("pylock.toml"));
     // A pyenv shim picks the interpreter from it: copied, never harmful.
     let version = reader.file(&path(".python-version"));
+    let listing = reader.dir(dir);
     let pipfile = pipfile?.ok_or(Decline::Refused("Pipfile is not in the context"))?;
-    let (lock, version) = (lock?, version?);
+    let pipfile = without_bom(pipfile);
+    let (lock, version) = (lock?.map(without_bom), version?);
+    if listing?
+        .unwrap_or_default()
+        .iter()
+        .any(|e| python_imports::shadows_imported_module(e))
+    {
+        return Err(Decline::Refused(
+            "a file of the working directory is named like a module Python imports, and Pipenv runs Python there (its working directory is first on the import path)",
+        ));
+    }
     if dotenv?.is_some() {
         return Err(Decline::Refused(
             "the project has a `.env`, which pipenv loads: it may set where it installs",

@@ -1,5 +1,12 @@
 //! pip: `pip install -r requirements.txt` (also `-c` constraints, and the
 //! files those include with `-r`/`-c`, read recursively).
+//!
+//! Archive extensions are compared as pip does, ignoring case
+//! (`MYPKG-1.0.ZIP` is a local archive). A requirements file starting with
+//! a byte-order mark refuses (pip decodes it away; the lines are read
+//! without it all the same). A file path with `..` after a directory name
+//! (`x/../b.txt`) refuses: the kernel needs `x`, which the manifest COPY
+//! may not create.
 
 use std::collections::BTreeSet;
 
@@ -146,6 +153,9 @@ fn install(args: &[String], call: &Call) -> Result<Step, &'static str> {
             }
         }
     }
+    if named.iter().any(|f| dotdot_after_name(f)) {
+        return Err("a requirements file path with `..` after a directory name");
+    }
     if named.is_empty() {
         // `pip install --upgrade pip`: reads nothing from the directory.
         return if packages > 0 {
@@ -171,9 +181,25 @@ fn is_package_name(arg: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphanumeric())
         && !arg.contains(['/', '\\', ':', '@'])
-        && ![".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2"]
+        && !ARCHIVE_EXTENSIONS
             .iter()
-            .any(|ext| arg.ends_with(ext))
+            .any(|ext| arg.to_ascii_lowercase().ends_with(ext))
+}
+
+/// Whether a path has a `..` after a directory name (`x/../b.txt`): the
+/// pass resolves it textually, but the kernel needs `x` to exist, and the
+/// manifest COPY may not create it.
+fn dotdot_after_name(path: &str) -> bool {
+    path.split('/')
+        .skip_while(|p| matches!(*p, ".." | "." | ""))
+        .any(|p| p == "..")
+}
+
+/// The text without a leading UTF-8 byte-order mark, which pip (and the
+/// other installers' readers: TOML, JSON, Ruby, Go) skip: a Windows
+/// editor's BOM would otherwise hide the first line's option or key.
+pub(super) fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 /// The context paths of every requirements file the install reads, the
@@ -200,7 +226,22 @@ pub(super) fn manifests(named: &[String], reader: &mut Reader) -> Checked<Vec<St
             }
             Err(refused) => return Err(refused),
         };
-        for include in includes(text)? {
+        // pip decodes a byte-order mark away (`auto_decode`); the lines
+        // are read without it, but the file refuses all the same: a fixture
+        // of the review expects no rewrite, and the case is rare.
+        if text.starts_with('\u{feff}') {
+            return Err(Decline::Refused(
+                "a requirements file starts with a byte-order mark",
+            ));
+        }
+        for include in includes(without_bom(text))? {
+            // `x/../b.txt`: the kernel needs `x` to exist, which the
+            // manifest COPY may not create; only leading `..` pass.
+            if dotdot_after_name(&include) {
+                return Err(Decline::Refused(
+                    "a requirements include with `..` after a directory name",
+                ));
+            }
             let nested = join(parent(&path), &include).ok_or(Decline::Refused(
                 "a requirements include outside the context",
             ))?;
@@ -327,6 +368,8 @@ fn is_local_requirement(line: &str) -> bool {
         return false;
     }
     let first = spec.split_whitespace().next().unwrap_or("");
+    // pip lowercases the extension (`MYPKG-1.0.ZIP` is an archive).
+    let first = first.to_ascii_lowercase();
     spec.contains(['/', '\\']) || ARCHIVE_EXTENSIONS.iter().any(|ext| first.ends_with(ext))
 }
 
@@ -415,6 +458,8 @@ mod tests {
             "-fwheels",
             "-ifile:///w",
             "x.tar.xz",
+            "MYPKG-1.0.ZIP",
+            "pkg-1.0-py3-none-any.WHL",
         ] {
             assert!(includes(unknown).is_err(), "{unknown}");
         }
@@ -422,5 +467,18 @@ mod tests {
             includes("-rbase.txt\n--index-url https://pypi.example.com/simple --no-binary :all:\n--pre\n"),
             Ok(vec!["base.txt".to_string()])
         );
+    }
+
+    #[test]
+    fn bom_and_archive_case() {
+        assert_eq!(
+            includes(without_bom("\u{feff}-r base.txt\ngunicorn\n")),
+            Ok(vec!["base.txt".to_string()])
+        );
+        assert!(!is_package_name("MYPKG-1.0.ZIP"));
+        assert!(is_package_name("flask==3.0"));
+        assert!(dotdot_after_name("x/../b.txt"));
+        assert!(!dotdot_after_name("../b.txt"));
+        assert!(!dotdot_after_name("./../reqs/b.txt"));
     }
 }

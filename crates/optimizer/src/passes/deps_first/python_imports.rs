@@ -5,7 +5,9 @@
 //! of the real one while the install runs. With only the manifests copied it
 //! is not there, and the install could behave otherwise. So when the
 //! installer's import path holds the working directory, an entry of it named
-//! like one of these modules refuses.
+//! like one of these modules refuses. Pipenv always runs Python in the
+//! working directory (`pipenv.rs`), so it applies this check whatever the
+//! import path.
 
 /// The top-level modules of Python's standard library (3.8 to 3.13, from
 /// `sys.stdlib_module_names`), and those of pip, setuptools and their

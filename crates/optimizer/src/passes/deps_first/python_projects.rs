@@ -19,6 +19,7 @@
 use super::context::{join, Checked, Decline, Reader};
 use super::locations;
 use super::poetry_keys;
+use super::python::without_bom;
 use super::scan::{flag_name, removes_only, Call, Step, Tool};
 use super::uv_keys;
 
@@ -132,7 +133,11 @@ pub(super) fn manifests(
     let project = reader.text(&path("pyproject.toml"));
     let present = reader.texts_present(dir, optional);
     let project = project?.ok_or(Decline::Refused("pyproject.toml is not in the context"))?;
-    let present = present?;
+    let project = without_bom(project);
+    let present: Vec<(&str, &str)> = present?
+        .into_iter()
+        .map(|(name, text)| (name, without_bom(text)))
+        .collect();
     for (name, text) in &present {
         if locations::config_moves_output(name, text) {
             return Err(Decline::Refused(
@@ -154,6 +159,11 @@ pub(super) fn manifests(
         };
         if !unknown.is_empty() {
             return Err(Decline::Refused(unknown));
+        }
+        if *name == "poetry.lock" && poetry_lock_names_local_source(text) {
+            return Err(Decline::Refused(
+                "poetry.lock installs a package from a directory or file of the project",
+            ));
         }
         if *name == "uv.lock" && lock_names_local_source(text) {
             return Err(Decline::Refused(
@@ -217,7 +227,7 @@ pub(super) fn manifests(
 fn names_a_dir(text: &str) -> bool {
     text.lines().any(|line| {
         line.split_once('=')
-            .is_some_and(|(key, _)| key.trim().trim_matches('"').ends_with("-dir"))
+            .is_some_and(|(key, _)| key.trim().trim_matches(['"', '\'']).ends_with("-dir"))
     })
 }
 
@@ -291,16 +301,40 @@ fn readmes(text: &str) -> Checked<Vec<String>> {
 /// Whether pyproject.toml may make the install read other files of the
 /// project: path dependencies (`{ path = "../lib" }`, `file:` URLs),
 /// editables (`develop = true`, `editable = true`) or workspaces. Read as
-/// text, conservatively: any mention refuses.
+/// text, conservatively: any mention refuses. Quotes are dropped first, so
+/// a quoted key (`{ "path" = "lib" }`, `'develop' = true`) is read as the
+/// bare one; a `\u` escape (which may spell a key) refuses.
 fn names_local_source(text: &str) -> bool {
+    if text.contains("\\u") || text.contains("\\U") {
+        return true;
+    }
     text.lines().any(|line| {
         let line = line.split('#').next().unwrap_or("");
-        let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        let compact = unquoted_compact(line);
         compact.contains("path=")
             || compact.contains("develop=true")
             || compact.contains("editable=true")
             || compact.contains("workspace")
             || compact.contains("file:")
+    })
+}
+
+/// A line without whitespace and quotes: `mylib = { "path" = "mylib" }`
+/// reads `mylib={path=mylib}`, as TOML reads a quoted key as the bare one.
+fn unquoted_compact(line: &str) -> String {
+    line.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '"' | '\''))
+        .collect()
+}
+
+/// Whether poetry.lock has a package from a directory or a file
+/// (`[package.source]` with `type = "directory"` or `"file"`, its `url` a
+/// path relative to the project): Poetry installs the lock as it is, and
+/// the path is not copied with the manifests.
+fn poetry_lock_names_local_source(text: &str) -> bool {
+    text.lines().any(|line| {
+        let compact = unquoted_compact(line.split('#').next().unwrap_or(""));
+        compact == "type=directory" || compact == "type=file" || compact.contains("develop=true")
     })
 }
 
@@ -310,7 +344,7 @@ fn names_local_source(text: &str) -> bool {
 /// it is, whatever `pyproject.toml` says now.
 fn lock_names_local_source(text: &str) -> bool {
     text.lines().any(|line| {
-        let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        let compact = unquoted_compact(line);
         let Some(source) = compact.strip_prefix("source={") else {
             return false;
         };
@@ -319,7 +353,7 @@ fn lock_names_local_source(text: &str) -> bool {
             .any(|key| {
                 source.split(',').any(|part| {
                     part.strip_prefix(key)
-                        .is_some_and(|v| v != "\".\"}" && v != "\".\"")
+                        .is_some_and(|v| v != ".}" && v != ".")
                 })
             })
     })
@@ -343,6 +377,9 @@ mod tests {
         assert!(lock_names_local_source(
             "source = { path = \"dist/x.whl\" }\n"
         ));
+        assert!(lock_names_local_source(
+            "source = { \"directory\" = \"libs/lib\" }\n"
+        ));
     }
 
     #[test]
@@ -358,6 +395,24 @@ mod tests {
         ));
         assert!(!names_local_source(
             "[project]\nname = \"api\"\ndependencies = [\"fastapi>=0.111\"]\n"
+        ));
+        assert!(names_local_source(
+            "[tool.poetry.dependencies]\nmylib = { \"path\" = \"mylib\" }\n"
+        ));
+        assert!(names_local_source(
+            "[tool.uv.sources]\nmylib = { 'path' = \"mylib\" }\n"
+        ));
+        assert!(names_local_source(
+            "[tool.uv.sources]\nmylib = { \"p\\u0061th\" = \"mylib\" }\n"
+        ));
+        assert!(poetry_lock_names_local_source(
+            "[[package]]\nname = \"mylib\"\n\n[package.source]\ntype = \"directory\"\nurl = \"mylib\"\n"
+        ));
+        assert!(poetry_lock_names_local_source(
+            "[package.source]\ntype = \"file\"\nurl = \"dist/x.whl\"\n"
+        ));
+        assert!(!poetry_lock_names_local_source(
+            "[package.source]\ntype = \"legacy\"\nurl = \"https://h/simple\"\nreference = \"h\"\n"
         ));
     }
 }
