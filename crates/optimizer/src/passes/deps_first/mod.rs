@@ -400,6 +400,7 @@ mod both_rules;
 mod cargo_crate;
 mod context;
 mod fire;
+mod gemfile;
 mod go;
 mod installer_env;
 mod loader_env;
