@@ -409,6 +409,7 @@ mod manifests;
 mod node;
 mod node_install_scripts;
 mod npmrc_keys;
+mod package_json;
 mod pair;
 mod php;
 mod pipenv;
