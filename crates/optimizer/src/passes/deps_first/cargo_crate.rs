@@ -213,7 +213,8 @@ fn check_manifest(text: &str) -> Checked<()> {
 /// patch or toolchain, a `directory` source, a local registry, an
 /// `include`, a file URL), or a setting whose value may be a file of the
 /// project even as a bare name: a CA file (`http.cainfo`), a credential
-/// provider, a `rustc` or its wrapper, a target spec (`*.json`).
+/// provider, a `rustc` or its wrapper, a target spec (`*.json`), and
+/// `rustflags` that may name a file.
 fn names_local_path(text: &str) -> bool {
     text.lines().any(|line| {
         let line = line.split('#').next().unwrap_or("");
@@ -232,7 +233,27 @@ fn names_local_path(text: &str) -> bool {
         ]
         .iter()
         .any(|key| compact.contains(key))
+            || rustflags_name_files(&compact)
     })
+}
+
+/// Whether a `rustflags` setting (one line, spaces removed) may make rustc
+/// read a file: an `@file` argument, a path, a sysroot or search path, or
+/// an array that goes on to other lines (not read here). `cargo fetch` runs
+/// rustc with the flags to learn the target's `cfg` (checked: a missing
+/// `@build/rustflags.txt` fails the fetch).
+fn rustflags_name_files(compact: &str) -> bool {
+    let Some(value) = compact
+        .strip_prefix("rustflags=")
+        .or_else(|| compact.split_once(".rustflags=").map(|(_, v)| v))
+    else {
+        return compact.contains("rustflags");
+    };
+    let open_array = value.starts_with('[') && !value.ends_with(']');
+    open_array
+        || value.contains(['@', '/', '\\'])
+        || value.contains("-L")
+        || value.contains("sysroot")
 }
 
 #[cfg(test)]

@@ -93,12 +93,41 @@ pub(super) fn check_gemfile(text: &str) -> Checked<()> {
                 "the Gemfile has an expression that is not a literal (a call, a constant other than ENV)",
             );
         }
+        if strings(code).any(names_local_place) {
+            return refuse(
+                "the Gemfile names a local path or a file: URL (a source, a git repository)",
+            );
+        }
         if !git_sources_are_remote(code) {
             return refuse("the Gemfile has a git source that is not a remote URL");
         }
         continued = code.ends_with([',', '(']);
     }
     Ok(())
+}
+
+/// The string literals of a line of code (no backslashes: refused before).
+fn strings(code: &str) -> impl Iterator<Item = &str> {
+    let mut rest = code;
+    std::iter::from_fn(move || {
+        let start = rest.find(['"', '\''])?;
+        let quote = rest[start..].chars().next()?;
+        let after = &rest[start + 1..];
+        let end = after.find(quote)?;
+        rest = &after[end + 1..];
+        Some(&after[..end])
+    })
+}
+
+/// Whether a string names a place on the machine rather than a remote one:
+/// an absolute or relative path, or a `file:` URL (`source
+/// "file:///app/gems"`, a `git_source` block building `"/repos/#{name}"`).
+/// RubyGems and git read such places from the image, where the manifest
+/// COPY has not put them. `"~> 7.1"` is a version.
+pub(super) fn names_local_place(text: &str) -> bool {
+    text.starts_with(['/', '.'])
+        || text.starts_with("~/")
+        || text.to_ascii_lowercase().contains("file:")
 }
 
 /// Words a Gemfile line may hold besides its statement, symbols, hash keys
@@ -355,6 +384,8 @@ mod tests {
             "gem \"x\", ENV[\"A\"] ? \"1\": \"2\"\n",
             "gem \"x\", \"#{VERSION}\"\n",
             "gem \"x\", platforms: %I[#{p}]\n",
+            "source \"file:///rails/localgems\"\n",
+            "git_source(:inhouse) { |name| \"/rails/repos/#{name}.git\" }\n",
         ] {
             assert!(check_gemfile(bad).is_err(), "{bad}");
         }

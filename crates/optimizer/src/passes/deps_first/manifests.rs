@@ -132,6 +132,35 @@ pub(super) fn manifests(
             "a .corepack.env: Corepack takes its settings from the project",
         ));
     }
+    // `gem install bundler` (and Bundler's switch to the locked version)
+    // also install from `*.gem` files of the working directory.
+    if install.tool == Tool::Bundler && listing.iter().any(|entry| entry.ends_with(".gem")) {
+        return Err(Decline::Refused(
+            "a .gem file in the working directory, which RubyGems installs from",
+        ));
+    }
+    // npm keeps a `yarn.lock` it finds in step with what it installs, and
+    // `npm install` resolves from it (checked: npm 10 and 11): the manifest
+    // COPY does not bring it, and the full COPY would put back the old one.
+    if install.tool == Tool::Npm && listing.iter().any(|entry| entry == "yarn.lock") {
+        return Err(Decline::Refused(
+            "a yarn.lock beside an npm install: npm reads and rewrites it",
+        ));
+    }
+    // Install scripts of dependencies take settings from rc files they look
+    // up from their own directory upwards: prebuild-install (better-sqlite3,
+    // keytar, older sharp) reads `.prebuild-installrc` (checked: a
+    // `local-prebuilds` there unpacked the project's archive instead of
+    // downloading), node-pre-gyp `.node-pre-gyprc`.
+    if node
+        && listing
+            .iter()
+            .any(|entry| NODE_RC_FILES.contains(&entry.as_str()))
+    {
+        return Err(Decline::Refused(
+            "an rc file the dependencies' install scripts read (.prebuild-installrc, .node-pre-gyprc)",
+        ));
+    }
     // yarn 2 and later load `.env.yarn` by default (`injectEnvironmentFiles`)
     // into the environment of the scripts they run; yarn 4's fetch workers
     // load an `iterator.js` of the working directory (checked: a bundled
@@ -191,6 +220,10 @@ pub(super) fn manifests(
     Ok(files)
 }
 
+/// rc files the install scripts of Node dependencies read, in the working
+/// directory or above it.
+const NODE_RC_FILES: [&str; 2] = [".prebuild-installrc", ".node-pre-gyprc"];
+
 /// Refuses when the RUN works below `<dir>` and a directory above it, in
 /// the copied tree, holds a file the installer looks up in parent
 /// directories: a workspace root (`package.json` with `workspaces`,
@@ -223,6 +256,8 @@ fn ancestor_manifests(tool: Tool, dir: &str, reader: &mut Reader) -> Checked<()>
             ".yarnrc",
             ".yarnrc.yml",
             ".pnp.cjs",
+            NODE_RC_FILES[0],
+            NODE_RC_FILES[1],
         ],
     };
     // Version managers' shims look up their version files in parent

@@ -286,6 +286,13 @@
 //!   a word has an unquoted wildcard that is not absolute (`libpq*`,
 //!   `celery[redis]`: the shell matches it against the working directory);
 //! - a manifest the pass would copy is a symbolic link or a directory;
+//! - for npm, a `yarn.lock` beside the install (npm reads and rewrites it);
+//!   for Node, a `.prebuild-installrc` or `.node-pre-gyprc` in the working
+//!   directory or above it (dependencies' install scripts read them); for
+//!   Bundler, a `*.gem` there (RubyGems installs from it), a Gemfile string
+//!   or a `Gemfile.lock` `remote:` that is a path or a `file:` URL; a Node
+//!   lockfile's package with an install script that is an alias or not
+//!   from a registry counts as unknown; `rustflags` in the Cargo config;
 //! - the RUN works below `<dir>` and the COPY sets owners or modes
 //!   (`--chown`, `--chmod`) or the RUN's user is not root: the full COPY
 //!   gives the existing working directory its owner and mode, the manifest
@@ -381,7 +388,10 @@
 //! `PYTHONPATH` naming the working directory refuses). No Bundler config of
 //! the image or of an earlier RUN unfreezes what `BUNDLE_FROZEN` or
 //! `BUNDLE_DEPLOYMENT` freeze (the project's `.bundle/config` saying so
-//! refuses). The caller answers the queries from the context as the build
+//! refuses). `go.mod` is consistent with its dependencies' requirements, as
+//! `go build` needs: `go mod download` fixes an inconsistent one, which the
+//! full COPY then puts back, and the later `go build` fails loudly ("updates
+//! to go.mod needed"); only the dependencies' `go.mod` files would show it. The caller answers the queries from the context as the build
 //! sees it (after `.dockerignore`, with an ignored directory that an
 //! exception `!dir/file` reaches into listed, since the build still
 //! receives it; a symlink is not a regular file, nor a directory). Offline, the CLI does not know the base image's environment

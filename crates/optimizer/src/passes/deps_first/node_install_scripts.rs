@@ -111,10 +111,26 @@ fn packages_with_install_scripts(lock: &str) -> Option<Vec<String>> {
             continue;
         }
         if package.get("hasInstallScript").and_then(Value::as_bool) == Some(true) {
-            let name = path
+            let installed_as = path
                 .rsplit_once("node_modules/")
                 .map_or(path.as_str(), |(_, n)| n);
-            names.push(name.to_string());
+            // An alias (`"sharp": "npm:@corp/fork@1"`) is installed under
+            // the name it replaces: the lock's `name` says what it is. A
+            // package from git or another non-registry source is whatever
+            // that source holds, whatever its name: it is not known.
+            let name = package
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or(installed_as);
+            let from_registry = package
+                .get("resolved")
+                .and_then(Value::as_str)
+                .is_some_and(|url| url.starts_with("https://") && url.contains("/-/"));
+            if from_registry {
+                names.push(name.to_string());
+            } else {
+                names.push(format!("{name} (not from a registry)"));
+            }
         }
     }
     Some(names)
@@ -139,9 +155,20 @@ mod tests {
         "node_modules/esbuild":{"version":"0.23.0","hasInstallScript":true},
         "node_modules/@prisma/client":{"version":"5.20.0","hasInstallScript":true}}}"#;
     const LOCK_KNOWN: &str = r#"{"lockfileVersion":3,"packages":{"":{"name":"app"},
-        "node_modules/esbuild":{"version":"0.23.0","hasInstallScript":true},
-        "node_modules/a/node_modules/sharp":{"version":"0.33.0","hasInstallScript":true},
+        "node_modules/esbuild":{"version":"0.23.0","hasInstallScript":true,
+            "resolved":"https://registry.npmjs.org/esbuild/-/esbuild-0.23.0.tgz"},
+        "node_modules/a/node_modules/sharp":{"version":"0.33.0","hasInstallScript":true,
+            "resolved":"https://registry.npmjs.org/sharp/-/sharp-0.33.0.tgz"},
         "node_modules/express":{"version":"4.21.2"}}}"#;
+    /// sharp's name on a fork from git, and an alias of another package.
+    const LOCK_DISGUISED: [&str; 2] = [
+        r#"{"lockfileVersion":3,"packages":{"":{"name":"app"},
+        "node_modules/sharp":{"version":"0.33.0","hasInstallScript":true,
+            "resolved":"git+ssh://git@github.com/corp/sharp.git#0123abc"}}}"#,
+        r#"{"lockfileVersion":3,"packages":{"":{"name":"app"},
+        "node_modules/sharp":{"name":"@corp/native","version":"1.0.0","hasInstallScript":true,
+            "resolved":"https://registry.npmjs.org/@corp/native/-/native-1.0.0.tgz"}}}"#,
+    ];
 
     #[test]
     fn the_list_is_sorted() {
@@ -153,6 +180,9 @@ mod tests {
         let lock = |text| [("package-lock.json", text)];
         assert!(check_dependency_scripts(Tool::Npm, false, &lock(LOCK_KNOWN)).is_ok());
         assert!(check_dependency_scripts(Tool::Npm, false, &lock(LOCK_WITH)).is_err());
+        for disguised in LOCK_DISGUISED {
+            assert!(check_dependency_scripts(Tool::Npm, false, &lock(disguised)).is_err());
+        }
         assert!(check_dependency_scripts(Tool::Npm, true, &lock(LOCK_WITH)).is_ok());
         let v1 = r#"{"lockfileVersion":1,"dependencies":{}}"#;
         assert!(check_dependency_scripts(Tool::Npm, false, &lock(v1)).is_err());

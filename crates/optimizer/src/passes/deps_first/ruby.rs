@@ -14,7 +14,7 @@
 //! The Gemfile is Ruby, read closed-world (`gemfile.rs`).
 
 use super::context::{join, Checked, Decline, Reader};
-use super::gemfile::check_gemfile;
+use super::gemfile::{self, check_gemfile};
 use super::locations;
 use super::python::without_bom;
 use super::scan::{flag_name, removes_only, Call, Step, Tool};
@@ -247,6 +247,18 @@ pub(super) fn manifests(
         if lock.lines().any(|l| l.trim_end() == "PATH") {
             return Err(Decline::Refused(
                 "Gemfile.lock locks a gem from a local path",
+            ));
+        }
+        // A GEM or GIT section's `remote:` may be a local repository or a
+        // `file:` source, read from the image when Bundler installs.
+        let local_remote = lock.lines().any(|l| {
+            l.trim_start()
+                .strip_prefix("remote:")
+                .is_some_and(|remote| gemfile::names_local_place(remote.trim()))
+        });
+        if local_remote {
+            return Err(Decline::Refused(
+                "Gemfile.lock installs from a local repository or a file: source",
             ));
         }
         if rewrites_lock {
