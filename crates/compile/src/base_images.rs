@@ -109,5 +109,6 @@ fn image_info(config: &[u8]) -> Option<ImageInfo> {
         working_dir: text(cfg.get("WorkingDir")),
         shell: strings(cfg.get("Shell")),
         os: text(value.get("os")),
+        on_build: strings(cfg.get("OnBuild")),
     })
 }

@@ -80,4 +80,7 @@ pub struct ImageInfo {
     pub shell: Vec<String>,
     /// The image's OS (`linux`, `windows`); empty when unknown.
     pub os: String,
+    /// `Config.OnBuild`: the triggers BuildKit runs at the start of a stage
+    /// built on the image.
+    pub on_build: Vec<String>,
 }

@@ -1,6 +1,7 @@
 //! One step of the pass: find the first COPY/RUN pair either rule can
 //! rewrite, check it, and rewrite it, or say why an install stays.
 
+use crate::facts::{CmdFacts, User};
 use crate::work::Cx;
 
 use super::context::{Decline, Reader};
@@ -20,7 +21,7 @@ pub(super) fn fire_once(cx: &mut Cx, needs_context: &mut Vec<dfopt_dockerfile::S
                 continue;
             };
             let run_facts = &sf.before[pair.run];
-            if let Err(why) = both_rules::check(cx, s, &pair, &calls, run_facts) {
+            if let Err(why) = both_rules::check(cx, &facts, s, &pair, &calls) {
                 if scan::dependency_install(&calls).is_ok() {
                     report_refusal(cx, s, &pair, why);
                 }
@@ -62,6 +63,8 @@ pub(super) fn fire_once(cx: &mut Cx, needs_context: &mut Vec<dfopt_dockerfile::S
             } else if scan::system_install(&calls)
                 && !under_any(&pair.dest_abs, &PACKAGE_TREES)
                 && locations::system_config_in(&sf.before[pair.run], &pair.dest_abs).is_ok()
+                && system_home_outside(run_facts, &pair.dest_abs)
+                && pair.search_dirs.as_ref().is_ok_and(Vec::is_empty)
                 && !calls.iter().any(|call| {
                     call.args
                         .iter()
@@ -74,6 +77,18 @@ pub(super) fn fire_once(cx: &mut Cx, needs_context: &mut Vec<dfopt_dockerfile::S
         }
     }
     false
+}
+
+/// Whether a system install's home is known and outside `<dir>`: dpkg
+/// reads `~/.dpkg.cfg`, rpm `~/.rpmmacros`, debconf `~/.debconfrc`. Root's
+/// home is `/root` unless `HOME` says otherwise; another user's comes from
+/// the image's `/etc/passwd`, which the pass does not read.
+fn system_home_outside(facts: &CmdFacts, dest: &str) -> bool {
+    match facts.env.value("HOME") {
+        Ok(Some(home)) => home.starts_with('/') && !locations::is_within(home, dest),
+        Ok(None) => facts.user == User::Root,
+        Err(()) => false,
+    }
 }
 
 /// Says why an install after `COPY .` stays where it is, when the context

@@ -202,7 +202,7 @@ pub(super) fn manifests(
         written.contains(&name) || locations::HOME_ENTRIES.contains(&name)
     }) {
         return Err(Decline::Refused(
-            "the context holds a directory the install writes",
+            "the context holds a directory the install writes, or a per-user file it reads when its home is there",
         ));
     }
     if !files.iter().all(|f| plain_source(f)) {
@@ -237,7 +237,9 @@ fn ancestor_manifests(tool: Tool, dir: &str, reader: &mut Reader) -> Checked<()>
         Tool::Pip | Tool::Poetry | Tool::Pipenv | Tool::Bundler | Tool::Composer | Tool::Cargo => {
             &[]
         }
+        // `uv pip` without `--system` uses the nearest `.venv` above too.
         Tool::Uv => &[
+            ".venv",
             "pyproject.toml",
             "uv.toml",
             "uv.lock",
@@ -287,7 +289,7 @@ fn ancestor_manifests(tool: Tool, dir: &str, reader: &mut Reader) -> Checked<()>
             });
             if holds {
                 Err(Decline::Refused(
-                    "a directory above the working directory holds a workspace root or config the installer looks up",
+                    "a directory above the working directory holds a workspace root, config or virtualenv the installer looks up",
                 ))
             } else {
                 Ok(())

@@ -286,6 +286,14 @@
 //!   a word has an unquoted wildcard that is not absolute (`libpq*`,
 //!   `celery[redis]`: the shell matches it against the working directory);
 //! - a manifest the pass would copy is a symbolic link or a directory;
+//! - the RUN's shell is a login or interactive one (`bash --login -c`: it
+//!   sources start-up files of a home that may be in `<dir>`); the stage
+//!   runs ONBUILD triggers (of a parent stage, or listed in the base
+//!   image's config), whose settings the pass does not follow;
+//! - for uv, a `.venv` in a directory above the working directory within
+//!   the tree; a requirements file named `setup.py`, `setup.cfg` or
+//!   `*.toml`; a direct reference without a scheme (`shared @ shared`);
+//!   a `poetry config` setting not known as harmless or naming a path;
 //! - for npm, a `yarn.lock` beside the install (npm reads and rewrites it);
 //!   for Node, a `.prebuild-installrc` or `.node-pre-gyprc` in the working
 //!   directory or above it (dependencies' install scripts read them); for
@@ -370,7 +378,10 @@
 //! the next word, `-c apt.conf` or `--repositories-file repos`, reads it
 //! from the working directory), when the environment does
 //! not point apt at a config file in `<dir>`, relative to the working
-//! directory or unknown (`APT_CONFIG`), and only when `<dir>` is not where
+//! directory or unknown (`APT_CONFIG`), nor a search path (`PATH`,
+//! `LD_LIBRARY_PATH`, …) into `<dir>`, and the home (`HOME`, root's `/root`)
+//! is known and outside it (dpkg reads `~/.dpkg.cfg`; `-o` settings are a
+//! closed list of switches), and only when `<dir>` is not where
 //! packages write: not under `/var`, `/opt`, `/srv`, `/home`, `/root`,
 //! `/tmp`, `/mnt`, `/media` (a web server package writes `/var/www/html`, a
 //! vendor package `/opt/<name>`, a package's system user its home

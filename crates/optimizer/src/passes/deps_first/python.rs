@@ -2,9 +2,12 @@
 //! files those include with `-r`/`-c`, read recursively).
 //!
 //! Archive extensions are compared as pip does, ignoring case
-//! (`MYPKG-1.0.ZIP` is a local archive). A requirements file starting with
-//! a byte-order mark refuses (pip decodes it away; the lines are read
-//! without it all the same). A file path with `..` after a directory name
+//! (`MYPKG-1.0.ZIP` is a local archive). A requirements file is read
+//! without a leading byte-order mark, which pip decodes away. A requirement
+//! `name @ x` whose `x` has no scheme is local (uv reads it as a path). A
+//! requirements file named `setup.py`, `setup.cfg` or `*.toml` refuses (uv
+//! then reads the project's metadata, or a lock naming directories). A
+//! file path with `..` after a directory name
 //! (`x/../b.txt`) refuses: the kernel needs `x`, which the manifest COPY
 //! may not create.
 
@@ -213,6 +216,12 @@ pub(super) fn manifests(named: &[String], reader: &mut Reader) -> Checked<Vec<St
         if !seen.insert(path.clone()) {
             continue;
         }
+        let name = path.rsplit('/').next().unwrap_or(&path);
+        if matches!(name, "setup.py" | "setup.cfg") || name.ends_with(".toml") {
+            return Err(Decline::Refused(
+                "a requirements file that is project metadata or a lock (uv reads the project or the directories it names)",
+            ));
+        }
         let text = match reader.text(&path) {
             Ok(Some(text)) => text,
             Ok(None) => {
@@ -226,14 +235,6 @@ pub(super) fn manifests(named: &[String], reader: &mut Reader) -> Checked<Vec<St
             }
             Err(refused) => return Err(refused),
         };
-        // pip decodes a byte-order mark away (`auto_decode`); the lines
-        // are read without it, but the file refuses all the same: a fixture
-        // of the review expects no rewrite, and the case is rare.
-        if text.starts_with('\u{feff}') {
-            return Err(Decline::Refused(
-                "a requirements file starts with a byte-order mark",
-            ));
-        }
         for include in includes(without_bom(text))? {
             // `x/../b.txt`: the kernel needs `x` to exist, which the
             // manifest COPY may not create; only leading `..` pass.
@@ -366,6 +367,10 @@ fn is_local_requirement(line: &str) -> bool {
     }
     if spec.contains("://") {
         return false;
+    }
+    // `shared @ shared`: a direct reference without a scheme, a path to uv.
+    if spec.contains('@') {
+        return true;
     }
     let first = spec.split_whitespace().next().unwrap_or("");
     // pip lowercases the extension (`MYPKG-1.0.ZIP` is an archive).

@@ -11,8 +11,11 @@
 
 /// The top-level modules of Python's standard library (3.8 to 3.13, from
 /// `sys.stdlib_module_names`), and those of pip, setuptools and their
-/// start-up hooks. Generated; sorted.
-const IMPORTED_MODULES: [&str; 329] = [
+/// start-up hooks, and the optional ones pip tries at start
+/// (`_manylinux`, the PEP 600 hook that decides which wheels fit, `socks`,
+/// `cPickle`, `urllib3_secure_extra`, `org`, `attr`: seen with
+/// `-X importtime`). Generated; sorted.
+const IMPORTED_MODULES: [&str; 335] = [
     "__future__",
     "_abc",
     "_aix_support",
@@ -63,6 +66,7 @@ const IMPORTED_MODULES: [&str; 329] = [
     "_locale",
     "_lsprof",
     "_lzma",
+    "_manylinux",
     "_markupbase",
     "_md5",
     "_msi",
@@ -126,6 +130,7 @@ const IMPORTED_MODULES: [&str; 329] = [
     "asyncio",
     "asyncore",
     "atexit",
+    "attr",
     "audioop",
     "base64",
     "bdb",
@@ -133,6 +138,7 @@ const IMPORTED_MODULES: [&str; 329] = [
     "bisect",
     "builtins",
     "bz2",
+    "cPickle",
     "cProfile",
     "calendar",
     "certifi",
@@ -228,6 +234,7 @@ const IMPORTED_MODULES: [&str; 329] = [
     "opcode",
     "operator",
     "optparse",
+    "org",
     "os",
     "ossaudiodev",
     "packaging",
@@ -279,6 +286,7 @@ const IMPORTED_MODULES: [&str; 329] = [
     "sndhdr",
     "socket",
     "socketserver",
+    "socks",
     "spwd",
     "sqlite3",
     "sre_compile",
@@ -322,6 +330,7 @@ const IMPORTED_MODULES: [&str; 329] = [
     "unicodedata",
     "unittest",
     "urllib",
+    "urllib3_secure_extra",
     "usercustomize",
     "uu",
     "uuid",

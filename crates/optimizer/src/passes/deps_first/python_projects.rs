@@ -74,8 +74,21 @@ pub(super) fn step(call: &Call) -> Option<Result<Step, &'static str>> {
     }
     let args: Vec<&str> = call.args.iter().map(String::as_str).collect();
     let (tool, flags) = match (call.name.as_str(), args.as_slice()) {
-        ("poetry", ["config", key, _value]) if !key.starts_with('-') => {
-            // Global config (`--local` would write poetry.toml in the project).
+        ("poetry", ["config", key, value]) if !key.starts_with('-') => {
+            // Global config (`--local` would write poetry.toml in the project);
+            // read as `poetry.toml` is, closed-world: a certificate path, a
+            // cache or virtualenv directory relative to the working directory
+            // would be read or written there.
+            let line = format!("{key} = \"{value}\"\n");
+            let quoted = value.contains(['"', '\\']);
+            if quoted
+                || poetry_keys::unknown_key(&line).is_some()
+                || locations::config_names_local_path("poetry.toml", &line)
+            {
+                return Some(Err(
+                    "a poetry config setting the pass does not know, or naming a path",
+                ));
+            }
             return Some(Ok(Step::Aside(Tool::Poetry)));
         }
         ("poetry", ["install", flags @ ..]) => (Tool::Poetry, flags),

@@ -155,8 +155,46 @@ fn is_plain_option(option: &str) -> bool {
     if let Some(setting) = option.strip_prefix("--setopt=") {
         return is_plain_setopt(setting);
     }
+    if let Some(setting) = option.strip_prefix("-o") {
+        return is_plain_apt_setting(setting);
+    }
     !value.starts_with('.')
         && (!value.contains('/') || value.starts_with('/') || value.contains("://"))
+}
+
+/// An apt `-oKey=value` whose key is a switch, a number or dpkg's options,
+/// never a file: apt reads a bare file name (`Acquire::https::CaInfo=ca.pem`)
+/// relative to the working directory (checked). A closed list, compared
+/// without case as apt does.
+fn is_plain_apt_setting(setting: &str) -> bool {
+    const KEYS: [&str; 18] = [
+        "acquire::check-valid-until",
+        "acquire::forceipv4",
+        "acquire::forceipv6",
+        "acquire::gzipindexes",
+        "acquire::http::no-cache",
+        "acquire::http::pipeline-depth",
+        "acquire::http::timeout",
+        "acquire::https::timeout",
+        "acquire::languages",
+        "acquire::retries",
+        "apt::get::assume-yes",
+        "apt::get::upgrade",
+        "apt::install-recommends",
+        "apt::install-suggests",
+        "apt::keep-downloaded-packages",
+        "apt::sandbox::user",
+        "dpkg::lock::timeout",
+        "dpkg::options::",
+    ];
+    let Some((key, value)) = setting.split_once('=') else {
+        return false;
+    };
+    let key = key.to_ascii_lowercase();
+    let plain_value = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '"'));
+    KEYS.contains(&key.as_str()) && plain_value
 }
 
 /// A dnf/yum `--setopt=key=value` whose key is a switch or a number, never
@@ -217,6 +255,19 @@ mod tests {
             args,
             assigned: Vec::new(),
         }
+    }
+
+    #[test]
+    fn apt_settings_are_a_closed_list() {
+        assert!(reads_no_workdir(&call(
+            "apt-get install -y -oAPT::Install-Recommends=0 -oDpkg::Options::=--force-confold curl"
+        )));
+        assert!(!reads_no_workdir(&call(
+            "apt-get update -oAcquire::https::CaInfo=corp-ca.pem"
+        )));
+        assert!(!reads_no_workdir(&call(
+            "apt-get update -oDir::Etc::SourceList=lists/x"
+        )));
     }
 
     #[test]
