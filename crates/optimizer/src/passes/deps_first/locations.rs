@@ -161,39 +161,6 @@ pub(super) fn names_local_place(name: &str, value: &str, dest: &str) -> bool {
         })
 }
 
-/// Entries of the working directory that refuse: the caches and per-user
-/// directories installers write when `HOME` is there, and the per-user
-/// config files they, git, ssh, dpkg and login shells read then
-/// (`~/.pip/pip.conf`, `~/.netrc`, `~/.gitconfig`, `~/.ssh`, `~/.dpkg.cfg`,
-/// `~/.profile`, …). A named user's home comes from the image's
-/// `/etc/passwd`, which the pass does not read: it may be the working
-/// directory.
-pub(super) const HOME_ENTRIES: [&str; 23] = [
-    ".cache",
-    ".local",
-    ".npm",
-    ".pnpm-store",
-    ".config",
-    ".yarn",
-    ".pip",
-    ".netrc",
-    ".gitconfig",
-    ".pydistutils.cfg",
-    ".gemrc",
-    ".condarc",
-    ".curlrc",
-    ".ssh",
-    ".hgrc",
-    ".subversion",
-    ".dpkg.cfg",
-    ".rpmmacros",
-    ".debconfrc",
-    ".profile",
-    ".bash_profile",
-    ".bash_login",
-    ".bashrc",
-];
-
 /// Refuses when the RUN's environment, or an assignment on one of its
 /// commands, moves where the install writes into `dest` (or somewhere
 /// relative to the working directory, or unknown).

@@ -7,9 +7,7 @@
 use super::context::{join, parent, plain_source, real_directories, Checked, Decline, Reader};
 use super::pair::Pair;
 use super::scan::{Install, Tool};
-use super::{
-    cargo_crate, go, locations, node, php, pipenv, python, python_imports, python_projects, ruby,
-};
+use super::{cargo_crate, go, node, php, pipenv, python, python_imports, python_projects, ruby};
 
 /// The files in its working directory `uv pip` may read settings from (an
 /// index, constraints, the interpreter; `uv sync` was seen to read
@@ -199,7 +197,7 @@ pub(super) fn manifests(
     };
     if listing.iter().any(|entry| {
         let name = entry.trim_end_matches('/');
-        written.contains(&name) || locations::HOME_ENTRIES.contains(&name)
+        written.contains(&name) || HOME_ENTRIES.contains(&name)
     }) {
         return Err(Decline::Refused(
             "the context holds a directory the install writes, or a per-user file it reads when its home is there",
@@ -219,6 +217,39 @@ pub(super) fn manifests(
     }
     Ok(files)
 }
+
+/// Entries of the working directory that refuse: the caches and per-user
+/// directories installers write when `HOME` is there, and the per-user
+/// config files they, git, ssh, dpkg and login shells read then
+/// (`~/.pip/pip.conf`, `~/.netrc`, `~/.gitconfig`, `~/.ssh`, `~/.dpkg.cfg`,
+/// `~/.profile`, …). A named user's home comes from the image's
+/// `/etc/passwd`, which the pass does not read: it may be the working
+/// directory.
+const HOME_ENTRIES: [&str; 23] = [
+    ".cache",
+    ".local",
+    ".npm",
+    ".pnpm-store",
+    ".config",
+    ".yarn",
+    ".pip",
+    ".netrc",
+    ".gitconfig",
+    ".pydistutils.cfg",
+    ".gemrc",
+    ".condarc",
+    ".curlrc",
+    ".ssh",
+    ".hgrc",
+    ".subversion",
+    ".dpkg.cfg",
+    ".rpmmacros",
+    ".debconfrc",
+    ".profile",
+    ".bash_profile",
+    ".bash_login",
+    ".bashrc",
+];
 
 /// rc files the install scripts of Node dependencies read, in the working
 /// directory or above it.
