@@ -5,7 +5,7 @@
 //! it is imported or written by the install.
 
 use super::context::{join, parent, plain_source, real_directories, Checked, Decline, Reader};
-use super::pair::Pair;
+use super::pair::{Pair, WorkdirImports};
 use super::scan::{Install, Tool};
 use super::{cargo_crate, go, node, php, pipenv, python, python_imports, python_projects, ruby};
 
@@ -72,14 +72,23 @@ pub(super) fn manifests(
     if matches!(
         install.tool,
         Tool::Pip | Tool::Poetry | Tool::Uv | Tool::Pipenv
-    ) && pair.python_path_has_workdir.map_err(Decline::Refused)?
-        && listing
-            .iter()
-            .any(|e| python_imports::shadows_imported_module(e))
-    {
-        return Err(Decline::Refused(
-            "a file of the working directory is named like a module Python imports, and the working directory is on its import path",
-        ));
+    ) {
+        let imports = pair.python_path_has_workdir.map_err(Decline::Refused)?;
+        // On PYTHONPATH, any module of the working directory may be imported
+        // (an optional import that fails quietly without it: urllib3 tries
+        // `backports.zstd`); `python -m` only for what starts the module.
+        let shadowed = match imports {
+            WorkdirImports::No => false,
+            WorkdirImports::ModuleRun => listing
+                .iter()
+                .any(|e| python_imports::shadows_imported_module(e)),
+            WorkdirImports::PythonPath => listing.iter().any(|e| python_imports::importable(e)),
+        };
+        if shadowed {
+            return Err(Decline::Refused(
+                "the working directory is on Python's import path while the install runs, and holds a module it may import",
+            ));
+        }
     }
     for search_dir in pair
         .search_dirs

@@ -305,12 +305,14 @@
 //!   (`--chown`, `--chmod`) or the RUN's user is not root: the full COPY
 //!   gives the existing working directory its owner and mode, the manifest
 //!   COPY leaves it as WORKDIR made it;
-//! - Python imports from the working directory while the install runs
-//!   (`python -m pip`, or `PYTHONPATH` naming it) and an entry there is
-//!   named like a module of Python's standard library, pip or setuptools
-//!   (`secrets.py`, `logging/`, `pip/`, `sitecustomize.py`): the source's
-//!   file would be imported instead, and it is not there after the split;
-//!   a `PYTHONPATH` entry elsewhere in the copied tree, relative or unknown;
+//! - Python imports from the working directory while the install runs and
+//!   an entry there may be imported: with `python -m pip`, one named like a
+//!   module of Python's standard library, pip or setuptools (`secrets.py`,
+//!   `logging/`, `pip/`, `sitecustomize.py`); with `PYTHONPATH` naming it,
+//!   any module or package (pip's optional imports fail quietly when it is
+//!   missing): the source's file would be imported, and it is not there
+//!   after the split; a `PYTHONPATH` entry elsewhere in the copied tree,
+//!   relative or unknown;
 //! - and, whatever the name is listed as, the environment gives an
 //!   installer (or the runtime it starts) a file or directory in `<dir>` or
 //!   relative to the working directory, or an unknown value: any `PIP_…`, `UV_…`, `POETRY_…`, `npm_config_…` (any

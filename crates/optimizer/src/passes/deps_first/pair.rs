@@ -45,7 +45,7 @@ pub(super) struct Pair {
     /// Whether Python's import path holds the RUN's working directory while
     /// it runs (`python -m …`, or `PYTHONPATH` naming it); `Err` when
     /// `PYTHONPATH` names another place in the copied tree or an unknown one.
-    pub python_path_has_workdir: Result<bool, &'static str>,
+    pub python_path_has_workdir: Result<WorkdirImports, &'static str>,
     /// The context directories that search-path variables (`PATH`,
     /// `LD_LIBRARY_PATH`, …) name inside `<dir>`: the install would run a
     /// program or load a library from them, which the manifest COPY does
@@ -205,17 +205,30 @@ pub(super) fn under_any(path: &str, trees: &[&str]) -> bool {
     trees.iter().any(|tree| is_within(path, tree))
 }
 
-/// Whether the RUN's Python processes import from its working directory:
-/// `python -m …` puts it first on the import path, and so does a
-/// `PYTHONPATH` entry naming it (an empty entry, `.`). A `PYTHONPATH` entry
-/// elsewhere in the copied tree, relative, or unknown refuses.
+/// How the RUN's Python processes import from their working directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum WorkdirImports {
+    /// They do not.
+    No,
+    /// `python -m …` puts it first on the import path while the module
+    /// starts (pip takes it off again before importing its own parts).
+    ModuleRun,
+    /// A `PYTHONPATH` entry names it (an empty entry, `.`, the directory):
+    /// every import of the installer, optional ones included, looks there
+    /// first.
+    PythonPath,
+}
+
+/// How the RUN's Python processes import from its working directory. A
+/// `PYTHONPATH` entry elsewhere in the copied tree, relative, or unknown
+/// refuses.
 fn python_path_has_workdir(
     sf: &StageFacts,
     run: usize,
     calls: &[scan::Call],
     dest_abs: &str,
     workdir: &str,
-) -> Result<bool, &'static str> {
+) -> Result<WorkdirImports, &'static str> {
     let module_run = calls
         .iter()
         .any(|c| c.name.starts_with("python") && c.args.iter().any(|a| a == "-m"));
@@ -230,15 +243,19 @@ fn python_path_has_workdir(
         Some(Ok(value)) => value,
         _ => return Err(unknown),
     };
-    let mut has_workdir = module_run;
+    let mut has_workdir = if module_run {
+        WorkdirImports::ModuleRun
+    } else {
+        WorkdirImports::No
+    };
     for entry in value.map(|v| v.split(':')).into_iter().flatten() {
         if entry.is_empty() || entry == "." {
-            has_workdir = true;
+            has_workdir = WorkdirImports::PythonPath;
             continue;
         }
         let entry = normalize_absolute(entry).ok_or(unknown)?;
         if entry == workdir {
-            has_workdir = true;
+            has_workdir = WorkdirImports::PythonPath;
         } else if under_any(&entry, &[dest_abs]) {
             return Err(unknown);
         }

@@ -7,15 +7,23 @@
 //! installer's import path holds the working directory, an entry of it named
 //! like one of these modules refuses. Pipenv always runs Python in the
 //! working directory (`pipenv.rs`), so it applies this check whatever the
-//! import path.
+//! import path. When `PYTHONPATH` names the working directory, any
+//! importable entry refuses (`importable`): the installer's optional
+//! imports fail silently when the module is missing, and no list of them
+//! is complete (urllib3 tries `backports.zstd`, and Python writes a `.pyc`
+//! of the project's package into the image when it finds one).
 
 /// The top-level modules of Python's standard library (3.8 to 3.13, from
 /// `sys.stdlib_module_names`), and those of pip, setuptools and their
 /// start-up hooks, and the optional ones pip tries at start
 /// (`_manylinux`, the PEP 600 hook that decides which wheels fit, `socks`,
 /// `cPickle`, `urllib3_secure_extra`, `org`, `attr`: seen with
-/// `-X importtime`). Generated; sorted.
-const IMPORTED_MODULES: [&str; 335] = [
+/// `-X importtime`), Python 3.14's new modules (`compression`,
+/// `annotationlib`, `_zstd`), and the optional compression and JSON
+/// modules pip's vendored urllib3 and requests try (`backports`, `brotli`,
+/// `zstandard`, `simplejson`: a failed import is silent, so `-vv`, not
+/// `-X importtime`, shows them). Generated; sorted.
+const IMPORTED_MODULES: [&str; 345] = [
     "__future__",
     "_abc",
     "_aix_support",
@@ -90,6 +98,7 @@ const IMPORTED_MODULES: [&str; 335] = [
     "_random",
     "_scproxy",
     "_sha1",
+    "_sha2",
     "_sha256",
     "_sha3",
     "_sha512",
@@ -120,8 +129,10 @@ const IMPORTED_MODULES: [&str; 335] = [
     "_winapi",
     "_wmi",
     "_zoneinfo",
+    "_zstd",
     "abc",
     "aifc",
+    "annotationlib",
     "antigravity",
     "argparse",
     "array",
@@ -132,10 +143,14 @@ const IMPORTED_MODULES: [&str; 335] = [
     "atexit",
     "attr",
     "audioop",
+    "backports",
     "base64",
     "bdb",
     "binascii",
+    "binhex",
     "bisect",
+    "brotli",
+    "brotlicffi",
     "builtins",
     "bz2",
     "cPickle",
@@ -153,6 +168,7 @@ const IMPORTED_MODULES: [&str; 335] = [
     "collections",
     "colorsys",
     "compileall",
+    "compression",
     "concurrent",
     "configparser",
     "contextlib",
@@ -279,6 +295,7 @@ const IMPORTED_MODULES: [&str; 335] = [
     "shlex",
     "shutil",
     "signal",
+    "simplejson",
     "site",
     "sitecustomize",
     "smtpd",
@@ -351,23 +368,35 @@ const IMPORTED_MODULES: [&str; 335] = [
     "zipimport",
     "zlib",
     "zoneinfo",
+    "zstandard",
 ];
 
 /// Whether a directory entry (`name.py`, `name.pyc`, `name.*.so`, `name/`)
 /// would be imported as one of [`IMPORTED_MODULES`].
 pub(super) fn shadows_imported_module(entry: &str) -> bool {
-    let module = match entry.strip_suffix('/') {
-        Some(dir) => dir,
+    module_name(entry).is_some_and(|module| IMPORTED_MODULES.binary_search(&module).is_ok())
+}
+
+/// Whether a directory entry can be imported as a module: a source,
+/// bytecode or extension file, or a directory (a package, or a namespace
+/// package without `__init__.py`).
+pub(super) fn importable(entry: &str) -> bool {
+    module_name(entry).is_some()
+}
+
+/// The module name a directory entry is imported as, if any.
+fn module_name(entry: &str) -> Option<&str> {
+    match entry.strip_suffix('/') {
+        Some(dir) => Some(dir),
         None => match entry.split_once('.') {
             Some((stem, ext))
                 if ext == "py" || ext == "pyc" || ext.ends_with("so") || ext == "pyd" =>
             {
-                stem
+                Some(stem)
             }
-            _ => return false,
+            _ => None,
         },
-    };
-    IMPORTED_MODULES.binary_search(&module).is_ok()
+    }
 }
 
 #[cfg(test)]
