@@ -158,7 +158,15 @@ pub(super) fn manifests(
             ));
         }
         let version_file = matches!(*name, ".python-version" | ".python-versions");
-        if !version_file && locations::config_names_local_path(name, text) {
+        // The project itself is locked as `source = { editable = "." }` (or
+        // `virtual`): `--no-install-project` leaves it out, so that line
+        // names no path the install reads; every other line is read.
+        let checked = if *name == "uv.lock" {
+            without_root_project(text)
+        } else {
+            text.to_string()
+        };
+        if !version_file && locations::config_names_local_path(name, &checked) {
             return Err(Decline::Refused("a config file names a local path"));
         }
         let unknown = match *name {
@@ -349,6 +357,19 @@ fn poetry_lock_names_local_source(text: &str) -> bool {
         let compact = unquoted_compact(line.split('#').next().unwrap_or(""));
         compact == "type=directory" || compact == "type=file" || compact.contains("develop=true")
     })
+}
+
+/// `uv.lock` without the lines that lock the project itself from `.`.
+fn without_root_project(text: &str) -> String {
+    text.lines()
+        .filter(|line| {
+            !matches!(
+                unquoted_compact(line).as_str(),
+                "source={editable=.}" | "source={virtual=.}"
+            )
+        })
+        .map(|line| format!("{line}\n"))
+        .collect()
 }
 
 /// Whether uv.lock has a package from a local directory, file or editable
