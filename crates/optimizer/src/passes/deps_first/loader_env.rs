@@ -13,9 +13,10 @@ use super::locations::is_within;
 use super::scan::Call;
 
 /// Variables whose value is a file or directory, or a `:`-list of them.
-const PATH_VARS: [&str; 12] = [
+/// (`ENV`, which only an interactive `sh` reads, is left out: projects set
+/// `ENV=production`, and login or interactive shells refuse anyway.)
+const PATH_VARS: [&str; 11] = [
     "BASH_ENV",
-    "ENV",
     "GCONV_PATH",
     "LD_AUDIT",
     "LOCPATH",
