@@ -215,10 +215,9 @@ pub(super) fn manifests(
     // says.
     if present.iter().any(|(name, text)| {
         lockfiles.contains(name)
-            && (text.contains("file:")
-                || text.contains("link:")
-                || text.contains("portal:")
-                || text.contains("exec:")
+            && (["file:", "link:", "portal:", "exec:"]
+                .iter()
+                .any(|protocol| has_protocol(text, protocol))
                 || text.contains("\"link\": true")
                 || text.contains("\"link\":true"))
     }) {
@@ -287,6 +286,18 @@ pub(super) fn manifests(
     Ok(out)
 }
 
+/// Whether `text` has `protocol` (`file:`) as the start of a value, not as
+/// the end of a longer word: pnpm's locks all say
+/// `excludeLinksFromLockfile: false`, and a package may be named `x-file`.
+fn has_protocol(text: &str, protocol: &str) -> bool {
+    text.match_indices(protocol).any(|(at, _)| {
+        text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    })
+}
+
 /// Whether package.json names the package manager and its version
 /// (`packageManager`). Without it, Corepack (the `yarn` and `pnpm` shims)
 /// may write one into package.json when it runs the install: by default in
@@ -319,6 +330,16 @@ fn is_empty_script(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn protocols_start_values() {
+        assert!(!has_protocol("excludeLinksFromLockfile: false\n", "file:"));
+        assert!(!has_protocol("  config-file: 1.0.0\n", "file:"));
+        assert!(has_protocol("      version: file:../lib\n", "file:"));
+        assert!(has_protocol("\"resolved\": \"file:vendor/x.tgz\"", "file:"));
+        assert!(has_protocol("  specifier: link:../shared\n", "link:"));
+        assert!(has_protocol("git+file:///app/x.git", "file:"));
+    }
 
     #[test]
     fn freezing_flags_count_for_their_tool() {

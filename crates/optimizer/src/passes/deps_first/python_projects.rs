@@ -166,7 +166,8 @@ pub(super) fn manifests(
         } else {
             text.to_string()
         };
-        if !version_file && locations::config_names_local_path(name, &checked) {
+        let own_reader = *name == "poetry.lock";
+        if !version_file && !own_reader && locations::config_names_local_path(name, &checked) {
             return Err(Decline::Refused("a config file names a local path"));
         }
         let unknown = match *name {
@@ -350,12 +351,21 @@ fn unquoted_compact(line: &str) -> String {
 
 /// Whether poetry.lock has a package from a directory or a file
 /// (`[package.source]` with `type = "directory"` or `"file"`, its `url` a
-/// path relative to the project): Poetry installs the lock as it is, and
-/// the path is not copied with the manifests.
+/// path relative to the project), or a source `url` that is not a remote
+/// URL: Poetry installs the lock as it is, and the path is not copied with
+/// the manifests. This is the lock's whole path check: its other values
+/// are package metadata (a `description` may hold a `/`), and `files`
+/// lists artifact names of the index.
 fn poetry_lock_names_local_source(text: &str) -> bool {
     text.lines().any(|line| {
         let compact = unquoted_compact(line.split('#').next().unwrap_or(""));
-        compact == "type=directory" || compact == "type=file" || compact.contains("develop=true")
+        let local_url = compact
+            .strip_prefix("url=")
+            .is_some_and(|url| !(url.starts_with("https://") || url.starts_with("http://")));
+        compact == "type=directory"
+            || compact == "type=file"
+            || compact.contains("develop=true")
+            || local_url
     })
 }
 
@@ -396,6 +406,24 @@ fn lock_names_local_source(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn poetry_lock_sources() {
+        let real = "[[package]]\nname = \"markupsafe\"\n\
+                    description = \"Safely add untrusted strings to HTML/XML markup.\"\n\
+                    files = [\n    {file = \"MarkupSafe-2.1.5.tar.gz\", hash = \"sha256:00\"},\n]\n\
+                    [package.source]\ntype = \"legacy\"\nurl = \"https://pypi.corp.example.com/simple\"\n";
+        assert!(!poetry_lock_names_local_source(real));
+        for local in [
+            "[package.source]\ntype = \"directory\"\nurl = \"libs/core\"\n",
+            "[package.source]\ntype = \"file\"\nurl = \"dist/core-1.0.whl\"\n",
+            "[package.source]\ntype = \"git\"\nurl = \"vendor/core.git\"\n",
+            "[package.source]\ntype = \"legacy\"\nurl = \"file:///app/wheels\"\n",
+            "develop = true\n",
+        ] {
+            assert!(poetry_lock_names_local_source(local), "{local}");
+        }
+    }
 
     #[test]
     fn lock_sources() {
