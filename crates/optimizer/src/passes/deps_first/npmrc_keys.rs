@@ -79,21 +79,32 @@ pub(super) fn unknown_key(text: &str) -> Option<String> {
         }
         let key = line.split_once('=').map_or(line, |(k, _)| k).trim();
         let folded = key.to_ascii_lowercase().replace('_', "-");
-        let known = if let Some(rest) = key.strip_prefix("//") {
-            rest.rsplit_once(':')
-                .is_some_and(|(_, k)| REGISTRY_HARMLESS.contains(&k.to_ascii_lowercase().as_str()))
-        } else if key.starts_with('@') {
-            // `@scope:registry`
-            key.split_once(':').is_some_and(|(_, k)| k == "registry")
-        } else {
+        let known = scoped_key_known(key).unwrap_or_else(|| {
             HARMLESS.binary_search(&folded.as_str()).is_ok()
                 || REGISTRY_HARMLESS.contains(&key.to_ascii_lowercase().as_str())
-        };
+        });
         if !known {
             return Some(key.to_string());
         }
     }
     None
+}
+
+/// For a key scoped to a registry or a package scope, as npm's and yarn 1's
+/// config files write them, whether it is harmless: a registry's
+/// credentials (`//host/path/:_authToken`) or a scope's registry
+/// (`@scope:registry`). `None` for any other key.
+pub(super) fn scoped_key_known(key: &str) -> Option<bool> {
+    if let Some(rest) = key.strip_prefix("//") {
+        Some(
+            rest.rsplit_once(':')
+                .is_some_and(|(_, k)| REGISTRY_HARMLESS.contains(&k.to_ascii_lowercase().as_str())),
+        )
+    } else if key.starts_with('@') {
+        Some(key.split_once(':').is_some_and(|(_, k)| k == "registry"))
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@
 //! (`locations::config_names_local_path`: a `cafile` must not be a file of
 //! the project).
 
+use super::npmrc_keys;
+
 /// Keys, and options without their `--` and command prefix, harmless
 /// whatever their value: registries, network and credentials, lockfile
 /// policy, scripts off, output, and settings of commands other than the
@@ -52,17 +54,6 @@ const HARMLESS: [&str; 34] = [
     "yarn-offline-mirror-pruning",
 ];
 
-/// Per-registry keys (`"//host/path/:<key>"`) harmless whatever their
-/// value: credentials.
-const REGISTRY_HARMLESS: [&str; 6] = [
-    "_auth",
-    "_authToken",
-    "_password",
-    "always-auth",
-    "email",
-    "username",
-];
-
 /// The first key of a `.yarnrc` the pass does not know, if any.
 pub(super) fn unknown_key(text: &str) -> Option<String> {
     for line in text.lines() {
@@ -81,14 +72,10 @@ pub(super) fn unknown_key(text: &str) -> Option<String> {
             // command or to all of them: read as the option itself.
             let option = option.split_once('.').map_or(option, |(_, o)| o);
             HARMLESS.binary_search(&option).is_ok()
-        } else if let Some(rest) = key.strip_prefix("//") {
-            rest.rsplit_once(':')
-                .is_some_and(|(_, k)| REGISTRY_HARMLESS.contains(&k))
-        } else if key.starts_with('@') {
-            // `"@scope:registry"`
-            key.split_once(':').is_some_and(|(_, k)| k == "registry")
         } else {
-            HARMLESS.binary_search(&key).is_ok()
+            // Registry credentials and scope registries, as in `.npmrc`.
+            npmrc_keys::scoped_key_known(key)
+                .unwrap_or_else(|| HARMLESS.binary_search(&key).is_ok())
         };
         if !known {
             return Some(key.to_string());
