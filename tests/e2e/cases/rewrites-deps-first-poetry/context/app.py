@@ -1,0 +1,3 @@
+from dateutil.parser import parse
+
+print(parse("2026-12-07").year)
